@@ -1,0 +1,179 @@
+package envelope_test
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"log"
+	"strings"
+
+	"github.com/sealkit/sealkit/envelope"
+)
+
+// Seal a document for an X25519 key and open it again.
+func Example() {
+	alice, err := envelope.GenerateX25519Identity()
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Bind the ciphertext to its record so a server cannot swap it for another.
+	ad := []byte("doc:42")
+	env, err := envelope.Seal([]byte("quarterly report"), &envelope.SealOptions{AssociatedData: ad}, alice.Recipient())
+	if err != nil {
+		log.Fatal(err)
+	}
+	pt, err := envelope.Open(env, &envelope.OpenOptions{AssociatedData: ad}, alice)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(string(pt))
+	// Output: quarterly report
+}
+
+// RSA-OAEP recipients interoperate with WebCrypto's "RSA-OAEP" (SHA-256)
+// keys exported as SPKI and PKCS#8.
+func ExampleRSARecipient() {
+	bob, err := envelope.GenerateRSAIdentity(2048)
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Bob publishes his SPKI; Alice parses it.
+	r, err := envelope.ParseRSARecipient(bob.Recipient().PEM())
+	if err != nil {
+		log.Fatal(err)
+	}
+	env, _ := envelope.Seal([]byte("for bob"), nil, r)
+	pt, err := envelope.Open(env, nil, bob)
+	fmt.Println(string(pt), err)
+	// Output: for bob <nil>
+}
+
+// A post-quantum hybrid (ML-KEM-768 + X25519) recipient.
+func ExampleHybridRecipient() {
+	carol, err := envelope.GenerateHybridIdentity()
+	if err != nil {
+		log.Fatal(err)
+	}
+	env, _ := envelope.Seal([]byte("for the long term"), nil, carol.Recipient())
+	pt, err := envelope.Open(env, nil, carol)
+	fmt.Println(string(pt), err)
+	// Output: for the long term <nil>
+}
+
+// A passphrase recipient must be the only one.
+func ExampleNewPBKDF2Recipient() {
+	r, _ := envelope.NewPBKDF2Recipient("correct horse battery staple")
+	env, err := envelope.Seal([]byte("under a passphrase"), nil, r)
+	if err != nil {
+		log.Fatal(err)
+	}
+	id, _ := envelope.NewPassphraseIdentity("correct horse battery staple")
+	pt, err := envelope.Open(env, nil, id)
+	fmt.Println(string(pt), err)
+	// Output: under a passphrase <nil>
+}
+
+// Argon2id is the memory-hard alternative where browsers are not involved.
+func ExampleNewArgon2idRecipient() {
+	r, _ := envelope.NewArgon2idRecipient("correct horse battery staple")
+	env, _ := envelope.Seal([]byte("memory-hard"), nil, r)
+	id, _ := envelope.NewPassphraseIdentity("correct horse battery staple")
+	pt, err := envelope.Open(env, nil, id)
+	fmt.Println(string(pt), err)
+	// Output: memory-hard <nil>
+}
+
+// A symmetric KEK, such as a user's master key from the keystore.
+func ExampleNewKEK() {
+	kekBytes := bytes.Repeat([]byte{7}, 32) // in real use: random, from a keystore
+	kek, _ := envelope.NewKEK("master-v1", kekBytes)
+	env, _ := envelope.Seal([]byte("wrapped under a KEK"), nil, kek)
+	pt, err := envelope.Open(env, nil, kek)
+	fmt.Println(string(pt), err)
+	// Output: wrapped under a KEK <nil>
+}
+
+// Any AEAD with Tink's method set (a KMS client, for instance) can wrap keys.
+func ExampleNewAEADKey() {
+	kms := newGCMAEAD(bytes.Repeat([]byte{9}, 32)) // stands in for a KMS client
+	k, _ := envelope.NewAEADKey("projects/p/locations/l/keyRings/r/cryptoKeys/k", kms)
+	env, _ := envelope.Seal([]byte("wrapped by a KMS"), nil, k)
+	pt, err := envelope.Open(env, nil, k)
+	fmt.Println(string(pt), err)
+	// Output: wrapped by a KMS <nil>
+}
+
+// Stream a large object in constant memory, with metadata.
+func ExampleNewWriter() {
+	id, _ := envelope.GenerateX25519Identity()
+	var stored bytes.Buffer
+	w, err := envelope.NewWriter(&stored, &envelope.SealOptions{
+		Metadata: &envelope.Metadata{Name: "big.log", ContentType: "text/plain"},
+	}, id.Recipient())
+	if err != nil {
+		log.Fatal(err)
+	}
+	io.Copy(w, strings.NewReader(strings.Repeat("log line\n", 100000)))
+	if err := w.Close(); err != nil { // Close seals the final segment
+		log.Fatal(err)
+	}
+	r, err := envelope.NewReader(&stored, nil, id)
+	if err != nil {
+		log.Fatal(err)
+	}
+	n, err := io.Copy(io.Discard, r)
+	fmt.Println(r.Metadata().Name, n, err)
+	// Output: big.log 900000 <nil>
+}
+
+// Serve a byte range of a large envelope, decrypting only what it touches.
+func ExampleNewReaderAt() {
+	id, _ := envelope.GenerateX25519Identity()
+	data := bytes.Repeat([]byte("0123456789"), 100000)
+	env, _ := envelope.Seal(data, nil, id.Recipient())
+	ra, err := envelope.NewReaderAt(bytes.NewReader(env), int64(len(env)), nil, id)
+	if err != nil {
+		log.Fatal(err)
+	}
+	part := make([]byte, 10)
+	ra.ReadAt(part, 500_003)
+	fmt.Println(ra.Size(), string(part))
+	// Output: 1000000 3456789012
+}
+
+// Share an existing envelope with one more person, and drop another, by
+// rewriting only its header.
+func ExampleRewrap() {
+	owner, _ := envelope.GenerateX25519Identity()
+	friend, _ := envelope.GenerateX25519Identity()
+	env, _ := envelope.Seal([]byte("shared later"), nil, owner.Recipient())
+
+	h, _ := envelope.ParseHeader(env)
+	key, err := h.Unwrap(nil, owner)
+	if err != nil {
+		log.Fatal(err)
+	}
+	nh, _ := envelope.Rewrap(h, key, nil, nil, friend.Recipient())
+	shared := append(nh.Bytes(), env[h.Len():]...) // the payload bytes are unchanged
+
+	pt, err := envelope.Open(shared, nil, friend)
+	fmt.Println(string(pt), err, len(nh.Stanzas()))
+	// Output: shared later <nil> 2
+}
+
+// Keep the key detached: one wrapped-key record per recipient, stored apart
+// from the envelope (for example a server-side registry).
+func ExampleWrapKey() {
+	bob, _ := envelope.GenerateX25519Identity()
+	key := envelope.NewKey()
+	env, _ := envelope.Seal([]byte("registry style"), &envelope.SealOptions{Key: key})
+	record, _ := envelope.WrapKey(key, bob.Recipient())
+
+	k, err := envelope.UnwrapKey(record, bob)
+	if err != nil {
+		log.Fatal(err)
+	}
+	pt, err := envelope.Open(env, &envelope.OpenOptions{Key: k})
+	fmt.Println(string(pt), err)
+	// Output: registry style <nil>
+}

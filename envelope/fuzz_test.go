@@ -1,0 +1,180 @@
+package envelope_test
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"testing"
+
+	"github.com/sealkit/sealkit/envelope"
+)
+
+// seedEnvelopes adds every golden envelope (and wrapped-key record) to f.
+func seedEnvelopes(f *testing.F, records bool) *vectorFile {
+	vf := loadVectors(f)
+	n := 0
+	for _, v := range vf.Vectors {
+		f.Add(unhex(f, v.Envelope))
+		n++
+	}
+	if records {
+		for _, w := range vf.Wrapped {
+			f.Add(unhex(f, w.Record))
+			n++
+		}
+	}
+	if n == 0 {
+		f.Fatal("empty seed corpus")
+	}
+	return vf
+}
+
+// FuzzParseHeader: any bytes either parse into a header that re-encodes to
+// exactly the bytes consumed, or fail with ErrCorrupt or ErrUnsupported.
+func FuzzParseHeader(f *testing.F) {
+	seedEnvelopes(f, false)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		h, err := envelope.ParseHeader(b)
+		if err != nil {
+			if !errors.Is(err, envelope.ErrCorrupt) && !errors.Is(err, envelope.ErrUnsupported) {
+				t.Fatalf("unexpected error class: %v", err)
+			}
+			return
+		}
+		if !bytes.Equal(h.Bytes(), b[:h.Len()]) {
+			t.Fatal("header bytes differ from input")
+		}
+		if h.SegmentSize() < envelope.MinSegmentSize || h.SegmentSize() > envelope.MaxSegmentSize {
+			t.Fatal("segment size outside limits accepted")
+		}
+	})
+}
+
+// FuzzOpen: opening mutated envelopes with the right key never panics and
+// never returns plaintext other than the original's.
+func FuzzOpen(f *testing.F) {
+	vf := seedEnvelopes(f, false)
+	kek := testPairs(f)[2]
+	ad := unhex(f, findVector(f, vf, "kek-suite1").AssociatedData)
+	want := unhex(f, findVector(f, vf, "kek-suite1").Plaintext)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		opts := &envelope.OpenOptions{AssociatedData: ad}
+		pt, openErr := envelope.Open(b, opts, kek.id)
+		// The seeds that open under this key hold prefixes of want.
+		if openErr == nil && !bytes.HasPrefix(want, pt) {
+			t.Fatalf("opened to unexpected plaintext of %d bytes", len(pt))
+		}
+		r, err := envelope.NewReader(bytes.NewReader(b), opts, kek.id)
+		if err != nil {
+			if openErr == nil {
+				t.Fatalf("Open succeeded, NewReader refused: %v", err)
+			}
+			return
+		}
+		got, err := io.ReadAll(r)
+		if (err == nil) != (openErr == nil) {
+			t.Fatalf("Reader and Open disagree: %v vs %v", err, openErr)
+		}
+		if err == nil && !bytes.Equal(got, pt) {
+			t.Fatal("Reader and Open return different plaintexts")
+		}
+	})
+}
+
+// FuzzReaderAt reads a golden envelope at random offsets and lengths and
+// checks each read against the plaintext.
+func FuzzReaderAt(f *testing.F) {
+	vf := loadVectors(f)
+	v := findVector(f, vf, "kek-suite2") // the suite that also works under fips140=only
+	env, pt := unhex(f, v.Envelope), unhex(f, v.Plaintext)
+	kek := testPairs(f)[2]
+	for _, s := range [][2]int64{{0, 10}, {63, 2}, {64, 64}, {299, 5}, {250, 100}} {
+		f.Add(s[0], s[1])
+	}
+	ra, err := envelope.NewReaderAt(bytes.NewReader(env), int64(len(env)), &envelope.OpenOptions{AssociatedData: unhex(f, v.AssociatedData)}, kek.id)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, off, n int64) {
+		if n < 0 || n > 1<<16 {
+			return
+		}
+		buf := make([]byte, n)
+		k, err := ra.ReadAt(buf, off)
+		if off < 0 {
+			if err == nil {
+				t.Fatal("negative offset accepted")
+			}
+			return
+		}
+		if off >= int64(len(pt)) {
+			if k != 0 || (n > 0 && err != io.EOF) {
+				t.Fatalf("read past end: %d, %v", k, err)
+			}
+			return
+		}
+		want := pt[off:min(off+n, int64(len(pt)))]
+		if !bytes.Equal(buf[:k], want) {
+			t.Fatal("wrong bytes")
+		}
+		if k < int(n) && err != io.EOF {
+			t.Fatalf("short read without EOF: %v", err)
+		}
+	})
+}
+
+// FuzzUnwrapKey: wrapped-key records never panic the parser or identities.
+func FuzzUnwrapKey(f *testing.F) {
+	seedEnvelopes(f, true)
+	ids := []envelope.Identity{}
+	for _, p := range testPairs(f) {
+		ids = append(ids, p.id)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		k, err := envelope.UnwrapKey(b, ids...)
+		if err == nil && k == nil {
+			t.Fatal("nil key without error")
+		}
+		if err != nil && !errors.Is(err, envelope.ErrCorrupt) && !errors.Is(err, envelope.ErrIncorrectIdentity) && !errors.Is(err, envelope.ErrUnsupported) {
+			t.Fatalf("unexpected error class: %v", err)
+		}
+	})
+}
+
+// FuzzParseKeys feeds arbitrary bytes to every key parser.
+func FuzzParseKeys(f *testing.F) {
+	vf := loadVectors(f)
+	n := 0
+	for _, k := range vf.Keys {
+		for _, h := range []string{k.Private, k.Public} {
+			if h != "" {
+				f.Add(unhex(f, h))
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		f.Fatal("empty seed corpus")
+	}
+	f.Add([]byte("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if r, err := envelope.ParseRSARecipient(b); err == nil {
+			if _, err := envelope.ParseRSARecipient(r.MarshalPKIX()); err != nil {
+				t.Fatal("RSA SPKI does not round-trip")
+			}
+		}
+		if id, err := envelope.ParseRSAIdentity(b); err == nil && id.Recipient() == nil {
+			t.Fatal("RSA identity without recipient")
+		}
+		envelope.ParseHybridRecipient(b)
+		if id, err := envelope.ParseHybridIdentity(b); err == nil && !bytes.Equal(id.Bytes(), b) {
+			t.Fatal("hybrid seed does not round-trip")
+		}
+		if !fipsEnforced() {
+			if r, err := envelope.ParseX25519Recipient(b); err == nil && len(r.Bytes()) != 32 {
+				t.Fatal("X25519 key of the wrong size")
+			}
+			envelope.ParseX25519Identity(b)
+		}
+	})
+}

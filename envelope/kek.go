@@ -1,0 +1,80 @@
+package envelope
+
+import (
+	"crypto/hkdf"
+	"crypto/sha256"
+	"errors"
+
+	"github.com/sealkit/sealkit/internal/aeskw"
+)
+
+// KEK recipient: a symmetric 256-bit key-encryption key, such as a user's
+// master KEK from the keystore. The file key is wrapped with AES key wrap
+// (RFC 3394) under HKDF-SHA256(kek, salt = "", info = labelKEK), so the KEK
+// itself is never used directly and may serve other purposes too.
+const (
+	kekType  = "kek"
+	labelKEK = "sealkit/envelope/v1/kek"
+	// wrappedKeySize is AES-KW's output for a 32-byte key.
+	wrappedKeySize = KeySize + 8
+)
+
+// KEK is a symmetric key that is both a Recipient and an Identity.
+type KEK struct {
+	id  []byte
+	key [32]byte // the derived wrapping key, not the KEK itself
+}
+
+var (
+	_ ClassifiedRecipient = (*KEK)(nil)
+	_ Identity            = (*KEK)(nil)
+)
+
+// NewKEK returns a KEK recipient and identity for a 32-byte key. The id (at
+// most 255 bytes, may be empty) is stored in the clear as the stanza hint so
+// that the right KEK can be picked among several; it must not be secret.
+func NewKEK(id string, kek []byte) (*KEK, error) {
+	if len(kek) != 32 {
+		return nil, errors.New("envelope: a KEK is 32 bytes")
+	}
+	if len(id) > maxHintLen {
+		return nil, errors.New("envelope: KEK id longer than 255 bytes")
+	}
+	wk, err := hkdf.Key(sha256.New, kek, nil, labelKEK, 32)
+	if err != nil {
+		return nil, err
+	}
+	k := &KEK{id: []byte(id)}
+	copy(k.key[:], wk)
+	clear(wk)
+	return k, nil
+}
+
+// String does not reveal the key.
+func (k *KEK) String() string { return "envelope.KEK(" + string(k.id) + ")" }
+
+// Class reports Symmetric.
+func (k *KEK) Class() Class { return Symmetric }
+
+// Wrap implements Recipient.
+func (k *KEK) Wrap(fileKey []byte) ([]*Stanza, error) {
+	body, err := aeskw.Wrap(k.key[:], fileKey)
+	if err != nil {
+		return nil, err
+	}
+	return []*Stanza{{Type: kekType, Hint: append([]byte(nil), k.id...), Body: body}}, nil
+}
+
+// Unwrap implements Identity. Stanzas are matched by id, then by AES-KW's
+// integrity check.
+func (k *KEK) Unwrap(stanzas []*Stanza) ([]byte, error) {
+	for _, s := range stanzas {
+		if s.Type != kekType || string(s.Hint) != string(k.id) || len(s.Body) != wrappedKeySize {
+			continue
+		}
+		if fk, err := aeskw.Unwrap(k.key[:], s.Body); err == nil {
+			return fk, nil
+		}
+	}
+	return nil, incorrect(kekType)
+}

@@ -1,0 +1,338 @@
+package envelope
+
+import (
+	"crypto/fips140"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/sealkit/sealkit/internal/stream"
+)
+
+// DefaultSegmentSize is the plaintext segment size Seal uses unless told.
+const DefaultSegmentSize = stream.DefaultSegmentSize
+
+// Segment size bounds, inclusive.
+const (
+	MinSegmentSize = stream.MinSegmentSize
+	MaxSegmentSize = stream.MaxSegmentSize
+)
+
+// SealOptions tune sealing. The zero value (or nil) is a fresh key, no
+// associated data or metadata, 64 KiB segments and one goroutine.
+type SealOptions struct {
+	// Key is the file key to seal under; nil means a fresh one. Set it when
+	// the key is kept detached (see WrapKey): the envelope may then have no
+	// recipients at all.
+	Key *Key
+	// AssociatedData is bound to the envelope by the header MAC but not
+	// stored: Open must be given the same bytes. Use it for what ties the
+	// ciphertext to its place, such as an object ID and an owner, so a
+	// server cannot swap ciphertexts between records.
+	AssociatedData []byte
+	// Metadata, if set, is encrypted into the header.
+	Metadata *Metadata
+	// SegmentSize is the plaintext segment size, from MinSegmentSize to
+	// MaxSegmentSize; 0 means DefaultSegmentSize.
+	SegmentSize int
+	// Concurrency is how many goroutines seal segments; 0 or 1 means one.
+	// Values above runtime.GOMAXPROCS(0) only add overhead.
+	Concurrency int
+	// Suite is the payload suite; SuiteDefault picks one.
+	Suite Suite
+}
+
+// OpenOptions tune opening. The zero value (or nil) needs identities.
+type OpenOptions struct {
+	// Key, if set, is used instead of unwrapping a stanza: for envelopes
+	// whose key is kept detached. It must be the key the sender committed to.
+	Key *Key
+	// AssociatedData must equal what the envelope was sealed with.
+	AssociatedData []byte
+	// Concurrency is how many goroutines open segments; 0 or 1 means one.
+	Concurrency int
+}
+
+// sealer is everything a sealed envelope needs before its payload.
+type sealer struct {
+	header  *Header
+	cipher  *stream.Cipher
+	workers int
+}
+
+func newSealer(opts *SealOptions, recipients []Recipient) (*sealer, error) {
+	if opts == nil {
+		opts = &SealOptions{}
+	}
+	if opts.Key == nil && len(recipients) == 0 {
+		return nil, errors.New("envelope: no recipients and no detached key: nobody could open it")
+	}
+	if err := CheckRecipients(recipients); err != nil {
+		return nil, err
+	}
+	suite := opts.Suite
+	if suite == SuiteDefault {
+		suite = SuiteStream
+		if fips140.Enforced() {
+			suite = SuiteRandomNonce
+		}
+	}
+	if suite != SuiteStream && suite != SuiteRandomNonce {
+		return nil, fmt.Errorf("envelope: unknown suite %d", suite)
+	}
+	seg := opts.SegmentSize
+	if seg == 0 {
+		seg = DefaultSegmentSize
+	}
+	if seg < MinSegmentSize || seg > MaxSegmentSize {
+		return nil, fmt.Errorf("envelope: segment size %d outside [%d, %d]", seg, MinSegmentSize, MaxSegmentSize)
+	}
+	key := opts.Key
+	if key == nil {
+		key = NewKey()
+		defer key.Destroy()
+	}
+	stanzas, err := wrapAll(key, recipients)
+	if err != nil {
+		return nil, err
+	}
+	salt := make([]byte, saltSize)
+	rand.Read(salt)
+	meta, err := sealMetadata(key, salt, opts.Metadata)
+	if err != nil {
+		return nil, err
+	}
+	h, err := buildHeader(suite, seg, salt, stanzas, meta, key, opts.AssociatedData)
+	if err != nil {
+		return nil, err
+	}
+	c, err := payloadCipher(h, key)
+	if err != nil {
+		return nil, err
+	}
+	return &sealer{header: h, cipher: c, workers: opts.Concurrency}, nil
+}
+
+// wrapAll wraps key for every recipient.
+func wrapAll(key *Key, recipients []Recipient) ([]*Stanza, error) {
+	var stanzas []*Stanza
+	for _, r := range recipients {
+		ss, err := r.Wrap(key.k[:])
+		if err != nil {
+			return nil, err
+		}
+		stanzas = append(stanzas, ss...)
+	}
+	return stanzas, nil
+}
+
+// payloadCipher derives the payload key and returns the segment cipher.
+func payloadCipher(h *Header, key *Key) (*stream.Cipher, error) {
+	pk := key.derive(h.salt, labelPayload)
+	defer clear(pk)
+	c, err := stream.New(pk, stream.Suite(h.suite), h.segmentSize)
+	if err != nil && h.suite == SuiteStream && fips140.Enforced() {
+		return nil, fmt.Errorf("%w: suite 1 (counter-nonce GCM) is refused under GODEBUG=fips140=only", ErrUnsupported)
+	}
+	return c, err
+}
+
+// opened is an authenticated header with its payload cipher.
+type opened struct {
+	header   *Header
+	cipher   *stream.Cipher
+	metadata *Metadata
+	workers  int
+}
+
+// openHeader authenticates h and prepares to open its payload.
+func openHeader(h *Header, opts *OpenOptions, identities []Identity) (*opened, error) {
+	if opts == nil {
+		opts = &OpenOptions{}
+	}
+	var key *Key
+	var err error
+	if opts.Key != nil {
+		key = opts.Key
+		err = h.Verify(key, opts.AssociatedData)
+	} else {
+		key, err = h.Unwrap(opts.AssociatedData, identities...)
+		if key != nil {
+			defer key.Destroy()
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	meta, err := h.Metadata(key)
+	if err != nil {
+		return nil, err
+	}
+	c, err := payloadCipher(h, key)
+	if err != nil {
+		return nil, err
+	}
+	return &opened{header: h, cipher: c, metadata: meta, workers: opts.Concurrency}, nil
+}
+
+// Seal encrypts plaintext to the recipients and returns the envelope.
+func Seal(plaintext []byte, opts *SealOptions, recipients ...Recipient) ([]byte, error) {
+	s, err := newSealer(opts, recipients)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, int64(s.header.Len())+s.cipher.SealedSize(int64(len(plaintext))))
+	out = append(out, s.header.raw...)
+	return s.cipher.SealAll(out, plaintext, s.workers)
+}
+
+// Open decrypts an envelope with the first identity that matches (or
+// opts.Key). It returns the whole plaintext or an error, never a part.
+func Open(envelope []byte, opts *OpenOptions, identities ...Identity) ([]byte, error) {
+	plaintext, _, err := OpenWithMetadata(envelope, opts, identities...)
+	return plaintext, err
+}
+
+// OpenWithMetadata is Open that also returns the envelope's metadata (nil if
+// it has none).
+func OpenWithMetadata(envelope []byte, opts *OpenOptions, identities ...Identity) ([]byte, *Metadata, error) {
+	h, err := ParseHeader(envelope)
+	if err != nil {
+		return nil, nil, err
+	}
+	o, err := openHeader(h, opts, identities)
+	if err != nil {
+		return nil, nil, err
+	}
+	pt, err := o.cipher.OpenAll(nil, envelope[h.Len():], o.workers)
+	if err != nil {
+		return nil, nil, corrupt("payload authentication failed (truncated, reordered, extended or changed)")
+	}
+	return pt, o.metadata, nil
+}
+
+// Writer seals what is written to it. It must be closed: Close seals the
+// final segment, and without it the envelope is truncated and will not open.
+type Writer struct {
+	w      *stream.Writer
+	header *Header
+}
+
+// NewWriter writes an envelope header to dst and returns a Writer that seals
+// the payload written to it, in memory O(segment size × concurrency).
+func NewWriter(dst io.Writer, opts *SealOptions, recipients ...Recipient) (*Writer, error) {
+	s, err := newSealer(opts, recipients)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := dst.Write(s.header.raw); err != nil {
+		return nil, err
+	}
+	return &Writer{w: stream.NewWriter(s.cipher, dst, s.workers), header: s.header}, nil
+}
+
+// Write seals p, writing whole segments to the destination as they fill.
+func (w *Writer) Write(p []byte) (int, error) { return w.w.Write(p) }
+
+// Close seals the final segment. It does not close the destination.
+func (w *Writer) Close() error { return w.w.Close() }
+
+// Header returns the header written at the start of the envelope.
+func (w *Writer) Header() *Header { return w.header }
+
+// Reader opens an envelope as it is read. Each segment's plaintext is
+// released only after it authenticated; a cut, reordered or extended
+// payload yields an error wrapping ErrCorrupt, never io.EOF.
+type Reader struct {
+	r        *stream.Reader
+	header   *Header
+	metadata *Metadata
+}
+
+// NewReader reads and authenticates the header from src and returns a
+// Reader for the payload that follows.
+func NewReader(src io.Reader, opts *OpenOptions, identities ...Identity) (*Reader, error) {
+	h, err := ReadHeader(src)
+	if err != nil {
+		return nil, err
+	}
+	o, err := openHeader(h, opts, identities)
+	if err != nil {
+		return nil, err
+	}
+	return &Reader{r: stream.NewReader(o.cipher, src, o.workers), header: h, metadata: o.metadata}, nil
+}
+
+// Read implements io.Reader.
+func (r *Reader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	return n, payloadErr(err)
+}
+
+// WriteTo implements io.WriterTo; io.Copy uses it to skip a copy.
+func (r *Reader) WriteTo(w io.Writer) (int64, error) {
+	n, err := r.r.WriteTo(w)
+	return n, payloadErr(err)
+}
+
+// Close releases the Reader's goroutines and buffers; reading to io.EOF
+// does too.
+func (r *Reader) Close() error { return r.r.Close() }
+
+// Metadata returns the envelope's metadata, nil if it has none.
+func (r *Reader) Metadata() *Metadata { return r.metadata }
+
+// Header returns the authenticated header.
+func (r *Reader) Header() *Header { return r.header }
+
+// payloadErr turns the stream's corruption error into ours.
+func payloadErr(err error) error {
+	if errors.Is(err, stream.ErrCorrupt) {
+		return corrupt("payload authentication failed (truncated, reordered, extended or changed)")
+	}
+	return err
+}
+
+// ReaderAt gives random access to an envelope's plaintext: each read
+// decrypts only the segments it touches, so serving an HTTP range of a
+// large object costs a segment or two. It is safe for concurrent use.
+type ReaderAt struct {
+	ra       *stream.ReaderAt
+	header   *Header
+	metadata *Metadata
+}
+
+// NewReaderAt authenticates the header at the start of src, which holds an
+// envelope of size bytes, and the payload's final segment, so Size is known
+// to be the size the sender sealed.
+func NewReaderAt(src io.ReaderAt, size int64, opts *OpenOptions, identities ...Identity) (*ReaderAt, error) {
+	h, err := ReadHeader(io.NewSectionReader(src, 0, size))
+	if err != nil {
+		return nil, err
+	}
+	o, err := openHeader(h, opts, identities)
+	if err != nil {
+		return nil, err
+	}
+	ra, err := stream.NewReaderAt(o.cipher, src, int64(h.Len()), size-int64(h.Len()))
+	if err != nil {
+		return nil, payloadErr(err)
+	}
+	return &ReaderAt{ra: ra, header: h, metadata: o.metadata}, nil
+}
+
+// ReadAt implements io.ReaderAt over the plaintext.
+func (r *ReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	n, err := r.ra.ReadAt(p, off)
+	return n, payloadErr(err)
+}
+
+// Size returns the plaintext size.
+func (r *ReaderAt) Size() int64 { return r.ra.Size() }
+
+// Metadata returns the envelope's metadata, nil if it has none.
+func (r *ReaderAt) Metadata() *Metadata { return r.metadata }
+
+// Header returns the authenticated header.
+func (r *ReaderAt) Header() *Header { return r.header }

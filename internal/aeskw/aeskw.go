@@ -1,0 +1,92 @@
+// Package aeskw implements AES key wrap, RFC 3394 (NIST SP 800-38F "KW"),
+// with the default initial value A6A6A6A6A6A6A6A6. Go's standard library
+// has no key wrap; WebCrypto has it as "AES-KW", which is why sealkit's
+// formats use it to wrap keys under passphrase-derived keys and KEKs.
+package aeskw
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/subtle"
+	"encoding/binary"
+	"errors"
+)
+
+// MaxInput caps the data Wrap accepts (and so what Unwrap will process):
+// key wrap is for keys, and the cap bounds the work hostile input can cause.
+const MaxInput = 1 << 20
+
+// ErrUnwrap is returned for every ciphertext that does not unwrap: wrong
+// length or failed integrity check. It says nothing more, on purpose.
+var ErrUnwrap = errors.New("aeskw: unwrap failed")
+
+var defaultIV = [8]byte{0xa6, 0xa6, 0xa6, 0xa6, 0xa6, 0xa6, 0xa6, 0xa6}
+
+// Wrap wraps plaintext, a multiple of 8 bytes from 16 to MaxInput bytes,
+// under a 16-, 24- or 32-byte kek. The output is 8 bytes longer.
+func Wrap(kek, plaintext []byte) ([]byte, error) {
+	if len(plaintext) < 16 || len(plaintext)%8 != 0 || len(plaintext) > MaxInput {
+		return nil, errors.New("aeskw: plaintext must be a multiple of 8 bytes, at least 16")
+	}
+	block, err := aes.NewCipher(kek)
+	if err != nil {
+		return nil, err
+	}
+	n := len(plaintext) / 8
+	out := make([]byte, 8+len(plaintext))
+	copy(out[8:], plaintext)
+	var b [16]byte
+	copy(b[:8], defaultIV[:])
+	for j := range 6 {
+		for i := 1; i <= n; i++ {
+			r := out[8*i : 8*i+8]
+			copy(b[8:], r)
+			block.Encrypt(b[:], b[:])
+			t := uint64(n*j + i)
+			binary.BigEndian.PutUint64(b[:8], binary.BigEndian.Uint64(b[:8])^t)
+			copy(r, b[8:])
+		}
+	}
+	copy(out[:8], b[:8])
+	clear(b[:])
+	return out, nil
+}
+
+// Unwrap reverses Wrap. Any failure returns ErrUnwrap and nothing else;
+// the integrity check is constant-time and no unwrapped byte is returned
+// on failure.
+func Unwrap(kek, ciphertext []byte) ([]byte, error) {
+	if len(ciphertext) < 24 || len(ciphertext)%8 != 0 || len(ciphertext) > MaxInput+8 {
+		return nil, ErrUnwrap
+	}
+	block, err := aes.NewCipher(kek)
+	if err != nil {
+		return nil, err
+	}
+	return unwrap(block, ciphertext)
+}
+
+func unwrap(block cipher.Block, ciphertext []byte) ([]byte, error) {
+	n := len(ciphertext)/8 - 1
+	out := make([]byte, len(ciphertext)-8)
+	copy(out, ciphertext[8:])
+	var b [16]byte
+	copy(b[:8], ciphertext[:8])
+	for j := 5; j >= 0; j-- {
+		for i := n; i >= 1; i-- {
+			r := out[8*(i-1) : 8*i]
+			t := uint64(n*j + i)
+			binary.BigEndian.PutUint64(b[:8], binary.BigEndian.Uint64(b[:8])^t)
+			copy(b[8:], r)
+			block.Decrypt(b[:], b[:])
+			copy(r, b[8:])
+		}
+	}
+	ok := subtle.ConstantTimeCompare(b[:8], defaultIV[:])
+	clear(b[:])
+	if ok != 1 {
+		clear(out)
+		return nil, ErrUnwrap
+	}
+	return out, nil
+}
