@@ -58,18 +58,6 @@ func (c *Cipher) OpenAll(dst, sealed []byte, workers int) ([]byte, error) {
 	return dst, nil
 }
 
-// parallel runs fn over [0, n) on up to workers goroutines.
-func parallel(n, workers int, fn func(worker, lo, hi int)) {
-	workers = min(Workers(workers), n)
-	if workers <= 1 {
-		fn(0, 0, n)
-		return
-	}
-	p := newPool(workers, fn)
-	p.run(n)
-	p.stop()
-}
-
 // grow extends dst by n bytes, reallocating at most once.
 func grow(dst []byte, n int) []byte {
 	if cap(dst)-len(dst) < n {

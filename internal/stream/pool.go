@@ -1,63 +1,130 @@
 package stream
 
-import "sync"
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
 
-// pool runs work over index ranges on a fixed set of goroutines. It exists so
-// that parallel sealing and opening cost no allocation per batch: the workers
-// are started once per stream and fed plain structs over a channel.
-type pool struct {
-	jobs []chan [2]int // one per goroutine, so each owns its scratch space
-	wg   sync.WaitGroup
-	fn   func(worker, lo, hi int)
+// job is one segment of a batch for a worker to seal or open.
+type job struct {
+	b *batch
+	i int
 }
 
-// newPool starts workers-1 goroutines; the caller's goroutine is worker 0.
-// It returns nil when workers <= 1.
-func newPool(workers int, fn func(worker, lo, hi int)) *pool {
+// batch is a run of consecutive segments sealed or opened together. With
+// workers, two batches are in flight at once, so the workers start on the
+// next batch while the caller's goroutine writes out (or reads in) the
+// previous one, instead of waiting for it: waking a parked worker costs
+// tens of microseconds in a VM, as much as sealing a segment.
+type batch struct {
+	plain  []byte // Writer: the plaintext being sealed
+	buf    []byte // Writer: owned plaintext buffer; Reader: sealed bytes, opened in place
+	out    []byte // Writer: sealed output
+	segs   int
+	first  uint64 // index of the first segment
+	final  bool   // the last segment of this batch is the payload's last
+	lastN  int    // Reader: sealed length of the batch's last segment
+	failed []bool // Reader: per segment
+
+	direct  bool          // Writer: plain is the caller's slice, not buf
+	pending bool          // submitted and not yet collected
+	left    atomic.Int32  // segments not yet processed
+	done    chan struct{} // receives one token when left reaches zero
+}
+
+func newBatch(segs int) *batch {
+	return &batch{failed: make([]bool, segs), done: make(chan struct{}, 1)}
+}
+
+// wait blocks until every segment of b has been processed. Only the worker
+// that finishes the last segment wakes the waiter: one wake-up per batch,
+// not one per segment.
+func (b *batch) wait(p *pool) {
+	if p != nil {
+		<-b.done
+	}
+}
+
+// pool runs segment jobs on goroutines started once per stream, so that
+// parallel sealing and opening allocate nothing per segment.
+type pool struct {
+	jobs chan job
+}
+
+// newPool starts workers goroutines calling fn for each job; each goroutine
+// passes its own index so it can own scratch space. It returns nil when
+// workers <= 1: callers then run jobs inline.
+func newPool(workers, depth int, fn func(worker int, j job)) *pool {
 	if workers <= 1 {
 		return nil
 	}
-	p := &pool{jobs: make([]chan [2]int, workers), fn: fn}
-	for w := 1; w < workers; w++ {
-		ch := make(chan [2]int, 1)
-		p.jobs[w] = ch
+	p := &pool{jobs: make(chan job, depth)}
+	for w := range workers {
 		go func() {
-			for j := range ch {
-				p.fn(w, j[0], j[1])
-				p.wg.Done()
+			for j := range p.jobs {
+				fn(w, j)
+				if j.b.left.Add(-1) == 0 {
+					j.b.done <- struct{}{}
+					// The waiter was just readied on this processor's
+					// run-next slot, which other processors do not steal
+					// from promptly; yield so it hands out the next batch
+					// now rather than when this worker runs dry.
+					runtime.Gosched()
+				}
 			}
 		}()
 	}
 	return p
 }
 
-// run calls fn over [0, n) split into one range per worker and waits.
-func (p *pool) run(n int) {
-	workers := len(p.jobs)
-	per := (n + workers - 1) / workers
-	// Hand out all ranges but the first; do the first on this goroutine.
-	for w := 1; w < workers; w++ {
-		l, h := w*per, min((w+1)*per, n)
-		if l >= h {
-			break
+// submit runs fn over every segment of b, on the workers if there are any.
+func (p *pool) submit(b *batch, fn func(worker int, j job)) {
+	b.pending = true
+	if p == nil {
+		for i := range b.segs {
+			fn(0, job{b, i})
 		}
-		p.wg.Add(1)
-		p.jobs[w] <- [2]int{l, h}
+		return
 	}
-	p.fn(0, 0, min(per, n))
-	p.wg.Wait()
+	b.left.Store(int32(b.segs))
+	for i := range b.segs {
+		p.jobs <- job{b, i}
+	}
 }
 
 // stop ends the workers. It is safe on a nil pool.
 func (p *pool) stop() {
 	if p != nil {
-		for _, ch := range p.jobs[1:] {
-			close(ch)
-		}
+		close(p.jobs)
 	}
 }
 
 // Workers clamps a requested concurrency to a usable worker count.
 func Workers(n int) int {
 	return max(n, 1)
+}
+
+// parallel runs fn over [0, n) split among up to workers goroutines, for
+// one-shot calls where starting goroutines per call is cheap enough.
+func parallel(n, workers int, fn func(worker, lo, hi int)) {
+	workers = min(Workers(workers), n)
+	if workers <= 1 {
+		fn(0, 0, n)
+		return
+	}
+	per := (n + workers - 1) / workers
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := w*per, min((w+1)*per, n)
+		if lo >= hi {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(w, lo, hi)
+		}()
+	}
+	wg.Wait()
 }

@@ -12,72 +12,54 @@ import (
 type Reader struct {
 	c       *Cipher
 	src     io.Reader
-	workers int
 	p       *pool
+	pos     []Position // scratch, one per worker
+	batches []*batch   // one, or two in flight with workers
+	head    int        // the batch being served
+	ahead   int        // batches read and submitted, head included
 
-	in     []byte     // batch*full ciphertext bytes plus one byte of lookahead
-	have   int        // bytes of in filled
-	carry  bool       // in[batch*full] is the first byte of the next batch
-	failed []bool     // per segment of the batch, set by the workers
-	pos    []Position // scratch, one per worker
+	carry    byte // the byte read past the last batch, first of the next
+	hasCarry bool
+	eof      bool   // the final batch has been read
+	next     uint64 // index of the next segment to read
 
-	// the opened batch: plaintext of segment s is in[s*full : s*full+plen(s)]
-	segs    int
-	lastLen int // plaintext length of segment segs-1
-	final   bool
-	cur     int // segment being served
-	off     int // offset within it
-
-	next uint64 // index of the first segment of the batch
-	done bool   // the final segment has been opened
-	err  error
+	cur, off int // segment of the head batch being served, offset in it
+	served   bool
+	err      error // reported once the head batch is served
 }
 
 // NewReader returns a Reader opening src with up to workers goroutines. The
-// caller must read to io.EOF or call Close to release the workers.
+// caller must read to io.EOF (or an error) or call Close to release them.
 func NewReader(c *Cipher, src io.Reader, workers int) *Reader {
 	workers = Workers(workers)
-	batch := 1
+	perBatch, nb := 1, 1
 	if workers > 1 {
-		batch = workers * batchPerWorker
+		perBatch, nb = workers*batchPerWorker, 2
 	}
-	r := &Reader{
-		c: c, src: src, workers: workers,
-		in:     make([]byte, batch*c.sealedSegmentSize()+1),
-		failed: make([]bool, batch),
-		pos:    make([]Position, workers),
+	r := &Reader{c: c, src: src, pos: make([]Position, workers)}
+	for range nb {
+		b := newBatch(perBatch)
+		b.buf = make([]byte, perBatch*c.sealedSegmentSize()+1)
+		r.batches = append(r.batches, b)
 	}
-	r.p = newPool(workers, r.openRange)
+	r.p = newPool(workers, 2*perBatch, r.open)
 	return r
 }
 
 // Read implements io.Reader.
 func (r *Reader) Read(p []byte) (int, error) {
 	for {
-		if r.cur < r.segs {
-			seg := r.segment(r.cur)
-			if len(seg) == 0 { // the empty final segment of an empty payload
-				r.cur++
-				continue
-			}
-			n := copy(p, seg[r.off:])
-			r.off += n
-			if r.off == len(seg) {
-				r.cur, r.off = r.cur+1, 0
-			}
-			return n, nil
+		seg, err := r.segment()
+		if err != nil {
+			return 0, err
 		}
-		if len(p) == 0 {
-			return 0, r.err
+		if len(seg) == 0 { // the empty final segment of an empty payload
+			r.advance(0)
+			continue
 		}
-		if r.err != nil {
-			return 0, r.err
-		}
-		if r.done {
-			r.release()
-			return 0, io.EOF
-		}
-		r.fill()
+		n := copy(p, seg)
+		r.advance(n)
+		return n, nil
 	}
 }
 
@@ -86,136 +68,184 @@ func (r *Reader) Read(p []byte) (int, error) {
 func (r *Reader) WriteTo(w io.Writer) (int64, error) {
 	var total int64
 	for {
-		for r.cur < r.segs {
-			seg := r.segment(r.cur)[r.off:]
-			n, err := w.Write(seg)
-			total += int64(n)
-			r.off += n
-			if err != nil {
-				return total, err
-			}
-			r.cur, r.off = r.cur+1, 0
-		}
-		if r.err != nil {
-			return total, r.err
-		}
-		if r.done {
-			r.release()
+		seg, err := r.segment()
+		if err == io.EOF {
 			return total, nil
 		}
-		r.fill()
+		if err != nil {
+			return total, err
+		}
+		n, err := w.Write(seg)
+		total += int64(n)
+		r.advance(n)
+		if err != nil {
+			return total, err
+		}
 	}
 }
 
-// Close releases the Reader's workers and buffers. Reading after Close fails.
+// Close releases the Reader's workers. Reading after Close fails.
 func (r *Reader) Close() error {
-	r.release()
-	if r.err == nil {
-		r.err = errors.New("stream: read after close")
-	}
+	r.fail(errors.New("stream: read after close"))
 	return nil
 }
 
-func (r *Reader) release() {
-	if r.p != nil {
-		r.p.stop()
-		r.p = nil
-	}
-}
-
-// segment returns the plaintext of opened segment s of the batch.
-func (r *Reader) segment(s int) []byte {
-	start := s * r.c.sealedSegmentSize()
-	n := r.c.segSize
-	if s == r.segs-1 {
-		n = r.lastLen
-	}
-	return r.in[start : start+n]
-}
-
-// fill reads and opens the next batch of segments.
-func (r *Reader) fill() {
-	full := r.c.sealedSegmentSize()
-	body := len(r.in) - 1
-	if r.carry {
-		r.in[0] = r.in[body]
-		r.have, r.carry = 1, false
-	} else {
-		r.have = 0
-	}
-	n, err := io.ReadFull(r.src, r.in[r.have:])
-	r.have += n
-	r.cur, r.off, r.segs = 0, 0, 0
-	switch {
-	case err == nil:
-		// More follows this batch: none of its segments is last.
-		r.carry = true
-		r.open(body/full, full, false)
-	case err == io.EOF || err == io.ErrUnexpectedEOF:
-		r.openFinal(full)
-	default:
+// fail records err, unless one is recorded, and stops the workers once no
+// batch is in flight.
+func (r *Reader) fail(err error) {
+	if r.err == nil {
 		r.err = err
-		r.release()
 	}
+	for r.ahead > 0 {
+		b := r.batches[r.head]
+		if b.pending {
+			b.wait(r.p)
+			b.pending = false
+		}
+		r.head = (r.head + 1) % len(r.batches)
+		r.ahead--
+	}
+	r.p.stop()
+	r.p = nil
+	r.cur, r.off = 0, 0
 }
 
-// openFinal opens the have bytes left, which end the payload.
-func (r *Reader) openFinal(full int) {
-	ov := r.c.Overhead()
-	segs := (r.have + full - 1) / full
-	lastLen := r.have - (segs-1)*full
-	if r.have == 0 || lastLen < ov || (lastLen == ov && (segs > 1 || r.next > 0)) {
-		// Truncated, or an empty final segment after data: only an empty
-		// payload may end in an empty segment.
-		r.err = ErrCorrupt
-		r.release()
-		return
-	}
-	r.open(segs, lastLen, true)
-	r.done = r.err == nil
-}
-
-// open authenticates segs segments of the batch, the last being lastSealed
-// bytes long and final if final is set.
-func (r *Reader) open(segs, lastSealed int, final bool) {
-	if err := r.c.checkIndex(r.next + uint64(segs) - 1); err != nil {
-		r.err = err
-		r.release()
-		return
-	}
-	r.segs, r.final, r.lastLen = segs, final, lastSealed-r.c.Overhead()
-	if r.p != nil && segs > 1 {
-		r.p.run(segs)
-	} else {
-		r.openRange(0, 0, segs)
-	}
-	for s := range segs {
-		if r.failed[s] {
-			// Serve what authenticated before the first bad segment, then fail.
-			r.segs = s
-			if s > 0 {
-				r.lastLen = r.c.segSize
+// segment returns the unread part of the current segment, reading and
+// opening batches as needed, or io.EOF at the authenticated end.
+func (r *Reader) segment() ([]byte, error) {
+	for {
+		if r.err != nil && r.ahead == 0 {
+			return nil, r.err
+		}
+		r.readAhead()
+		if r.ahead == 0 {
+			if r.err != nil {
+				return nil, r.err
 			}
-			r.err = ErrCorrupt
-			r.release()
-			break
+			r.fail(io.EOF)
+			return nil, io.EOF
+		}
+		b := r.batches[r.head]
+		if !r.served {
+			b.wait(r.p)
+			b.pending = false
+			r.served = true
+			for i := range b.segs {
+				if b.failed[i] {
+					// Serve what authenticated before the bad segment.
+					b.segs, b.final = i, false
+					r.failAfterHead(ErrCorrupt)
+					break
+				}
+			}
+		}
+		if r.cur < b.segs {
+			return r.plain(b, r.cur)[r.off:], nil
+		}
+		// The head batch is done: release it.
+		r.head = (r.head + 1) % len(r.batches)
+		r.ahead--
+		r.cur, r.off, r.served = 0, 0, false
+		if r.err != nil {
+			r.fail(r.err)
 		}
 	}
-	r.next += uint64(segs)
 }
 
-// openRange opens segments [lo, hi) of the batch in place.
-func (r *Reader) openRange(worker, lo, hi int) {
-	pos := &r.pos[worker]
-	full := r.c.sealedSegmentSize()
-	for s := lo; s < hi; s++ {
-		end := (s + 1) * full
-		last := s == r.segs-1
-		if last {
-			end = s*full + r.lastLen + r.c.Overhead()
-		}
-		sealed := r.in[s*full : end]
-		_, err := r.c.Open(sealed[:0], sealed, r.next+uint64(s), last && r.final, pos)
-		r.failed[s] = err != nil
+// failAfterHead records err to be returned once the head batch is served,
+// and stops reading ahead.
+func (r *Reader) failAfterHead(err error) {
+	if r.err == nil {
+		r.err = err
 	}
+	r.eof = true
+}
+
+// advance consumes n bytes of the current segment.
+func (r *Reader) advance(n int) {
+	b := r.batches[r.head]
+	r.off += n
+	if r.off == len(r.plain(b, r.cur)) {
+		r.cur, r.off = r.cur+1, 0
+	}
+}
+
+// plain returns the plaintext of opened segment i of b.
+func (r *Reader) plain(b *batch, i int) []byte {
+	full := r.c.sealedSegmentSize()
+	n := r.c.segSize
+	if i == b.segs-1 && b.final {
+		n = b.lastN - r.c.Overhead()
+	}
+	return b.buf[i*full : i*full+n]
+}
+
+// readAhead reads and submits batches until every buffer is in flight or
+// the payload has been read to its end.
+func (r *Reader) readAhead() {
+	for r.ahead < len(r.batches) && !r.eof && r.err == nil {
+		b := r.batches[(r.head+r.ahead)%len(r.batches)]
+		full := r.c.sealedSegmentSize()
+		body := len(b.buf) - 1
+		have := 0
+		if r.hasCarry {
+			b.buf[0], have = r.carry, 1
+		}
+		n, err := io.ReadFull(r.src, b.buf[have:])
+		have += n
+		switch {
+		case err == nil:
+			// More follows this batch: none of its segments is last.
+			r.carry, r.hasCarry = b.buf[body], true
+			b.segs, b.final, b.lastN = body/full, false, full
+		case err == io.EOF || err == io.ErrUnexpectedEOF:
+			r.eof = true
+			if !r.finalBatch(b, have) {
+				r.err = ErrCorrupt
+				return
+			}
+		default:
+			r.err = err
+			return
+		}
+		if err := r.c.checkIndex(r.next + uint64(b.segs) - 1); err != nil {
+			r.err = err
+			return
+		}
+		b.first = r.next
+		r.next += uint64(b.segs)
+		r.p.submit(b, r.open)
+		r.ahead++
+	}
+}
+
+// finalBatch sizes the batch holding the payload's last have bytes. It
+// reports false if no valid payload ends this way: truncated, or an empty
+// final segment after data (only an empty payload ends in one).
+func (r *Reader) finalBatch(b *batch, have int) bool {
+	full, ov := r.c.sealedSegmentSize(), r.c.Overhead()
+	if have == 0 {
+		return false
+	}
+	segs := (have + full - 1) / full
+	lastN := have - (segs-1)*full
+	if lastN < ov || (lastN == ov && (segs > 1 || r.next > 0)) {
+		return false
+	}
+	b.segs, b.final, b.lastN = segs, true, lastN
+	return true
+}
+
+// open authenticates segment j.i of its batch in place.
+func (r *Reader) open(worker int, j job) {
+	b, i := j.b, j.i
+	full := r.c.sealedSegmentSize()
+	end := (i + 1) * full
+	last := i == b.segs-1
+	if last {
+		end = i*full + b.lastN
+	}
+	sealed := b.buf[i*full : end]
+	_, err := r.c.Open(sealed[:0], sealed, b.first+uint64(i), last && b.final, &r.pos[worker])
+	b.failed[i] = err != nil
 }

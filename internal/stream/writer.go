@@ -5,45 +5,40 @@ import (
 	"io"
 )
 
-// batchPerWorker is how many segments each worker seals per batch when
-// sealing concurrently, to amortise the hand-off between goroutines.
-const batchPerWorker = 4
+// batchPerWorker is how many segments each worker has per batch when
+// sealing or opening concurrently.
+const batchPerWorker = 2
 
 // Writer seals a payload written to it. A full segment is sealed only once
 // more data arrives (or at Close), because until then it might be the last.
 type Writer struct {
 	c       *Cipher
 	dst     io.Writer
-	workers int
 	p       *pool
-
-	buf    []byte // plaintext of up to batch segments
-	out    []byte // ciphertext of one batch
-	batch  int    // segments per batch
-	next   uint64 // index of the first segment in buf
-	err    error
-	closed bool
-	pos    []Position // scratch, one per worker
-
-	// per-batch state read by the workers
-	segs int
-	last bool
+	pos     []Position // scratch, one per worker
+	batches []*batch   // one, or two in flight with workers
+	cur     int        // the batch being filled
+	next    uint64     // index of the next segment to submit
+	err     error
+	closed  bool
 }
 
 // NewWriter returns a Writer sealing to dst with up to workers goroutines.
+// Its memory is O(segment size × workers).
 func NewWriter(c *Cipher, dst io.Writer, workers int) *Writer {
 	workers = Workers(workers)
-	batch := 1
+	perBatch, nb := 1, 1
 	if workers > 1 {
-		batch = workers * batchPerWorker
+		perBatch, nb = workers*batchPerWorker, 2
 	}
-	w := &Writer{
-		c: c, dst: dst, workers: workers, batch: batch,
-		buf: make([]byte, 0, batch*c.segSize),
-		out: make([]byte, batch*c.sealedSegmentSize()),
-		pos: make([]Position, workers),
+	w := &Writer{c: c, dst: dst, pos: make([]Position, workers)}
+	for range nb {
+		b := newBatch(perBatch)
+		b.out = make([]byte, perBatch*c.sealedSegmentSize())
+		// b.buf is allocated on first use: large writes never need it.
+		w.batches = append(w.batches, b)
 	}
-	w.p = newPool(workers, w.sealRange)
+	w.p = newPool(workers, 2*perBatch, w.seal)
 	return w
 }
 
@@ -57,30 +52,59 @@ func (w *Writer) Write(p []byte) (int, error) {
 	}
 	n := 0
 	for len(p) > 0 {
-		if len(w.buf) == 0 && len(p) > w.c.segSize {
+		b := w.batches[w.cur]
+		if len(b.buf) == 0 && len(p) > w.c.segSize {
 			// Seal whole segments straight from p, skipping the copy into
-			// buf; every one of them is followed by at least one more byte,
-			// so none is last.
-			k, err := w.sealDirect(p)
+			// buf. Each is followed by at least one more byte, so none is
+			// last. With workers, the next batch is submitted before this
+			// one is written out.
+			k := min((len(p)-1)/w.c.segSize, len(b.failed)) * w.c.segSize
+			if err := w.submit(b, p[:k], false); err != nil {
+				return n, err
+			}
+			b.direct = true
+			w.cur = (w.cur + 1) % len(w.batches)
+			if err := w.collect(w.batches[w.cur]); err != nil {
+				return n, err
+			}
 			n += k
 			p = p[k:]
-			if err != nil {
+			continue
+		}
+		if b.buf == nil {
+			b.buf = make([]byte, 0, len(b.failed)*w.c.segSize)
+		}
+		if len(b.buf) == cap(b.buf) {
+			// More data follows a full batch, so none of it is last.
+			if err := w.rotate(); err != nil {
 				return n, err
 			}
 			continue
 		}
-		if len(w.buf) == cap(w.buf) {
-			// More data follows a full buffer, so none of it is last.
-			if err := w.flush(false); err != nil {
-				return n, err
-			}
-		}
-		k := copy(w.buf[len(w.buf):cap(w.buf)], p)
-		w.buf = w.buf[:len(w.buf)+k]
+		k := copy(b.buf[len(b.buf):cap(b.buf)], p)
+		b.buf = b.buf[:len(b.buf)+k]
 		p = p[k:]
 		n += k
 	}
+	// The caller may reuse p once Write returns: finish what still reads it.
+	for i := 1; i <= len(w.batches); i++ {
+		if b := w.batches[(w.cur+i)%len(w.batches)]; b.direct {
+			if err := w.collect(b); err != nil {
+				return n, err
+			}
+		}
+	}
 	return n, nil
+}
+
+// rotate submits the current batch as not final, moves to the next one and
+// writes out what that one held before.
+func (w *Writer) rotate() error {
+	if err := w.submit(w.batches[w.cur], w.batches[w.cur].buf, false); err != nil {
+		return err
+	}
+	w.cur = (w.cur + 1) % len(w.batches)
+	return w.collect(w.batches[w.cur])
 }
 
 // Close seals what is buffered, marking its final segment last, and writes
@@ -91,19 +115,25 @@ func (w *Writer) Close() error {
 	}
 	w.closed = true
 	defer w.p.stop()
-	if w.err != nil {
-		return w.err
+	if w.err == nil {
+		w.err = w.submit(w.batches[w.cur], w.batches[w.cur].buf, true)
 	}
-	if err := w.flush(true); err != nil {
-		return err
+	// Collect in order: the other batch was submitted before this one. On
+	// error, collecting still waits for the workers to finish.
+	for i := 1; i <= len(w.batches); i++ {
+		if err := w.collect(w.batches[(w.cur+i)%len(w.batches)]); err != nil && w.err == nil {
+			w.err = err
+		}
 	}
-	clear(w.buf[:cap(w.buf)])
-	return nil
+	for _, b := range w.batches {
+		clear(b.buf[:cap(b.buf)])
+	}
+	return w.err
 }
 
-// flush seals the buffered segments; if final, the last of them is last.
-func (w *Writer) flush(final bool) error {
-	segs := (len(w.buf) + w.c.segSize - 1) / w.c.segSize
+// submit hands the segments of plain to be sealed into b.out.
+func (w *Writer) submit(b *batch, plain []byte, final bool) error {
+	segs := (len(plain) + w.c.segSize - 1) / w.c.segSize
 	if segs == 0 {
 		segs = 1 // an empty payload is one empty final segment
 	}
@@ -111,53 +141,35 @@ func (w *Writer) flush(final bool) error {
 		w.err = err
 		return err
 	}
-	w.segs, w.last = segs, final
-	if w.p != nil && segs > 1 {
-		w.p.run(segs)
-	} else {
-		w.sealRange(0, 0, segs)
-	}
-	size := len(w.buf) + segs*w.c.Overhead()
-	if _, err := w.dst.Write(w.out[:size]); err != nil {
-		w.err = err
-		return err
-	}
+	b.plain, b.segs, b.first, b.final = plain, segs, w.next, final
 	w.next += uint64(segs)
-	w.buf = w.buf[:0]
+	w.p.submit(b, w.seal)
 	return nil
 }
 
-// sealDirect seals up to one batch of full segments from p, keeping at least
-// one byte of p back, and returns how many bytes it consumed.
-func (w *Writer) sealDirect(p []byte) (int, error) {
-	segs := min((len(p)-1)/w.c.segSize, w.batch)
-	if err := w.c.checkIndex(w.next + uint64(segs)); err != nil {
+// collect waits for b's segments, if it was submitted, and writes them out.
+func (w *Writer) collect(b *batch) error {
+	if !b.pending {
+		return nil
+	}
+	b.wait(w.p)
+	b.pending, b.direct = false, false
+	b.buf = b.buf[:0]
+	if w.err != nil {
+		return w.err
+	}
+	size := len(b.plain) + b.segs*w.c.Overhead()
+	if _, err := w.dst.Write(b.out[:size]); err != nil {
 		w.err = err
-		return 0, err
+		return err
 	}
-	k := segs * w.c.segSize
-	saved := w.buf
-	w.buf, w.segs, w.last = p[:k], segs, false
-	if w.p != nil && segs > 1 {
-		w.p.run(segs)
-	} else {
-		w.sealRange(0, 0, segs)
-	}
-	w.buf = saved
-	if _, err := w.dst.Write(w.out[:k+segs*w.c.Overhead()]); err != nil {
-		w.err = err
-		return 0, err
-	}
-	w.next += uint64(segs)
-	return k, nil
+	return nil
 }
 
-// sealRange seals buffered segments [lo, hi) into their place in out.
-func (w *Writer) sealRange(worker, lo, hi int) {
-	pos := &w.pos[worker]
+// seal seals segment j.i of its batch into its place in out.
+func (w *Writer) seal(worker int, j job) {
+	b, i := j.b, j.i
 	ss, full := w.c.segSize, w.c.sealedSegmentSize()
-	for s := lo; s < hi; s++ {
-		pt := w.buf[s*ss : min((s+1)*ss, len(w.buf))]
-		w.c.Seal(w.out[s*full:s*full], pt, w.next+uint64(s), w.last && s == w.segs-1, pos)
-	}
+	pt := b.plain[i*ss : min((i+1)*ss, len(b.plain))]
+	w.c.Seal(b.out[i*full:i*full], pt, b.first+uint64(i), b.final && i == b.segs-1, &w.pos[worker])
 }
