@@ -96,29 +96,31 @@ func BenchmarkStream(b *testing.B) {
 	})
 }
 
-// BenchmarkParallel compares sealing and opening 16 MiB with two goroutines
-// against one (cost-ratio = two/one; speed-up = 1/cost-ratio, target ≥ 1.7
-// on two idle cores).
+// BenchmarkParallel compares sealing and opening 16 MiB and 64 MiB with two
+// goroutines against one (cost-ratio = two/one; speed-up = 1/cost-ratio,
+// target ≥ 1.7 on two idle cores).
 func BenchmarkParallel(b *testing.B) {
-	const size = 16 << 20
-	kek, _ := envelope.NewKEK("", make([]byte, 32))
-	pt := randomBytes(size)
-	seal := func(workers int) func() {
-		return func() {
-			w, _ := envelope.NewWriter(io.Discard, &envelope.SealOptions{Concurrency: workers}, kek)
-			w.Write(pt)
-			w.Close()
+	for _, size := range []int{16 << 20, 64 << 20} {
+		kek, _ := envelope.NewKEK("", make([]byte, 32))
+		pt := randomBytes(size)
+		seal := func(workers int) func() {
+			return func() {
+				w, _ := envelope.NewWriter(io.Discard, &envelope.SealOptions{Concurrency: workers}, kek)
+				w.Write(pt)
+				w.Close()
+			}
 		}
-	}
-	b.Run("seal", func(b *testing.B) { benchutil.Compare(b, size, seal(2), seal(1)) })
-	env, _ := envelope.Seal(pt, nil, kek)
-	open := func(workers int) func() {
-		return func() {
-			r, _ := envelope.NewReader(bytes.NewReader(env), &envelope.OpenOptions{Concurrency: workers}, kek)
-			io.Copy(io.Discard, r)
+		name := strconv.Itoa(size>>20) + "MiB"
+		b.Run("seal/"+name, func(b *testing.B) { benchutil.Compare(b, int64(size), seal(2), seal(1)) })
+		env, _ := envelope.Seal(pt, nil, kek)
+		open := func(workers int) func() {
+			return func() {
+				r, _ := envelope.NewReader(bytes.NewReader(env), &envelope.OpenOptions{Concurrency: workers}, kek)
+				io.Copy(io.Discard, r)
+			}
 		}
+		b.Run("open/"+name, func(b *testing.B) { benchutil.Compare(b, int64(size), open(2), open(1)) })
 	}
-	b.Run("open", func(b *testing.B) { benchutil.Compare(b, size, open(2), open(1)) })
 }
 
 // BenchmarkSmallObjectX25519 compares Seal+Open of a 1 KiB object for one

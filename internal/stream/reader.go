@@ -34,7 +34,7 @@ func NewReader(c *Cipher, src io.Reader, workers int) *Reader {
 	workers = Workers(workers)
 	perBatch, nb := 1, 1
 	if workers > 1 {
-		perBatch, nb = workers*batchPerWorker, 2
+		perBatch, nb = workers*batchPerWorker, inFlight
 	}
 	r := &Reader{c: c, src: src, pos: make([]Position, workers)}
 	for range nb {

@@ -281,12 +281,12 @@ func TestStreamMemory(t *testing.T) {
 		runtime.ReadMemStats(&ms2)
 		sealAlloc := ms1.TotalAlloc - ms0.TotalAlloc
 		openAlloc := ms2.TotalAlloc - ms1.TotalAlloc
-		// With workers, two batches of workers×batchPerWorker segments are
+		// With workers, inFlight batches of workers×batchPerWorker segments are
 		// in flight, each with a plaintext and a sealed buffer; the lazy
 		// source itself holds a few segments more.
 		batches := 1
 		if workers > 1 {
-			batches = 2 * workers * batchPerWorker
+			batches = inFlight * workers * batchPerWorker
 		}
 		limit := uint64(batches+4) * uint64(c.sealedSegmentSize()) * 2
 		t.Logf("workers=%d: 1 GiB seal allocated %d KiB, open allocated %d KiB (segment %d KiB)", workers, sealAlloc>>10, openAlloc>>10, c.segSize>>10)

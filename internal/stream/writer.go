@@ -9,6 +9,9 @@ import (
 // sealing or opening concurrently.
 const batchPerWorker = 2
 
+// inFlight is how many batches are sealed or opened at once with workers.
+const inFlight = 2
+
 // Writer seals a payload written to it. A full segment is sealed only once
 // more data arrives (or at Close), because until then it might be the last.
 type Writer struct {
@@ -29,7 +32,7 @@ func NewWriter(c *Cipher, dst io.Writer, workers int) *Writer {
 	workers = Workers(workers)
 	perBatch, nb := 1, 1
 	if workers > 1 {
-		perBatch, nb = workers*batchPerWorker, 2
+		perBatch, nb = workers*batchPerWorker, inFlight
 	}
 	w := &Writer{c: c, dst: dst, pos: make([]Position, workers)}
 	for range nb {
