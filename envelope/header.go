@@ -96,16 +96,8 @@ func ParseHeader(b []byte) (*Header, error) {
 // ReadHeader reads exactly one header from r, leaving r at the payload.
 func ReadHeader(r io.Reader) (*Header, error) {
 	p := &parser{r: r, left: MaxHeaderSize}
-	magic := p.bytes(4)
-	version := p.u8()
-	if p.err != nil {
-		return nil, p.err
-	}
-	if string(magic) != headerMagic {
-		return nil, corrupt("not a sealkit envelope (bad magic)")
-	}
-	if version != formatV1 {
-		return nil, fmt.Errorf("%w: envelope version %d", ErrUnsupported, version)
+	if err := p.preamble(headerMagic, "envelope"); err != nil {
+		return nil, err
 	}
 	h := &Header{}
 	h.suite = Suite(p.u8())
@@ -166,6 +158,22 @@ func (p *parser) bytes(n int) []byte {
 		return nil
 	}
 	return p.buf.Bytes()[start : start+n : start+n]
+}
+
+// preamble reads and checks a magic number and the format version; what
+// names the format in errors.
+func (p *parser) preamble(magic, what string) error {
+	m := p.bytes(len(magic))
+	version := p.u8()
+	switch {
+	case p.err != nil:
+		return p.err
+	case string(m) != magic:
+		return corrupt("not a sealkit " + what + " (bad magic)")
+	case version != formatV1:
+		return fmt.Errorf("%w: %s version %d", ErrUnsupported, what, version)
+	}
+	return nil
 }
 
 func (p *parser) u8() byte {

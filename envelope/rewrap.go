@@ -92,16 +92,8 @@ func ParseWrappedKey(record []byte) ([]*Stanza, error) {
 	}
 	r := bytes.NewReader(record)
 	p := &parser{r: r, left: MaxHeaderSize}
-	magic := p.bytes(4)
-	version := p.u8()
-	if p.err != nil {
-		return nil, p.err
-	}
-	if string(magic) != recordMagic {
-		return nil, corrupt("not a sealkit wrapped-key record (bad magic)")
-	}
-	if version != formatV1 {
-		return nil, fmt.Errorf("%w: wrapped-key record version %d", ErrUnsupported, version)
+	if err := p.preamble(recordMagic, "wrapped-key record"); err != nil {
+		return nil, err
 	}
 	stanzas := p.stanzas()
 	if p.err != nil {

@@ -6,6 +6,15 @@ import (
 	"sync/atomic"
 )
 
+const (
+	// batchPerWorker is how many segments each worker has per batch when
+	// sealing or opening concurrently. Small batches measured fastest: they
+	// keep each core's working set in its own cache.
+	batchPerWorker = 2
+	// inFlight is how many batches are sealed or opened at once with workers.
+	inFlight = 2
+)
+
 // job is one segment of a batch for a worker to seal or open.
 type job struct {
 	b *batch
@@ -13,8 +22,8 @@ type job struct {
 }
 
 // batch is a run of consecutive segments sealed or opened together. With
-// workers, two batches are in flight at once, so the workers start on the
-// next batch while the caller's goroutine writes out (or reads in) the
+// workers, inFlight batches are in flight at once, so the workers start on
+// the next batch while the caller's goroutine writes out (or reads in) the
 // previous one, instead of waiting for it: waking a parked worker costs
 // tens of microseconds in a VM, as much as sealing a segment.
 type batch struct {

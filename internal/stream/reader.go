@@ -14,7 +14,7 @@ type Reader struct {
 	src     io.Reader
 	p       *pool
 	pos     []Position // scratch, one per worker
-	batches []*batch   // one, or two in flight with workers
+	batches []*batch   // one, or inFlight with workers
 	head    int        // the batch being served
 	ahead   int        // batches read and submitted, head included
 

@@ -5,13 +5,6 @@ import (
 	"io"
 )
 
-// batchPerWorker is how many segments each worker has per batch when
-// sealing or opening concurrently.
-const batchPerWorker = 2
-
-// inFlight is how many batches are sealed or opened at once with workers.
-const inFlight = 2
-
 // Writer seals a payload written to it. A full segment is sealed only once
 // more data arrives (or at Close), because until then it might be the last.
 type Writer struct {
@@ -19,7 +12,7 @@ type Writer struct {
 	dst     io.Writer
 	p       *pool
 	pos     []Position // scratch, one per worker
-	batches []*batch   // one, or two in flight with workers
+	batches []*batch   // one, or inFlight with workers
 	cur     int        // the batch being filled
 	next    uint64     // index of the next segment to submit
 	err     error
