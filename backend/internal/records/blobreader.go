@@ -1,0 +1,63 @@
+package records
+
+import (
+	"context"
+	"fmt"
+	"io"
+)
+
+// OpenBlob returns a reader over bytes [off, off+n) of blob id, fetching
+// one chunk at a time; n < 0 means to the end. It checks the range against
+// the stored size before reading anything.
+func OpenBlob(ctx context.Context, b Blobs, id string, off, n int64) (io.ReadCloser, error) {
+	size, err := b.BlobSize(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if off < 0 || off > size {
+		return nil, fmt.Errorf("records: blob range starts at %d, outside a %d-byte blob", off, size)
+	}
+	end := size
+	if n >= 0 {
+		if n > size-off {
+			return nil, fmt.Errorf("records: blob range of %d bytes at %d exceeds a %d-byte blob", n, off, size)
+		}
+		end = off + n
+	}
+	return &blobReader{ctx: ctx, b: b, id: id, off: off, end: end, seq: -1}, nil
+}
+
+type blobReader struct {
+	ctx      context.Context
+	b        Blobs
+	id       string
+	off, end int64
+	seq      int64  // the chunk held in buf
+	buf      []byte // chunk seq
+}
+
+func (r *blobReader) Read(p []byte) (int, error) {
+	if r.off >= r.end {
+		return 0, io.EOF
+	}
+	seq := r.off / ChunkSize
+	if seq != r.seq {
+		c, err := r.b.ReadBlobChunk(r.ctx, r.id, seq)
+		if err != nil {
+			return 0, err
+		}
+		r.buf, r.seq = c, seq
+	}
+	in := r.off - seq*ChunkSize
+	if in >= int64(len(r.buf)) {
+		return 0, fmt.Errorf("records: blob %q chunk %d is shorter than its recorded size", r.id, seq)
+	}
+	k := copy(p, r.buf[in:min(int64(len(r.buf)), in+(r.end-r.off))])
+	r.off += int64(k)
+	return k, nil
+}
+
+func (r *blobReader) Close() error {
+	r.buf = nil
+	return nil
+}

@@ -1,0 +1,297 @@
+// Package recordstest checks a records.Store and records.Blobs
+// implementation against the semantics the public store adapters rely on.
+package recordstest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sealkit/sealkit/backend/internal/records"
+)
+
+// Backend is what a test harness opens: a fresh, empty store.
+type Backend interface {
+	records.Store
+	records.Blobs
+}
+
+// Run runs every check against stores made by open.
+func Run(t *testing.T, open func(t *testing.T) Backend) {
+	t.Run("CreateGet", func(t *testing.T) { testCreateGet(t, open(t)) })
+	t.Run("CompareAndSwap", func(t *testing.T) { testCAS(t, open(t)) })
+	t.Run("ListDelete", func(t *testing.T) { testListDelete(t, open(t)) })
+	t.Run("ConcurrentCAS", func(t *testing.T) { testConcurrentCAS(t, open(t)) })
+	t.Run("ConcurrentModify", func(t *testing.T) { testConcurrentModify(t, open(t)) })
+	t.Run("Purge", func(t *testing.T) { testPurge(t, open(t)) })
+	t.Run("Cancelled", func(t *testing.T) { testCancelled(t, open(t)) })
+	t.Run("Blobs", func(t *testing.T) { testBlobs(t, open(t)) })
+}
+
+var ctx = context.Background()
+
+func testCreateGet(t *testing.T, s Backend) {
+	exp := time.Unix(1700000000, 123)
+	r, err := s.Create(ctx, records.Record{Kind: "k", ID: "a", Owner: "o", Ref: "r", Data: []byte("body"), Expires: exp})
+	if err != nil || r.Version != 1 {
+		t.Fatalf("Create = %v, %v; want version 1", r.Version, err)
+	}
+	got, err := s.Get(ctx, "k", "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Owner != "o" || got.Ref != "r" || got.Version != 1 || string(got.Data) != "body" || !got.Expires.Equal(exp) {
+		t.Errorf("Get = %+v", got)
+	}
+	if _, err := s.Create(ctx, records.Record{Kind: "k", ID: "a", Data: []byte("other")}); !errors.Is(err, records.ErrExists) {
+		t.Errorf("second Create: %v, want ErrExists", err)
+	}
+	if got, _ := s.Get(ctx, "k", "a"); string(got.Data) != "body" {
+		t.Errorf("a refused Create changed the record: %q", got.Data)
+	}
+	if _, err := s.Get(ctx, "k", "missing"); !errors.Is(err, records.ErrNotFound) {
+		t.Errorf("Get missing: %v, want ErrNotFound", err)
+	}
+	if _, err := s.Get(ctx, "other-kind", "a"); !errors.Is(err, records.ErrNotFound) {
+		t.Errorf("Get across kinds: %v, want ErrNotFound", err)
+	}
+	if _, err := s.Create(ctx, records.Record{Kind: "k", ID: "empty"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Get(ctx, "k", "empty"); err != nil || len(got.Data) != 0 || !got.Expires.IsZero() {
+		t.Errorf("empty record = %+v, %v", got, err)
+	}
+}
+
+func testCAS(t *testing.T, s Backend) {
+	if _, err := s.Create(ctx, records.Record{Kind: "k", ID: "a", Data: []byte("v1")}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Update(ctx, records.Record{Kind: "k", ID: "a", Owner: "o2", Data: []byte("v2")}, 1)
+	if err != nil || r.Version != 2 {
+		t.Fatalf("Update = %v, %v", r.Version, err)
+	}
+	if _, err := s.Update(ctx, records.Record{Kind: "k", ID: "a", Data: []byte("stale")}, 1); !errors.Is(err, records.ErrConflict) {
+		t.Errorf("stale Update: %v, want ErrConflict", err)
+	}
+	if _, err := s.Update(ctx, records.Record{Kind: "k", ID: "nope", Data: []byte("x")}, 1); !errors.Is(err, records.ErrNotFound) {
+		t.Errorf("Update missing: %v, want ErrNotFound", err)
+	}
+	got, _ := s.Get(ctx, "k", "a")
+	if got.Version != 2 || string(got.Data) != "v2" || got.Owner != "o2" {
+		t.Errorf("after CAS: %+v", got)
+	}
+}
+
+func testListDelete(t *testing.T, s Backend) {
+	for i, owner := range []string{"alice", "bob", "alice", "carol"} {
+		id := fmt.Sprintf("id%d", i)
+		if _, err := s.Create(ctx, records.Record{Kind: "k", ID: id, Owner: owner, Ref: "ref-" + owner}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Create(ctx, records.Record{Kind: "other", ID: "x", Owner: "alice"})
+	list, err := s.List(ctx, "k", records.ByOwner, "alice")
+	if err != nil || len(list) != 2 || list[0].ID != "id0" || list[1].ID != "id2" {
+		t.Fatalf("List by owner = %v, %v", list, err)
+	}
+	list, err = s.List(ctx, "k", records.ByRef, "ref-bob")
+	if err != nil || len(list) != 1 || list[0].ID != "id1" {
+		t.Fatalf("List by ref = %v, %v", list, err)
+	}
+	if list, err := s.List(ctx, "k", records.ByOwner, "nobody"); err != nil || len(list) != 0 {
+		t.Errorf("List empty = %v, %v", list, err)
+	}
+	if err := s.Delete(ctx, "k", "id0"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(ctx, "k", "id0"); !errors.Is(err, records.ErrNotFound) {
+		t.Errorf("second Delete: %v, want ErrNotFound", err)
+	}
+	if list, _ := s.List(ctx, "k", records.ByOwner, "alice"); len(list) != 1 {
+		t.Errorf("after Delete, List = %v", list)
+	}
+}
+
+// testConcurrentCAS has writers increment a counter by read + CAS with
+// retry: every increment must land exactly once.
+func testConcurrentCAS(t *testing.T, s Backend) {
+	if _, err := s.Create(ctx, records.Record{Kind: "k", ID: "n", Data: []byte("0")}); err != nil {
+		t.Fatal(err)
+	}
+	const writers, each = 8, 10
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for range writers {
+		wg.Go(func() {
+			for range each {
+				for {
+					r, err := s.Get(ctx, "k", "n")
+					if err != nil {
+						errs <- err
+						return
+					}
+					n, _ := strconv.Atoi(string(r.Data))
+					r.Data = []byte(strconv.Itoa(n + 1))
+					if _, err = s.Update(ctx, r, r.Version); err == nil {
+						break
+					} else if !errors.Is(err, records.ErrConflict) {
+						errs <- err
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	r, _ := s.Get(ctx, "k", "n")
+	if string(r.Data) != strconv.Itoa(writers*each) || r.Version != writers*each+1 {
+		t.Errorf("counter = %s at version %d, want %d at %d (a lost update)", r.Data, r.Version, writers*each, writers*each+1)
+	}
+}
+
+// testConcurrentModify spends a budget from many goroutines: never more
+// than the budget, and exactly the budget in total.
+func testConcurrentModify(t *testing.T, s Backend) {
+	const budget, tries = 25, 60
+	if _, err := s.Create(ctx, records.Record{Kind: "k", ID: "budget", Data: []byte(strconv.Itoa(budget))}); err != nil {
+		t.Fatal(err)
+	}
+	errSpent := errors.New("spent")
+	var mu sync.Mutex
+	granted := 0
+	var wg sync.WaitGroup
+	for range tries {
+		wg.Go(func() {
+			_, err := s.Modify(ctx, "k", "budget", func(r *records.Record) error {
+				n, _ := strconv.Atoi(string(r.Data))
+				if n == 0 {
+					return errSpent
+				}
+				r.Data = []byte(strconv.Itoa(n - 1))
+				return nil
+			})
+			switch {
+			case err == nil:
+				mu.Lock()
+				granted++
+				mu.Unlock()
+			case !errors.Is(err, errSpent):
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	r, _ := s.Get(ctx, "k", "budget")
+	if granted != budget || string(r.Data) != "0" {
+		t.Errorf("granted %d with %s left, want exactly %d granted", granted, r.Data, budget)
+	}
+	if _, err := s.Modify(ctx, "k", "missing", func(*records.Record) error { return nil }); !errors.Is(err, records.ErrNotFound) {
+		t.Errorf("Modify missing: %v, want ErrNotFound", err)
+	}
+}
+
+func testPurge(t *testing.T, s Backend) {
+	now := time.Now()
+	s.Create(ctx, records.Record{Kind: "k", ID: "old", Expires: now.Add(-time.Minute)})
+	s.Create(ctx, records.Record{Kind: "k", ID: "new", Expires: now.Add(time.Minute)})
+	s.Create(ctx, records.Record{Kind: "k", ID: "never"})
+	s.Create(ctx, records.Record{Kind: "j", ID: "old", Expires: now.Add(-time.Minute)})
+	if err := s.Purge(ctx, "k", now); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]bool{"old": false, "new": true, "never": true} {
+		if _, err := s.Get(ctx, "k", id); (err == nil) != want {
+			t.Errorf("after Purge, Get(%s) = %v", id, err)
+		}
+	}
+	if _, err := s.Get(ctx, "j", "old"); err != nil {
+		t.Errorf("Purge crossed kinds: %v", err)
+	}
+}
+
+func testCancelled(t *testing.T, s Backend) {
+	c, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := s.Create(c, records.Record{Kind: "k", ID: "a"}); !errors.Is(err, context.Canceled) {
+		t.Errorf("Create with a cancelled context: %v", err)
+	}
+	if _, err := s.Get(ctx, "k", "a"); !errors.Is(err, records.ErrNotFound) {
+		t.Errorf("a cancelled Create stored a record: %v", err)
+	}
+	if _, err := s.PutBlob(c, "b", bytes.NewReader([]byte("x"))); !errors.Is(err, context.Canceled) {
+		t.Errorf("PutBlob with a cancelled context: %v", err)
+	}
+}
+
+// failingReader fails after n bytes.
+type failingReader struct{ n int }
+
+func (r *failingReader) Read(p []byte) (int, error) {
+	if r.n <= 0 {
+		return 0, errors.New("source broke")
+	}
+	k := min(len(p), r.n)
+	r.n -= k
+	return k, nil
+}
+
+func testBlobs(t *testing.T, s Backend) {
+	data := make([]byte, 2*records.ChunkSize+12345)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	n, err := s.PutBlob(ctx, "b", bytes.NewReader(data))
+	if err != nil || n != int64(len(data)) {
+		t.Fatalf("PutBlob = %d, %v", n, err)
+	}
+	if _, err := s.PutBlob(ctx, "b", bytes.NewReader(data)); !errors.Is(err, records.ErrExists) {
+		t.Errorf("second PutBlob: %v, want ErrExists", err)
+	}
+	for _, r := range []struct{ off, n int64 }{{0, -1}, {0, 0}, {1, 10}, {records.ChunkSize - 3, 7}, {records.ChunkSize, records.ChunkSize}, {int64(len(data)) - 1, 1}, {int64(len(data)), -1}} {
+		rc, err := records.OpenBlob(ctx, s, "b", r.off, r.n)
+		if err != nil {
+			t.Fatalf("OpenBlob(%d, %d): %v", r.off, r.n, err)
+		}
+		got, err := io.ReadAll(rc)
+		rc.Close()
+		end := int64(len(data))
+		if r.n >= 0 {
+			end = r.off + r.n
+		}
+		if err != nil || !bytes.Equal(got, data[r.off:end]) {
+			t.Errorf("range (%d, %d): %d bytes, %v", r.off, r.n, len(got), err)
+		}
+	}
+	if _, err := records.OpenBlob(ctx, s, "b", 5, int64(len(data))); err == nil {
+		t.Error("a range past the end was accepted")
+	}
+	if _, err := s.PutBlob(ctx, "broken", &failingReader{n: records.ChunkSize + 10}); err == nil {
+		t.Fatal("PutBlob from a failing reader succeeded")
+	}
+	if _, err := s.BlobSize(ctx, "broken"); !errors.Is(err, records.ErrNotFound) {
+		t.Errorf("a failed PutBlob left a blob: %v", err)
+	}
+	if n, err := s.PutBlob(ctx, "empty", bytes.NewReader(nil)); err != nil || n != 0 {
+		t.Errorf("empty PutBlob = %d, %v", n, err)
+	}
+	if err := s.DeleteBlob(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := records.OpenBlob(ctx, s, "b", 0, -1); !errors.Is(err, records.ErrNotFound) {
+		t.Errorf("deleted blob opens: %v", err)
+	}
+	if err := s.DeleteBlob(ctx, "b"); !errors.Is(err, records.ErrNotFound) {
+		t.Errorf("second DeleteBlob: %v", err)
+	}
+}

@@ -1,0 +1,36 @@
+package sqlite_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/sealkit/sealkit/backend/internal/records/recordstest"
+	"github.com/sealkit/sealkit/backend/sqlite"
+)
+
+func openMemory(t *testing.T) *sqlite.DB {
+	db, err := sqlite.OpenMemory(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func openFile(t *testing.T) *sqlite.DB {
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "sealkit.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestRecordsMemory(t *testing.T) {
+	recordstest.Run(t, func(t *testing.T) recordstest.Backend { return openMemory(t) })
+}
+
+func TestRecordsFile(t *testing.T) {
+	recordstest.Run(t, func(t *testing.T) recordstest.Backend { return openFile(t) })
+}
