@@ -1,0 +1,520 @@
+package identity
+
+import (
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dunglas/httpsfv"
+)
+
+// Limits on signature headers, checked before any signature work.
+const (
+	// MaxSignatureHeaderBytes caps Signature-Input and Signature (all field
+	// lines joined), each.
+	MaxSignatureHeaderBytes = 8 << 10
+	// MaxSignatures caps the labels in one Signature-Input.
+	MaxSignatures = 8
+	// MaxComponents caps the covered components of one signature.
+	MaxComponents = 32
+	// MaxNonceLength caps the nonce parameter.
+	MaxNonceLength = 128
+)
+
+// Header field names.
+const (
+	headerSignatureInput = "Signature-Input"
+	headerSignature      = "Signature"
+)
+
+// SignatureParams are one RFC 9421 signature's covered components and
+// parameters. Zero times and empty strings are omitted from the
+// serialization; parameters appear in the order created, expires, nonce,
+// alg, keyid, tag.
+type SignatureParams struct {
+	// Components are component identifiers: derived components ("@method",
+	// "@target-uri", "@authority", "@scheme", "@path", "@query", "@status")
+	// or lowercase header field names; a ";req" suffix names the request
+	// component of a response signature (RFC 9421 §2.4).
+	Components []string
+	Created    time.Time
+	Expires    time.Time
+	Nonce      string
+	Alg        Algorithm
+	KeyID      string
+	Tag        string
+}
+
+type component struct {
+	name string
+	req  bool
+}
+
+func (c component) String() string {
+	if c.req {
+		return c.name + ";req"
+	}
+	return c.name
+}
+
+func parseComponentString(s string) (component, error) {
+	name, req := strings.CutSuffix(s, ";req")
+	if name == "" || strings.ToLower(name) != name || strings.ContainsAny(name, ";\" ") {
+		return component{}, reject(ReasonMalformed, "bad component identifier")
+	}
+	return component{name, req}, nil
+}
+
+// sigParams is the parsed form used for bases: components plus the inner
+// list exactly as it will be serialized.
+type sigParams struct {
+	comps []component
+	list  httpsfv.InnerList
+	p     SignatureParams
+}
+
+func (p SignatureParams) build() (*sigParams, error) {
+	if len(p.Components) > MaxComponents {
+		return nil, reject(ReasonMalformed, "too many components")
+	}
+	sp := &sigParams{p: p, list: httpsfv.InnerList{Params: httpsfv.NewParams()}}
+	seen := map[component]bool{}
+	for _, s := range p.Components {
+		c, err := parseComponentString(s)
+		if err != nil {
+			return nil, err
+		}
+		if seen[c] {
+			return nil, reject(ReasonMalformed, "duplicate component "+c.String())
+		}
+		seen[c] = true
+		sp.comps = append(sp.comps, c)
+		sp.list.Items = append(sp.list.Items, c.item())
+	}
+	ps := sp.list.Params
+	if !p.Created.IsZero() {
+		ps.Add("created", p.Created.Unix())
+	}
+	if !p.Expires.IsZero() {
+		ps.Add("expires", p.Expires.Unix())
+	}
+	if p.Nonce != "" {
+		ps.Add("nonce", p.Nonce)
+	}
+	if p.Alg != "" {
+		ps.Add("alg", string(p.Alg))
+	}
+	if p.KeyID != "" {
+		ps.Add("keyid", p.KeyID)
+	}
+	if p.Tag != "" {
+		ps.Add("tag", p.Tag)
+	}
+	return sp, nil
+}
+
+func (c component) item() httpsfv.Item {
+	it := httpsfv.NewItem(c.name)
+	if c.req {
+		it.Params.Add("req", true)
+	}
+	return it
+}
+
+// msgView is what a signature base reads from a request or response.
+type msgView struct {
+	response  bool
+	method    string
+	scheme    string
+	authority string
+	reqURI    string // path?query as sent
+	path      string
+	query     string
+	status    int
+	header    http.Header
+	req       *msgView
+}
+
+// requestView views r with the given scheme and authority (the client's URL,
+// or the server's configured public origin).
+func requestView(r *http.Request, scheme, authority string) *msgView {
+	path := r.URL.EscapedPath()
+	if path == "" {
+		path = "/"
+	}
+	reqURI := path
+	if r.URL.RawQuery != "" || r.URL.ForceQuery {
+		reqURI += "?" + r.URL.RawQuery
+	}
+	scheme = strings.ToLower(scheme)
+	return &msgView{
+		method:    r.Method,
+		scheme:    scheme,
+		authority: normalizeAuthority(scheme, authority),
+		reqURI:    reqURI,
+		path:      path,
+		query:     "?" + r.URL.RawQuery,
+		header:    r.Header,
+	}
+}
+
+// clientRequestView views an outgoing request as its URL says.
+func clientRequestView(r *http.Request) *msgView {
+	host := r.Host
+	if host == "" {
+		host = r.URL.Host
+	}
+	return requestView(r, r.URL.Scheme, host)
+}
+
+// normalizeAuthority lowercases the host and drops the scheme's default
+// port (RFC 9421 §2.2.3).
+func normalizeAuthority(scheme, a string) string {
+	a = strings.ToLower(a)
+	if h, p, err := net.SplitHostPort(a); err == nil {
+		if (scheme == "https" && p == "443") || (scheme == "http" && p == "80") {
+			if strings.Contains(h, ":") {
+				return "[" + h + "]"
+			}
+			return h
+		}
+	}
+	return a
+}
+
+func (m *msgView) value(c component) (string, error) {
+	if c.req {
+		if !m.response || m.req == nil {
+			return "", reject(ReasonPolicy, "component "+c.String()+" needs the request")
+		}
+		return m.req.value(component{name: c.name})
+	}
+	if strings.HasPrefix(c.name, "@") {
+		if m.response && c.name != "@status" {
+			return "", reject(ReasonMalformed, "request component "+c.name+" in a response signature")
+		}
+		switch c.name {
+		case "@method":
+			return m.method, nil
+		case "@target-uri":
+			return m.scheme + "://" + m.authority + m.reqURI, nil
+		case "@authority":
+			return m.authority, nil
+		case "@scheme":
+			return m.scheme, nil
+		case "@path":
+			return m.path, nil
+		case "@query":
+			return m.query, nil
+		case "@status":
+			if !m.response {
+				return "", reject(ReasonMalformed, "@status in a request signature")
+			}
+			return strconv.Itoa(m.status), nil
+		}
+		return "", reject(ReasonMalformed, "unsupported derived component "+c.name)
+	}
+	vals := m.header.Values(c.name)
+	if len(vals) == 0 {
+		return "", reject(ReasonPolicy, "covered header "+c.name+" is missing")
+	}
+	trimmed := make([]string, len(vals)) // Values aliases the header: do not edit in place
+	for i, v := range vals {
+		trimmed[i] = strings.Trim(v, " \t")
+	}
+	return strings.Join(trimmed, ", "), nil
+}
+
+// base returns the RFC 9421 §2.5 signature base: one line per covered
+// component, then the @signature-params line, joined by LF.
+func (m *msgView) base(sp *sigParams) ([]byte, error) {
+	var b strings.Builder
+	for _, c := range sp.comps {
+		v, err := m.value(c)
+		if err != nil {
+			return nil, err
+		}
+		id, err := httpsfv.Marshal(c.item())
+		if err != nil {
+			return nil, reject(ReasonMalformed, "component identifier")
+		}
+		if strings.ContainsAny(v, "\r\n") {
+			return nil, reject(ReasonMalformed, "component value holds a line break")
+		}
+		b.WriteString(id)
+		b.WriteString(": ")
+		b.WriteString(v)
+		b.WriteByte('\n')
+	}
+	ser, err := httpsfv.Marshal(sp.list)
+	if err != nil {
+		return nil, reject(ReasonMalformed, "signature parameters do not serialize")
+	}
+	b.WriteString(`"@signature-params": `)
+	b.WriteString(ser)
+	return []byte(b.String()), nil
+}
+
+// sign computes the signature and the two header values for label.
+func (m *msgView) sign(key *PrivateKey, label string, p SignatureParams) (input, signature string, err error) {
+	sp, err := p.build()
+	if err != nil {
+		return "", "", err
+	}
+	base, err := m.base(sp)
+	if err != nil {
+		return "", "", err
+	}
+	sig, err := key.Sign(base)
+	if err != nil {
+		return "", "", err
+	}
+	in := httpsfv.NewDictionary()
+	in.Add(label, sp.list)
+	sd := httpsfv.NewDictionary()
+	sd.Add(label, httpsfv.NewItem(sig))
+	if input, err = httpsfv.Marshal(in); err != nil {
+		return "", "", reject(ReasonMalformed, "label")
+	}
+	if signature, err = httpsfv.Marshal(sd); err != nil {
+		return "", "", reject(ReasonMalformed, "label")
+	}
+	return input, signature, nil
+}
+
+// SignRequest signs r as it will be sent (scheme and authority from its
+// URL, or r.Host) and sets its Signature-Input and Signature headers to the
+// single signature label. It covers what p lists and nothing more: it
+// computes no Content-Digest (Transport does). With p.Created, p.KeyID and
+// the components of RFC 9421 B.2.6 it reproduces that example byte for
+// byte.
+func SignRequest(r *http.Request, key *PrivateKey, label string, p SignatureParams) error {
+	in, sig, err := clientRequestView(r).sign(key, label, p)
+	if err != nil {
+		return err
+	}
+	r.Header.Set(headerSignatureInput, in)
+	r.Header.Set(headerSignature, sig)
+	return nil
+}
+
+// RequestSignatureBase returns the signature base SignRequest would sign,
+// for debugging and for checking other implementations.
+func RequestSignatureBase(r *http.Request, p SignatureParams) ([]byte, error) {
+	sp, err := p.build()
+	if err != nil {
+		return nil, err
+	}
+	return clientRequestView(r).base(sp)
+}
+
+// parsedSig is one signature from Signature-Input and Signature.
+type parsedSig struct {
+	label string
+	sp    *sigParams
+	sig   []byte
+}
+
+// parseSignatures parses both header fields (RFC 8941 dictionaries) with
+// caps, rejecting duplicate labels, and returns the signature for label (or
+// the only one when label is empty).
+func parseSignatures(h http.Header, label string) (*parsedSig, error) {
+	inLines, sigLines := h.Values(headerSignatureInput), h.Values(headerSignature)
+	if len(inLines) == 0 && len(sigLines) == 0 {
+		return nil, reject(ReasonMissingSignature, "no Signature-Input or Signature header")
+	}
+	if len(inLines) == 0 || len(sigLines) == 0 {
+		return nil, reject(ReasonMalformed, "Signature-Input and Signature must both be present")
+	}
+	in, err := parseDict(inLines, "Signature-Input")
+	if err != nil {
+		return nil, err
+	}
+	sd, err := parseDict(sigLines, "Signature")
+	if err != nil {
+		return nil, err
+	}
+	if label == "" {
+		names := in.Names()
+		if len(names) != 1 {
+			return nil, reject(ReasonMalformed, "want exactly one signature label")
+		}
+		label = names[0]
+	}
+	im, ok := in.Get(label)
+	if !ok {
+		return nil, reject(ReasonMissingSignature, "no signature labelled "+strconv.Quote(label))
+	}
+	sm, ok := sd.Get(label)
+	if !ok {
+		return nil, reject(ReasonMalformed, "Signature has no value for the label")
+	}
+	il, ok := im.(httpsfv.InnerList)
+	if !ok {
+		return nil, reject(ReasonMalformed, "Signature-Input member is not an inner list")
+	}
+	sit, ok := sm.(httpsfv.Item)
+	if !ok {
+		return nil, reject(ReasonMalformed, "Signature member is not an item")
+	}
+	sig, ok := sit.Value.([]byte)
+	if !ok {
+		return nil, reject(ReasonMalformed, "Signature member is not a byte sequence")
+	}
+	sp, err := fromInnerList(il)
+	if err != nil {
+		return nil, err
+	}
+	return &parsedSig{label: label, sp: sp, sig: sig}, nil
+}
+
+func parseDict(lines []string, name string) (*httpsfv.Dictionary, error) {
+	n := 0
+	for _, l := range lines {
+		n += len(l) + 2
+	}
+	if n > MaxSignatureHeaderBytes {
+		return nil, reject(ReasonMalformed, name+" too large")
+	}
+	d, err := httpsfv.UnmarshalDictionary(lines)
+	if err != nil {
+		return nil, rejectErr(ReasonMalformed, name+" is not a structured dictionary", err)
+	}
+	members := countMembers(strings.Join(lines, ","))
+	if members != len(d.Names()) {
+		return nil, reject(ReasonMalformed, name+" repeats a label")
+	}
+	if members > MaxSignatures {
+		return nil, reject(ReasonMalformed, name+" has too many labels")
+	}
+	return d, nil
+}
+
+// countMembers counts the top-level members of a dictionary that
+// httpsfv has already accepted, so that a label given twice (which RFC 8941
+// parsing silently collapses to the last value) can be refused. Only commas
+// outside strings and inner lists separate members; byte sequences and
+// tokens cannot contain commas, quotes or parentheses.
+func countMembers(s string) int {
+	n, depth, inStr, esc := 1, 0, false, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case inStr && esc:
+			esc = false
+		case inStr && c == '\\':
+			esc = true
+		case inStr && c == '"':
+			inStr = false
+		case inStr:
+		case c == '"':
+			inStr = true
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+		case c == ',' && depth == 0:
+			n++
+		}
+	}
+	return n
+}
+
+func fromInnerList(il httpsfv.InnerList) (*sigParams, error) {
+	if len(il.Items) > MaxComponents {
+		return nil, reject(ReasonMalformed, "too many components")
+	}
+	sp := &sigParams{list: il}
+	seen := map[component]bool{}
+	for _, it := range il.Items {
+		name, ok := it.Value.(string)
+		if !ok || name == "" || strings.ToLower(name) != name {
+			return nil, reject(ReasonMalformed, "component identifier is not a lowercase string")
+		}
+		c := component{name: name}
+		for _, pn := range it.Params.Names() {
+			v, _ := it.Params.Get(pn)
+			if pn != "req" || v != true {
+				return nil, reject(ReasonMalformed, "unsupported component parameter "+strconv.Quote(pn))
+			}
+			c.req = true
+		}
+		if seen[c] {
+			return nil, reject(ReasonMalformed, "duplicate component "+c.String())
+		}
+		seen[c] = true
+		sp.comps = append(sp.comps, c)
+		sp.p.Components = append(sp.p.Components, c.String())
+	}
+	ps := il.Params
+	for _, pn := range ps.Names() {
+		v, _ := ps.Get(pn)
+		switch pn {
+		case "created", "expires":
+			n, ok := v.(int64)
+			if !ok || n < 0 {
+				return nil, reject(ReasonMalformed, pn+" is not a non-negative integer")
+			}
+			if pn == "created" {
+				sp.p.Created = time.Unix(n, 0)
+			} else {
+				sp.p.Expires = time.Unix(n, 0)
+			}
+		case "nonce", "alg", "keyid", "tag":
+			s, ok := v.(string)
+			if !ok {
+				return nil, reject(ReasonMalformed, pn+" is not a string")
+			}
+			switch pn {
+			case "nonce":
+				if len(s) > MaxNonceLength {
+					return nil, reject(ReasonMalformed, "nonce too long")
+				}
+				sp.p.Nonce = s
+			case "alg":
+				sp.p.Alg = Algorithm(s)
+			case "keyid":
+				sp.p.KeyID = s
+			case "tag":
+				sp.p.Tag = s
+			}
+		}
+	}
+	return sp, nil
+}
+
+// verify checks ps against key (and the alg parameter against the key's
+// algorithm, RFC 9421 §3.3.7).
+func (m *msgView) verify(ps *parsedSig, key *PublicKey) error {
+	if ps.sp.p.Alg != "" && ps.sp.p.Alg != key.alg {
+		if ps.sp.p.Alg != Ed25519 && ps.sp.p.Alg != ECDSAP256SHA256 {
+			return reject(ReasonUnknownAlgorithm, "alg "+strconv.Quote(string(ps.sp.p.Alg)))
+		}
+		return reject(ReasonBadSignature, "alg does not match the key")
+	}
+	base, err := m.base(ps.sp)
+	if err != nil {
+		return err
+	}
+	if !key.Verify(base, ps.sig) {
+		return reject(ReasonBadSignature, "signature does not verify")
+	}
+	return nil
+}
+
+// VerifyRequestSignature checks the signature labelled label (or the only
+// one, if label is empty) on r, as seen by its sender (scheme and authority
+// from r.URL or r.Host), against key, and returns its parameters. It checks
+// no freshness, coverage or replay: Verifier does.
+func VerifyRequestSignature(r *http.Request, label string, key *PublicKey) (*SignatureParams, error) {
+	ps, err := parseSignatures(r.Header, label)
+	if err != nil {
+		return nil, err
+	}
+	if err := clientRequestView(r).verify(ps, key); err != nil {
+		return nil, err
+	}
+	return &ps.sp.p, nil
+}

@@ -1,0 +1,233 @@
+package identity
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// TrustedProxy describes the TLS-terminating reverse proxy in front of a
+// server. Proxies commonly rewrite Host (so @authority and @target-uri
+// differ from what the client signed) and forward plain HTTP (so @scheme
+// looks like "http"): the Verifier therefore never takes those from the
+// forwarded request or from X-Forwarded-* headers, but uses "https" and
+// Authority.
+type TrustedProxy struct {
+	// Authority is the public host[:port] clients address and sign.
+	// Required.
+	Authority string
+	// Allow, if set, reports whether a plain-HTTP request really came
+	// through the proxy (for example: RemoteAddr is the proxy's address).
+	// If nil, every plain-HTTP request is taken to have come through the
+	// proxy: the network must ensure only the proxy can reach the server.
+	Allow func(*http.Request) bool
+}
+
+// Verifier is server middleware that accepts only requests signed (RFC
+// 9421) by a registered, unrevoked key, over TLS, fresh, unreplayed and
+// with a matching Content-Digest. Set Registry; the other fields have
+// working defaults. It is safe for concurrent use; do not change fields
+// after first use.
+//
+// A request must cover @method, either @target-uri or all of @authority,
+// @path and @query, content-digest, content-type when the request has one,
+// and RequiredHeaders; its parameters must include created, nonce and keyid
+// (alg and expires are optional and checked when present).
+type Verifier struct {
+	// Registry resolves key IDs. Required.
+	Registry KeyRegistry
+	// Replay remembers nonces; nil means one MemoryReplayStore per Verifier.
+	Replay ReplayStore
+	// Label selects the signature to verify; "" requires exactly one.
+	Label string
+	// MaxAge and MaxSkew bound freshness (DefaultMaxAge, DefaultMaxSkew).
+	MaxAge, MaxSkew time.Duration
+	// MaxBodyBytes caps the body read and hashed (DefaultMaxBodyBytes).
+	MaxBodyBytes int64
+	// RequiredHeaders are lowercase header names that must be covered.
+	RequiredHeaders []string
+	// Authority, if set, is the public host[:port] that @authority and
+	// @target-uri must name, instead of the request's Host.
+	Authority string
+	// TrustedProxy allows plain-HTTP requests from a TLS-terminating proxy.
+	// Without it, requests that did not arrive over TLS are refused.
+	TrustedProxy *TrustedProxy
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+
+	once   sync.Once
+	replay ReplayStore
+}
+
+func (v *Verifier) replayStore() ReplayStore {
+	if v.Replay != nil {
+		return v.Replay
+	}
+	v.once.Do(func() { v.replay = &MemoryReplayStore{Now: v.Now} })
+	return v.replay
+}
+
+// Check verifies r and returns nil or a *RejectError. On success it has
+// read the body and replaced it with an in-memory copy.
+func (v *Verifier) Check(r *http.Request) error {
+	_, err := v.Verify(r)
+	return err
+}
+
+// Verify is Check returning the *Verified outcome.
+func (v *Verifier) Verify(r *http.Request) (*Verified, error) {
+	scheme, authority := "https", r.Host
+	if r.TLS == nil {
+		p := v.TrustedProxy
+		if p == nil || p.Authority == "" || (p.Allow != nil && !p.Allow(r)) {
+			return nil, reject(ReasonInsecureTransport, "request did not arrive over TLS")
+		}
+		authority = p.Authority
+	}
+	if v.Authority != "" {
+		authority = v.Authority
+	}
+	ps, err := parseSignatures(r.Header, v.Label)
+	if err != nil {
+		return nil, err
+	}
+	p := &ps.sp.p
+	if err := v.checkCoverage(r, ps.sp); err != nil {
+		return nil, err
+	}
+	if err := checkNonce(p.Nonce); err != nil {
+		return nil, err
+	}
+	if p.Alg != "" && p.Alg != Ed25519 && p.Alg != ECDSAP256SHA256 {
+		return nil, reject(ReasonUnknownAlgorithm, "alg "+strconv.Quote(string(p.Alg)))
+	}
+	until, err := newFreshness(v.MaxAge, v.MaxSkew, v.Now).check(p.Created, p.Expires)
+	if err != nil {
+		return nil, err
+	}
+	ctx := r.Context()
+	entry, err := lookupKey(ctx, v.Registry, p.KeyID)
+	if err != nil {
+		return nil, err
+	}
+	if err := requestView(r, scheme, authority).verify(ps, entry.PublicKey); err != nil {
+		return nil, err
+	}
+	// The signature covers Content-Digest; now check the body against it.
+	max := v.MaxBodyBytes
+	if max <= 0 {
+		max = DefaultMaxBodyBytes
+	}
+	if r.ContentLength > max {
+		return nil, reject(ReasonBodyTooLarge, "Content-Length exceeds the cap")
+	}
+	body, err := readBody(r.Body, max)
+	if err != nil {
+		return nil, err
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.ContentLength = int64(len(body))
+	if err := VerifyContentDigest(r.Header.Values(headerContentDigest), body); err != nil {
+		return nil, err
+	}
+	if err := remember(ctx, v.replayStore(), entry.KeyID(), p.Nonce, until); err != nil {
+		return nil, err
+	}
+	return &Verified{
+		ok:        true,
+		entry:     entry,
+		created:   p.Created,
+		nonce:     p.Nonce,
+		signature: r.Header.Get(headerSignature),
+	}, nil
+}
+
+func (v *Verifier) checkCoverage(r *http.Request, sp *sigParams) error {
+	has := func(name string) bool { return slices.Contains(sp.comps, component{name: name}) }
+	for _, c := range sp.comps {
+		if c.req {
+			return reject(ReasonMalformed, "request signature covers "+c.String())
+		}
+	}
+	if !has("@method") {
+		return reject(ReasonPolicy, "@method not covered")
+	}
+	if !has("@target-uri") && !(has("@authority") && has("@path") && has("@query")) {
+		return reject(ReasonPolicy, "@target-uri (or @authority, @path and @query) not covered")
+	}
+	if !has("content-digest") {
+		return reject(ReasonPolicy, "content-digest not covered")
+	}
+	if r.Header.Get("Content-Type") != "" && !has("content-type") {
+		return reject(ReasonPolicy, "content-type not covered")
+	}
+	for _, h := range v.RequiredHeaders {
+		if !has(h) {
+			return reject(ReasonPolicy, h+" not covered")
+		}
+	}
+	return nil
+}
+
+// Handler returns middleware that answers refused requests with the
+// RejectError's status and a JSON body {"error": reason}, and passes
+// verified ones to next with the *Verified in the context
+// (VerifiedFromContext, KeyIDFromContext).
+func (v *Verifier) Handler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ver, err := v.Verify(r)
+		if err != nil {
+			WriteError(w, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(withVerified(r.Context(), ver)))
+	})
+}
+
+// RequirePermission returns middleware, to be placed after Verifier.Handler
+// (or TokenVerifier.Handler), that refuses requests whose key lacks perm
+// with 403 permission_denied.
+func RequirePermission(perm string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ver, ok := VerifiedFromContext(r.Context())
+			if !ok {
+				WriteError(w, reject(ReasonMissingSignature, "request was not verified"))
+				return
+			}
+			if !ver.HasPermission(perm) {
+				WriteError(w, reject(ReasonPermissionDenied, "key lacks permission"))
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// ErrorBody is the JSON body WriteError sends.
+type ErrorBody struct {
+	Error Reason `json:"error"`
+}
+
+// WriteError answers a refused request: the *RejectError's status (401
+// for anything else) and {"error": reason}. Detail stays in the server's
+// hands (log it if useful); the client gets only the reason.
+func WriteError(w http.ResponseWriter, err error) {
+	status, reason := http.StatusUnauthorized, ReasonBadSignature
+	var re *RejectError
+	if errors.As(err, &re) {
+		status, reason = re.StatusCode(), re.Reason
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(ErrorBody{Error: reason})
+}
