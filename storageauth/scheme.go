@@ -77,13 +77,13 @@ var b64 = base64.RawURLEncoding.Strict()
 // MaxIDLength bounds a slot ID string; the longest valid one is 97 bytes.
 const MaxIDLength = 128
 
-// ID is a slot ID: a scheme and the public key that authorises writes to the
+// ID is a slot ID, comparable with ==: a scheme and the public key that authorises writes to the
 // slot. Its string form, "<scheme>:" || base64url(public key), is what the
 // server stores records under and what signatures cover.
 type ID struct {
 	scheme Scheme
 	s      string
-	pub    []byte
+	pub    string // raw public key bytes; a string so that ID is comparable
 }
 
 // ParseID parses and validates a slot ID: a known scheme, a canonical
@@ -121,11 +121,11 @@ func ParseID(s string) (ID, error) {
 			return ID{}, malformed("slot ID is not a secp256k1 point")
 		}
 	}
-	return ID{scheme: scheme, s: s, pub: pub}, nil
+	return ID{scheme: scheme, s: s, pub: string(pub)}, nil
 }
 
 func newID(scheme Scheme, pub []byte) ID {
-	return ID{scheme: scheme, s: scheme.String() + ":" + b64.EncodeToString(pub), pub: pub}
+	return ID{scheme: scheme, s: scheme.String() + ":" + b64.EncodeToString(pub), pub: string(pub)}
 }
 
 // String returns the ID's canonical string form.
@@ -136,7 +136,7 @@ func (id ID) Scheme() Scheme { return id.scheme }
 
 // PublicKey returns a copy of the raw public key: 32 bytes for Ed25519, 65
 // bytes of uncompressed SEC 1 for the ECDSA curves.
-func (id ID) PublicKey() []byte { return append([]byte(nil), id.pub...) }
+func (id ID) PublicKey() []byte { return []byte(id.pub) }
 
 // IsZero reports whether id is the zero ID (not parsed or derived).
 func (id ID) IsZero() bool { return id.scheme == 0 }

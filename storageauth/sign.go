@@ -130,9 +130,9 @@ func verify(id ID, msg, sig []byte) bool {
 	}
 	switch id.scheme {
 	case Ed25519:
-		return len(id.pub) == ed25519.PublicKeySize && ed25519.Verify(id.pub, msg, sig)
+		return len(id.pub) == ed25519.PublicKeySize && ed25519.Verify(ed25519.PublicKey(id.pub), msg, sig)
 	case ECDSAP256:
-		pk, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), id.pub)
+		pk, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), []byte(id.pub))
 		if err != nil {
 			return false
 		}
@@ -141,7 +141,7 @@ func verify(id ID, msg, sig []byte) bool {
 		s := new(big.Int).SetBytes(sig[32:])
 		return ecdsa.Verify(pk, digest[:], r, s)
 	case Secp256k1:
-		pk, err := secp256k1.ParsePubKey(id.pub)
+		pk, err := secp256k1.ParsePubKey([]byte(id.pub))
 		if err != nil {
 			return false
 		}
