@@ -1,0 +1,112 @@
+// Package postgres is sealkit's PostgreSQL backend, for deployments that
+// outgrow one machine. It uses a pgx connection pool; compare-and-swap is a
+// conditional UPDATE on the version, counters are read-modify-write
+// transactions holding the row with SELECT … FOR UPDATE, and blobs are
+// stored in 1 MiB chunks so a large blob streams in constant memory.
+//
+// Blobs may instead live in S3-compatible object storage: implement the
+// share package's BlobStore over it (for example with gocloud.dev/blob)
+// and keep only records here.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+
+	"embed"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// DSNEnv is the environment variable the tests (and the examples) read a
+// PostgreSQL connection string from, e.g.
+// postgres://user@127.0.0.1:5432/db?sslmode=disable.
+const DSNEnv = "SEALKIT_POSTGRES_DSN"
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// migrationLock is the advisory lock key that serialises migrators.
+const migrationLock = 0x5ea1_c17
+
+// DB is an open sealkit PostgreSQL database.
+type DB struct {
+	pool *pgxpool.Pool
+}
+
+// Open connects to the database named by dsn and applies any pending
+// schema migrations.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	pool, err := pgxpool.New(ctx, dsn)
+	if err != nil {
+		// pgx's parse errors can echo the DSN, password included.
+		return nil, errors.New("postgres: invalid connection string")
+	}
+	db := &DB{pool: pool}
+	if err := db.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close closes every connection of the pool.
+func (db *DB) Close() { db.pool.Close() }
+
+func (db *DB) migrate(ctx context.Context) error {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	return db.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLock); err != nil {
+			return fmt.Errorf("postgres: migration lock: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY)`); err != nil {
+			return fmt.Errorf("postgres: migrations table: %w", err)
+		}
+		for _, name := range names {
+			body, err := migrations.ReadFile(name)
+			if err != nil {
+				return err
+			}
+			name = strings.TrimPrefix(name, "migrations/")
+			tag, err := tx.Exec(ctx, `INSERT INTO schema_migrations (name) VALUES ($1) ON CONFLICT DO NOTHING`, name)
+			if err != nil {
+				return err
+			}
+			if tag.RowsAffected() == 0 {
+				continue
+			}
+			if _, err := tx.Exec(ctx, string(body)); err != nil {
+				return fmt.Errorf("postgres: migration %s: %w", name, err)
+			}
+		}
+		return nil
+	})
+}
+
+// tx runs fn in a transaction, committing if it returns nil.
+func (db *DB) tx(ctx context.Context, fn func(pgx.Tx) error) error {
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback(context.WithoutCancel(ctx))
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+func isUniqueViolation(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505"
+}
