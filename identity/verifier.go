@@ -65,6 +65,19 @@ type Verifier struct {
 	replay ReplayStore
 }
 
+// authority refuses requests that did not arrive over TLS unless p allows
+// them, and returns the authority to verify against: r.Host over TLS,
+// p.Authority behind the proxy.
+func (p *TrustedProxy) authority(r *http.Request) (string, error) {
+	if r.TLS != nil {
+		return r.Host, nil
+	}
+	if p == nil || p.Authority == "" || (p.Allow != nil && !p.Allow(r)) {
+		return "", reject(ReasonInsecureTransport, "request did not arrive over TLS")
+	}
+	return p.Authority, nil
+}
+
 func (v *Verifier) replayStore() ReplayStore {
 	if v.Replay != nil {
 		return v.Replay
@@ -82,13 +95,10 @@ func (v *Verifier) Check(r *http.Request) error {
 
 // Verify is Check returning the *Verified outcome.
 func (v *Verifier) Verify(r *http.Request) (*Verified, error) {
-	scheme, authority := "https", r.Host
-	if r.TLS == nil {
-		p := v.TrustedProxy
-		if p == nil || p.Authority == "" || (p.Allow != nil && !p.Allow(r)) {
-			return nil, reject(ReasonInsecureTransport, "request did not arrive over TLS")
-		}
-		authority = p.Authority
+	scheme := "https"
+	authority, err := v.TrustedProxy.authority(r)
+	if err != nil {
+		return nil, err
 	}
 	if v.Authority != "" {
 		authority = v.Authority
