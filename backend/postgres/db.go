@@ -13,6 +13,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/sealkit/sealkit/backend/internal/adapt"
+	"github.com/sealkit/sealkit/keystore"
 	"io/fs"
 	"sort"
 	"strings"
@@ -110,3 +112,6 @@ func isUniqueViolation(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && pe.Code == "23505"
 }
+
+// Keystore returns the database as a keystore.Store.
+func (db *DB) Keystore() keystore.Store { return adapt.Keystore(db) }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/sealkit/sealkit/backend/internal/adapt/adapttest"
 	"github.com/sealkit/sealkit/backend/internal/records/recordstest"
 	"github.com/sealkit/sealkit/backend/postgres"
 )
@@ -56,6 +57,6 @@ func openTest(t testing.TB) *postgres.DB {
 	return db
 }
 
-func TestRecords(t *testing.T) {
-	recordstest.Run(t, func(t *testing.T) recordstest.Backend { return openTest(t) })
+func TestStores(t *testing.T) {
+	adapttest.Run(t, func(t *testing.T) recordstest.Backend { return openTest(t) })
 }

@@ -55,7 +55,7 @@ func (db *DB) List(ctx context.Context, kind string, field records.Field, value 
 	if field == records.ByRef {
 		col = "ref"
 	}
-	rows, err := db.pool.Query(ctx, `SELECT `+recordColumns+` FROM records WHERE kind = $1 AND `+col+` = $2 ORDER BY id`, kind, value)
+	rows, err := db.pool.Query(ctx, `SELECT `+recordColumns+` FROM records WHERE kind = $1 AND `+col+` = $2 ORDER BY id COLLATE "C"`, kind, value)
 	if err != nil {
 		return nil, wrap("list", err)
 	}

@@ -17,6 +17,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/sealkit/sealkit/backend/internal/adapt"
+	"github.com/sealkit/sealkit/keystore"
 	"io/fs"
 	"net/url"
 	"sort"
@@ -138,3 +140,6 @@ func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	}
 	return tx.Commit()
 }
+
+// Keystore returns the database as a keystore.Store.
+func (db *DB) Keystore() keystore.Store { return adapt.Keystore(db) }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/sealkit/sealkit/backend/internal/adapt/adapttest"
 	"github.com/sealkit/sealkit/backend/internal/records/recordstest"
 	"github.com/sealkit/sealkit/backend/sqlite"
 )
@@ -27,10 +28,10 @@ func openFile(t *testing.T) *sqlite.DB {
 	return db
 }
 
-func TestRecordsMemory(t *testing.T) {
-	recordstest.Run(t, func(t *testing.T) recordstest.Backend { return openMemory(t) })
+func TestStoresMemory(t *testing.T) {
+	adapttest.Run(t, func(t *testing.T) recordstest.Backend { return openMemory(t) })
 }
 
-func TestRecordsFile(t *testing.T) {
-	recordstest.Run(t, func(t *testing.T) recordstest.Backend { return openFile(t) })
+func TestStoresFile(t *testing.T) {
+	adapttest.Run(t, func(t *testing.T) recordstest.Backend { return openFile(t) })
 }

@@ -1,0 +1,21 @@
+// Package adapttest runs the record-model checks and every public store
+// conformance suite (keystoretest, identitytest, storageauthtest,
+// sharetest) against one backend, so each backend's test is one call.
+package adapttest
+
+import (
+	"testing"
+
+	"github.com/sealkit/sealkit/backend/internal/adapt"
+	"github.com/sealkit/sealkit/backend/internal/records/recordstest"
+	"github.com/sealkit/sealkit/keystore"
+	"github.com/sealkit/sealkit/keystore/keystoretest"
+)
+
+// Run runs every suite on fresh backends made by open.
+func Run(t *testing.T, open func(t *testing.T) recordstest.Backend) {
+	t.Run("records", func(t *testing.T) { recordstest.Run(t, open) })
+	t.Run("keystore", func(t *testing.T) {
+		keystoretest.Run(t, func(t *testing.T) keystore.Store { return adapt.Keystore(open(t)) })
+	})
+}
