@@ -126,6 +126,10 @@ func checkCaps(p KDFParams) error {
 	return nil
 }
 
+// Validate checks the policy's own Params: within the caps and, unless
+// InsecureAllowWeak is set, at or above the floors. It wraps ErrPolicy.
+func (pol *Policy) Validate() error { return pol.check(pol.Params) }
+
 // check accepts p if it is within the caps and, unless the policy allows
 // weak parameters, at or above the OWASP floors.
 func (pol *Policy) check(p KDFParams) error {
