@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"github.com/sealkit/sealkit/backend/internal/adapt"
 	"github.com/sealkit/sealkit/keystore"
+	"github.com/sealkit/sealkit/storageauth"
 	"io/fs"
 	"sort"
 	"strings"
@@ -115,3 +116,6 @@ func isUniqueViolation(err error) bool {
 
 // Keystore returns the database as a keystore.Store.
 func (db *DB) Keystore() keystore.Store { return adapt.Keystore(db) }
+
+// StorageAuth returns the database as a storageauth.Store.
+func (db *DB) StorageAuth() storageauth.Store { return adapt.StorageAuth(db) }

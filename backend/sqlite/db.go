@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"github.com/sealkit/sealkit/backend/internal/adapt"
 	"github.com/sealkit/sealkit/keystore"
+	"github.com/sealkit/sealkit/storageauth"
 	"io/fs"
 	"net/url"
 	"sort"
@@ -143,3 +144,6 @@ func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 
 // Keystore returns the database as a keystore.Store.
 func (db *DB) Keystore() keystore.Store { return adapt.Keystore(db) }
+
+// StorageAuth returns the database as a storageauth.Store.
+func (db *DB) StorageAuth() storageauth.Store { return adapt.StorageAuth(db) }

@@ -10,6 +10,8 @@ import (
 	"github.com/sealkit/sealkit/backend/internal/records/recordstest"
 	"github.com/sealkit/sealkit/keystore"
 	"github.com/sealkit/sealkit/keystore/keystoretest"
+	"github.com/sealkit/sealkit/storageauth"
+	"github.com/sealkit/sealkit/storageauth/storageauthtest"
 )
 
 // Run runs every suite on fresh backends made by open.
@@ -17,5 +19,8 @@ func Run(t *testing.T, open func(t *testing.T) recordstest.Backend) {
 	t.Run("records", func(t *testing.T) { recordstest.Run(t, open) })
 	t.Run("keystore", func(t *testing.T) {
 		keystoretest.Run(t, func(t *testing.T) keystore.Store { return adapt.Keystore(open(t)) })
+	})
+	t.Run("storageauth", func(t *testing.T) {
+		storageauthtest.Run(t, func(t *testing.T) storageauth.Store { return adapt.StorageAuth(open(t)) })
 	})
 }
