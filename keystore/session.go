@@ -27,7 +27,7 @@ type Session struct {
 	keyAEAD cipher.AEAD // seals private keys
 	dekAEAD cipher.AEAD // seals DEKs
 	records []*KeyRecord
-	opened  map[string]*PrivateKey
+	opened  map[*KeyRecord]envelope.Identity
 }
 
 var _ envelope.Identity = (*Session)(nil)
@@ -37,7 +37,7 @@ func newSession(owner string, kek, authKey []byte, rehash bool) *Session {
 		owner: owner, kek: kek, authKey: authKey, rehash: rehash,
 		keyAEAD: sealer(kek, labelPrivateKey),
 		dekAEAD: sealer(kek, labelDEK),
-		opened:  map[string]*PrivateKey{},
+		opened:  map[*KeyRecord]envelope.Identity{},
 	}
 }
 
@@ -300,22 +300,25 @@ func (s *Session) Unwrap(stanzas []*envelope.Stanza) ([]byte, error) {
 }
 
 func (s *Session) identity(r *KeyRecord) (envelope.Identity, error) {
-	ref := fmt.Sprintf("%s/%d", r.name, r.version)
 	s.mu.Lock()
-	k := s.opened[ref]
+	id := s.opened[r]
 	s.mu.Unlock()
-	if k == nil {
-		var err error
-		if k, err = s.OpenKey(r); err != nil {
-			return nil, err
-		}
-		s.mu.Lock()
-		if s.opened != nil {
-			s.opened[ref] = k
-		}
-		s.mu.Unlock()
+	if id != nil {
+		return id, nil
 	}
-	return k.Identity()
+	k, err := s.OpenKey(r)
+	if err != nil {
+		return nil, err
+	}
+	if id, err = k.Identity(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if s.opened != nil {
+		s.opened[r] = id
+	}
+	s.mu.Unlock()
+	return id, nil
 }
 
 // Close clears the master KEK and auth key and drops the sealing keys and
