@@ -1,0 +1,392 @@
+package share
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/sealkit/sealkit/envelope"
+)
+
+// KeyWrapper wraps and unwraps keys under a user's own KEK. envelope.KEK is
+// one; keystore provides the user's master KEK as one.
+type KeyWrapper interface {
+	envelope.Recipient
+	envelope.Identity
+}
+
+// ConnectionKeyStore is where a Client keeps its per-connection private keys,
+// each wrapped under its KEK (so the store, local or remote, never holds a
+// usable private key). Put replaces.
+type ConnectionKeyStore interface {
+	PutConnectionKey(ctx context.Context, connection string, record []byte) error
+	ConnectionKey(ctx context.Context, connection string) ([]byte, error)
+}
+
+// MemoryConnectionKeys is an in-memory ConnectionKeyStore.
+type MemoryConnectionKeys struct{ m sync.Map }
+
+var _ ConnectionKeyStore = (*MemoryConnectionKeys)(nil)
+
+// PutConnectionKey implements ConnectionKeyStore.
+func (m *MemoryConnectionKeys) PutConnectionKey(_ context.Context, id string, record []byte) error {
+	m.m.Store(id, bytes.Clone(record))
+	return nil
+}
+
+// ConnectionKey implements ConnectionKeyStore.
+func (m *MemoryConnectionKeys) ConnectionKey(_ context.Context, id string) ([]byte, error) {
+	v, ok := m.m.Load(id)
+	if !ok {
+		return nil, ErrNotFound
+	}
+	return bytes.Clone(v.([]byte)), nil
+}
+
+// Client is the user side of every flow: it seals, wraps, unwraps, opens
+// and signs, and asks the server (through Transport) only to store and
+// route what it made. All fields are required except ConnectionKeys, which
+// only the connection and space flows use.
+type Client struct {
+	// User is this user's ID.
+	User string
+	// Transport reaches the server as User.
+	Transport Transport
+	// Identities open what others shared directly with User: the private
+	// keys of the public keys User published (RSA, X25519, hybrid).
+	Identities []envelope.Identity
+	// KEK wraps the DEKs of User's own items and everything User keeps.
+	KEK KeyWrapper
+	// SigningKey signs User's audit events; its public half is published.
+	SigningKey ed25519.PrivateKey
+	// ConnectionKeys keeps User's per-connection private keys.
+	ConnectionKeys ConnectionKeyStore
+}
+
+// Register publishes User's public keys (those of Identities that are
+// RSA, X25519 or hybrid) and signing key in the users directory.
+func (c *Client) Register(ctx context.Context) error {
+	u := &User{ID: c.User, SigningKey: c.SigningKey.Public().(ed25519.PublicKey)}
+	for _, id := range c.Identities {
+		var r envelope.Recipient
+		switch id := id.(type) {
+		case *envelope.RSAIdentity:
+			r = id.Recipient()
+		case *envelope.X25519Identity:
+			r = id.Recipient()
+		case *envelope.HybridIdentity:
+			r = id.Recipient()
+		default:
+			continue
+		}
+		pk, err := PublicKeyOf(r)
+		if err != nil {
+			return err
+		}
+		u.Keys = append(u.Keys, pk)
+	}
+	return c.Transport.PublishUser(ctx, u)
+}
+
+func (c *Client) event(action, item, subject string) *Event {
+	return NewEvent(c.SigningKey, action, c.User, item, subject)
+}
+
+// sealTo streams src into a new envelope under dek and uploads it with
+// keys. The header travels in the item record, the payload as the blob; the
+// server's SHA-256 of the payload must equal ours.
+func (c *Client) sealTo(ctx context.Context, it *Item, prev uint64, dek *envelope.Key, meta *envelope.Metadata, src io.Reader, keys []*WrappedKey) (*Item, error) {
+	ad := ItemAD(it.ID, it.Owner, it.Version)
+	sp := &splitter{}
+	w, err := envelope.NewWriter(sp, &envelope.SealOptions{Key: dek, AssociatedData: ad, Metadata: meta})
+	if err != nil {
+		return nil, err
+	}
+	pr, pw := io.Pipe()
+	h := sha256.New()
+	head, rest, err := sp.attach(w.Header().Len(), io.MultiWriter(pw, h))
+	if err != nil {
+		return nil, err
+	}
+	it.Header = head
+	done := make(chan error, 1)
+	go func() {
+		_, err := sp.Write(rest)
+		if err == nil {
+			_, err = io.Copy(w, src)
+		}
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+		pw.CloseWithError(err)
+		done <- err
+	}()
+	got, uerr := c.Transport.Upload(ctx, &Upload{Item: it, Keys: keys, PrevVersion: prev}, pr)
+	pr.CloseWithError(errors.New("share: upload ended"))
+	werr := <-done
+	if uerr != nil {
+		return nil, uerr
+	}
+	if werr != nil {
+		return nil, werr
+	}
+	if subtle.ConstantTimeCompare(got.SHA256, h.Sum(nil)) != 1 {
+		return nil, fmt.Errorf("%w: the server stored other bytes than were sent", ErrCorrupt)
+	}
+	return got, nil
+}
+
+// splitter buffers what an envelope writer writes until attach says how
+// long the header is; from then on it forwards the payload.
+type splitter struct {
+	mu   sync.Mutex
+	buf  []byte
+	live io.Writer
+}
+
+func (s *splitter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.live == nil {
+		s.buf = append(s.buf, p...)
+		return len(p), nil
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	return s.live.Write(p)
+}
+
+// attach returns the header bytes and any payload bytes already buffered
+// (to be written first), and forwards all later writes to dst.
+func (s *splitter) attach(headerLen int, dst io.Writer) (head, rest []byte, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.buf) < headerLen {
+		return nil, nil, errors.New("share: envelope header was not written first")
+	}
+	head, rest = bytes.Clone(s.buf[:headerLen]), bytes.Clone(s.buf[headerLen:])
+	s.buf, s.live = nil, dst
+	return head, rest, nil
+}
+
+// Upload seals src as a new item owned by User, with a fresh DEK wrapped
+// under User's KEK, and then shares it with each of recipients (seed 000:
+// the DEK wrapped per recipient in the registry).
+func (c *Client) Upload(ctx context.Context, src io.Reader, meta *envelope.Metadata, recipients ...string) (*Item, error) {
+	dek := envelope.NewKey()
+	defer dek.Destroy()
+	it := &Item{ID: NewID(), Owner: c.User, Version: 1}
+	own, err := envelope.WrapKey(dek, c.KEK)
+	if err != nil {
+		return nil, err
+	}
+	got, err := c.sealTo(ctx, it, 0, dek, meta, src,
+		[]*WrappedKey{{Item: it.ID, Recipient: c.User, Version: 1, Record: own}})
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range recipients {
+		if _, err := c.Share(ctx, got.ID, r); err != nil {
+			return got, err
+		}
+	}
+	return got, nil
+}
+
+// itemKey returns the DEK of it for User, checked against its header and
+// associated data: a key moved from another item, a swapped header or a
+// record whose ID, owner or version changed fails with ErrCorrupt.
+func (c *Client) itemKey(ctx context.Context, it *Item) (*envelope.Key, error) {
+	wk, err := c.Transport.MyKey(ctx, it.ID)
+	if err != nil {
+		return nil, err
+	}
+	if wk.Item != it.ID || wk.Version != it.Version {
+		return nil, corrupt(errors.New("wrapped key for another item or version"))
+	}
+	var dek *envelope.Key
+	switch {
+	case wk.Space == "":
+		ids := append([]envelope.Identity{c.KEK}, c.Identities...)
+		if dek, err = envelope.UnwrapKey(wk.Record, ids...); err != nil {
+			return nil, corrupt(err)
+		}
+	default:
+		sk, err := c.spaceKey(ctx, wk.Space)
+		if err != nil {
+			return nil, err
+		}
+		defer clear(sk)
+		if len(wk.Record) == 0 {
+			dek, _ = envelope.NewKeyFromBytes(sk)
+		} else {
+			kek, err := envelope.NewKEK(wk.Space, sk)
+			if err != nil {
+				return nil, err
+			}
+			if dek, err = envelope.UnwrapKey(wk.Record, kek); err != nil {
+				return nil, corrupt(err)
+			}
+		}
+	}
+	if err := verifyItem(it, dek); err != nil {
+		dek.Destroy()
+		return nil, err
+	}
+	return dek, nil
+}
+
+func verifyItem(it *Item, dek *envelope.Key) error {
+	h, err := envelope.ParseHeader(it.Header)
+	if err != nil {
+		return corrupt(err)
+	}
+	if h.Len() != len(it.Header) {
+		return corrupt(errors.New("trailing bytes after the header"))
+	}
+	if err := h.Verify(dek, ItemAD(it.ID, it.Owner, it.Version)); err != nil {
+		return corrupt(err)
+	}
+	return nil
+}
+
+// openPayload decrypts payload (the blob of it) into w.
+func openPayload(it *Item, dek *envelope.Key, payload io.Reader, w io.Writer) (*envelope.Metadata, error) {
+	r, err := envelope.NewReader(io.MultiReader(bytes.NewReader(it.Header), payload),
+		&envelope.OpenOptions{Key: dek, AssociatedData: ItemAD(it.ID, it.Owner, it.Version)})
+	if err != nil {
+		return nil, corrupt(err)
+	}
+	defer r.Close()
+	if _, err := io.Copy(w, r); err != nil {
+		if errors.Is(err, envelope.ErrCorrupt) {
+			return nil, corrupt(err)
+		}
+		return nil, err
+	}
+	return r.Metadata(), nil
+}
+
+// Read decrypts item id into w (signing a download event) and returns its
+// metadata. It works for owned items, direct shares and claimed or unclaimed
+// space shares alike.
+func (c *Client) Read(ctx context.Context, id string, w io.Writer) (*envelope.Metadata, error) {
+	it, err := c.Transport.Item(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	dek, err := c.itemKey(ctx, it)
+	if err != nil {
+		return nil, err
+	}
+	defer dek.Destroy()
+	rc, err := c.Transport.Download(ctx, id, c.event(ActionDownload, id, ""))
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return openPayload(it, dek, rc, w)
+}
+
+// ReadAll is Read into memory.
+func (c *Client) ReadAll(ctx context.Context, id string) ([]byte, error) {
+	var b bytes.Buffer
+	if _, err := c.Read(ctx, id, &b); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// Share shares item with a registered user (seed 002 flow 5): it looks up
+// the recipient's published key (hybrid, else RSA-OAEP, else X25519), wraps
+// the DEK for it and creates the share.
+func (c *Client) Share(ctx context.Context, item, recipient string) (*Share, error) {
+	if recipient == c.User {
+		return nil, ErrSelfShare
+	}
+	it, err := c.Transport.Item(ctx, item)
+	if err != nil {
+		return nil, err
+	}
+	u, err := c.Transport.User(ctx, recipient)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := c.wrapForUser(ctx, it, u)
+	if err != nil {
+		return nil, err
+	}
+	sh := &Share{ID: NewID(), Item: item, Owner: c.User, Recipient: recipient, Mode: ModeDirect}
+	k := &WrappedKey{Item: item, Recipient: recipient, Version: it.Version, Record: rec}
+	if err := c.Transport.Share(ctx, &ShareRequest{Share: sh, Key: k, Event: c.event(ActionShare, item, recipient)}); err != nil {
+		return nil, err
+	}
+	return sh, nil
+}
+
+func (c *Client) wrapForUser(ctx context.Context, it *Item, u *User) ([]byte, error) {
+	dek, err := c.itemKey(ctx, it)
+	if err != nil {
+		return nil, err
+	}
+	defer dek.Destroy()
+	return wrapForKeys(dek, u.Keys)
+}
+
+func wrapForKeys(dek *envelope.Key, keys []PublicKey) ([]byte, error) {
+	pk, err := preferredKey(keys)
+	if err != nil {
+		return nil, err
+	}
+	r, err := recipientFor(pk)
+	if err != nil {
+		return nil, err
+	}
+	return envelope.WrapKey(dek, r)
+}
+
+// Received lists the shares addressed to User.
+func (c *Client) Received(ctx context.Context) ([]*Share, error) {
+	return c.Transport.Received(ctx)
+}
+
+// Delete deletes an item User owns.
+func (c *Client) Delete(ctx context.Context, id string) error {
+	return c.Transport.Delete(ctx, id, c.event(ActionDelete, id, ""))
+}
+
+// Audit fetches an item's audit chain and verifies it (signatures against
+// the users directory, hashes, order, and that head, if not nil, is still
+// in it). It returns the entries and the new head to keep for next time.
+func (c *Client) Audit(ctx context.Context, item string, head []byte) ([]*AuditEntry, []byte, error) {
+	entries, err := c.Transport.Audit(ctx, item)
+	if err != nil {
+		return nil, nil, err
+	}
+	keys := map[string]ed25519.PublicKey{}
+	err = VerifyAudit(item, entries, head, func(user string) (ed25519.PublicKey, error) {
+		if k, ok := keys[user]; ok {
+			return k, nil
+		}
+		u, err := c.Transport.User(ctx, user)
+		if err != nil {
+			return nil, err
+		}
+		keys[user] = u.SigningKey
+		return u.SigningKey, nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(entries) == 0 {
+		return entries, head, nil
+	}
+	return entries, entries[len(entries)-1].Hash, nil
+}

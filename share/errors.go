@@ -1,0 +1,53 @@
+package share
+
+import (
+	"errors"
+
+	"github.com/sealkit/sealkit/internal/storeerr"
+)
+
+// Storage codes every store speaks. They are the same values as every other
+// sealkit package's, so one backend error satisfies errors.Is for all of them.
+var (
+	// ErrNotFound: the record does not exist (or, for a link, has expired
+	// and been removed).
+	ErrNotFound = storeerr.ErrNotFound
+	// ErrExists: a create found a record with that ID already there.
+	ErrExists = storeerr.ErrExists
+	// ErrConflict: a compare-and-swap lost (stale item version, audit head
+	// moved, invitation already used, space already claimed).
+	ErrConflict = storeerr.ErrConflict
+	// ErrPermission: the acting user may not do this (the access-control
+	// matrix in SPEC.md).
+	ErrPermission = storeerr.ErrPermission
+)
+
+// Errors of the sharing flows. Wrap them with %w; test with errors.Is.
+var (
+	// ErrUnauthenticated: the HTTP handler could not establish who is acting.
+	ErrUnauthenticated = errors.New("share: unauthenticated")
+	// ErrInvalid: a request or record is malformed or outside a limit.
+	ErrInvalid = errors.New("share: invalid request or record")
+	// ErrSelfShare: the owner tried to share an item with itself.
+	ErrSelfShare = errors.New("share: cannot share with yourself")
+	// ErrExpired: an invitation or link is past its expiry.
+	ErrExpired = errors.New("share: expired")
+	// ErrUsed: a single-use invitation token was already used.
+	ErrUsed = errors.New("share: invitation already used")
+	// ErrExhausted: a link has no downloads left.
+	ErrExhausted = errors.New("share: link has no downloads left")
+	// ErrBadProof: a link password / secret or invitation token is wrong.
+	ErrBadProof = errors.New("share: wrong link secret or token")
+	// ErrLocked: a link refused too many wrong secrets and is locked.
+	ErrLocked = errors.New("share: locked after too many failed attempts")
+	// ErrTooLarge: a blob or record exceeds its cap.
+	ErrTooLarge = errors.New("share: too large")
+	// ErrCorrupt: a record or ciphertext failed authentication or decoding
+	// on the client: a tampered item, share, space or link record, a wrapped
+	// key moved to another item, a server that changed bytes. It is the one
+	// opaque decryption error at this package's edge; the envelope error it
+	// wraps (if any) says where, never a secret.
+	ErrCorrupt = errors.New("share: record or ciphertext failed authentication")
+	// ErrAudit: an audit chain does not verify (see VerifyAudit).
+	ErrAudit = errors.New("share: audit chain does not verify")
+)

@@ -1,0 +1,408 @@
+package share
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Key kinds a user may publish. Bytes are what WebCrypto exports: SPKI DER
+// for RSA-OAEP, raw 32 bytes for X25519, the raw 1,216-byte encapsulation key
+// for MLKEM768-X25519.
+const (
+	KindRSA    = "rsa-oaep-256"
+	KindX25519 = "x25519"
+	KindHybrid = "mlkem768x25519"
+)
+
+// Share modes.
+const (
+	// ModeDirect: the item's DEK wrapped to a registered user's public key.
+	ModeDirect = "direct"
+	// ModeReencrypt (Meeco): the item was re-sealed as a new item whose DEK
+	// is the encryption space's share key.
+	ModeReencrypt = "reencrypt"
+	// ModeWrap (vault): the item's own DEK wrapped under the space's share key.
+	ModeWrap = "wrap"
+)
+
+// PublicKey is a published public key.
+type PublicKey struct {
+	Kind  string `json:"kind"`
+	Bytes []byte `json:"bytes"`
+}
+
+// User is a directory entry: the user's published encryption keys and the
+// Ed25519 public key its audit events are signed with.
+type User struct {
+	ID         string      `json:"id"`
+	Keys       []PublicKey `json:"keys"`
+	SigningKey []byte      `json:"signing_key"`
+	Created    time.Time   `json:"created,omitzero"`
+}
+
+// Item is an encrypted object. Header is the envelope header (recipient
+// stanzas may be absent: keys live in the wrapped-key registry) and carries
+// the encrypted metadata; the payload is in the BlobStore under BlobRef.
+// SHA256 and Size are computed by the server as it stores the payload.
+type Item struct {
+	ID      string    `json:"id"`
+	Owner   string    `json:"owner"`
+	Version uint64    `json:"version"`
+	Header  []byte    `json:"header"`
+	SHA256  []byte    `json:"sha256,omitempty"`
+	Size    int64     `json:"size"`
+	BlobRef string    `json:"blob_ref,omitempty"`
+	Created time.Time `json:"created,omitzero"`
+}
+
+// WrappedKey is one entry of the wrapped-key registry: the DEK of one item
+// version wrapped for one recipient (an envelope wrapped-key record). For a
+// space share Space names the encryption space whose key opens Record (vault
+// mode) or is itself the DEK (Meeco mode, Record empty).
+type WrappedKey struct {
+	Item      string    `json:"item"`
+	Recipient string    `json:"recipient"`
+	Version   uint64    `json:"version"`
+	Record    []byte    `json:"record,omitempty"`
+	Space     string    `json:"space,omitempty"`
+	Created   time.Time `json:"created,omitzero"`
+}
+
+// Share says that Owner shared Item with Recipient. The key material is in
+// the wrapped-key registry under (Item, Recipient).
+type Share struct {
+	ID         string    `json:"id"`
+	Item       string    `json:"item"`
+	Owner      string    `json:"owner"`
+	Recipient  string    `json:"recipient"`
+	Mode       string    `json:"mode"`
+	Space      string    `json:"space,omitempty"`
+	Connection string    `json:"connection,omitempty"`
+	SourceItem string    `json:"source_item,omitempty"`
+	Created    time.Time `json:"created,omitzero"`
+}
+
+// Invitation to connect. Only the SHA-256 of the token is stored.
+type Invitation struct {
+	ID         string    `json:"id"`
+	Inviter    string    `json:"inviter"`
+	Invitee    string    `json:"invitee,omitempty"`
+	InviterKey PublicKey `json:"inviter_key"`
+	TokenHash  []byte    `json:"token_hash"`
+	Expires    time.Time `json:"expires"`
+	Used       bool      `json:"used,omitempty"`
+	Created    time.Time `json:"created,omitzero"`
+}
+
+// Connection between two users, each with a per-connection public key. Its
+// ID is the invitation's.
+type Connection struct {
+	ID         string    `json:"id"`
+	Inviter    string    `json:"inviter"`
+	Invitee    string    `json:"invitee"`
+	InviterKey PublicKey `json:"inviter_key"`
+	InviteeKey PublicKey `json:"invitee_key"`
+	Created    time.Time `json:"created,omitzero"`
+}
+
+// Space is an encryption space: one share key wrapped for the sharer (under
+// its KEK) and for the recipient (to its connection public key), and, once
+// the recipient claimed it, rewrapped under the recipient's KEK.
+type Space struct {
+	ID           string    `json:"id"`
+	Connection   string    `json:"connection"`
+	Sharer       string    `json:"sharer"`
+	Recipient    string    `json:"recipient"`
+	SharerKey    []byte    `json:"sharer_key"`
+	RecipientKey []byte    `json:"recipient_key"`
+	ClaimedKey   []byte    `json:"claimed_key,omitempty"`
+	Created      time.Time `json:"created,omitzero"`
+}
+
+// Link is a public password link. The server holds the salt, the DEK
+// wrapped under the share KEK and SHA-256 of the verifier: nothing that
+// opens the item without the link secret.
+type Link struct {
+	ID           string    `json:"id"`
+	Item         string    `json:"item"`
+	Owner        string    `json:"owner"`
+	Version      uint64    `json:"version"`
+	Salt         []byte    `json:"salt"`
+	Iterations   int       `json:"iterations"`
+	WrappedKey   []byte    `json:"wrapped_key"`
+	VerifierHash []byte    `json:"verifier_hash"`
+	Expires      time.Time `json:"expires"`
+	MaxDownloads int       `json:"max_downloads"`
+	Remaining    int       `json:"remaining"`
+	Failures     int       `json:"failures,omitempty"`
+	Created      time.Time `json:"created,omitzero"`
+}
+
+// LinkParams is what anyone holding a link ID may learn: what is needed to
+// stretch the secret.
+type LinkParams struct {
+	ID         string    `json:"id"`
+	Salt       []byte    `json:"salt"`
+	Iterations int       `json:"iterations"`
+	Expires    time.Time `json:"expires"`
+}
+
+// LinkGrant is returned, with the payload, for a correct link proof.
+type LinkGrant struct {
+	Item       *Item  `json:"item"`
+	WrappedKey []byte `json:"wrapped_key"`
+	Remaining  int    `json:"remaining"`
+}
+
+// Limits on records. Decoders and the Service refuse anything beyond them.
+const (
+	MaxIDLen        = 64
+	MaxRecordSize   = 2 << 20 // an item record holds a header of up to 1 MiB, base64
+	MaxSmallRecord  = 64 << 10
+	MaxKeys         = 8
+	MaxKeyBytes     = 4096 // RSA-8192 SPKI is ~1,100 bytes; hybrid 1,216
+	MaxWrappedKey   = 16 << 10
+	MaxMaxDownloads = 1_000_000
+	SaltSize        = 16
+	HashSize        = 32
+)
+
+// ValidID reports whether id is a well-formed record or user ID: 1 to 64
+// characters from [A-Za-z0-9._@-], not starting with a dot. IDs name files in
+// the filesystem blob store, so this is also what keeps them inside it.
+func ValidID(id string) bool {
+	if len(id) == 0 || len(id) > MaxIDLen || id[0] == '.' {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9',
+			c == '.', c == '_', c == '-', c == '@':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func invalid(format string, a ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, a...)...)
+}
+
+func checkIDs(ids ...string) error {
+	for _, id := range ids {
+		if !ValidID(id) {
+			return invalid("malformed ID")
+		}
+	}
+	return nil
+}
+
+func checkHash(h []byte) error {
+	if len(h) != HashSize {
+		return invalid("hash is not 32 bytes")
+	}
+	return nil
+}
+
+// Validate checks a public key's kind and size (not its encoding; parsing
+// does that when it is used).
+func (k *PublicKey) Validate() error {
+	switch k.Kind {
+	case KindRSA, KindX25519, KindHybrid:
+	default:
+		return invalid("unknown key kind")
+	}
+	if len(k.Bytes) == 0 || len(k.Bytes) > MaxKeyBytes {
+		return invalid("key size")
+	}
+	return nil
+}
+
+// Validate checks field formats and limits.
+func (u *User) Validate() error {
+	if err := checkIDs(u.ID); err != nil {
+		return err
+	}
+	if len(u.Keys) == 0 || len(u.Keys) > MaxKeys {
+		return invalid("a user publishes 1 to %d keys", MaxKeys)
+	}
+	for i := range u.Keys {
+		if err := u.Keys[i].Validate(); err != nil {
+			return err
+		}
+	}
+	if len(u.SigningKey) != 32 {
+		return invalid("signing key is not an Ed25519 public key")
+	}
+	return nil
+}
+
+// Validate checks field formats and limits.
+func (it *Item) Validate() error {
+	if err := checkIDs(it.ID, it.Owner); err != nil {
+		return err
+	}
+	if len(it.Header) == 0 || len(it.Header) > 1<<20 {
+		return invalid("header size")
+	}
+	if it.SHA256 != nil {
+		if err := checkHash(it.SHA256); err != nil {
+			return err
+		}
+	}
+	if it.Size < 0 || it.Version == 0 {
+		return invalid("size or version")
+	}
+	if it.BlobRef != "" && !ValidID(it.BlobRef) {
+		return invalid("blob reference")
+	}
+	return nil
+}
+
+// Validate checks field formats and limits.
+func (k *WrappedKey) Validate() error {
+	if err := checkIDs(k.Item, k.Recipient); err != nil {
+		return err
+	}
+	if len(k.Record) > MaxWrappedKey || k.Version == 0 {
+		return invalid("wrapped key size or version")
+	}
+	if k.Space != "" && !ValidID(k.Space) {
+		return invalid("space ID")
+	}
+	if k.Space == "" && len(k.Record) == 0 {
+		return invalid("wrapped key without a record")
+	}
+	return nil
+}
+
+// Validate checks field formats and limits.
+func (s *Share) Validate() error {
+	if err := checkIDs(s.ID, s.Item, s.Owner, s.Recipient); err != nil {
+		return err
+	}
+	switch s.Mode {
+	case ModeDirect:
+		if s.Space != "" || s.Connection != "" || s.SourceItem != "" {
+			return invalid("direct share names a space")
+		}
+	case ModeWrap, ModeReencrypt:
+		if err := checkIDs(s.Space, s.Connection); err != nil {
+			return err
+		}
+		if s.Mode == ModeReencrypt {
+			if err := checkIDs(s.SourceItem); err != nil {
+				return err
+			}
+		} else if s.SourceItem != "" {
+			return invalid("vault-mode share names a source item")
+		}
+	default:
+		return invalid("unknown share mode")
+	}
+	return nil
+}
+
+// Validate checks field formats and limits.
+func (in *Invitation) Validate() error {
+	if err := checkIDs(in.ID, in.Inviter); err != nil {
+		return err
+	}
+	if in.Invitee != "" && !ValidID(in.Invitee) {
+		return invalid("invitee")
+	}
+	if err := in.InviterKey.Validate(); err != nil {
+		return err
+	}
+	if in.Expires.IsZero() {
+		return invalid("invitation without expiry")
+	}
+	return checkHash(in.TokenHash)
+}
+
+// Validate checks field formats and limits.
+func (c *Connection) Validate() error {
+	if err := checkIDs(c.ID, c.Inviter, c.Invitee); err != nil {
+		return err
+	}
+	if err := c.InviterKey.Validate(); err != nil {
+		return err
+	}
+	return c.InviteeKey.Validate()
+}
+
+// Validate checks field formats and limits.
+func (s *Space) Validate() error {
+	if err := checkIDs(s.ID, s.Connection, s.Sharer, s.Recipient); err != nil {
+		return err
+	}
+	for _, k := range [][]byte{s.SharerKey, s.RecipientKey} {
+		if len(k) == 0 || len(k) > MaxWrappedKey {
+			return invalid("space key size")
+		}
+	}
+	if len(s.ClaimedKey) > MaxWrappedKey {
+		return invalid("claimed key size")
+	}
+	return nil
+}
+
+// Validate checks field formats and limits.
+func (l *Link) Validate() error {
+	if err := checkIDs(l.ID, l.Item, l.Owner); err != nil {
+		return err
+	}
+	if len(l.Salt) != SaltSize {
+		return invalid("salt is not %d bytes", SaltSize)
+	}
+	if l.Iterations < 1 || l.Iterations > maxLinkIterations {
+		return invalid("iteration count out of range")
+	}
+	if len(l.WrappedKey) == 0 || len(l.WrappedKey) > MaxWrappedKey {
+		return invalid("wrapped key size")
+	}
+	if err := checkHash(l.VerifierHash); err != nil {
+		return err
+	}
+	if l.Expires.IsZero() || l.Version == 0 {
+		return invalid("link without expiry or version")
+	}
+	if l.MaxDownloads < 1 || l.MaxDownloads > MaxMaxDownloads ||
+		l.Remaining < 0 || l.Remaining > l.MaxDownloads || l.Failures < 0 {
+		return invalid("download counts")
+	}
+	return nil
+}
+
+// Params returns the public part of l.
+func (l *Link) Params() *LinkParams {
+	return &LinkParams{ID: l.ID, Salt: slices.Clone(l.Salt), Iterations: l.Iterations, Expires: l.Expires}
+}
+
+// Validate checks field formats and limits.
+func (p *LinkParams) Validate() error {
+	if err := checkIDs(p.ID); err != nil {
+		return err
+	}
+	if len(p.Salt) != SaltSize || p.Iterations < 1 || p.Iterations > maxLinkIterations {
+		return invalid("link parameters")
+	}
+	return nil
+}
+
+// Validate checks field formats and limits.
+func (g *LinkGrant) Validate() error {
+	if g.Item == nil {
+		return invalid("grant without item")
+	}
+	if err := g.Item.Validate(); err != nil {
+		return err
+	}
+	if len(g.WrappedKey) == 0 || len(g.WrappedKey) > MaxWrappedKey || g.Remaining < 0 {
+		return invalid("grant key or count")
+	}
+	return nil
+}

@@ -1,0 +1,128 @@
+package share
+
+import (
+	"context"
+	"crypto/subtle"
+	"io"
+)
+
+// LinkRequest creates a public link; Event is the owner's signed share
+// event whose subject is the link ID.
+type LinkRequest struct {
+	Link  *Link  `json:"link"`
+	Event *Event `json:"event"`
+}
+
+// AccessRequest presents a link proof (the verifier derived from the secret).
+type AccessRequest struct {
+	Proof []byte `json:"proof"`
+}
+
+// CreateLink stores a public password link for an item; owner only.
+func (s *Service) CreateLink(ctx context.Context, actor string, req *LinkRequest) error {
+	if req == nil || req.Link == nil {
+		return invalid("no link")
+	}
+	l := cloneLink(req.Link)
+	l.Remaining, l.Failures = l.MaxDownloads, 0
+	if err := l.Validate(); err != nil {
+		return err
+	}
+	it, err := s.ownedItem(ctx, actor, l.Item)
+	if err != nil {
+		return err
+	}
+	if l.Owner != actor {
+		return ErrPermission
+	}
+	if l.Version != it.Version {
+		return invalid("link for another version of the item")
+	}
+	if int64(l.Iterations) < minLinkIterations.Load() {
+		return invalid("link KDF iterations below the floor")
+	}
+	now := s.now()
+	if !l.Expires.After(now) || l.Expires.Sub(now) > MaxLinkTTL {
+		return invalid("link expiry out of range")
+	}
+	if err := s.checkEvent(ctx, req.Event, ActionShare, actor, l.Item, l.ID); err != nil {
+		return err
+	}
+	l.Created = now
+	if err := s.Stores.Links.CreateLink(ctx, l); err != nil {
+		return err
+	}
+	return s.appendAudit(ctx, req.Event)
+}
+
+// openLink returns a link that may still be used.
+func (s *Service) openLink(ctx context.Context, id string) (*Link, error) {
+	if err := checkIDs(id); err != nil {
+		return nil, err
+	}
+	l, err := s.Stores.Links.Link(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if l.Failures >= orDefault(s.MaxLinkFailures, DefaultMaxLinkFailures) {
+		return nil, ErrLocked
+	}
+	if !s.now().Before(l.Expires) {
+		return nil, ErrExpired
+	}
+	return l, nil
+}
+
+// LinkParams returns what a link opener needs to stretch the secret. It
+// needs no authentication: the link ID is the capability to try.
+func (s *Service) LinkParams(ctx context.Context, id string) (*LinkParams, error) {
+	l, err := s.openLink(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return l.Params(), nil
+}
+
+// AccessLink checks a link proof in constant time and, if it is right and
+// the link is neither expired nor exhausted, takes one download atomically
+// and returns the item record, the wrapped DEK and the payload. A wrong
+// proof is counted; past MaxLinkFailures the link is locked (ErrLocked).
+// It needs no authentication.
+func (s *Service) AccessLink(ctx context.Context, id string, req *AccessRequest) (*LinkGrant, io.ReadCloser, error) {
+	l, err := s.openLink(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if req == nil || subtle.ConstantTimeCompare(hashProof(req.Proof), l.VerifierHash) != 1 {
+		n, err := s.Stores.Links.AddFailure(ctx, id)
+		if err != nil {
+			return nil, nil, err
+		}
+		if n >= orDefault(s.MaxLinkFailures, DefaultMaxLinkFailures) {
+			return nil, nil, ErrLocked
+		}
+		return nil, nil, ErrBadProof
+	}
+	if l.Remaining <= 0 {
+		return nil, nil, ErrExhausted
+	}
+	it, err := s.Stores.Items.Item(ctx, l.Item)
+	if err != nil {
+		return nil, nil, err
+	}
+	if it.Version != l.Version {
+		return nil, nil, ErrNotFound // the item was rotated: this link's key is gone
+	}
+	left, err := s.Stores.Links.ConsumeDownload(ctx, id, s.now())
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.attest(ctx, id, l.Item); err != nil {
+		return nil, nil, err
+	}
+	blob, err := s.Blobs.Get(ctx, it.BlobRef)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &LinkGrant{Item: it, WrappedKey: l.WrappedKey, Remaining: left}, blob, nil
+}

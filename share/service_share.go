@@ -1,0 +1,334 @@
+package share
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"slices"
+)
+
+// ShareRequest creates a direct (E2EE) share: the item's DEK wrapped to the
+// recipient's published public key, and the signed share event.
+type ShareRequest struct {
+	Share *Share      `json:"share"`
+	Key   *WrappedKey `json:"key"`
+	Event *Event      `json:"event"`
+}
+
+// Validate checks field formats and limits.
+func (r *ShareRequest) Validate() error {
+	if r.Share == nil || r.Key == nil {
+		return invalid("share request without share or key")
+	}
+	if err := r.Share.Validate(); err != nil {
+		return err
+	}
+	return r.Key.Validate()
+}
+
+// SpaceShareRequest creates a share through an encryption space. Space is
+// the new space to create, or nil to use the existing Share.Space.
+type SpaceShareRequest struct {
+	Space *Space      `json:"space,omitempty"`
+	Share *Share      `json:"share"`
+	Key   *WrappedKey `json:"key"`
+	Event *Event      `json:"event"`
+}
+
+// Validate checks field formats and limits.
+func (r *SpaceShareRequest) Validate() error {
+	if r.Share == nil || r.Key == nil {
+		return invalid("space share request without share or key")
+	}
+	if r.Space != nil {
+		if err := r.Space.Validate(); err != nil {
+			return err
+		}
+	}
+	if err := r.Share.Validate(); err != nil {
+		return err
+	}
+	return r.Key.Validate()
+}
+
+// AcceptRequest accepts an invitation with its token and the invitee's
+// per-connection public key.
+type AcceptRequest struct {
+	Token string    `json:"token"`
+	Key   PublicKey `json:"key"`
+}
+
+// Share creates a direct share (seed 002 flow 5). Only the item's owner
+// shares; sharing with yourself is ErrSelfShare, with an unknown user
+// ErrNotFound, twice ErrExists.
+func (s *Service) Share(ctx context.Context, actor string, req *ShareRequest) error {
+	if req == nil {
+		return invalid("no share request")
+	}
+	if err := req.Validate(); err != nil {
+		return err
+	}
+	sh, k := req.Share, req.Key
+	it, err := s.ownedItem(ctx, actor, sh.Item)
+	if err != nil {
+		return err
+	}
+	if sh.Owner != actor {
+		return ErrPermission
+	}
+	if sh.Recipient == actor {
+		return ErrSelfShare
+	}
+	if sh.Mode != ModeDirect || k.Space != "" {
+		return invalid("not a direct share")
+	}
+	if k.Item != sh.Item || k.Recipient != sh.Recipient || k.Version != it.Version {
+		return invalid("wrapped key does not match the share")
+	}
+	if _, err := s.Stores.Users.User(ctx, sh.Recipient); err != nil {
+		return err
+	}
+	if err := s.checkEvent(ctx, req.Event, ActionShare, actor, sh.Item, sh.Recipient); err != nil {
+		return err
+	}
+	return s.createShare(ctx, sh, k, req.Event)
+}
+
+func (s *Service) createShare(ctx context.Context, sh *Share, k *WrappedKey, ev *Event) error {
+	now := s.now()
+	k, sh = cloneKey(k), cloneShare(sh)
+	k.Created, sh.Created = now, now
+	if err := s.Stores.Keys.PutKey(ctx, k); err != nil {
+		return err
+	}
+	if err := s.Stores.Shares.CreateShare(ctx, sh); err != nil {
+		s.Stores.Keys.DeleteKey(ctx, k.Item, k.Recipient)
+		return err
+	}
+	return s.appendAudit(ctx, ev)
+}
+
+// Received lists the shares addressed to actor.
+func (s *Service) Received(ctx context.Context, actor string) ([]*Share, error) {
+	return s.Stores.Shares.SharesForRecipient(ctx, actor)
+}
+
+// Revoke deletes recipient's wrapped key and share records for an item;
+// owner only. ErrNotFound if the item was not shared with recipient.
+func (s *Service) Revoke(ctx context.Context, actor, item, recipient string, ev *Event) error {
+	if err := checkIDs(recipient); err != nil {
+		return err
+	}
+	if _, err := s.ownedItem(ctx, actor, item); err != nil {
+		return err
+	}
+	if recipient == actor {
+		return ErrSelfShare
+	}
+	if err := s.checkEvent(ctx, ev, ActionRevoke, actor, item, recipient); err != nil {
+		return err
+	}
+	if err := s.dropRecipient(ctx, item, recipient); err != nil {
+		return err
+	}
+	return s.appendAudit(ctx, ev)
+}
+
+// Invite stores an invitation from actor. Its token is only a hash here.
+func (s *Service) Invite(ctx context.Context, actor string, in *Invitation) error {
+	if in == nil {
+		return invalid("no invitation")
+	}
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	if in.Inviter != actor {
+		return ErrPermission
+	}
+	if in.Invitee == actor {
+		return ErrSelfShare
+	}
+	if _, err := recipientFor(in.InviterKey); err != nil {
+		return invalid("unusable inviter key")
+	}
+	now := s.now()
+	if !in.Expires.After(now) || in.Expires.Sub(now) > MaxInvitationTTL {
+		return invalid("invitation expiry out of range")
+	}
+	c := cloneInvitation(in)
+	c.Used, c.Created = false, now
+	return s.Stores.Invitations.CreateInvitation(ctx, c)
+}
+
+// Accept turns an invitation into a connection holding both public keys.
+// A wrong token is ErrBadProof, a late one ErrExpired, a second use ErrUsed.
+func (s *Service) Accept(ctx context.Context, actor, id string, req *AcceptRequest) (*Connection, error) {
+	if err := checkIDs(id); err != nil {
+		return nil, err
+	}
+	if req == nil || len(req.Token) == 0 || len(req.Token) > 256 {
+		return nil, ErrBadProof
+	}
+	if err := req.Key.Validate(); err != nil {
+		return nil, err
+	}
+	if _, err := recipientFor(req.Key); err != nil {
+		return nil, invalid("unusable invitee key")
+	}
+	in, err := s.Stores.Invitations.Invitation(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if subtle.ConstantTimeCompare(HashInvitationToken(id, req.Token), in.TokenHash) != 1 {
+		return nil, ErrBadProof
+	}
+	if in.Inviter == actor {
+		return nil, ErrSelfShare
+	}
+	if in.Invitee != "" && in.Invitee != actor {
+		return nil, ErrPermission
+	}
+	if !s.now().Before(in.Expires) {
+		return nil, ErrExpired
+	}
+	if in.Used {
+		return nil, ErrUsed
+	}
+	if err := s.Stores.Invitations.UseInvitation(ctx, id); err != nil {
+		if errors.Is(err, ErrConflict) {
+			return nil, ErrUsed
+		}
+		return nil, err
+	}
+	c := &Connection{ID: id, Inviter: in.Inviter, Invitee: actor,
+		InviterKey: clonePub(in.InviterKey), InviteeKey: clonePub(req.Key), Created: s.now()}
+	if err := s.Stores.Connections.CreateConnection(ctx, c); err != nil {
+		return nil, err
+	}
+	return cloneConnection(c), nil
+}
+
+// Connection returns a connection to either party.
+func (s *Service) Connection(ctx context.Context, actor, id string) (*Connection, error) {
+	if err := checkIDs(id); err != nil {
+		return nil, err
+	}
+	c, err := s.Stores.Connections.Connection(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if c.Inviter != actor && c.Invitee != actor {
+		return nil, ErrPermission
+	}
+	return c, nil
+}
+
+// ShareToSpace creates a share through an encryption space (seed 003):
+// the owner of the item, a party to the connection, shares with the other
+// party.
+func (s *Service) ShareToSpace(ctx context.Context, actor string, req *SpaceShareRequest) error {
+	if req == nil {
+		return invalid("no space share request")
+	}
+	if err := req.Validate(); err != nil {
+		return err
+	}
+	sh, k := req.Share, req.Key
+	it, err := s.ownedItem(ctx, actor, sh.Item)
+	if err != nil {
+		return err
+	}
+	if sh.Owner != actor {
+		return ErrPermission
+	}
+	if sh.Recipient == actor {
+		return ErrSelfShare
+	}
+	conn, err := s.Connection(ctx, actor, sh.Connection)
+	if err != nil {
+		return err
+	}
+	if other := map[bool]string{true: conn.Invitee, false: conn.Inviter}[conn.Inviter == actor]; other != sh.Recipient {
+		return invalid("the recipient is not the other party of the connection")
+	}
+	space := req.Space
+	if space != nil {
+		if space.ID != sh.Space || space.Connection != conn.ID || space.Sharer != actor ||
+			space.Recipient != sh.Recipient || len(space.ClaimedKey) != 0 {
+			return invalid("space does not match the share")
+		}
+	} else {
+		if space, err = s.Stores.Spaces.Space(ctx, sh.Space); err != nil {
+			return err
+		}
+		if space.Sharer != actor || space.Recipient != sh.Recipient || space.Connection != conn.ID {
+			return ErrPermission
+		}
+	}
+	if k.Item != sh.Item || k.Recipient != sh.Recipient || k.Version != it.Version || k.Space != sh.Space {
+		return invalid("wrapped key does not match the share")
+	}
+	switch sh.Mode {
+	case ModeWrap:
+		if len(k.Record) == 0 {
+			return invalid("vault-mode share without a wrapped key")
+		}
+	case ModeReencrypt:
+		if len(k.Record) != 0 {
+			return invalid("a re-encrypted share's key is the space key")
+		}
+		if _, err := s.ownedItem(ctx, actor, sh.SourceItem); err != nil {
+			return err
+		}
+	default:
+		return invalid("not a space share")
+	}
+	if err := s.checkEvent(ctx, req.Event, ActionShare, actor, sh.Item, sh.Recipient); err != nil {
+		return err
+	}
+	if req.Space != nil {
+		c := cloneSpace(space)
+		c.Created = s.now()
+		if err := s.Stores.Spaces.CreateSpace(ctx, c); err != nil {
+			return err
+		}
+	}
+	if err := s.createShare(ctx, sh, k, req.Event); err != nil {
+		if req.Space != nil {
+			s.Stores.Spaces.DeleteSpace(ctx, space.ID)
+		}
+		return err
+	}
+	return nil
+}
+
+// Space returns an encryption space to its sharer or recipient.
+func (s *Service) Space(ctx context.Context, actor, id string) (*Space, error) {
+	if err := checkIDs(id); err != nil {
+		return nil, err
+	}
+	sp, err := s.Stores.Spaces.Space(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if sp.Sharer != actor && sp.Recipient != actor {
+		return nil, ErrPermission
+	}
+	return sp, nil
+}
+
+// Claim stores the recipient's rewrap of a space key under its own KEK;
+// once only (ErrConflict after).
+func (s *Service) Claim(ctx context.Context, actor, id string, record []byte) error {
+	sp, err := s.Space(ctx, actor, id)
+	if err != nil {
+		return err
+	}
+	if sp.Recipient != actor {
+		return ErrPermission
+	}
+	if len(record) == 0 || len(record) > MaxWrappedKey {
+		return invalid("claimed key size")
+	}
+	return s.Stores.Spaces.ClaimSpace(ctx, id, slices.Clone(record))
+}
