@@ -60,3 +60,7 @@ func openTest(t testing.TB) *postgres.DB {
 func TestStores(t *testing.T) {
 	adapttest.Run(t, func(t *testing.T) recordstest.Backend { return openTest(t) })
 }
+
+func BenchmarkPostgres(b *testing.B) {
+	recordstest.Benchmark(b, func(b *testing.B) recordstest.Backend { return openTest(b) })
+}

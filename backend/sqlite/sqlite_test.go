@@ -35,3 +35,14 @@ func TestStoresMemory(t *testing.T) {
 func TestStoresFile(t *testing.T) {
 	adapttest.Run(t, func(t *testing.T) recordstest.Backend { return openFile(t) })
 }
+
+func BenchmarkFile(b *testing.B) {
+	recordstest.Benchmark(b, func(b *testing.B) recordstest.Backend {
+		db, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { db.Close() })
+		return db
+	})
+}
