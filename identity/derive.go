@@ -80,4 +80,3 @@ func deriveAtRest(priv *ecdh.PrivateKey, peer *ecdh.PublicKey, clientX, serverX,
 	info = append(info, namespace...)
 	return hkdf.Key(sha256.New, shared, salt, string(info), AtRestKeySize)
 }
-

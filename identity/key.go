@@ -227,10 +227,10 @@ func (k *PrivateKey) KeyID() string { return k.pub.id }
 func (k *PrivateKey) Algorithm() Algorithm { return k.pub.alg }
 
 // String shows the algorithm and key ID, never the secret.
-func (k *PrivateKey) String() string { return "identity.PrivateKey(" + k.pub.String() + ")" }
+func (k PrivateKey) String() string { return "identity.PrivateKey(" + k.pub.String() + ")" }
 
 // GoString is String, so %#v does not print the secret either.
-func (k *PrivateKey) GoString() string { return k.String() }
+func (k PrivateKey) GoString() string { return k.String() }
 
 // Sign signs msg: Ed25519 directly, ECDSA over SHA-256(msg) returning r||s.
 func (k *PrivateKey) Sign(msg []byte) ([]byte, error) {
