@@ -1,6 +1,7 @@
 package keystore
 
 import (
+	"bytes"
 	"crypto/rand"
 	"fmt"
 
@@ -83,7 +84,7 @@ func CombineRecoveryShares(shares []string) (*RecoveryKey, error) {
 			return nil, fmt.Errorf("%w: share %d is malformed", ErrRecoveryKey, i+1)
 		}
 		if m == nil {
-			m, check = b[1:2], b[3:shareHeader]
+			m, check = bytes.Clone(b[1:2]), bytes.Clone(b[3:shareHeader])
 		} else if m[0] != b[1] || !equalBytes(check, b[3:shareHeader]) {
 			return nil, fmt.Errorf("%w: share %d is from another split", ErrRecoveryKey, i+1)
 		}
