@@ -224,21 +224,30 @@ func (c *Client) itemKey(ctx context.Context, it *Item) (*envelope.Key, error) {
 			return nil, err
 		}
 		defer clear(sk)
-		if len(wk.Record) == 0 {
-			dek, _ = envelope.NewKeyFromBytes(sk)
-		} else {
-			kek, err := envelope.NewKEK(wk.Space, sk)
-			if err != nil {
-				return nil, err
-			}
-			if dek, err = envelope.UnwrapKey(wk.Record, kek); err != nil {
-				return nil, corrupt(err)
-			}
+		if dek, err = spaceDEK(wk, sk); err != nil {
+			return nil, err
 		}
 	}
 	if err := verifyItem(it, dek); err != nil {
 		dek.Destroy()
 		return nil, err
+	}
+	return dek, nil
+}
+
+// spaceDEK returns the DEK a space-share key entry gives with space key sk:
+// sk itself (Meeco mode) or what it unwraps (vault mode).
+func spaceDEK(wk *WrappedKey, sk []byte) (*envelope.Key, error) {
+	if len(wk.Record) == 0 {
+		return envelope.NewKeyFromBytes(sk)
+	}
+	kek, err := envelope.NewKEK(wk.Space, sk)
+	if err != nil {
+		return nil, err
+	}
+	dek, err := envelope.UnwrapKey(wk.Record, kek)
+	if err != nil {
+		return nil, corrupt(err)
 	}
 	return dek, nil
 }

@@ -232,6 +232,27 @@ func (c *Client) Claim(ctx context.Context, sh *Share) error {
 		return err
 	}
 	defer clear(sk)
+	// Claim only a key that opens the shared item: a server that swapped
+	// the space's wrapped key is caught here, not at some later read.
+	it, err := c.Transport.Item(ctx, sh.Item)
+	if err != nil {
+		return err
+	}
+	wk, err := c.Transport.MyKey(ctx, sh.Item)
+	if err != nil {
+		return err
+	}
+	if wk.Space != sp.ID || wk.Item != it.ID || wk.Version != it.Version {
+		return corrupt(errors.New("share key entry does not name this space"))
+	}
+	dek, err := spaceDEK(wk, sk)
+	if err != nil {
+		return err
+	}
+	defer dek.Destroy()
+	if err := verifyItem(it, dek); err != nil {
+		return err
+	}
 	rec, err := wrapBytes(sk, c.KEK)
 	if err != nil {
 		return err
