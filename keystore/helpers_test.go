@@ -2,6 +2,7 @@ package keystore_test
 
 import (
 	"crypto/fips140"
+	"encoding/hex"
 	"testing"
 
 	"github.com/sealkit/sealkit/keystore"
@@ -46,3 +47,5 @@ func mustAccount(t testing.TB, p *keystore.Policy) (*keystore.Account, *keystore
 	}
 	return a, s, rk
 }
+
+func hexString(b []byte) string { return hex.EncodeToString(b) }
