@@ -1,0 +1,441 @@
+// Package sharetest holds conformance suites for share's registries and blob
+// stores, in the spirit of testing/fstest and go-cloud's drivertest: every
+// backend, ours and third parties', runs the same suite.
+//
+//	func TestMyBackend(t *testing.T) {
+//		sharetest.Run(t, func(t *testing.T) share.Stores { return newStores(t) })
+//		sharetest.RunBlobs(t, func(t *testing.T) share.BlobStore { return newBlobs(t) })
+//	}
+package sharetest
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/sealkit/sealkit/share"
+)
+
+// Run runs every registry suite; newStores must return empty stores.
+func Run(t *testing.T, newStores func(t *testing.T) share.Stores) {
+	t.Run("Items", func(t *testing.T) { RunItems(t, func(t *testing.T) share.ItemStore { return newStores(t).Items }) })
+	t.Run("Keys", func(t *testing.T) { RunKeys(t, func(t *testing.T) share.KeyStore { return newStores(t).Keys }) })
+	t.Run("Users", func(t *testing.T) { RunUsers(t, func(t *testing.T) share.UserStore { return newStores(t).Users }) })
+	t.Run("Shares", func(t *testing.T) { RunShares(t, func(t *testing.T) share.ShareStore { return newStores(t).Shares }) })
+	t.Run("Invitations", func(t *testing.T) {
+		RunInvitations(t, func(t *testing.T) share.InvitationStore { return newStores(t).Invitations })
+	})
+	t.Run("Connections", func(t *testing.T) {
+		RunConnections(t, func(t *testing.T) share.ConnectionStore { return newStores(t).Connections })
+	})
+	t.Run("Spaces", func(t *testing.T) { RunSpaces(t, func(t *testing.T) share.SpaceStore { return newStores(t).Spaces }) })
+	t.Run("Links", func(t *testing.T) { RunLinks(t, func(t *testing.T) share.LinkStore { return newStores(t).Links }) })
+	t.Run("Audit", func(t *testing.T) { RunAudit(t, func(t *testing.T) share.AuditLog { return newStores(t).Audit }) })
+}
+
+var ctx = context.Background()
+
+func wantErr(t *testing.T, what string, err, want error) {
+	t.Helper()
+	if !errors.Is(err, want) {
+		t.Fatalf("%s: got %v, want %v", what, err, want)
+	}
+}
+
+func noErr(t *testing.T, what string, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+func sha(b byte) []byte { return bytes.Repeat([]byte{b}, 32) }
+
+// RunItems checks an ItemStore.
+func RunItems(t *testing.T, newStore func(t *testing.T) share.ItemStore) {
+	s := newStore(t)
+	it := &share.Item{ID: "I1", Owner: "alice", Version: 1, Header: []byte("hdr"), SHA256: sha(1), Size: 10, BlobRef: "I1.1", Created: t0}
+	wantErr(t, "get missing", func() error { _, err := s.Item(ctx, "I1"); return err }(), share.ErrNotFound)
+	noErr(t, "create", s.CreateItem(ctx, it))
+	wantErr(t, "create twice", s.CreateItem(ctx, it), share.ErrExists)
+	it.Header[0] = 'X' // the store must have copied
+	got, err := s.Item(ctx, "I1")
+	noErr(t, "get", err)
+	if string(got.Header) != "hdr" || got.Owner != "alice" || got.Version != 1 || got.Size != 10 || !got.Created.Equal(t0) {
+		t.Fatalf("got %+v", got)
+	}
+	got.Header[0] = 'Y'
+	if again, _ := s.Item(ctx, "I1"); string(again.Header) != "hdr" {
+		t.Fatal("store returned its own copy")
+	}
+	v2 := &share.Item{ID: "I1", Owner: "alice", Version: 2, Header: []byte("h2"), BlobRef: "I1.2"}
+	wantErr(t, "update stale", s.UpdateItem(ctx, v2, 5), share.ErrConflict)
+	noErr(t, "update", s.UpdateItem(ctx, v2, 1))
+	wantErr(t, "update replayed", s.UpdateItem(ctx, v2, 1), share.ErrConflict)
+	wantErr(t, "update missing", s.UpdateItem(ctx, &share.Item{ID: "NO", Version: 2}, 1), share.ErrNotFound)
+	got, _ = s.Item(ctx, "I1")
+	if got.Version != 2 || string(got.Header) != "h2" {
+		t.Fatalf("after update %+v", got)
+	}
+	// Concurrent updates from one version: exactly one wins.
+	var wins atomic.Int32
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			v := &share.Item{ID: "I1", Owner: "alice", Version: 3, Header: []byte{byte(i)}, BlobRef: "I1.3"}
+			if s.UpdateItem(ctx, v, 2) == nil {
+				wins.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if wins.Load() != 1 {
+		t.Fatalf("%d concurrent updates won, want 1", wins.Load())
+	}
+	noErr(t, "delete", s.DeleteItem(ctx, "I1"))
+	wantErr(t, "delete twice", s.DeleteItem(ctx, "I1"), share.ErrNotFound)
+}
+
+// RunKeys checks a KeyStore.
+func RunKeys(t *testing.T, newStore func(t *testing.T) share.KeyStore) {
+	s := newStore(t)
+	k := func(item, r string) *share.WrappedKey {
+		return &share.WrappedKey{Item: item, Recipient: r, Version: 1, Record: []byte(item + r)}
+	}
+	noErr(t, "put", s.PutKey(ctx, k("A", "bob")))
+	noErr(t, "put", s.PutKey(ctx, k("A", "alice")))
+	noErr(t, "put", s.PutKey(ctx, k("B", "bob")))
+	wantErr(t, "put twice", s.PutKey(ctx, k("A", "bob")), share.ErrExists)
+	got, err := s.Key(ctx, "A", "bob")
+	noErr(t, "get", err)
+	if string(got.Record) != "Abob" {
+		t.Fatalf("got %+v", got)
+	}
+	wantErr(t, "get missing", func() error { _, err := s.Key(ctx, "A", "carol"); return err }(), share.ErrNotFound)
+	list, err := s.KeysForItem(ctx, "A")
+	noErr(t, "list", err)
+	if len(list) != 2 || list[0].Recipient != "alice" || list[1].Recipient != "bob" {
+		t.Fatalf("list %+v", list)
+	}
+	noErr(t, "delete", s.DeleteKey(ctx, "A", "bob"))
+	wantErr(t, "delete twice", s.DeleteKey(ctx, "A", "bob"), share.ErrNotFound)
+	if list, _ := s.KeysForItem(ctx, "A"); len(list) != 1 {
+		t.Fatalf("after delete %d keys", len(list))
+	}
+	if list, _ := s.KeysForItem(ctx, "none"); len(list) != 0 {
+		t.Fatal("keys for an unknown item")
+	}
+}
+
+// RunUsers checks a UserStore.
+func RunUsers(t *testing.T, newStore func(t *testing.T) share.UserStore) {
+	s := newStore(t)
+	u := &share.User{ID: "alice", Keys: []share.PublicKey{{Kind: share.KindX25519, Bytes: sha(2)}}, SigningKey: sha(3)}
+	noErr(t, "create", s.CreateUser(ctx, u))
+	wantErr(t, "create twice", s.CreateUser(ctx, u), share.ErrExists)
+	u.Keys[0].Bytes[0] = 9
+	got, err := s.User(ctx, "alice")
+	noErr(t, "get", err)
+	if !bytes.Equal(got.Keys[0].Bytes, sha(2)) || !bytes.Equal(got.SigningKey, sha(3)) {
+		t.Fatalf("got %+v", got)
+	}
+	wantErr(t, "get missing", func() error { _, err := s.User(ctx, "bob"); return err }(), share.ErrNotFound)
+}
+
+// RunShares checks a ShareStore.
+func RunShares(t *testing.T, newStore func(t *testing.T) share.ShareStore) {
+	s := newStore(t)
+	mk := func(id, item, r string) *share.Share {
+		return &share.Share{ID: id, Item: item, Owner: "alice", Recipient: r, Mode: share.ModeDirect, Created: t0}
+	}
+	noErr(t, "create", s.CreateShare(ctx, mk("S1", "A", "bob")))
+	noErr(t, "create", s.CreateShare(ctx, mk("S2", "B", "bob")))
+	noErr(t, "create", s.CreateShare(ctx, mk("S3", "A", "carol")))
+	wantErr(t, "create twice", s.CreateShare(ctx, mk("S1", "A", "bob")), share.ErrExists)
+	got, err := s.Share(ctx, "S3")
+	noErr(t, "get", err)
+	if got.Recipient != "carol" || got.Item != "A" {
+		t.Fatalf("got %+v", got)
+	}
+	if l, _ := s.SharesForRecipient(ctx, "bob"); len(l) != 2 || l[0].ID != "S1" || l[1].ID != "S2" {
+		t.Fatalf("for bob %+v", l)
+	}
+	if l, _ := s.SharesForItem(ctx, "A"); len(l) != 2 {
+		t.Fatalf("for A %+v", l)
+	}
+	noErr(t, "delete", s.DeleteShare(ctx, "S1"))
+	wantErr(t, "delete twice", s.DeleteShare(ctx, "S1"), share.ErrNotFound)
+	wantErr(t, "get deleted", func() error { _, err := s.Share(ctx, "S1"); return err }(), share.ErrNotFound)
+}
+
+// RunInvitations checks an InvitationStore, including that of many
+// concurrent uses exactly one succeeds.
+func RunInvitations(t *testing.T, newStore func(t *testing.T) share.InvitationStore) {
+	s := newStore(t)
+	in := &share.Invitation{ID: "V1", Inviter: "alice", InviterKey: share.PublicKey{Kind: share.KindX25519, Bytes: sha(1)},
+		TokenHash: sha(2), Expires: t0}
+	noErr(t, "create", s.CreateInvitation(ctx, in))
+	wantErr(t, "create twice", s.CreateInvitation(ctx, in), share.ErrExists)
+	got, err := s.Invitation(ctx, "V1")
+	noErr(t, "get", err)
+	if got.Used || !bytes.Equal(got.TokenHash, sha(2)) || !got.Expires.Equal(t0) {
+		t.Fatalf("got %+v", got)
+	}
+	var wins atomic.Int32
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := s.UseInvitation(ctx, "V1")
+			if err == nil {
+				wins.Add(1)
+			} else if !errors.Is(err, share.ErrConflict) {
+				t.Errorf("use: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if wins.Load() != 1 {
+		t.Fatalf("%d uses succeeded, want 1", wins.Load())
+	}
+	if got, _ := s.Invitation(ctx, "V1"); !got.Used {
+		t.Fatal("not marked used")
+	}
+	wantErr(t, "use missing", s.UseInvitation(ctx, "NO"), share.ErrNotFound)
+}
+
+// RunConnections checks a ConnectionStore.
+func RunConnections(t *testing.T, newStore func(t *testing.T) share.ConnectionStore) {
+	s := newStore(t)
+	c := &share.Connection{ID: "C1", Inviter: "alice", Invitee: "bob",
+		InviterKey: share.PublicKey{Kind: share.KindX25519, Bytes: sha(1)}, InviteeKey: share.PublicKey{Kind: share.KindX25519, Bytes: sha(2)}}
+	noErr(t, "create", s.CreateConnection(ctx, c))
+	wantErr(t, "create twice", s.CreateConnection(ctx, c), share.ErrExists)
+	got, err := s.Connection(ctx, "C1")
+	noErr(t, "get", err)
+	if got.Invitee != "bob" || !bytes.Equal(got.InviteeKey.Bytes, sha(2)) {
+		t.Fatalf("got %+v", got)
+	}
+	wantErr(t, "get missing", func() error { _, err := s.Connection(ctx, "C2"); return err }(), share.ErrNotFound)
+}
+
+// RunSpaces checks a SpaceStore, including a once-only concurrent claim.
+func RunSpaces(t *testing.T, newStore func(t *testing.T) share.SpaceStore) {
+	s := newStore(t)
+	sp := &share.Space{ID: "P1", Connection: "C1", Sharer: "alice", Recipient: "bob", SharerKey: []byte("s"), RecipientKey: []byte("r")}
+	noErr(t, "create", s.CreateSpace(ctx, sp))
+	wantErr(t, "create twice", s.CreateSpace(ctx, sp), share.ErrExists)
+	var wins atomic.Int32
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if s.ClaimSpace(ctx, "P1", []byte{byte('a' + i)}) == nil {
+				wins.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if wins.Load() != 1 {
+		t.Fatalf("%d claims succeeded, want 1", wins.Load())
+	}
+	got, err := s.Space(ctx, "P1")
+	noErr(t, "get", err)
+	if len(got.ClaimedKey) != 1 || string(got.SharerKey) != "s" {
+		t.Fatalf("got %+v", got)
+	}
+	wantErr(t, "claim missing", s.ClaimSpace(ctx, "NO", []byte{1}), share.ErrNotFound)
+	noErr(t, "delete", s.DeleteSpace(ctx, "P1"))
+	wantErr(t, "delete twice", s.DeleteSpace(ctx, "P1"), share.ErrNotFound)
+}
+
+// RunLinks checks a LinkStore, including that concurrent downloads never
+// exceed a link's maximum and that failures are counted atomically.
+func RunLinks(t *testing.T, newStore func(t *testing.T) share.LinkStore) {
+	s := newStore(t)
+	mk := func(id string, max int) *share.Link {
+		return &share.Link{ID: id, Item: "A", Owner: "alice", Version: 1, Salt: make([]byte, 16), Iterations: 600000,
+			WrappedKey: []byte("w"), VerifierHash: sha(1), Expires: t0.Add(time.Hour), MaxDownloads: max, Remaining: max}
+	}
+	noErr(t, "create", s.CreateLink(ctx, mk("L1", 3)))
+	wantErr(t, "create twice", s.CreateLink(ctx, mk("L1", 3)), share.ErrExists)
+	for want := 2; want >= 0; want-- {
+		left, err := s.ConsumeDownload(ctx, "L1", t0)
+		noErr(t, "consume", err)
+		if left != want {
+			t.Fatalf("remaining %d, want %d", left, want)
+		}
+	}
+	wantErr(t, "consume exhausted", func() error { _, err := s.ConsumeDownload(ctx, "L1", t0); return err }(), share.ErrExhausted)
+	noErr(t, "create", s.CreateLink(ctx, mk("L2", 3)))
+	wantErr(t, "consume at expiry", func() error { _, err := s.ConsumeDownload(ctx, "L2", t0.Add(time.Hour)); return err }(), share.ErrExpired)
+	wantErr(t, "consume missing", func() error { _, err := s.ConsumeDownload(ctx, "NO", t0); return err }(), share.ErrNotFound)
+
+	const max, tries = 10, 64
+	noErr(t, "create", s.CreateLink(ctx, mk("L3", max)))
+	var got atomic.Int32
+	var wg sync.WaitGroup
+	for range tries {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := s.ConsumeDownload(ctx, "L3", t0)
+			switch {
+			case err == nil:
+				got.Add(1)
+			case !errors.Is(err, share.ErrExhausted):
+				t.Errorf("consume: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if got.Load() != max {
+		t.Fatalf("%d concurrent downloads succeeded, want exactly %d", got.Load(), max)
+	}
+	if l, _ := s.Link(ctx, "L3"); l.Remaining != 0 {
+		t.Fatalf("remaining %d", l.Remaining)
+	}
+
+	for i := range 20 {
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = i; s.AddFailure(ctx, "L2") }()
+	}
+	wg.Wait()
+	n, err := s.AddFailure(ctx, "L2")
+	noErr(t, "add failure", err)
+	if n != 21 {
+		t.Fatalf("failures %d, want 21", n)
+	}
+	if l, _ := s.LinksForItem(ctx, "A"); len(l) != 3 {
+		t.Fatalf("links for item: %d", len(l))
+	}
+	noErr(t, "delete", s.DeleteLink(ctx, "L2"))
+	wantErr(t, "delete twice", s.DeleteLink(ctx, "L2"), share.ErrNotFound)
+}
+
+// RunAudit checks an AuditLog's compare-and-swap append.
+func RunAudit(t *testing.T, newStore func(t *testing.T) share.AuditLog) {
+	s := newStore(t)
+	entry := func(item string, seq uint64, prev []byte) *share.AuditEntry {
+		e := &share.AuditEntry{Seq: seq, Prev: prev, Event: share.Event{Action: share.ActionDownload, Actor: "alice",
+			Item: item, Time: t0, Nonce: make([]byte, share.NonceSize)}}
+		e.Event.Nonce[0] = byte(seq)
+		e.Hash = e.ComputeHash()
+		return e
+	}
+	g := share.GenesisHash("A")
+	e1 := entry("A", 1, g)
+	wantErr(t, "first entry with a wrong prev", s.AppendAudit(ctx, entry("A", 1, sha(0))), share.ErrConflict)
+	wantErr(t, "first entry with seq 2", s.AppendAudit(ctx, entry("A", 2, g)), share.ErrConflict)
+	noErr(t, "append 1", s.AppendAudit(ctx, e1))
+	wantErr(t, "append 1 again", s.AppendAudit(ctx, e1), share.ErrConflict)
+	e2 := entry("A", 2, e1.Hash)
+	noErr(t, "append 2", s.AppendAudit(ctx, e2))
+	noErr(t, "other item", s.AppendAudit(ctx, entry("B", 1, share.GenesisHash("B"))))
+	// Concurrent appends at one head: exactly one wins.
+	var wins atomic.Int32
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e := entry("A", 3, e2.Hash)
+			e.Event.Nonce[1] = byte(i)
+			e.Hash = e.ComputeHash()
+			if s.AppendAudit(ctx, e) == nil {
+				wins.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if wins.Load() != 1 {
+		t.Fatalf("%d concurrent appends won, want 1", wins.Load())
+	}
+	got, err := s.AuditEntries(ctx, "A")
+	noErr(t, "list", err)
+	if len(got) != 3 || !bytes.Equal(got[1].Hash, e2.Hash) || got[0].Seq != 1 {
+		t.Fatalf("chain %d entries", len(got))
+	}
+	if err := share.VerifyAudit("A", got, nil, func(string) (ed25519.PublicKey, error) { return nil, nil }); err == nil {
+		t.Fatal("unsigned download entries verified")
+	}
+	if l, _ := s.AuditEntries(ctx, "none"); len(l) != 0 {
+		t.Fatal("entries for an unknown item")
+	}
+}
+
+// RunBlobs checks a BlobStore: streaming put, get, ranges, replace, delete,
+// and refusal of keys that could escape the store.
+func RunBlobs(t *testing.T, newStore func(t *testing.T) share.BlobStore) {
+	s := newStore(t)
+	data := bytes.Repeat([]byte("0123456789"), 100_000)
+	n, err := s.Put(ctx, "B1.1", bytes.NewReader(data))
+	noErr(t, "put", err)
+	if n != int64(len(data)) {
+		t.Fatalf("put %d bytes, want %d", n, len(data))
+	}
+	read := func(rc io.ReadCloser, err error) []byte {
+		t.Helper()
+		noErr(t, "get", err)
+		defer rc.Close()
+		b, err := io.ReadAll(rc)
+		noErr(t, "read", err)
+		return b
+	}
+	if !bytes.Equal(read(s.Get(ctx, "B1.1")), data) {
+		t.Fatal("get returned other bytes")
+	}
+	for _, r := range [][2]int64{{0, 10}, {5, 7}, {int64(len(data)) - 3, 10}, {int64(len(data)), 5}} {
+		want := data[r[0]:min(r[0]+r[1], int64(len(data)))]
+		if got := read(s.GetRange(ctx, "B1.1", r[0], r[1])); !bytes.Equal(got, want) {
+			t.Fatalf("range %v: %d bytes", r, len(got))
+		}
+	}
+	_, err = s.Put(ctx, "B1.1", &failing{data: []byte("partial")})
+	if err == nil {
+		t.Fatal("put from a failing reader succeeded")
+	}
+	if !bytes.Equal(read(s.Get(ctx, "B1.1")), data) {
+		t.Fatal("a failed put replaced the blob")
+	}
+	_, err = s.Put(ctx, "B1.1", bytes.NewReader([]byte("new")))
+	noErr(t, "replace", err)
+	if string(read(s.Get(ctx, "B1.1"))) != "new" {
+		t.Fatal("replace")
+	}
+	for _, bad := range []string{"", "../x", "a/b", ".hidden", "..", "a\\b", "x\x00"} {
+		if _, err := s.Put(ctx, bad, bytes.NewReader(nil)); err == nil {
+			t.Fatalf("put %q accepted", bad)
+		}
+		if _, err := s.Get(ctx, bad); err == nil {
+			t.Fatalf("get %q accepted", bad)
+		}
+	}
+	noErr(t, "delete", s.Delete(ctx, "B1.1"))
+	wantErr(t, "delete twice", s.Delete(ctx, "B1.1"), share.ErrNotFound)
+	wantErr(t, "get deleted", func() error { _, err := s.Get(ctx, "B1.1"); return err }(), share.ErrNotFound)
+}
+
+type failing struct{ data []byte }
+
+func (f *failing) Read(p []byte) (int, error) {
+	if len(f.data) == 0 {
+		return 0, fmt.Errorf("sharetest: read failed")
+	}
+	n := copy(p, f.data)
+	f.data = f.data[n:]
+	return n, nil
+}
