@@ -118,7 +118,9 @@ func checkPublicMatches(t *testing.T, kind keystore.Kind, pk *keystore.PrivateKe
 		got, _ = x509.MarshalPKIXPublicKey(&k.PublicKey)
 	case ed25519.PrivateKey:
 		got = k.Public().(ed25519.PublicKey)
-	case interface{ PublicKey() interface{ Bytes() []byte } }:
+	case interface {
+		PublicKey() interface{ Bytes() []byte }
+	}:
 		got = k.PublicKey().Bytes()
 	case *envelope.HybridIdentity:
 		got = k.Recipient().Bytes()
