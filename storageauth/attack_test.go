@@ -283,3 +283,52 @@ func TestRetrieveProof(t *testing.T) {
 		})
 	}
 }
+
+// laxStore checks only prev, not that the new version is above it: the
+// server's own version check must still refuse replays over it.
+type laxStore struct {
+	mu sync.Mutex
+	m  map[string]*storageauth.Record
+}
+
+func (s *laxStore) Get(_ context.Context, id string) (*storageauth.Record, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.m[id]
+	if !ok {
+		return nil, storageauth.ErrNotFound
+	}
+	return r.Clone(), nil
+}
+
+func (s *laxStore) CompareAndSwap(_ context.Context, rec *storageauth.Record, prev uint64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var cur uint64
+	if r, ok := s.m[rec.ID]; ok {
+		cur = r.Version
+	}
+	if cur != prev {
+		return storageauth.ErrConflict
+	}
+	s.m[rec.ID] = rec.Clone()
+	return nil
+}
+
+func TestServerVersionCheckOverLaxStore(t *testing.T) {
+	victim := testKeys(t, storageauth.Ed25519, 1)
+	store := &laxStore{m: map[string]*storageauth.Record{}}
+	srv := storageauth.NewServer(store)
+	v1, v2 := mustSeal(t, victim, "a", 1), mustSeal(t, victim, "b", 2)
+	for _, r := range []*storageauth.Record{v1, v2} {
+		if err := srv.Put(context.Background(), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, r := range []*storageauth.Record{v1, v2, mustSeal(t, victim, "c", 2)} {
+		if err := srv.Put(context.Background(), r); !errors.Is(err, storageauth.ErrConflict) {
+			t.Fatalf("version %d over 2: %v, want ErrConflict", r.Version, err)
+		}
+	}
+	assertStored(t, store, v2)
+}
