@@ -38,11 +38,20 @@ func (a DigestAlgorithm) newHash() hash.Hash {
 // readBody reads at most max bytes of body and closes it; more is
 // ErrBodyTooLarge. The returned slice replaces the body for the handler.
 func readBody(body io.ReadCloser, max int64) ([]byte, error) {
+	return readBodyHint(body, max, -1)
+}
+
+// readBodyHint is readBody with the declared length, if known, to size the
+// buffer once.
+func readBodyHint(body io.ReadCloser, max, hint int64) ([]byte, error) {
 	if body == nil || body == http.NoBody {
 		return nil, nil
 	}
 	defer body.Close()
 	var buf bytes.Buffer
+	if hint >= 0 && hint <= max {
+		buf.Grow(int(hint) + bytes.MinRead)
+	}
 	n, err := buf.ReadFrom(io.LimitReader(body, max+1))
 	if err != nil {
 		return nil, rejectErr(ReasonMalformed, "reading body", err)

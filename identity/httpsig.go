@@ -61,10 +61,19 @@ func (c component) String() string {
 
 func parseComponentString(s string) (component, error) {
 	name, req := strings.CutSuffix(s, ";req")
-	if name == "" || strings.ToLower(name) != name || strings.ContainsAny(name, ";\" ") {
+	if name == "" || strings.ToLower(name) != name || strings.ContainsAny(name, ";\" ") || !printableASCII(name) {
 		return component{}, reject(ReasonMalformed, "bad component identifier")
 	}
 	return component{name, req}, nil
+}
+
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 // sigParams is the parsed form used for bases: components plus the inner
@@ -230,31 +239,44 @@ func (m *msgView) value(c component) (string, error) {
 // base returns the RFC 9421 §2.5 signature base: one line per covered
 // component, then the @signature-params line, joined by LF.
 func (m *msgView) base(sp *sigParams) ([]byte, error) {
-	var b strings.Builder
+	ser, err := httpsfv.Marshal(sp.list)
+	if err != nil {
+		return nil, reject(ReasonMalformed, "signature parameters do not serialize")
+	}
+	b := make([]byte, 0, 256+len(ser))
 	for _, c := range sp.comps {
 		v, err := m.value(c)
 		if err != nil {
 			return nil, err
 		}
-		id, err := httpsfv.Marshal(c.item())
-		if err != nil {
-			return nil, reject(ReasonMalformed, "component identifier")
-		}
 		if strings.ContainsAny(v, "\r\n") {
 			return nil, reject(ReasonMalformed, "component value holds a line break")
 		}
-		b.WriteString(id)
-		b.WriteString(": ")
-		b.WriteString(v)
-		b.WriteByte('\n')
+		b = appendIdentifier(b, c)
+		b = append(b, ": "...)
+		b = append(b, v...)
+		b = append(b, '\n')
 	}
-	ser, err := httpsfv.Marshal(sp.list)
-	if err != nil {
-		return nil, reject(ReasonMalformed, "signature parameters do not serialize")
+	b = append(b, `"@signature-params": `...)
+	return append(b, ser...), nil
+}
+
+// appendIdentifier appends c serialized as an RFC 8941 string with its
+// parameters (what httpsfv.Marshal of c.item() gives, without the
+// allocations): names were validated as printable ASCII strings.
+func appendIdentifier(b []byte, c component) []byte {
+	b = append(b, '"')
+	for i := 0; i < len(c.name); i++ {
+		if ch := c.name[i]; ch == '"' || ch == '\\' {
+			b = append(b, '\\')
+		}
+		b = append(b, c.name[i])
 	}
-	b.WriteString(`"@signature-params": `)
-	b.WriteString(ser)
-	return []byte(b.String()), nil
+	b = append(b, '"')
+	if c.req {
+		b = append(b, ";req"...)
+	}
+	return b
 }
 
 // sign computes the signature and the two header values for label.

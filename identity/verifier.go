@@ -137,7 +137,7 @@ func (v *Verifier) Verify(r *http.Request) (*Verified, error) {
 	if r.ContentLength > max {
 		return nil, reject(ReasonBodyTooLarge, "Content-Length exceeds the cap")
 	}
-	body, err := readBody(r.Body, max)
+	body, err := readBodyHint(r.Body, max, r.ContentLength)
 	if err != nil {
 		return nil, err
 	}
