@@ -5,7 +5,10 @@
 // --emit DIR writes freshly sealed envelopes and records plus a manifest
 // for the Go tests (interop_test.go) to open.
 //
-// Usage: node check-vectors.mjs [--emit DIR] [--vectors FILE]
+// With --open DIR it opens what another implementation sealed there,
+// described by DIR/manifest.json in the layout --emit writes.
+//
+// Usage: node check-vectors.mjs [--vectors FILE | --no-vectors] [--emit DIR] [--open DIR]
 // Exit status: 0 if every vector that ran matched, 1 on any mismatch.
 
 import { readFile, mkdir, writeFile, access } from "node:fs/promises";
@@ -29,11 +32,13 @@ export const hex = {
 };
 
 function parseArgs(argv) {
-  const args = { emit: null, vectors: path.join(repo, "envelope", "testdata", "vectors.json") };
+  const args = { emit: null, open: null, vectors: path.join(repo, "envelope", "testdata", "vectors.json") };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--emit" && i + 1 < argv.length) args.emit = argv[++i];
+    else if (argv[i] === "--open" && i + 1 < argv.length) args.open = argv[++i];
     else if (argv[i] === "--vectors" && i + 1 < argv.length) args.vectors = argv[++i];
-    else throw new Error(`unknown argument ${argv[i]}; usage: node check-vectors.mjs [--emit DIR] [--vectors FILE]`);
+    else if (argv[i] === "--no-vectors") args.vectors = null;
+    else throw new Error(`unknown argument ${argv[i]}; usage: node check-vectors.mjs [--vectors FILE | --no-vectors] [--emit DIR] [--open DIR]`);
   }
   return args;
 }
@@ -341,6 +346,38 @@ async function emit(dir, tally) {
   console.log(`emitted ${manifest.envelopes.length} envelopes and ${manifest.wrapped_keys.length} wrapped-key records into ${dir}`);
 }
 
+// openManifest opens every envelope and record that dir/manifest.json lists.
+async function openManifest(dir, tally) {
+  const m = JSON.parse(await readFile(path.join(dir, "manifest.json"), "utf8"));
+  await checkKeys(m.keys, tally);
+  for (const e of m.envelopes) {
+    try {
+      const { ids, key } = await identityFor(m.keys, e.identity);
+      const env = new Uint8Array(await readFile(path.join(dir, e.file)));
+      const ad = hex.decode(e.associated_data);
+      const r = await sk.open(env, ids, { key, associatedData: ad });
+      if (hex.encode(r.plaintext) !== e.plaintext) tally.fail(`open ${e.name}`, "plaintext differs");
+      else if (!sameJSON(r.metadata ?? null, e.metadata ?? null)) tally.fail(`open ${e.name}`, `metadata ${JSON.stringify(r.metadata)} differs`);
+      else if (r.header.suite !== e.suite) tally.fail(`open ${e.name}`, `suite ${r.header.suite}, want ${e.suite}`);
+      else if (hex.encode(await openByStream(env, ids, key, ad, 1000)) !== e.plaintext) tally.fail(`open ${e.name}`, "streaming plaintext differs");
+      else tally.pass();
+    } catch (err) {
+      tally.fail(`open ${e.name}`, err.message);
+    }
+  }
+  for (const w of m.wrapped_keys ?? []) {
+    try {
+      const { ids } = await identityFor(m.keys, w.identity);
+      const fk = await sk.unwrapKey(new Uint8Array(await readFile(path.join(dir, w.file))), ids);
+      if (hex.encode(fk) === w.file_key) tally.pass();
+      else tally.fail(`unwrap ${w.name}`, "file key differs");
+    } catch (err) {
+      tally.fail(`unwrap ${w.name}`, err.message);
+    }
+  }
+  console.log(`opened ${m.envelopes.length} envelopes and ${(m.wrapped_keys ?? []).length} wrapped-key records from ${dir}`);
+}
+
 async function exists(p) {
   try {
     await access(p);
@@ -353,14 +390,17 @@ async function exists(p) {
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const tally = new Tally();
-  const file = JSON.parse(await readFile(args.vectors, "utf8"));
-  await checkKeys(file.keys, tally);
-  await checkEnvelopes(file, tally);
-  await checkWrappedKeys(file, tally);
-  await checkStreamNegatives(file, tally);
-  console.log(`envelope vectors: ${file.envelopes.length} envelopes, ${file.wrapped_keys.length} wrapped keys`);
-  await checkOptionalVectorFiles(repo, tally, exists);
+  if (args.vectors) {
+    const file = JSON.parse(await readFile(args.vectors, "utf8"));
+    await checkKeys(file.keys, tally);
+    await checkEnvelopes(file, tally);
+    await checkWrappedKeys(file, tally);
+    await checkStreamNegatives(file, tally);
+    console.log(`envelope vectors: ${file.envelopes.length} envelopes, ${file.wrapped_keys.length} wrapped keys`);
+    await checkOptionalVectorFiles(repo, tally, exists);
+  }
   if (args.emit) await emit(path.resolve(args.emit), tally);
+  if (args.open) await openManifest(path.resolve(args.open), tally);
   for (const [reason, n] of tally.reasons) console.log(`skipped ${n}: ${reason}`);
   console.log(`js: ${tally.passed} passed, ${tally.failed} failed, ${tally.skipped} skipped`);
   process.exitCode = tally.failed === 0 ? 0 : 1;
