@@ -273,13 +273,14 @@ func TestVectors(t *testing.T) {
 			if err == nil {
 				if r.Kind() == keystore.DEK {
 					_, err = s.OpenDEK(r)
-				} else if kindWorks(r.Kind()) {
+				} else {
 					_, err = s.OpenKey(r)
 				}
 			}
 			switch v.Expect {
 			case "ok":
-				if err != nil {
+				// Under fips140=only an X25519 key authenticates but does not parse.
+				if err != nil && kindWorks(keystore.Kind(v.Kind)) {
 					t.Fatal(err)
 				}
 				sk, ad, pt := specOpen(t, kek[v.Account], decodeRaw(t, b))
