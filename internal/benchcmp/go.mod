@@ -6,6 +6,7 @@ require (
 	filippo.io/age v1.3.2
 	github.com/sealkit/sealkit v0.0.0-00010101000000-000000000000
 	github.com/tink-crypto/tink-go/v2 v2.9.0
+	golang.org/x/image v0.48.0
 )
 
 require (

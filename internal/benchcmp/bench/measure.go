@@ -23,6 +23,10 @@ type Rival struct {
 	Ratio string
 	// Target is the lowest acceptable ratio; 0 means none (informational).
 	Target float64
+	// Bare marks the bare primitive: the other rivals' times divided by its
+	// time are the highest ratio sealkit could reach against them (its
+	// ceiling) if it cost nothing over the primitive.
+	Bare bool
 }
 
 // A Comparison is sealkit's operation beside its rivals.
@@ -52,13 +56,15 @@ type Stat struct {
 // Result is what Measure found. Times are per operation.
 type Result struct {
 	Comparison *Comparison
-	Iters      int     // iterations per contender per round
-	Rounds     int     // rounds measured
-	Ours       Stat    // ns per operation
-	Rivals     []Stat  // ns per operation, in Comparison.Rivals order
-	Ratios     []Stat  // rival time ÷ ours, per round
+	Iters      int       // iterations per contender per round
+	Rounds     int       // rounds measured
+	Ours       Stat      // ns per operation
+	Rivals     []Stat    // ns per operation, in Comparison.Rivals order
+	Ratios     []Stat    // rival time ÷ ours, per round
 	Allocs     []float64 // allocations per operation: ours, then rivals
 	AllocBytes []float64 // bytes allocated per operation: ours, then rivals
+	// PerRound holds ns per operation for each round: ours, then rivals.
+	PerRound [][]float64
 }
 
 // ErrContender wraps the error of a contender's Op.
@@ -114,7 +120,7 @@ func Measure(c *Comparison, s Settings) (*Result, error) {
 			ratios[j-1] = append(ratios[j-1], float64(d[j])/float64(max(d[0], 1)))
 		}
 	}
-	res := &Result{Comparison: c, Iters: iters, Rounds: rounds, Ours: stat(per[0])}
+	res := &Result{Comparison: c, Iters: iters, Rounds: rounds, Ours: stat(per[0]), PerRound: per}
 	for j := 1; j < k; j++ {
 		res.Rivals = append(res.Rivals, stat(per[j]))
 		res.Ratios = append(res.Ratios, stat(ratios[j-1]))

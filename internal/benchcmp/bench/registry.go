@@ -78,7 +78,7 @@ func (c Config) Settings() Settings {
 	case Tiny:
 		return Settings{Rounds: 1, MinIters: 1}
 	case Quick:
-		return Settings{Rounds: 5, RoundTime: 60 * time.Millisecond, MinIters: 1}
+		return Settings{Rounds: 7, RoundTime: 250 * time.Millisecond, MinIters: 1}
 	default:
 		return Settings{Rounds: 11, RoundTime: 400 * time.Millisecond, MinIters: 2}
 	}
@@ -119,7 +119,7 @@ type Metric struct {
 	Value  float64 // in Unit
 	Unit   string
 	Target string // e.g. "0"; empty if informational
-	Met    bool    // whether Target holds (ignored without one)
+	Met    bool   // whether Target holds (ignored without one)
 }
 
 // Defs returns every comparison, in report order. To add a row, add a Def.

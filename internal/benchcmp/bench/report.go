@@ -90,15 +90,16 @@ func (r *Report) Write(w io.Writer) error {
 	fmt.Fprintf(bw, "# sealkit side-by-side benchmarks (%s mode)\n\n", r.Mode)
 	fmt.Fprintf(bw, "- machine: %s, %d CPUs, GOMAXPROCS %d, %s/%s\n", m.CPU, m.NumCPU, m.GOMAXPROCS, m.OS, m.Arch)
 	fmt.Fprintf(bw, "- Go: %s\n- date: %s\n- elapsed: %s\n", m.GoVersion, m.Date.Format(time.RFC3339), r.Elapsed.Round(time.Second))
-	fmt.Fprintf(bw, "- ratio = contender's time ÷ sealkit's time, median of %d rounds (min–max); above 1 means sealkit is faster\n\n", r.rounds())
+	fmt.Fprintf(bw, "- ratio = contender's time ÷ sealkit's time, median of %d rounds (min–max); above 1 means sealkit is faster\n", r.rounds())
+	fmt.Fprintf(bw, "- ceiling = contender's time ÷ the bare primitive's time in the same rounds: the ratio sealkit would reach at zero overhead\n\n")
 
-	fmt.Fprintln(bw, "| comparison | sealkit | contender | contender's | ratio | target | met |")
-	fmt.Fprintln(bw, "|---|---|---|---|---|---|---|")
+	fmt.Fprintln(bw, "| comparison | sealkit | contender | contender's | ratio | ceiling | target | met |")
+	fmt.Fprintln(bw, "|---|---|---|---|---|---|---|---|")
 	for _, res := range r.Results {
 		c := res.Comparison
 		ours := cell(c.Bytes, res.Ours.Median, res.Allocs[0])
 		if len(c.Rivals) == 0 {
-			fmt.Fprintf(bw, "| %s | %s | | | | | |\n", c.Title, ours)
+			fmt.Fprintf(bw, "| %s | %s | | | | | | |\n", c.Title, ours)
 		}
 		for i, rv := range c.Rivals {
 			st := res.Ratios[i]
@@ -110,9 +111,13 @@ func (r *Report) Write(w io.Writer) error {
 					met = "**no**"
 				}
 			}
-			fmt.Fprintf(bw, "| %s | %s | %s | %s | %.2f (%.2f–%.2f) | %s | %s |\n",
+			ceil := ""
+			if x, ok := res.Ceiling(i); ok {
+				ceil = fmt.Sprintf("%.2f", x)
+			}
+			fmt.Fprintf(bw, "| %s | %s | %s | %s | %.2f (%.2f–%.2f) | %s | %s | %s |\n",
 				c.Title, ours, rv.Name, cell(c.Bytes, res.Rivals[i].Median, res.Allocs[i+1]),
-				st.Median, st.Min, st.Max, tgt, met)
+				st.Median, st.Min, st.Max, ceil, tgt, met)
 		}
 	}
 	if len(r.Metrics) > 0 {
@@ -143,6 +148,13 @@ func (r *Report) Write(w io.Writer) error {
 			fmt.Fprintf(bw, "ratio %s %.3f\n", rv.Ratio, res.Ratios[i].Median)
 		}
 	}
+	for _, res := range r.Results {
+		for i, rv := range res.Comparison.Rivals {
+			if x, ok := res.Ceiling(i); ok {
+				fmt.Fprintf(bw, "ceiling %s %.3f\n", rv.Ratio, x)
+			}
+		}
+	}
 	for _, x := range r.Metrics {
 		fmt.Fprintf(bw, "metric %s %s %s\n", x.Name, strings.ReplaceAll(number(x.Value), ",", ""), x.Unit)
 	}
@@ -159,6 +171,24 @@ func (r *Report) Write(w io.Writer) error {
 		}
 	}
 	return bw.Flush()
+}
+
+// Ceiling returns, for rival i, the median over rounds of rival i's time
+// divided by the bare primitive's: the ratio sealkit would reach if it
+// cost exactly what the primitive does. ok is false for the bare rival
+// itself and for comparisons without one.
+func (res *Result) Ceiling(i int) (float64, bool) {
+	c := res.Comparison
+	for j, rv := range c.Rivals {
+		if rv.Bare && j != i {
+			xs := make([]float64, len(res.PerRound[i+1]))
+			for r := range xs {
+				xs[r] = res.PerRound[i+1][r] / res.PerRound[j+1][r]
+			}
+			return Median(xs), true
+		}
+	}
+	return 0, false
 }
 
 func (r *Report) rounds() int {
