@@ -208,6 +208,44 @@ async function checkStreamNegatives(file, tally) {
   }
 }
 
+// checkMutations flips every bit position's byte of the kek vectors and cuts
+// them at every length: each result must be refused with a SealkitError
+// (never another exception, never a plaintext).
+async function checkMutations(file, tally) {
+  const cases = [
+    ...file.envelopes.filter((v) => v.name.startsWith("kek-suite")).map((v) => ({ kind: "envelope", v, bytes: hex.decode(v.envelope) })),
+    ...file.wrapped_keys.filter((v) => v.name === "kek").map((v) => ({ kind: "record", v, bytes: hex.decode(v.record) })),
+  ];
+  let n = 0;
+  for (const c of cases) {
+    const { ids } = await identityFor(file.keys, c.v.identity);
+    const ad = c.v.associated_data ? hex.decode(c.v.associated_data) : null;
+    const variants = [];
+    for (let i = 0; i < c.bytes.length; i++) {
+      const b = c.bytes.slice();
+      b[i] ^= 0x01 << (i % 8);
+      variants.push([`flip ${i}`, b]);
+    }
+    for (let i = 0; i < c.bytes.length; i++) variants.push([`cut ${i}`, c.bytes.slice(0, i)]);
+    for (const [what, b] of variants) {
+      n++;
+      try {
+        if (c.kind === "envelope") await sk.open(b, ids, { associatedData: ad });
+        else await sk.unwrapKey(b, ids);
+        tally.fail(`mutation ${c.v.name} ${what}`, "accepted");
+        return;
+      } catch (e) {
+        if (!(e instanceof sk.SealkitError) || e.code === "invalid") {
+          tally.fail(`mutation ${c.v.name} ${what}`, `threw ${e.name}: ${e.message}`);
+          return;
+        }
+      }
+    }
+  }
+  tally.pass();
+  console.log(`mutations: ${n} flipped or cut envelopes and records, all refused with a SealkitError`);
+}
+
 // emit seals fresh envelopes and records with fresh keys into dir and
 // writes dir/manifest.json describing how to open each.
 async function emit(dir, tally) {
@@ -396,6 +434,7 @@ async function main() {
     await checkEnvelopes(file, tally);
     await checkWrappedKeys(file, tally);
     await checkStreamNegatives(file, tally);
+    await checkMutations(file, tally);
     console.log(`envelope vectors: ${file.envelopes.length} envelopes, ${file.wrapped_keys.length} wrapped keys`);
     await checkOptionalVectorFiles(repo, tally, exists);
   }
