@@ -336,3 +336,12 @@ func (m *Memory) AuditEntries(_ context.Context, item string) ([]*AuditEntry, er
 	}
 	return out, nil
 }
+func (m *Memory) AuditHead(_ context.Context, item string) (*AuditEntry, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	chain := m.audit[item]
+	if len(chain) == 0 {
+		return nil, ErrNotFound
+	}
+	return cloneEntry(chain[len(chain)-1]), nil
+}

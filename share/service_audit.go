@@ -54,13 +54,13 @@ func (s *Service) attest(ctx context.Context, link, item string) error {
 
 func (s *Service) appendAudit(ctx context.Context, ev *Event) error {
 	for range maxAuditRetries {
-		entries, err := s.Stores.Audit.AuditEntries(ctx, ev.Item)
-		if err != nil {
+		e := &AuditEntry{Seq: 1, Prev: genesis(ev.Item), Event: *ev}
+		head, err := s.Stores.Audit.AuditHead(ctx, ev.Item)
+		switch {
+		case err == nil:
+			e.Seq, e.Prev = head.Seq+1, head.Hash
+		case !errors.Is(err, ErrNotFound):
 			return err
-		}
-		e := &AuditEntry{Seq: uint64(len(entries)) + 1, Prev: genesis(ev.Item), Event: *ev}
-		if n := len(entries); n > 0 {
-			e.Prev = entries[n-1].Hash
 		}
 		e.Hash = e.ComputeHash()
 		err = s.Stores.Audit.AppendAudit(ctx, e)

@@ -90,6 +90,9 @@ type AuditLog interface {
 	// sequence and Prev only; the Service computes and checks hashes.
 	AppendAudit(ctx context.Context, e *AuditEntry) error
 	AuditEntries(ctx context.Context, item string) ([]*AuditEntry, error)
+	// AuditHead returns the last entry of an item's chain, ErrNotFound if
+	// it has none.
+	AuditHead(ctx context.Context, item string) (*AuditEntry, error)
 }
 
 // Stores bundles the registries a Service runs on.

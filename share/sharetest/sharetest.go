@@ -338,6 +338,7 @@ func RunAudit(t *testing.T, newStore func(t *testing.T) share.AuditLog) {
 	}
 	g := share.GenesisHash("A")
 	e1 := entry("A", 1, g)
+	wantErr(t, "head of an empty chain", func() error { _, err := s.AuditHead(ctx, "A"); return err }(), share.ErrNotFound)
 	wantErr(t, "first entry with a wrong prev", s.AppendAudit(ctx, entry("A", 1, sha(0))), share.ErrConflict)
 	wantErr(t, "first entry with seq 2", s.AppendAudit(ctx, entry("A", 2, g)), share.ErrConflict)
 	noErr(t, "append 1", s.AppendAudit(ctx, e1))
@@ -366,6 +367,11 @@ func RunAudit(t *testing.T, newStore func(t *testing.T) share.AuditLog) {
 	}
 	got, err := s.AuditEntries(ctx, "A")
 	noErr(t, "list", err)
+	head, err := s.AuditHead(ctx, "A")
+	noErr(t, "head", err)
+	if head.Seq != 3 || !bytes.Equal(head.Hash, got[2].Hash) {
+		t.Fatalf("head %+v", head)
+	}
 	if len(got) != 3 || !bytes.Equal(got[1].Hash, e2.Hash) || got[0].Seq != 1 {
 		t.Fatalf("chain %d entries", len(got))
 	}
