@@ -5,17 +5,17 @@ import (
 	"crypto/rand"
 	"fmt"
 
-	"filippo.io/edwards25519"
+	"github.com/cloudflare/circl/group"
+	"github.com/cloudflare/circl/secretsharing"
 )
 
+// field is the group whose scalar field the shares live in.
+var field = group.Ristretto255
+
 // Recovery shares split a recovery key m-of-n among trustees with Shamir's
-// scheme over the prime field of order ℓ = 2^252 + 2774…8493 (the scalar
-// field of edwards25519 and Ristretto255), with filippo.io/edwards25519's
-// constant-time scalar arithmetic. This is exactly what cloudflare/circl's
-// secretsharing computes over group.Ristretto255 (same field, same
-// little-endian canonical encoding); circl's group package cannot be built
-// here without a go.sum entry for github.com/bwesterb/go-ristretto, see
-// SPEC.md §6. The field has
+// scheme (cloudflare/circl's secretsharing) over the prime field of order
+// ℓ = 2^252 + 2774…8493, the scalar field of Ristretto255, whose scalar
+// arithmetic is constant time. The field has
 // about 2^252 elements, so the 256-bit key is shared as two 128-bit halves,
 // each its own polynomial evaluated at the same trustee IDs 1..n. Any m
 // shares give both halves back; m−1 shares say nothing about them.
@@ -43,7 +43,7 @@ func SplitRecoveryKey(rk *RecoveryKey, m, n int) ([]string, error) {
 	if m < 2 || n < m || n > MaxShares {
 		return nil, fmt.Errorf("keystore: need 2 ≤ m ≤ n ≤ %d, have m=%d n=%d", MaxShares, m, n)
 	}
-	var ys [2][]*edwards25519.Scalar
+	var ys [2][]secretsharing.Share
 	for h := range ys {
 		ys[h] = splitScalar(halfScalar(rk.k[h*halfSize:(h+1)*halfSize]), m, n)
 	}
@@ -53,7 +53,12 @@ func SplitRecoveryKey(rk *RecoveryKey, m, n int) ([]string, error) {
 		b := []byte{shareVersion, byte(m), byte(i + 1)}
 		b = append(b, check...)
 		for h := range ys {
-			b = append(b, ys[h][i].Bytes()...)
+			v, err := ys[h][i].Value.MarshalBinary()
+			if err != nil {
+				return nil, err
+			}
+			b = append(b, v...)
+			clear(v)
 		}
 		b = append(b, subkey(b, labelRecoveryChecksum)[:shareSum]...)
 		out[i] = formatGroups(b)
@@ -72,8 +77,7 @@ func CombineRecoveryShares(shares []string) (*RecoveryKey, error) {
 	var (
 		m, check []byte
 		seen     [MaxShares + 1]bool
-		xs       []*edwards25519.Scalar
-		ys       [2][]*edwards25519.Scalar
+		ys       [2][]secretsharing.Share
 	)
 	for i, s := range shares {
 		b := parseGroups(s, shareChars)
@@ -92,14 +96,13 @@ func CombineRecoveryShares(shares []string) (*RecoveryKey, error) {
 			return nil, fmt.Errorf("%w: share %d repeats trustee %d", ErrRecoveryKey, i+1, b[2])
 		}
 		seen[b[2]] = true
-		xs = append(xs, smallScalar(b[2]))
 		for h := range ys {
 			off := shareHeader + h*scalarSize
-			v, err := edwards25519.NewScalar().SetCanonicalBytes(b[off : off+scalarSize])
-			if err != nil {
+			v := field.NewScalar()
+			if err := v.UnmarshalBinary(b[off : off+scalarSize]); err != nil {
 				return nil, fmt.Errorf("%w: share %d is malformed", ErrRecoveryKey, i+1)
 			}
-			ys[h] = append(ys[h], v)
+			ys[h] = append(ys[h], secretsharing.Share{ID: field.NewScalar().SetUint64(uint64(b[2])), Value: v})
 		}
 		clear(b)
 	}
@@ -109,7 +112,14 @@ func CombineRecoveryShares(shares []string) (*RecoveryKey, error) {
 	rk := &RecoveryKey{}
 	k := int(m[0])
 	for h := range ys {
-		v := interpolateAtZero(xs[:k], ys[h][:k]).Bytes()
+		secret, err := secretsharing.Recover(uint(k-1), ys[h][:k])
+		if err != nil {
+			return nil, fmt.Errorf("%w: shares do not combine", ErrRecoveryKey)
+		}
+		v, err := secret.MarshalBinary()
+		if err != nil {
+			return nil, err
+		}
 		// A half is below 2^128: anything else means inconsistent shares.
 		if !allZero(v[halfSize:]) {
 			return nil, fmt.Errorf("%w: shares do not combine to the key they were split from", ErrRecoveryKey)
@@ -126,10 +136,11 @@ func CombineRecoveryShares(shares []string) (*RecoveryKey, error) {
 
 // halfScalar is a 16-byte half as a scalar (32 bytes, little-endian: the
 // half in the low 16 bytes as they are, always canonical).
-func halfScalar(half []byte) *edwards25519.Scalar {
+func halfScalar(half []byte) group.Scalar {
 	var b [scalarSize]byte
 	copy(b[:], half)
-	s, err := edwards25519.NewScalar().SetCanonicalBytes(b[:])
+	s := field.NewScalar()
+	err := s.UnmarshalBinary(b[:])
 	clear(b[:])
 	if err != nil {
 		panic("keystore: 128-bit value is not a canonical scalar") // impossible
@@ -137,56 +148,16 @@ func halfScalar(half []byte) *edwards25519.Scalar {
 	return s
 }
 
-func smallScalar(x byte) *edwards25519.Scalar {
-	var b [scalarSize]byte
-	b[0] = x
-	s, _ := edwards25519.NewScalar().SetCanonicalBytes(b[:])
-	return s
-}
-
-// splitScalar evaluates a random polynomial of degree m−1 with constant term
-// secret at x = 1..n (Horner's rule).
-func splitScalar(secret *edwards25519.Scalar, m, n int) []*edwards25519.Scalar {
-	coeffs := []*edwards25519.Scalar{secret}
-	var u [64]byte
-	for range m - 1 {
-		rand.Read(u[:])
-		c, _ := edwards25519.NewScalar().SetUniformBytes(u[:])
-		coeffs = append(coeffs, c)
-	}
-	clear(u[:])
-	out := make([]*edwards25519.Scalar, n)
+// splitScalar shares secret among trustees 1..n, any m of whom recover it
+// (circl's Shamir: a random polynomial of degree m−1 with constant term
+// secret, evaluated at each trustee's ID).
+func splitScalar(secret group.Scalar, m, n int) []secretsharing.Share {
+	ss := secretsharing.New(rand.Reader, uint(m-1), secret)
+	out := make([]secretsharing.Share, n)
 	for i := range n {
-		x := smallScalar(byte(i + 1))
-		y := edwards25519.NewScalar().Set(coeffs[m-1])
-		for j := m - 2; j >= 0; j-- {
-			y.MultiplyAdd(y, x, coeffs[j])
-		}
-		out[i] = y
-	}
-	for _, c := range coeffs[1:] {
-		c.Set(edwards25519.NewScalar())
+		out[i] = ss.ShareWithID(field.NewScalar().SetUint64(uint64(i + 1)))
 	}
 	return out
-}
-
-// interpolateAtZero is Lagrange interpolation at x = 0:
-// Σ y_i · Π_{j≠i} x_j / (x_j − x_i). The xs are distinct and non-zero.
-func interpolateAtZero(xs, ys []*edwards25519.Scalar) *edwards25519.Scalar {
-	sum := edwards25519.NewScalar()
-	for i := range xs {
-		num := smallScalar(1)
-		den := smallScalar(1)
-		for j := range xs {
-			if j == i {
-				continue
-			}
-			num.Multiply(num, xs[j])
-			den.Multiply(den, edwards25519.NewScalar().Subtract(xs[j], xs[i]))
-		}
-		sum.MultiplyAdd(ys[i], num.Multiply(num, den.Invert(den)), sum)
-	}
-	return sum
 }
 
 func allZero(b []byte) bool {
