@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/sealkit/sealkit/backend/internal/adapt"
+	"github.com/sealkit/sealkit/identity"
 	"github.com/sealkit/sealkit/keystore"
 	"github.com/sealkit/sealkit/storageauth"
 	"io/fs"
@@ -119,3 +120,9 @@ func (db *DB) Keystore() keystore.Store { return adapt.Keystore(db) }
 
 // StorageAuth returns the database as a storageauth.Store.
 func (db *DB) StorageAuth() storageauth.Store { return adapt.StorageAuth(db) }
+
+// KeyRegistry returns the database as an identity.KeyRegistry.
+func (db *DB) KeyRegistry() identity.KeyRegistry { return adapt.KeyRegistry(db) }
+
+// ReplayStore returns the database as an identity.ReplayStore.
+func (db *DB) ReplayStore() identity.ReplayStore { return adapt.ReplayStore(db) }

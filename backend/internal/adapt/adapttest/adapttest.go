@@ -8,6 +8,8 @@ import (
 
 	"github.com/sealkit/sealkit/backend/internal/adapt"
 	"github.com/sealkit/sealkit/backend/internal/records/recordstest"
+	"github.com/sealkit/sealkit/identity"
+	"github.com/sealkit/sealkit/identity/identitytest"
 	"github.com/sealkit/sealkit/keystore"
 	"github.com/sealkit/sealkit/keystore/keystoretest"
 	"github.com/sealkit/sealkit/storageauth"
@@ -22,5 +24,11 @@ func Run(t *testing.T, open func(t *testing.T) recordstest.Backend) {
 	})
 	t.Run("storageauth", func(t *testing.T) {
 		storageauthtest.Run(t, func(t *testing.T) storageauth.Store { return adapt.StorageAuth(open(t)) })
+	})
+	t.Run("identity/registry", func(t *testing.T) {
+		identitytest.RunKeyRegistry(t, func(t *testing.T) identity.KeyRegistry { return adapt.KeyRegistry(open(t)) })
+	})
+	t.Run("identity/replay", func(t *testing.T) {
+		identitytest.RunReplayStore(t, func(t *testing.T) identity.ReplayStore { return adapt.ReplayStore(open(t)) })
 	})
 }
