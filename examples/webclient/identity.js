@@ -1,0 +1,162 @@
+// identity.js: the WebCrypto side of sealkit's identity formats
+// (identity/SPEC.md): key IDs (RFC 7638 thumbprints), signed messages and
+// EdDSA session tokens. No Node-only API.
+
+const subtle = globalThis.crypto.subtle;
+const utf8 = new TextEncoder();
+
+const MESSAGE_CONTEXT = "sealkit identity signed-message v1";
+const ALG_ED25519 = "ed25519";
+const ALG_P256 = "ecdsa-p256-sha256";
+const MESSAGE_MEMBERS = ["alg", "created", "nonce", "payload", "public_key_id", "purpose", "signature"];
+const MAX_PAYLOAD = 1 << 20;
+const MAX_MESSAGE_JSON = Math.floor(((1 << 20) * 4) / 3) + 4096;
+const MAX_TOKEN = 4096;
+/** Freshness defaults: MaxAge, MaxSkew / token leeway, in seconds. */
+export const MAX_AGE = 300;
+export const MAX_SKEW = 30;
+
+/** IdentityError.code is the vectors' reason, e.g. "bad_signature", "stale". */
+export class IdentityError extends Error {
+  constructor(code, message) {
+    super(`identity: ${message}`);
+    this.name = "IdentityError";
+    this.code = code;
+  }
+}
+
+export const b64u = {
+  encode: (b) => btoa(String.fromCharCode(...b)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, ""),
+  decode: (s) => {
+    if (typeof s !== "string" || !/^[A-Za-z0-9_-]*$/.test(s) || s.length % 4 === 1) throw new Error("not base64url");
+    return Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+  },
+};
+
+function concat(...parts) {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+const be = (n, size) => {
+  const b = new Uint8Array(size);
+  const v = new DataView(b.buffer);
+  if (size === 2) v.setUint16(0, n);
+  else if (size === 4) v.setUint32(0, n);
+  else v.setBigUint64(0, BigInt(n));
+  return b;
+};
+
+/**
+ * importPublicKey imports a raw public key (Ed25519 32 bytes, P-256 65-byte
+ * uncompressed point) and returns {alg, key, keyId}.
+ */
+export async function importPublicKey(alg, raw) {
+  let key, jwk;
+  if (alg === ALG_ED25519) {
+    key = await subtle.importKey("raw", raw, { name: "Ed25519" }, true, ["verify"]);
+    jwk = `{"crv":"Ed25519","kty":"OKP","x":"${b64u.encode(raw)}"}`;
+  } else if (alg === ALG_P256) {
+    key = await subtle.importKey("raw", raw, { name: "ECDSA", namedCurve: "P-256" }, true, ["verify"]);
+    jwk = `{"crv":"P-256","kty":"EC","x":"${b64u.encode(raw.slice(1, 33))}","y":"${b64u.encode(raw.slice(33, 65))}"}`;
+  } else {
+    throw new IdentityError("unknown_algorithm", `algorithm ${alg}`);
+  }
+  const keyId = b64u.encode(new Uint8Array(await subtle.digest("SHA-256", utf8.encode(jwk))));
+  return { alg, key, keyId };
+}
+
+function verifySig(k, sig, data) {
+  if (k.alg === ALG_ED25519) return subtle.verify({ name: "Ed25519" }, k.key, sig, data);
+  if (sig.length !== 64) return false;
+  return subtle.verify({ name: "ECDSA", hash: "SHA-256" }, k.key, sig, data);
+}
+
+/**
+ * messageSignedBytes is what a signed message's signature covers; nonce is
+ * the base64url string of the message, payload the decoded bytes.
+ */
+export function messageSignedBytes({ purpose, alg, keyId, created, nonce, payload }) {
+  const s = (x) => {
+    const b = utf8.encode(x);
+    return concat(be(b.length, 2), b);
+  };
+  // The nonce is signed as its base64url text, the payload as its bytes.
+  return concat(utf8.encode(MESSAGE_CONTEXT), new Uint8Array([0]), s(purpose), s(alg), s(keyId), be(created, 8), s(nonce), be(payload.length, 4), payload);
+}
+
+/**
+ * verifyMessage checks a signed message (JSON text) for purpose at time now
+ * (Unix seconds) against keys (a Map from key ID to importPublicKey's
+ * result), in SPEC.md's order, and returns {payload, keyId, signedBytes}.
+ * The replay store is the server's business and is not modelled here.
+ */
+export async function verifyMessage(json, purpose, now, keys) {
+  const malformed = (why) => new IdentityError("malformed_signature", why);
+  if (json.length > MAX_MESSAGE_JSON) throw malformed("message too large");
+  let m;
+  try {
+    m = JSON.parse(json);
+  } catch {
+    throw malformed("not JSON");
+  }
+  if (m === null || typeof m !== "object" || Array.isArray(m)) throw malformed("not a JSON object");
+  const members = Object.keys(m).sort();
+  if (members.join() !== MESSAGE_MEMBERS.join()) throw malformed("missing or unknown members");
+  for (const k of ["alg", "nonce", "payload", "public_key_id", "purpose", "signature"]) if (typeof m[k] !== "string") throw malformed(`${k} is not a string`);
+  if (!Number.isSafeInteger(m.created)) throw malformed("created is not an integer");
+  const nonce = m.nonce;
+  let payload, sig;
+  try {
+    b64u.decode(nonce);
+    payload = b64u.decode(m.payload);
+    sig = b64u.decode(m.signature);
+  } catch {
+    throw malformed("bad base64url");
+  }
+  if (payload.length > MAX_PAYLOAD || nonce.length < 16 || nonce.length > 128) throw malformed("limits");
+  for (const k of ["purpose", "alg", "public_key_id"]) if (utf8.encode(m[k]).length > 255) throw malformed(`${k} too long`);
+  if (m.purpose !== purpose) throw new IdentityError("insufficient_coverage", "purpose differs");
+  if (m.alg !== ALG_ED25519 && m.alg !== ALG_P256) throw new IdentityError("unknown_algorithm", `algorithm ${m.alg}`);
+  if (!(m.created <= now + MAX_SKEW && now < m.created + MAX_AGE + MAX_SKEW)) throw new IdentityError("stale", "outside the freshness window");
+  const k = keys.get(m.public_key_id);
+  if (!k) throw new IdentityError("unknown_key", "key not registered");
+  if (k.alg !== m.alg) throw new IdentityError("unknown_algorithm", "algorithm is not the key's");
+  const signedBytes = messageSignedBytes({ purpose: m.purpose, alg: m.alg, keyId: m.public_key_id, created: m.created, nonce, payload });
+  if (!(await verifySig(k, sig, signedBytes))) throw new IdentityError("bad_signature", "signature does not verify");
+  return { payload, keyId: m.public_key_id, signedBytes };
+}
+
+/**
+ * verifyToken checks an EdDSA session token (JWS compact JWT) signed by the
+ * issuer key (importPublicKey's result) and returns its claims.
+ */
+export async function verifyToken(token, issuerKey, { issuer, audience, now }) {
+  const bad = (why) => new IdentityError("invalid_token", why);
+  if (typeof token !== "string" || token.length > MAX_TOKEN) throw bad("token too large");
+  const parts = token.split(".");
+  if (parts.length !== 3) throw bad("not a JWS compact serialisation");
+  let header, claims, sig;
+  try {
+    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(b64u.decode(parts[0])));
+    claims = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(b64u.decode(parts[1])));
+    sig = b64u.decode(parts[2]);
+  } catch {
+    throw bad("malformed token");
+  }
+  if (header?.alg !== "EdDSA") throw bad("only EdDSA");
+  if (header.kid !== issuerKey.keyId) throw bad("kid is not the issuer key's");
+  if (!(await subtle.verify({ name: "Ed25519" }, issuerKey.key, sig, utf8.encode(`${parts[0]}.${parts[1]}`)))) throw bad("signature");
+  if (claims.iss !== issuer) throw bad("issuer");
+  const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+  if (!aud.includes(audience)) throw bad("audience");
+  if (typeof claims.exp !== "number" || now > claims.exp + MAX_SKEW) throw new IdentityError("stale", "expired");
+  if (typeof claims.nbf === "number" && now < claims.nbf - MAX_SKEW) throw new IdentityError("stale", "not yet valid");
+  if (typeof claims.iat === "number" && now < claims.iat - MAX_SKEW) throw new IdentityError("stale", "issued in the future");
+  return claims;
+}
