@@ -57,11 +57,11 @@ type auditCase struct {
 }
 
 type recordVector struct {
-	Name   string          `json:"name"`
-	Kind   string          `json:"kind"`
+	Name   string `json:"name"`
+	Kind   string `json:"kind"`
 	Record string `json:"record"` // the JSON text, as a string so that malformed cases fit
-	Valid  bool            `json:"valid"`
-	Error  string          `json:"error,omitempty"` // "invalid" or "too_large"
+	Valid  bool   `json:"valid"`
+	Error  string `json:"error,omitempty"` // "invalid" or "too_large"
 }
 
 type vectorFile struct {
