@@ -16,10 +16,11 @@ func (db *DB) PutBlob(ctx context.Context, id string, r io.Reader) (int64, error
 	var size int64
 	buf := make([]byte, records.ChunkSize)
 	err := db.tx(ctx, func(tx pgx.Tx) error {
+		// The old chunks go with the old row (ON DELETE CASCADE).
+		if _, err := tx.Exec(ctx, `DELETE FROM blobs WHERE id = $1`, id); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `INSERT INTO blobs (id, size) VALUES ($1, 0)`, id); err != nil {
-			if isUniqueViolation(err) {
-				return records.ErrExists
-			}
 			return err
 		}
 		for seq := int64(0); ; seq++ {

@@ -16,6 +16,7 @@ import (
 	"github.com/sealkit/sealkit/backend/internal/adapt"
 	"github.com/sealkit/sealkit/identity"
 	"github.com/sealkit/sealkit/keystore"
+	"github.com/sealkit/sealkit/share"
 	"github.com/sealkit/sealkit/storageauth"
 	"io/fs"
 	"sort"
@@ -126,3 +127,9 @@ func (db *DB) KeyRegistry() identity.KeyRegistry { return adapt.KeyRegistry(db) 
 
 // ReplayStore returns the database as an identity.ReplayStore.
 func (db *DB) ReplayStore() identity.ReplayStore { return adapt.ReplayStore(db) }
+
+// Share returns the database as every registry a share.Service runs on.
+func (db *DB) Share() share.Stores { return adapt.Share(db) }
+
+// Blobs returns the database as a share.BlobStore (1 MiB chunks, streamed).
+func (db *DB) Blobs() share.BlobStore { return adapt.Blobs(db) }

@@ -15,10 +15,11 @@ func (db *DB) PutBlob(ctx context.Context, id string, r io.Reader) (int64, error
 	var size int64
 	buf := make([]byte, records.ChunkSize)
 	err := db.tx(ctx, func(tx *sql.Tx) error {
+		// The old chunks go with the old row (ON DELETE CASCADE).
+		if _, err := tx.ExecContext(ctx, `DELETE FROM blobs WHERE id = ?`, id); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO blobs (id, size) VALUES (?, 0)`, id); err != nil {
-			if isConstraint(err) {
-				return records.ErrExists
-			}
 			return err
 		}
 		for seq := int64(0); ; seq++ {

@@ -61,8 +61,9 @@ type Store interface {
 // Blobs stores large byte streams in fixed-size chunks, so that neither
 // writing nor reading one holds more than a chunk in memory.
 type Blobs interface {
-	// PutBlob stores everything read from r under id in one transaction:
-	// a failed or cancelled put leaves nothing visible. ErrExists if id is taken.
+	// PutBlob stores everything read from r under id in one transaction,
+	// replacing any blob already there: a failed or cancelled put leaves
+	// the previous state (the old blob, or none) untouched.
 	PutBlob(ctx context.Context, id string, r io.Reader) (int64, error)
 	// BlobSize reports a stored blob's length.
 	BlobSize(ctx context.Context, id string) (int64, error)

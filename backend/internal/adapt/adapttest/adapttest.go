@@ -12,6 +12,8 @@ import (
 	"github.com/sealkit/sealkit/identity/identitytest"
 	"github.com/sealkit/sealkit/keystore"
 	"github.com/sealkit/sealkit/keystore/keystoretest"
+	"github.com/sealkit/sealkit/share"
+	"github.com/sealkit/sealkit/share/sharetest"
 	"github.com/sealkit/sealkit/storageauth"
 	"github.com/sealkit/sealkit/storageauth/storageauthtest"
 )
@@ -30,5 +32,11 @@ func Run(t *testing.T, open func(t *testing.T) recordstest.Backend) {
 	})
 	t.Run("identity/replay", func(t *testing.T) {
 		identitytest.RunReplayStore(t, func(t *testing.T) identity.ReplayStore { return adapt.ReplayStore(open(t)) })
+	})
+	t.Run("share", func(t *testing.T) {
+		sharetest.Run(t, func(t *testing.T) share.Stores { return adapt.Share(open(t)) })
+	})
+	t.Run("share/blobs", func(t *testing.T) {
+		sharetest.RunBlobs(t, func(t *testing.T) share.BlobStore { return adapt.Blobs(open(t)) })
 	})
 }

@@ -255,8 +255,11 @@ func testBlobs(t *testing.T, s Backend) {
 	if err != nil || n != int64(len(data)) {
 		t.Fatalf("PutBlob = %d, %v", n, err)
 	}
-	if _, err := s.PutBlob(ctx, "b", bytes.NewReader(data)); !errors.Is(err, records.ErrExists) {
-		t.Errorf("second PutBlob: %v, want ErrExists", err)
+	if _, err := s.PutBlob(ctx, "b", &failingReader{n: records.ChunkSize + 10}); err == nil {
+		t.Fatal("PutBlob from a failing reader succeeded")
+	}
+	if n, err := s.BlobSize(ctx, "b"); err != nil || n != int64(len(data)) {
+		t.Fatalf("a failed replacement changed the blob: size %d, %v", n, err)
 	}
 	for _, r := range []struct{ off, n int64 }{{0, -1}, {0, 0}, {1, 10}, {records.ChunkSize - 3, 7}, {records.ChunkSize, records.ChunkSize}, {int64(len(data)) - 1, 1}, {int64(len(data)), -1}} {
 		rc, err := records.OpenBlob(ctx, s, "b", r.off, r.n)
@@ -284,6 +287,14 @@ func testBlobs(t *testing.T, s Backend) {
 	}
 	if n, err := s.PutBlob(ctx, "empty", bytes.NewReader(nil)); err != nil || n != 0 {
 		t.Errorf("empty PutBlob = %d, %v", n, err)
+	}
+	if n, err := s.PutBlob(ctx, "b", bytes.NewReader([]byte("new"))); err != nil || n != 3 {
+		t.Fatalf("replacing PutBlob = %d, %v", n, err)
+	}
+	if rc, err := records.OpenBlob(ctx, s, "b", 0, -1); err != nil {
+		t.Fatal(err)
+	} else if got, _ := io.ReadAll(rc); string(got) != "new" {
+		t.Errorf("after replacement read %q", got)
 	}
 	if err := s.DeleteBlob(ctx, "b"); err != nil {
 		t.Fatal(err)
