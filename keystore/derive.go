@@ -21,6 +21,9 @@ const (
 	// labelDEK derives, from the master KEK, the AES-256-GCM key that seals
 	// DEKs.
 	labelDEK = "sealkit/keystore/v1/dek"
+	// labelEnvelopeKEK derives, from the master KEK, the key Session.KEK
+	// returns: an envelope KEK recipient for DEKs kept in other registries.
+	labelEnvelopeKEK = "sealkit/keystore/v1/envelope-kek"
 	// labelRecoveryChecksum derives the checksum of a printed recovery key.
 	labelRecoveryChecksum = "sealkit/keystore/v1/recovery-checksum"
 	// labelShareCheck derives the key check value carried by recovery

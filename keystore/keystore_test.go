@@ -167,3 +167,44 @@ func TestKeystoreMovedRecord(t *testing.T) {
 		t.Fatalf("Keys: %d records, %v", len(rs), err)
 	}
 }
+
+// TestSessionKEK checks that the envelope KEK survives a passphrase change
+// (DEKs wrapped under it stay readable), differs between accounts, and is
+// refused after Close.
+func TestSessionKEK(t *testing.T) {
+	ctx := context.Background()
+	ks := keystore.New(keystore.NewMemoryStore(), weakPBKDF2())
+	s, _, err := ks.Register(ctx, "alice", "pass one")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kek, err := s.KEK()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dek := envelope.NewKey()
+	wrapped, err := envelope.WrapKey(dek, kek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ks.ChangePassphrase(ctx, s, "pass two"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if _, err := s.KEK(); !errors.Is(err, keystore.ErrClosed) {
+		t.Errorf("KEK after Close: %v, want ErrClosed", err)
+	}
+	s2, err := ks.Unlock(ctx, "alice", "pass two")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kek2, _ := s2.KEK()
+	if _, err := envelope.UnwrapKey(wrapped, kek2); err != nil {
+		t.Errorf("a DEK wrapped before the passphrase change: %v", err)
+	}
+	other, _, _ := ks.Register(ctx, "bob", "pass")
+	bobKEK, _ := other.KEK()
+	if _, err := envelope.UnwrapKey(wrapped, bobKEK); err == nil {
+		t.Error("another account's KEK unwrapped alice's DEK")
+	}
+}

@@ -321,6 +321,23 @@ func (s *Session) identity(r *KeyRecord) (envelope.Identity, error) {
 	return id, nil
 }
 
+// KEK returns the account's envelope KEK: a key derived from the master KEK
+// (SPEC.md §2) that wraps and unwraps DEKs as an envelope recipient and
+// identity, with the owner as its key ID. It is what share.Client.KEK
+// takes: DEKs wrapped under it live in the share registry, not here, and
+// changing the passphrase does not change it. The returned KEK holds its
+// own copy of the key and outlives Close; drop it with the session.
+func (s *Session) KEK() (*envelope.KEK, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.kek == nil {
+		return nil, ErrClosed
+	}
+	k := subkey(s.kek, labelEnvelopeKEK)
+	defer clear(k)
+	return envelope.NewKEK(s.owner, k)
+}
+
 // Close clears the master KEK and auth key and drops the sealing keys and
 // opened private keys (best effort: Go cannot promise that no copy
 // remains). Every later use returns ErrClosed.
