@@ -61,7 +61,11 @@ type Report struct {
 }
 
 // Missed lists the ratio and metric names whose targets were not met.
+// Tiny runs measure nothing worth a verdict and miss nothing.
 func (r *Report) Missed() []string {
+	if r.Mode == Tiny {
+		return nil
+	}
 	var out []string
 	for _, res := range r.Results {
 		for i, rv := range res.Comparison.Rivals {
@@ -107,7 +111,10 @@ func (r *Report) Write(w io.Writer) error {
 			if rv.Target > 0 {
 				tgt = fmt.Sprintf("≥ %.2f", rv.Target)
 				met = "yes"
-				if st.Median < rv.Target {
+				switch {
+				case r.Mode == Tiny:
+					met = "n/a (tiny)"
+				case st.Median < rv.Target:
 					met = "**no**"
 				}
 			}
