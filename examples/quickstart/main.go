@@ -1,5 +1,9 @@
 // Command quickstart walks through sealkit's flows, printing each step in
-// plain language. Run it from the repository root:
+// plain language: envelope encryption; then, on an embedded SQLite vault
+// served over HTTPS with signed requests, registration, upload, sharing,
+// revocation, public password links, connections with encryption spaces,
+// the audit trail and a refused replay; then storage-authorisation slots.
+// Run it from the repository root:
 //
 //	go run ./examples/quickstart
 //
@@ -7,16 +11,14 @@
 package main
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"errors"
+	"context"
 	"fmt"
 	"io"
 	"log"
 	"os"
 	"path/filepath"
 
-	"github.com/sealkit/sealkit/envelope"
+	"github.com/sealkit/sealkit/backend/sqlite"
 )
 
 func main() {
@@ -46,175 +48,29 @@ func (s *steps) detail(format string, args ...any) {
 	fmt.Fprintf(s.w, "    "+format+"\n", args...)
 }
 
-func run(out io.Writer, dir string) error {
-	s := &steps{w: out}
-	fmt.Fprintln(out, "sealkit quickstart: envelope encryption")
-
-	// Keys are made on the users' devices; servers only ever see public keys.
-	alice, err := envelope.GenerateX25519Identity()
-	if err != nil {
-		return err
-	}
-	bob, err := envelope.GenerateRSAIdentity(3072)
-	if err != nil {
-		return err
-	}
-	s.say("Alice made an X25519 key and Bob an RSA-3072 key on their own devices.")
-
-	doc := []byte("Minutes of the board meeting: the merger is approved.")
-	ad := []byte("object:doc-1|owner:alice")
-	env, err := envelope.Seal(doc, &envelope.SealOptions{
-		AssociatedData: ad,
-		Metadata:       &envelope.Metadata{Name: "minutes.txt", ContentType: "text/plain", Size: int64(len(doc))},
-	}, alice.Recipient(), bob.Recipient())
-	if err != nil {
-		return err
-	}
-	path := filepath.Join(dir, "doc-1.sealed")
-	if err := os.WriteFile(path, env, 0o600); err != nil {
-		return err
-	}
-	s.say("Alice sealed a %d-byte document for herself and Bob: %d bytes stored, name and type encrypted too.", len(doc), len(env))
-
-	stored, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	pt, meta, err := envelope.OpenWithMetadata(stored, &envelope.OpenOptions{AssociatedData: ad}, bob)
-	if err != nil {
-		return err
-	}
-	s.say("Bob opened it with his private key: %q (%s).", pt, meta.Name)
-
-	if _, err := envelope.Open(stored, &envelope.OpenOptions{AssociatedData: []byte("object:doc-2|owner:alice")}, bob); errors.Is(err, envelope.ErrCorrupt) {
-		s.say("Moved to another record, the same bytes are refused: %v", err)
-	} else {
-		return fmt.Errorf("a ciphertext moved to another record was not refused: %v", err)
-	}
-	tampered := bytes.Clone(stored)
-	tampered[len(tampered)-5] ^= 1
-	if _, err := envelope.Open(tampered, &envelope.OpenOptions{AssociatedData: ad}, bob); errors.Is(err, envelope.ErrCorrupt) {
-		s.say("A single changed bit is refused, and no plaintext is released.")
-	} else {
-		return fmt.Errorf("tampering was not detected: %v", err)
-	}
-	mallory, _ := envelope.GenerateX25519Identity()
-	var nomatch *envelope.NoIdentityMatchError
-	if _, err := envelope.Open(stored, &envelope.OpenOptions{AssociatedData: ad}, mallory); errors.As(err, &nomatch) {
-		s.say("Mallory's key matches none of the %d recipient stanzas, and is told so.", len(nomatch.StanzaTypes))
-	} else {
-		return fmt.Errorf("a stranger's key was not refused: %v", err)
-	}
-
-	// Share with Carol later: only the header changes.
-	carol, _ := envelope.GenerateX25519Identity()
-	h, err := envelope.ParseHeader(stored)
-	if err != nil {
-		return err
-	}
-	key, err := h.Unwrap(ad, alice)
-	if err != nil {
-		return err
-	}
-	pq, _ := envelope.GenerateHybridIdentity()
-	if _, err := envelope.Rewrap(h, key, ad, nil, pq.Recipient()); errors.Is(err, envelope.ErrMixedRecipients) {
-		s.say("Adding a post-quantum key beside classical ones is refused: the classical stanzas would void its protection.")
-	} else {
-		return fmt.Errorf("mixed recipients were not refused: %v", err)
-	}
-	nh, err := envelope.Rewrap(h, key, ad, func(st *envelope.Stanza) bool { return st.Type != "rsa-oaep-256" }, carol.Recipient())
-	if err != nil {
-		return err
-	}
-	rewrapped := append(nh.Bytes(), stored[h.Len():]...)
-	if _, err := envelope.Open(rewrapped, &envelope.OpenOptions{AssociatedData: ad}, carol); err != nil {
-		return err
-	}
-	if _, err := envelope.Open(rewrapped, &envelope.OpenOptions{AssociatedData: ad}, bob); err == nil {
-		return errors.New("removed recipient still opens the envelope")
-	}
-	s.say("Alice added Carol and removed Bob by rewriting only the %d-byte header; the payload is untouched.", nh.Len())
-	s.detail("(Bob may have kept the key he unwrapped before: to cut him off for good, seal new versions under a new key.)")
-
-	// A large file, streamed in constant memory and read by range.
-	const big = 32 << 20
-	bigPath := filepath.Join(dir, "video.sealed")
-	f, err := os.Create(bigPath)
-	if err != nil {
-		return err
-	}
-	w, err := envelope.NewWriter(f, &envelope.SealOptions{Concurrency: 2}, alice.Recipient())
-	if err != nil {
-		return err
-	}
-	hash := sha256.New()
-	if _, err := io.CopyN(io.MultiWriter(w, hash), &pattern{}, big); err != nil {
-		return err
-	}
-	if err := w.Close(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	s.say("Alice streamed a 32 MiB file into an envelope on disk, 64 KiB at a time, on two cores.")
-
-	f, err = os.Open(bigPath)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	r, err := envelope.NewReader(f, nil, alice)
-	if err != nil {
-		return err
-	}
-	check := sha256.New()
-	if _, err := io.Copy(check, r); err != nil {
-		return err
-	}
-	if !bytes.Equal(check.Sum(nil), hash.Sum(nil)) {
-		return errors.New("streamed plaintext differs")
-	}
-	s.say("She streamed it back out: the SHA-256 of the plaintext matches.")
-
-	fi, _ := f.Stat()
-	ra, err := envelope.NewReaderAt(f, fi.Size(), nil, alice)
-	if err != nil {
-		return err
-	}
-	part := make([]byte, 16)
-	if _, err := ra.ReadAt(part, 20<<20); err != nil {
-		return err
-	}
-	s.say("A range request for 16 bytes at 20 MiB decrypted only the segment it touches: %q.", part)
-
-	// A passphrase, for people without keys.
-	pr, _ := envelope.NewPBKDF2Recipient("tulip-orbit-canyon-velvet")
-	penv, err := envelope.Seal([]byte("the wifi password is hunter2"), nil, pr)
-	if err != nil {
-		return err
-	}
-	pid, _ := envelope.NewPassphraseIdentity("tulip-orbit-canyon-velvet")
-	ppt, err := envelope.Open(penv, nil, pid)
-	if err != nil {
-		return err
-	}
-	s.say("A note sealed under a passphrase (PBKDF2-SHA256, 600,000 iterations) opens with it: %q.", ppt)
-
-	fmt.Fprintln(out, "done: every step checked.")
-	return nil
+func (s *steps) section(title string) {
+	fmt.Fprintf(s.w, "\n== %s\n", title)
 }
 
-// pattern is an endless source of readable text whose position is easy to
-// check by eye: byte i is line[i % len(line)].
-type pattern struct{ off int }
-
-const line = "sealkit streams large files 64 KiB at a time. "
-
-func (p *pattern) Read(b []byte) (int, error) {
-	for i := range b {
-		b[i] = line[(p.off+i)%len(line)]
+// run walks through every flow against an embedded SQLite database in dir.
+func run(out io.Writer, dir string) error {
+	ctx := context.Background()
+	s := &steps{w: out}
+	fmt.Fprintln(out, "sealkit quickstart: every flow, step by step")
+	if err := envelopeFlows(s, dir); err != nil {
+		return fmt.Errorf("envelope: %w", err)
 	}
-	p.off += len(b)
-	return len(b), nil
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "vault.db"))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := vaultFlows(ctx, s, db); err != nil {
+		return fmt.Errorf("vault: %w", err)
+	}
+	if err := slotFlows(ctx, s, db); err != nil {
+		return fmt.Errorf("storage authorisation: %w", err)
+	}
+	fmt.Fprintln(out, "\ndone: every step checked.")
+	return nil
 }
