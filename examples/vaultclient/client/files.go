@@ -1,0 +1,223 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/sealkit/sealkit/envelope"
+	"github.com/sealkit/sealkit/examples/vaultserver/api"
+	"github.com/sealkit/sealkit/share"
+)
+
+// File is one entry of a listing, with its metadata decrypted here.
+type File struct {
+	ID      string
+	Owner   string
+	Name    string
+	Type    string
+	Size    int64 // plaintext size, as the uploader recorded it
+	Stored  int64 // ciphertext size on the server
+	Created time.Time
+}
+
+// ErrTooLarge is returned by Upload for a file above the server's limit,
+// before anything is sent.
+var ErrTooLarge = share.ErrTooLarge
+
+// Upload encrypts src (size bytes, or -1 if unknown) under a fresh DEK and
+// uploads it as name, shared with recipients. progress, if not nil, is
+// called with the plaintext bytes read so far. The signed request is
+// buffered to be digested, so the file must fit the server's object limit.
+func (s *Session) Upload(ctx context.Context, name string, src io.Reader, size int64, progress func(int64), recipients ...string) (*share.Item, error) {
+	if size >= 0 {
+		maxObj, err := s.maxObjectSize(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if size > maxObj {
+			return nil, fmt.Errorf("%w: %d bytes, the server takes at most %d", ErrTooLarge, size, maxObj)
+		}
+	}
+	meta := &envelope.Metadata{Name: name, ContentType: mime.TypeByExtension(filepath.Ext(name)), Created: time.Now().UTC()}
+	if size >= 0 {
+		meta.Size = size
+	}
+	if progress != nil {
+		src = &countingReader{r: src, f: progress}
+	}
+	return s.share.Upload(ctx, src, meta, recipients...)
+}
+
+func (s *Session) maxObjectSize(ctx context.Context) (int64, error) {
+	s.mu.Lock()
+	m := s.maxObject
+	s.mu.Unlock()
+	if m > 0 {
+		return m, nil
+	}
+	u, err := s.Storage(ctx)
+	if err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	s.maxObject = u.MaxObjectBytes
+	s.mu.Unlock()
+	return u.MaxObjectBytes, nil
+}
+
+// Storage returns the user's usage and quota.
+func (s *Session) Storage(ctx context.Context) (*api.StorageResponse, error) {
+	var u api.StorageResponse
+	if err := doJSON(ctx, s.signed, "GET", s.opts.url("/api/v1/storage"), "", nil, &u); err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+// List returns the user's own files, newest first, with names decrypted.
+func (s *Session) List(ctx context.Context) ([]File, error) {
+	var out []File
+	for offset := 0; ; {
+		var page api.FilesResponse
+		u := fmt.Sprintf("/api/v1/files?limit=100&offset=%d", offset)
+		if err := doJSON(ctx, s.signed, "GET", s.opts.url(u), "", nil, &page); err != nil {
+			return nil, err
+		}
+		for _, it := range page.Files {
+			f, err := s.describe(ctx, it)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, f)
+		}
+		offset += len(page.Files)
+		if len(page.Files) == 0 || offset >= page.Total {
+			return out, nil
+		}
+	}
+}
+
+// Received returns the files shared with the user.
+func (s *Session) Received(ctx context.Context) ([]File, error) {
+	shares, err := s.share.Received(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []File
+	for _, sh := range shares {
+		it, err := s.share.Transport.Item(ctx, sh.Item)
+		if err != nil {
+			return nil, err
+		}
+		f, err := s.describe(ctx, it)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// describe unwraps the item's DEK and decrypts its metadata, after
+// checking the header against the item's ID, owner and version.
+func (s *Session) describe(ctx context.Context, it *share.Item) (File, error) {
+	wk, err := s.share.Transport.MyKey(ctx, it.ID)
+	if err != nil {
+		return File{}, err
+	}
+	key, err := envelope.UnwrapKey(wk.Record, s.enc)
+	if err != nil {
+		return File{}, fmt.Errorf("%w: %v", share.ErrCorrupt, err)
+	}
+	defer key.Destroy()
+	h, err := envelope.ParseHeader(it.Header)
+	if err != nil {
+		return File{}, fmt.Errorf("%w: %v", share.ErrCorrupt, err)
+	}
+	if err := h.Verify(key, share.ItemAD(it.ID, it.Owner, it.Version)); err != nil {
+		return File{}, fmt.Errorf("%w: %v", share.ErrCorrupt, err)
+	}
+	m, err := h.Metadata(key)
+	if err != nil {
+		return File{}, fmt.Errorf("%w: %v", share.ErrCorrupt, err)
+	}
+	f := File{ID: it.ID, Owner: it.Owner, Stored: it.Size, Created: it.Created}
+	if m != nil {
+		f.Name, f.Type, f.Size = m.Name, m.ContentType, m.Size
+	}
+	return f, nil
+}
+
+// Download decrypts file id into w and returns its metadata.
+func (s *Session) Download(ctx context.Context, id string, w io.Writer) (*envelope.Metadata, error) {
+	return s.share.Read(ctx, id, w)
+}
+
+// ShareWith shares file id with a registered user (their public key is
+// looked up in the directory; the DEK is wrapped to it here).
+func (s *Session) ShareWith(ctx context.Context, id, recipient string) error {
+	_, err := s.share.Share(ctx, id, recipient)
+	return err
+}
+
+// Revoke removes recipient's access; with rotate the file is re-sealed
+// under a new DEK for the remaining recipients.
+func (s *Session) Revoke(ctx context.Context, id, recipient string, rotate bool) error {
+	return s.share.Revoke(ctx, id, recipient, rotate)
+}
+
+// Delete deletes a file the user owns.
+func (s *Session) Delete(ctx context.Context, id string) error {
+	return s.share.Delete(ctx, id)
+}
+
+// LinkPath is where link URLs point: <server>/l/<id>#<secret>. The
+// fragment (the secret) is never sent to the server.
+const LinkPath = "/l"
+
+// CreateLink makes a public password link to file id, valid for ttl and
+// maxDownloads downloads, and returns its URL (the secret in the fragment).
+func (s *Session) CreateLink(ctx context.Context, id string, ttl time.Duration, maxDownloads int) (string, error) {
+	l, err := s.share.CreateLink(ctx, id, share.LinkOptions{TTL: ttl, MaxDownloads: maxDownloads})
+	if err != nil {
+		return "", err
+	}
+	return l.URL(s.opts.url(LinkPath)), nil
+}
+
+// OpenLink downloads and decrypts a public link into w. It needs no
+// account: base carries only TLS settings (nil: http.DefaultClient).
+func OpenLink(ctx context.Context, base *http.Client, link string, w io.Writer) (*envelope.Metadata, error) {
+	u, err := url.Parse(link)
+	if err != nil || u.Fragment == "" || !strings.HasPrefix(u.Path, LinkPath+"/") {
+		return nil, fmt.Errorf("%w: not a vault link", share.ErrInvalid)
+	}
+	if base == nil {
+		base = http.DefaultClient
+	}
+	t := &share.HTTPTransport{BaseURL: u.Scheme + "://" + u.Host + "/api", Client: base}
+	return share.OpenLink(ctx, t, share.LinkSecret{ID: path.Base(u.Path), Secret: u.Fragment}, w)
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+	f func(int64)
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if n > 0 {
+		c.n += int64(n)
+		c.f(c.n)
+	}
+	return n, err
+}

@@ -1,0 +1,151 @@
+// Command vaultserver is the reference zero-knowledge vault server: HTTPS
+// with a self-signed certificate made at start, embedded SQLite by default
+// (PostgreSQL with -postgres or $SEALKIT_POSTGRES_DSN), and graceful
+// shutdown on SIGINT/SIGTERM. Its HTTP API is in API.md; the handler is
+// package server.
+//
+//	go run ./examples/vaultserver -db /tmp/vault.db -cert-out /tmp/vault.pem
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/sealkit/sealkit/backend/postgres"
+	"github.com/sealkit/sealkit/examples/vaultserver/server"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "vaultserver:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	addr := flag.String("addr", "127.0.0.1:8443", "listen address")
+	dbPath := flag.String("db", "vault.db", "SQLite database file")
+	dsn := flag.String("postgres", os.Getenv(postgres.DSNEnv), "PostgreSQL DSN (default $"+postgres.DSNEnv+"); overrides -db")
+	static := flag.String("static", "examples/webclient", "directory served at / (\"\" for none)")
+	insecure := flag.Bool("insecure-http", false, "plain HTTP, for loopback tests and development only")
+	pepperFile := flag.String("pepper-file", "", "file holding the login pepper (created if missing; default <db>.pepper)")
+	certOut := flag.String("cert-out", "vault-cert.pem", "where to write the self-signed certificate clients should trust")
+	hosts := flag.String("hosts", "localhost,127.0.0.1,::1", "names and addresses in the certificate")
+	quota := flag.Int64("quota", server.DefaultQuota, "storage per user in bytes")
+	maxObject := flag.Int64("max-object", server.DefaultMaxObjectSize, "largest file in bytes")
+	flag.Parse()
+
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	var stores *server.Stores
+	var err error
+	if *dsn != "" {
+		stores, err = server.OpenPostgres(ctx, *dsn)
+	} else {
+		stores, err = server.OpenSQLite(ctx, *dbPath)
+	}
+	if err != nil {
+		return err
+	}
+	defer stores.Close()
+	if *pepperFile == "" {
+		*pepperFile = *dbPath + ".pepper"
+	}
+	pepper, err := loadPepper(*pepperFile)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	if *insecure {
+		if ip := net.ParseIP(strings.Trim(hostOf(ln.Addr().String()), "[]")); ip == nil || !ip.IsLoopback() {
+			return errors.New("-insecure-http only listens on a loopback address")
+		}
+	}
+	if *static != "" {
+		if _, err := os.Stat(*static); err != nil {
+			log.Warn("static directory missing; serving none", "dir", *static)
+			*static = ""
+		}
+	}
+	h, err := server.New(server.Config{
+		Stores: stores, Pepper: pepper, StaticDir: *static,
+		Authority: authority(*insecure, ln.Addr().String()), InsecureLoopback: *insecure,
+		Quota: *quota, MaxObjectSize: *maxObject, Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	scheme := "http"
+	var tlsConfig *tls.Config
+	if !*insecure {
+		cfg, certPEM, fp, err := server.SelfSignedTLS(strings.Split(*hosts, ","), 30*24*time.Hour)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(*certOut, certPEM, 0o644); err != nil {
+			return err
+		}
+		tlsConfig, scheme = cfg, "https"
+		log.Info("self-signed certificate", "file", *certOut, "sha256", fp)
+	}
+	log.Info("serving", "url", scheme+"://"+ln.Addr().String())
+	err = server.Serve(ctx, ln, h, tlsConfig, server.DefaultShutdownGrace)
+	log.Info("stopped", "err", err)
+	return err
+}
+
+// authority is what clients sign: needed for plain HTTP (there is no TLS
+// to tell the Verifier the request is genuine); with TLS the Host is used.
+func authority(insecure bool, addr string) string {
+	if insecure {
+		return addr
+	}
+	return ""
+}
+
+func hostOf(addr string) string {
+	h, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	return h
+}
+
+// loadPepper reads the login pepper, making a random one on first start.
+// Keep it apart from the database: with both, an attacker can test
+// passphrase guesses against login verifiers too.
+func loadPepper(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		b = make([]byte, 32)
+		rand.Read(b)
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			return nil, err
+		}
+		return b, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(b) < 32 {
+		return nil, errors.New("pepper file shorter than 32 bytes")
+	}
+	return b, nil
+}

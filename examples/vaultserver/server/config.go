@@ -1,0 +1,96 @@
+package server
+
+import (
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/sealkit/sealkit/keystore"
+)
+
+// Defaults for Config fields left zero.
+const (
+	DefaultQuota         = 1 << 30  // 1 GiB per user
+	DefaultMaxObjectSize = 64 << 20 // 64 MiB per file: signed bodies are buffered to be digested
+	DefaultTokenTTL      = 15 * time.Minute
+	DefaultShutdownGrace = 10 * time.Second
+	// TokenAudience is the "aud" of the session tokens this server issues.
+	TokenAudience = "sealkit-vault"
+	// RegisterPurpose is the purpose of the signed message that proves, at
+	// registration, that the client holds the signing key it registers.
+	RegisterPurpose = "sealkit-vault-register"
+)
+
+// Default rates (API.md, "Rate limits").
+var (
+	DefaultLoginRate = Rate{Burst: 10, Per: time.Minute} // per client address and per user
+	DefaultLinkRate  = Rate{Burst: 20, Per: time.Minute} // per client address and per link
+)
+
+// Config configures New. Stores and Pepper are required.
+type Config struct {
+	// Stores are the durable stores (OpenSQLite, OpenPostgres, or in memory).
+	Stores *Stores
+	// Pepper is the server-wide secret of keystore's login verifier: at
+	// least keystore.MinPepperSize bytes, kept apart from the database and
+	// the same across restarts (else nobody can log in).
+	Pepper []byte
+	// StaticDir is served at "/" (the web client); "" serves nothing.
+	StaticDir string
+	// Authority is the host[:port] clients address and sign. With
+	// InsecureLoopback it is required; otherwise "" means the request's Host.
+	Authority string
+	// InsecureLoopback accepts plain-HTTP requests from loopback peers (tests,
+	// local development). Without it, signed requests must arrive over TLS.
+	InsecureLoopback bool
+	// Quota is each user's storage in bytes (DefaultQuota).
+	Quota int64
+	// MaxObjectSize caps one file's ciphertext (DefaultMaxObjectSize).
+	MaxObjectSize int64
+	// LoginRate and LinkRate bound login and public-link attempts.
+	LoginRate, LinkRate Rate
+	// TokenTTL is the lifetime of session tokens (DefaultTokenTTL).
+	TokenTTL time.Duration
+	// KDFPolicy is the floor registered accounts must meet; nil means
+	// keystore's floors (any KDF at or above OWASP's minimum). Tests pass a
+	// policy with InsecureAllowWeak.
+	KDFPolicy *keystore.Policy
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Logger receives request failures (never secrets); nil discards.
+	Logger *slog.Logger
+}
+
+func (c *Config) setDefaults() error {
+	if c.Stores == nil {
+		return errors.New("vault: Config.Stores is required")
+	}
+	if len(c.Pepper) < keystore.MinPepperSize {
+		return errors.New("vault: Config.Pepper must be at least 32 bytes")
+	}
+	if c.InsecureLoopback && c.Authority == "" {
+		return errors.New("vault: Config.Authority is required with InsecureLoopback")
+	}
+	if c.Quota <= 0 {
+		c.Quota = DefaultQuota
+	}
+	if c.MaxObjectSize <= 0 {
+		c.MaxObjectSize = DefaultMaxObjectSize
+	}
+	if c.LoginRate.Burst <= 0 || c.LoginRate.Per <= 0 {
+		c.LoginRate = DefaultLoginRate
+	}
+	if c.LinkRate.Burst <= 0 || c.LinkRate.Per <= 0 {
+		c.LinkRate = DefaultLinkRate
+	}
+	if c.TokenTTL <= 0 {
+		c.TokenTTL = DefaultTokenTTL
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return nil
+}

@@ -1,0 +1,144 @@
+package server
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+
+	"github.com/sealkit/sealkit/identity"
+	"github.com/sealkit/sealkit/keystore"
+	"github.com/sealkit/sealkit/share"
+	"github.com/sealkit/sealkit/storageauth"
+)
+
+// Server is the vault's http.Handler. Build it with New.
+type Server struct {
+	cfg       Config
+	mux       *http.ServeMux
+	svc       *share.Service
+	shareH    *share.Handler
+	verifier  *identity.Verifier
+	tokens    *identity.TokenVerifier
+	issuer    *identity.TokenIssuer
+	login     *keystore.Verifier
+	loginRate *limiter
+	linkRate  *limiter
+	uploads   sync.Map // user → *sync.Mutex: one quota check and upload at a time per user
+}
+
+var _ http.Handler = (*Server)(nil)
+
+// New returns the vault server over cfg.Stores. The token-signing key is
+// made here, so tokens do not outlive the process (clients log in again).
+func New(cfg Config) (*Server, error) {
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg}
+	s.loginRate = newLimiter(cfg.LoginRate, cfg.Now)
+	s.linkRate = newLimiter(cfg.LinkRate, cfg.Now)
+	var err error
+	if s.login, err = keystore.NewVerifier(cfg.Pepper, loginLimiter{s.loginRate}); err != nil {
+		return nil, err
+	}
+	tokenKey, err := identity.GenerateKey()
+	if err != nil {
+		return nil, err
+	}
+	s.issuer = &identity.TokenIssuer{Key: tokenKey, Issuer: "sealkit-vault", TTL: cfg.TokenTTL, Now: cfg.Now}
+	s.tokens = &identity.TokenVerifier{Key: tokenKey.Public(), Issuer: "sealkit-vault", Audience: TokenAudience,
+		Registry: cfg.Stores.Registry, Now: cfg.Now}
+	s.verifier = &identity.Verifier{
+		Registry:     cfg.Stores.Registry,
+		Replay:       cfg.Stores.Replay,
+		MaxBodyBytes: cfg.MaxObjectSize + share.MaxUploadRecord + 4,
+		Authority:    cfg.Authority,
+		Now:          cfg.Now,
+	}
+	if cfg.InsecureLoopback {
+		s.verifier.TrustedProxy = &identity.TrustedProxy{Authority: cfg.Authority, Allow: fromLoopback}
+	}
+	s.svc = share.NewService(cfg.Stores.Share, cfg.Stores.Blobs)
+	s.svc.MaxBlobSize = cfg.MaxObjectSize
+	s.svc.Now = cfg.Now
+	s.shareH = &share.Handler{Service: s.svc, Authenticate: func(r *http.Request) (string, error) {
+		p, ok := principalFrom(r.Context())
+		if !ok {
+			return "", share.ErrUnauthenticated
+		}
+		return p.user, nil
+	}}
+	sa := storageauth.NewServer(cfg.Stores.StorageAuth)
+	sa.RequireRetrieveProof = true
+	sa.Now = cfg.Now
+
+	m := http.NewServeMux()
+	m.HandleFunc("POST /api/v1/register", s.handleRegister)
+	m.HandleFunc("POST /api/v1/login/start", s.handleLoginStart)
+	m.HandleFunc("POST /api/v1/login", s.handleLogin)
+	m.HandleFunc("POST /api/v1/token", s.authed(s.handleToken))
+	m.HandleFunc("GET /api/v1/keys", s.authed(s.handleKeys))
+	m.HandleFunc("GET /api/v1/files", s.authed(s.handleFiles))
+	m.HandleFunc("GET /api/v1/storage", s.authed(s.handleStorage))
+	m.HandleFunc("POST /api/v1/items", s.authed(s.handleUpload))
+	m.HandleFunc("POST /api/v1/items/{id}/delete", s.authed(s.handleDelete))
+	m.HandleFunc("GET /api/v1/links/{id}", s.linkLimited(s.shareAPI))
+	m.HandleFunc("POST /api/v1/links/{id}/access", s.linkLimited(s.shareAPI))
+	m.HandleFunc("/api/", s.optionalAuth(s.shareAPI))
+	m.Handle("/storageauth/", http.StripPrefix("/storageauth", sa))
+	if cfg.StaticDir != "" {
+		root, err := os.OpenRoot(cfg.StaticDir)
+		if err != nil {
+			return nil, err
+		}
+		m.Handle("GET /", http.FileServerFS(root.FS()))
+	}
+	s.mux = m
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer") // link secrets ride in fragments; keep paths private too
+	h.Set("Content-Security-Policy", "default-src 'self'; object-src 'none'; frame-ancestors 'none'")
+	s.mux.ServeHTTP(w, r)
+}
+
+// Service returns the share service, for tests and tools in process.
+func (s *Server) Service() *share.Service { return s.svc }
+
+// shareAPI hands a request to share's handler under /api.
+func (s *Server) shareAPI(w http.ResponseWriter, r *http.Request) {
+	http.StripPrefix("/api", s.shareH).ServeHTTP(w, r)
+}
+
+func (s *Server) linkLimited(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if limited(w, s.linkRate, "ip:"+clientIP(r), "link:"+r.PathValue("id")) {
+			return
+		}
+		next(w, r)
+	}
+}
+
+func fromLoopback(r *http.Request) bool {
+	ip := net.ParseIP(clientIP(r))
+	return ip != nil && ip.IsLoopback()
+}
+
+// principal is who is acting: a user, and how it proved it.
+type principal struct {
+	user     string
+	verified *identity.Verified // set for signed requests
+}
+
+type principalKey struct{}
+
+func principalFrom(ctx context.Context) (principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(principal)
+	return p, ok
+}
