@@ -527,3 +527,28 @@ func TestPassphraseWork(t *testing.T) {
 		t.Fatalf("wrong passphrase: %v", err)
 	}
 }
+
+// TestPassphraseStanzaAlone checks that a passphrase stanza beside another
+// stanza is refused before any KDF runs, so a hostile header cannot ask
+// for one KDF run per stanza.
+func TestPassphraseStanzaAlone(t *testing.T) {
+	f := loadVectors(t)
+	h, err := envelope.ParseHeader(unhex(t, findVector(t, f, "pbkdf2-suite2").Envelope))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := h.Stanzas()
+	if len(st) != 1 {
+		t.Fatalf("vector has %d stanzas", len(st))
+	}
+	wrong, _ := envelope.NewPassphraseIdentity("wrong passphrase")
+	if _, err := wrong.Unwrap(st); !errors.Is(err, envelope.ErrIncorrectIdentity) {
+		t.Fatalf("one stanza, wrong passphrase: %v", err)
+	}
+	for _, other := range []*envelope.Stanza{st[0], {Type: "x25519", Body: make([]byte, 32)}} {
+		_, err := wrong.Unwrap([]*envelope.Stanza{st[0], other})
+		if err == nil || errors.Is(err, envelope.ErrIncorrectIdentity) {
+			t.Errorf("passphrase stanza beside a %s stanza: %v, want a refusal before the KDF", other.Type, err)
+		}
+	}
+}

@@ -203,6 +203,14 @@ func (i *PassphraseIdentity) SetMaxWork(pbkdf2Iterations int, argon2id Argon2idP
 // yields ErrIncorrectIdentity; a stanza over the ceilings yields a distinct
 // error that says so.
 func (i *PassphraseIdentity) Unwrap(stanzas []*Stanza) ([]byte, error) {
+	// Writers never put a passphrase stanza beside another stanza (see
+	// CheckRecipients). Refusing such headers here, before any KDF runs,
+	// bounds a hostile header to one KDF run instead of one per stanza.
+	for _, s := range stanzas {
+		if (s.Type == pbkdf2Type || s.Type == argon2idType) && len(stanzas) != 1 {
+			return nil, errors.New("a passphrase stanza must be the only stanza")
+		}
+	}
 	for _, s := range stanzas {
 		var wk []byte
 		var wrapped []byte

@@ -873,6 +873,11 @@ export function passphraseIdentity(passphrase, { maxIterations = MAX_PBKDF2_ITER
   return {
     type: PASSPHRASE,
     unwrap: async (stanzas) => {
+      // A passphrase stanza must stand alone: refusing it beside others,
+      // before any KDF, bounds a hostile header to one KDF run.
+      if (stanzas.length !== 1 && stanzas.some((s) => s.type === TYPE_PBKDF2 || s.type === TYPE_ARGON2ID)) {
+        throw corrupt("a passphrase stanza must be the only stanza");
+      }
       for (const s of stanzas) {
         let wk, wrapped;
         if (s.type === TYPE_PBKDF2) {
