@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
+	"io"
 	"strconv"
 	"sync"
 	"time"
@@ -141,8 +142,11 @@ func ParseSignedMessage(b []byte) (*SignedMessage, error) {
 	if err := d.Decode(&j); err != nil {
 		return nil, rejectErr(ReasonMalformed, "message is not the expected JSON object", err)
 	}
-	if d.More() {
+	if _, err := d.Token(); err != io.EOF {
 		return nil, reject(ReasonMalformed, "trailing data after the message")
+	}
+	if err := requireMembers(b); err != nil {
+		return nil, err
 	}
 	payload, err := b64.Strict().DecodeString(j.Payload)
 	if err != nil {
@@ -168,6 +172,25 @@ func ParseSignedMessage(b []byte) (*SignedMessage, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// messageMembers are the members every signed message carries.
+var messageMembers = []string{"payload", "created", "nonce", "purpose", "public_key_id", "alg", "signature"}
+
+// requireMembers refuses a message object that lacks one of
+// messageMembers or has one as null: encoding/json would read it as
+// empty, and an empty payload or purpose must be said, not implied.
+func requireMembers(b []byte) error {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(b, &members); err != nil {
+		return rejectErr(ReasonMalformed, "message is not the expected JSON object", err)
+	}
+	for _, name := range messageMembers {
+		if v, ok := members[name]; !ok || string(v) == "null" {
+			return reject(ReasonMalformed, "message member "+name+" is missing")
+		}
+	}
+	return nil
 }
 
 // MessageVerifier verifies SignedMessages: the expected purpose, a known
