@@ -78,6 +78,10 @@ func (s *Session) User() string { return s.user }
 // not wrap (connections, encryption spaces, audit).
 func (s *Session) Share() *share.Client { return s.share }
 
+// HTTPClient returns the client that signs every request with the user's
+// key (RFC 9421), for routes this package does not wrap.
+func (s *Session) HTTPClient() *http.Client { return s.signed }
+
 // Token returns the session token from the last login and its expiry.
 func (s *Session) Token() (string, time.Time) {
 	s.mu.Lock()

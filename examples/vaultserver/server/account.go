@@ -26,7 +26,7 @@ const (
 )
 
 func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
-	if limited(w, s.loginRate, "register:"+clientIP(r)) {
+	if limited(w, s.loginIP, "register:"+clientIP(r)) {
 		return
 	}
 	var req api.RegisterRequest
@@ -163,7 +163,7 @@ func (s *Server) handleLoginStart(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	if limited(w, s.loginRate, "ip:"+clientIP(r), "start:"+req.User) {
+	if limited(w, s.loginIP, "ip:"+clientIP(r)) || limited(w, s.loginRate, "start:"+req.User) {
 		return
 	}
 	if !share.ValidID(req.User) {
@@ -184,7 +184,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	if limited(w, s.loginRate, "ip:"+clientIP(r)) {
+	if limited(w, s.loginIP, "ip:"+clientIP(r)) {
 		return
 	}
 	if !share.ValidID(req.User) || len(req.AuthKey) != authKeySize {

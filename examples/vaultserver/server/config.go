@@ -21,9 +21,13 @@ const (
 	RegisterPurpose = "sealkit-vault-register"
 )
 
+// ipFactor: a client address gets this many times a user's login rate, so
+// that many users behind one address are not locked out by one of them.
+const ipFactor = 10
+
 // Default rates (API.md, "Rate limits").
 var (
-	DefaultLoginRate = Rate{Burst: 10, Per: time.Minute} // per client address and per user
+	DefaultLoginRate = Rate{Burst: 10, Per: time.Minute} // per user; ten times that per client address
 	DefaultLinkRate  = Rate{Burst: 20, Per: time.Minute} // per client address and per link
 )
 

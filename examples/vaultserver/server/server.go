@@ -23,7 +23,8 @@ type Server struct {
 	tokens    *identity.TokenVerifier
 	issuer    *identity.TokenIssuer
 	login     *keystore.Verifier
-	loginRate *limiter
+	loginRate *limiter // per user
+	loginIP   *limiter // per client address: ipFactor × LoginRate
 	linkRate  *limiter
 	uploads   sync.Map // user → *sync.Mutex: one quota check and upload at a time per user
 }
@@ -38,6 +39,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg}
 	s.loginRate = newLimiter(cfg.LoginRate, cfg.Now)
+	s.loginIP = newLimiter(Rate{Burst: cfg.LoginRate.Burst * ipFactor, Per: cfg.LoginRate.Per}, cfg.Now)
 	s.linkRate = newLimiter(cfg.LinkRate, cfg.Now)
 	var err error
 	if s.login, err = keystore.NewVerifier(cfg.Pepper, loginLimiter{s.loginRate}); err != nil {
@@ -93,7 +95,7 @@ func New(cfg Config) (*Server, error) {
 		if err != nil {
 			return nil, err
 		}
-		m.Handle("GET /", http.FileServerFS(root.FS()))
+		m.Handle("/", staticOnly(http.FileServerFS(root.FS())))
 	}
 	s.mux = m
 	return s, nil
@@ -123,6 +125,18 @@ func (s *Server) linkLimited(next http.HandlerFunc) http.HandlerFunc {
 		}
 		next(w, r)
 	}
+}
+
+// staticOnly lets GET and HEAD through to the static files.
+func staticOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			writeJSON(w, http.StatusMethodNotAllowed, ErrorBody{Error: "method_not_allowed"})
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 func fromLoopback(r *http.Request) bool {
