@@ -34,6 +34,19 @@ func ThisMachine() Machine {
 	}
 }
 
+// LoadAvg returns the first three fields of /proc/loadavg, or "unknown".
+func LoadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
+
 // cpuModel reads the CPU model from /proc/cpuinfo where there is one.
 func cpuModel() string {
 	f, err := os.Open("/proc/cpuinfo")
@@ -55,9 +68,12 @@ type Report struct {
 	Machine Machine
 	Mode    Mode
 	Elapsed time.Duration
-	Results []*Result
-	Metrics []Metric
-	Skipped []string
+	// LoadStart and LoadEnd are /proc/loadavg at the start and end: other
+	// work on the machine disturbs above all the parallel rows.
+	LoadStart, LoadEnd string
+	Results            []*Result
+	Metrics            []Metric
+	Skipped            []string
 }
 
 // Missed lists the ratio and metric names whose targets were not met.
@@ -94,6 +110,7 @@ func (r *Report) Write(w io.Writer) error {
 	fmt.Fprintf(bw, "# sealkit side-by-side benchmarks (%s mode)\n\n", r.Mode)
 	fmt.Fprintf(bw, "- machine: %s, %d CPUs, GOMAXPROCS %d, %s/%s\n", m.CPU, m.NumCPU, m.GOMAXPROCS, m.OS, m.Arch)
 	fmt.Fprintf(bw, "- Go: %s\n- date: %s\n- elapsed: %s\n", m.GoVersion, m.Date.Format(time.RFC3339), r.Elapsed.Round(time.Second))
+	fmt.Fprintf(bw, "- load average (1, 5, 15 min) at start: %s; at end: %s\n", r.LoadStart, r.LoadEnd)
 	fmt.Fprintf(bw, "- ratio = contender's time ÷ sealkit's time, median of %d rounds (min–max); above 1 means sealkit is faster\n", r.rounds())
 	fmt.Fprintf(bw, "- ceiling = contender's time ÷ the bare primitive's time in the same rounds: the ratio sealkit would reach at zero overhead\n\n")
 

@@ -23,7 +23,7 @@ type Options struct {
 func Run(o Options) (*Report, error) {
 	start := time.Now()
 	cfg := o.Config
-	rep := &Report{Machine: ThisMachine(), Mode: cfg.Mode}
+	rep := &Report{Machine: ThisMachine(), Mode: cfg.Mode, LoadStart: LoadAvg()}
 	match := o.Match
 	if match == nil {
 		match = func(string) bool { return true }
@@ -80,5 +80,6 @@ func Run(o Options) (*Report, error) {
 		logf("%-28s %6.1fs\n", p.Name, time.Since(t0).Seconds())
 	}
 	rep.Elapsed = time.Since(start)
+	rep.LoadEnd = LoadAvg()
 	return rep, nil
 }
