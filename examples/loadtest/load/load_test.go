@@ -1,0 +1,56 @@
+package load_test
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/sealkit/sealkit/examples/loadtest/load"
+	"github.com/sealkit/sealkit/keystore"
+)
+
+// DurationEnv lengthens the test run (a Go duration, e.g. "30s").
+const DurationEnv = "SEALKIT_LOADTEST_DURATION"
+
+// TestLoad runs 8 clients for 3 s (or $SEALKIT_LOADTEST_DURATION) and
+// requires zero failed requests and every download's hash equal to its
+// upload's.
+func TestLoad(t *testing.T) {
+	d := 3 * time.Second
+	if v := os.Getenv(DurationEnv); v != "" {
+		var err error
+		if d, err = time.ParseDuration(v); err != nil {
+			t.Fatalf("%s: %v", DurationEnv, err)
+		}
+	}
+	rep, err := load.Run(context.Background(), load.Options{
+		Clients: 8, Duration: d, FileSize: 64 << 10,
+		Policy: &keystore.Policy{Params: keystore.KDFParams{KDF: keystore.PBKDF2SHA256, Iterations: 1000}, InsecureAllowWeak: true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log(rep)
+	if rep.Failed != 0 {
+		t.Errorf("%d failed requests; first: %s", rep.Failed, rep.FirstError)
+	}
+	if rep.OpErrors != 0 {
+		t.Errorf("%d operations failed; first: %s", rep.OpErrors, rep.FirstError)
+	}
+	if rep.Mismatches != 0 {
+		t.Errorf("%d downloads differ from their uploads", rep.Mismatches)
+	}
+	if rep.Uploads == 0 || rep.Shares == 0 || rep.Downloads < rep.Uploads {
+		t.Errorf("too little happened: %v", rep)
+	}
+}
+
+// TestLoopbackOnly: the load test refuses a target off this machine.
+func TestLoopbackOnly(t *testing.T) {
+	for _, u := range []string{"http://192.0.2.1:8443", "https://8.8.8.8"} {
+		if _, err := load.Run(context.Background(), load.Options{URL: u, Duration: time.Millisecond}); err == nil {
+			t.Errorf("%s: accepted", u)
+		}
+	}
+}
