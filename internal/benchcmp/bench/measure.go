@@ -14,6 +14,10 @@ import (
 type Contender struct {
 	Name string
 	Op   func() error
+	// Prepare, if set, makes the next n calls of Op valid, outside the
+	// timing: for operations that consume their input, such as a request
+	// whose nonce a replay store remembers.
+	Prepare func(n int) error
 }
 
 // A Rival is a contender that sealkit is measured against.
@@ -79,6 +83,9 @@ func Measure(c *Comparison, s Settings) (*Result, error) {
 	k := len(all)
 	// Warm-up, and the cost of one iteration of everything.
 	var once time.Duration
+	if err := prepare(all, 2); err != nil {
+		return nil, err
+	}
 	for _, ct := range all {
 		if err := run(ct); err != nil {
 			return nil, err
@@ -100,6 +107,9 @@ func Measure(c *Comparison, s Settings) (*Result, error) {
 	ratios := make([][]float64, k-1)
 	d := make([]time.Duration, k)
 	for r := range rounds {
+		if err := prepare(all, iters); err != nil {
+			return nil, err
+		}
 		runtime.GC()
 		clear(d)
 		for i := range iters {
@@ -126,6 +136,9 @@ func Measure(c *Comparison, s Settings) (*Result, error) {
 		res.Ratios = append(res.Ratios, stat(ratios[j-1]))
 	}
 	n := min(iters, 3)
+	if err := prepare(all, n); err != nil {
+		return nil, err
+	}
 	for _, ct := range all {
 		a, b, err := allocs(ct, n)
 		if err != nil {
@@ -143,6 +156,17 @@ func rivalsOf(c *Comparison) []Contender {
 		out[i] = r.Contender
 	}
 	return out
+}
+
+func prepare(all []Contender, n int) error {
+	for _, ct := range all {
+		if ct.Prepare != nil {
+			if err := ct.Prepare(n); err != nil {
+				return fmt.Errorf("%w: %s: prepare: %w", ErrContender, ct.Name, err)
+			}
+		}
+	}
+	return nil
 }
 
 func run(ct Contender) error {

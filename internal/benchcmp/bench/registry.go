@@ -129,6 +129,10 @@ func Defs() []Def {
 		{Name: "parallel", Build: buildParallel},
 		{Name: "small", NotFIPS: "X25519 is refused", Build: buildSmall},
 		{Name: "rsa", Build: buildRSA},
+		{Name: "identity", Build: buildIdentity},
+		{Name: "storageauth", Build: buildStorageAuth},
+		{Name: "keystore-pbkdf2", Build: buildKeystorePBKDF2},
+		{Name: "keystore-argon2id", NotFIPS: "Argon2id is not FIPS-approved", Build: buildKeystoreArgon2id},
 		{Name: "scale", NotFIPS: "the raw loop, Tink and age use caller-chosen GCM nonces or X25519", Build: buildScale},
 		{Name: "recipients", NotFIPS: "X25519 is refused", Build: buildRecipients},
 	}
