@@ -77,7 +77,7 @@ func TestStatic(t *testing.T) {
 		t.Fatal(err)
 	}
 	ts := start(t, func(c *server.Config) { c.StaticDir = dir })
-	for path, want := range map[string]int{"/": 200, "/index.html": 200, "/../go.mod": 404, "/nope.js": 404} {
+	for path, want := range map[string]int{"/": 200, "/index.html": 200, "/../go.mod": 404, "/nope.js": 404, "/l/SOMELINK": 200} {
 		resp, err := ts.Client().Get(ts.URL + path)
 		if err != nil {
 			t.Fatal(err)

@@ -96,6 +96,11 @@ func New(cfg Config) (*Server, error) {
 			return nil, err
 		}
 		m.Handle("/", staticOnly(http.FileServerFS(root.FS())))
+		// Link URLs (<server>/l/<id>#<secret>) open the web client's page,
+		// which reads the secret from the fragment.
+		m.HandleFunc("GET /l/{id}", func(w http.ResponseWriter, r *http.Request) {
+			http.ServeFileFS(w, r, root.FS(), "index.html")
+		})
 	}
 	s.mux = m
 	return s, nil
