@@ -26,6 +26,7 @@ type Server struct {
 	loginRate *limiter // per user
 	loginIP   *limiter // per client address: ipFactor × LoginRate
 	linkRate  *limiter
+	csp       string   // Content-Security-Policy of every response
 	uploads   sync.Map // user → *sync.Mutex: one quota check and upload at a time per user
 }
 
@@ -37,7 +38,7 @@ func New(cfg Config) (*Server, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg}
+	s := &Server{cfg: cfg, csp: baseCSP}
 	s.loginRate = newLimiter(cfg.LoginRate, cfg.Now)
 	s.loginIP = newLimiter(Rate{Burst: cfg.LoginRate.Burst * ipFactor, Per: cfg.LoginRate.Per}, cfg.Now)
 	s.linkRate = newLimiter(cfg.LinkRate, cfg.Now)
@@ -95,6 +96,7 @@ func New(cfg Config) (*Server, error) {
 		if err != nil {
 			return nil, err
 		}
+		s.csp = contentSecurityPolicy(root.FS())
 		m.Handle("/", staticOnly(http.FileServerFS(root.FS())))
 		// Link URLs (<server>/l/<id>#<secret>) open the web client's page,
 		// which reads the secret from the fragment.
@@ -111,7 +113,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer") // link secrets ride in fragments; keep paths private too
-	h.Set("Content-Security-Policy", "default-src 'self'; object-src 'none'; frame-ancestors 'none'")
+	h.Set("Content-Security-Policy", s.csp)
 	s.mux.ServeHTTP(w, r)
 }
 
