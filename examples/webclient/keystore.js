@@ -215,7 +215,22 @@ export async function openKeyRecord(record, owner, masterKEK) {
   if (keyVersion < 1) throw corrupt("key version 0");
   if (sealed.length < 29 || sealed.length > 4096) throw corrupt("sealed key of the wrong size");
   const kind = dec.decode(kindB);
-  const ad = concat(
+  const ad = keyRecordAD(ownerB, nameB, kindB, keyVersion, pub);
+  const sealingKey = await hkdf(masterKEK, kind === "dek" ? LABEL_DEK : LABEL_PRIVATE_KEY);
+  const k = await subtle.importKey("raw", sealingKey, "AES-GCM", false, ["decrypt"]);
+  let priv;
+  try {
+    priv = new Uint8Array(await subtle.decrypt({ name: "AES-GCM", iv: sealed.subarray(0, 12), additionalData: ad }, k, sealed.subarray(12)));
+  } catch {
+    throw corrupt("key record authentication failed");
+  }
+  return { name, kind, keyVersion, public: pub, private: priv, sealingKey, associatedData: ad };
+}
+
+// keyRecordAD is the associated data a key record's sealed key is bound to
+// (SPEC.md §4).
+function keyRecordAD(ownerB, nameB, kindB, keyVersion, pub) {
+  return concat(
     utf8.encode(LABEL_KEY_RECORD_AD),
     new Uint8Array([ownerB.length]),
     ownerB,
@@ -227,13 +242,71 @@ export async function openKeyRecord(record, owner, masterKEK) {
     new Uint8Array([pub.length >>> 8, pub.length & 255]),
     pub,
   );
-  const sealingKey = await hkdf(masterKEK, kind === "dek" ? LABEL_DEK : LABEL_PRIVATE_KEY);
-  const k = await subtle.importKey("raw", sealingKey, "AES-GCM", false, ["decrypt"]);
-  let priv;
-  try {
-    priv = new Uint8Array(await subtle.decrypt({ name: "AES-GCM", iv: sealed.subarray(0, 12), additionalData: ad }, k, sealed.subarray(12)));
-  } catch {
-    throw corrupt("key record authentication failed");
+}
+
+const randomBytes = (n) => globalThis.crypto.getRandomValues(new Uint8Array(n));
+const u32be = (n) => new Uint8Array([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
+
+/**
+ * createAccount makes a PBKDF2-SHA256 account (SPEC.md §3; browsers lack a
+ * fast Argon2id) for owner: a fresh master KEK wrapped under the stretched
+ * passphrase, no recovery block. It returns {record, authKey, masterKEK}:
+ * the record and auth key go to the server, the master KEK stays here.
+ * iterations below the floor are refused unless allowWeak (tests only).
+ */
+export async function createAccount(owner, passphrase, { iterations = FLOORS.pbkdf2Iterations, allowWeak = false } = {}) {
+  const ownerB = utf8.encode(owner);
+  if (ownerB.length < 1 || ownerB.length > 255) throw new KeystoreError("corrupt", "owner is 1 to 255 bytes");
+  if (!Number.isInteger(iterations) || iterations < 1 || iterations > CAPS.pbkdf2Iterations || (!allowWeak && iterations < FLOORS.pbkdf2Iterations)) {
+    throw new KeystoreError("policy", "PBKDF2 iterations outside the floor and cap");
   }
-  return { name, kind, keyVersion, public: pub, private: priv, sealingKey, associatedData: ad };
+  const salt = randomBytes(SALT_SIZE);
+  const masterKEK = randomBytes(32);
+  const k = await subtle.importKey("raw", utf8.encode(passphrase), "PBKDF2", false, ["deriveBits"]);
+  const stretched = new Uint8Array(await subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt, iterations }, k, 256));
+  const authKey = await hkdf(stretched, LABEL_AUTH);
+  const unlockKey = await hkdf(stretched, LABEL_UNLOCK);
+  stretched.fill(0);
+  const wk = await subtle.importKey("raw", unlockKey, "AES-KW", false, ["wrapKey"]);
+  unlockKey.fill(0);
+  const kek = await subtle.importKey("raw", masterKEK, "AES-GCM", true, ["encrypt"]);
+  const wrappedKEK = new Uint8Array(await subtle.wrapKey("raw", kek, wk, "AES-KW"));
+  const record = concat(utf8.encode(ACCOUNT_MAGIC), new Uint8Array([1, ownerB.length]), ownerB, new Uint8Array([KDF_PBKDF2]), u32be(iterations), salt, wrappedKEK, new Uint8Array([0]));
+  return { record, authKey, masterKEK };
+}
+
+/**
+ * sealKeyRecord seals a private key (its bytes as the table of SPEC.md §4
+ * says: PKCS#8, or the 32-byte seed of mlkem768x25519) under the master
+ * KEK as a key record of owner, with its public key in the clear.
+ */
+export async function sealKeyRecord({ owner, name, kind, keyVersion = 1, public: pub, private: priv }, masterKEK) {
+  const ownerB = utf8.encode(owner);
+  const nameB = utf8.encode(name);
+  const kindB = utf8.encode(kind);
+  if (ownerB.length < 1 || ownerB.length > 255 || !/^[A-Za-z0-9._-]{1,128}$/.test(name) || kindB.length < 1 || kindB.length > 255) {
+    throw new KeystoreError("corrupt", "invalid owner, name or kind");
+  }
+  if (!Number.isInteger(keyVersion) || keyVersion < 1 || keyVersion > 0xffffffff || pub.length > 0xffff) throw new KeystoreError("corrupt", "invalid version or public key");
+  const ad = keyRecordAD(ownerB, nameB, kindB, keyVersion, pub);
+  const sealingKey = await hkdf(masterKEK, kind === "dek" ? LABEL_DEK : LABEL_PRIVATE_KEY);
+  const k = await subtle.importKey("raw", sealingKey, "AES-GCM", false, ["encrypt"]);
+  sealingKey.fill(0);
+  const nonce = randomBytes(12);
+  const sealed = concat(nonce, new Uint8Array(await subtle.encrypt({ name: "AES-GCM", iv: nonce, additionalData: ad }, k, priv)));
+  if (sealed.length > 4096) throw new KeystoreError("corrupt", "private key too large for a key record");
+  return concat(
+    utf8.encode(KEY_RECORD_MAGIC),
+    new Uint8Array([1, ownerB.length]),
+    ownerB,
+    new Uint8Array([nameB.length]),
+    nameB,
+    new Uint8Array([kindB.length]),
+    kindB,
+    u32be(keyVersion),
+    new Uint8Array([pub.length >>> 8, pub.length & 255]),
+    pub,
+    new Uint8Array([sealed.length >>> 8, sealed.length & 255]),
+    sealed,
+  );
 }

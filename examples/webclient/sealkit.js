@@ -1037,6 +1037,20 @@ export async function open(envelope, identities = [], opts = {}) {
   return { plaintext, metadata, header: h };
 }
 
+/**
+ * openHeaderOnly authenticates an envelope header on its own (a detached
+ * header, as share keeps in its item records) with opts.key or the
+ * identities and opts.associatedData, and returns {metadata, header}. It
+ * refuses bytes after the header.
+ */
+export async function openHeaderOnly(header, identities = [], opts = {}) {
+  const b = toBytes(header, "header");
+  const h = parseHeader(b);
+  if (h.length !== b.length) throw corrupt("bytes after the header");
+  const { metadata } = await openHeader(h, identities, opts);
+  return { metadata, header: h };
+}
+
 // ---------------------------------------------------------------------------
 // Streaming.
 
