@@ -208,20 +208,6 @@ func (b *browser) newPage(ctx context.Context, url string) (*page, error) {
 	return p, nil
 }
 
-// navigate loads url in the page.
-func (p *page) navigate(ctx context.Context, url string) error {
-	var res struct {
-		ErrorText string `json:"errorText"`
-	}
-	if err := p.b.call(ctx, p.session, "Page.navigate", map[string]any{"url": url}, &res); err != nil {
-		return err
-	}
-	if res.ErrorText != "" {
-		return fmt.Errorf("navigate %s: %s", url, res.ErrorText)
-	}
-	return nil
-}
-
 // eval runs a JavaScript expression in the page, awaits it if it is a
 // promise, and decodes its value (JSON-serialisable) into out.
 func (p *page) eval(ctx context.Context, expr string, out any) error {

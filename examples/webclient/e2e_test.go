@@ -119,22 +119,45 @@ func act(ctx context.Context, t *testing.T, p *page, action, script string) resu
 	return waitResult(ctx, t, p, action, n)
 }
 
-// waitResult waits until the page has recorded result number n.
+// waitResult waits until the page has recorded result number n, which
+// must be a success of action.
 func waitResult(ctx context.Context, t *testing.T, p *page, action string, n int) result {
 	t.Helper()
-	if _, err := p.waitFor(ctx, fmt.Sprintf(`window.vaultApp && window.vaultApp.results.length > %d`, n)); err != nil {
-		var status string
-		p.eval(context.Background(), `document.getElementById("status").textContent`, &status)
-		t.Fatalf("%s: %v (page status %q)", action, err, status)
-	}
-	var r result
-	if err := p.eval(ctx, fmt.Sprintf(`window.vaultApp.results[%d]`, n), &r); err != nil {
-		t.Fatalf("%s: %v", action, err)
-	}
+	r := waitOutcome(ctx, t, p, n)
 	if r.Action != action || !r.OK {
 		t.Fatalf("%s: page reported %+v", action, r)
 	}
 	return r
+}
+
+// waitOutcome waits until the page has recorded result number n.
+func waitOutcome(ctx context.Context, t *testing.T, p *page, n int) result {
+	t.Helper()
+	if _, err := p.waitFor(ctx, fmt.Sprintf(`window.vaultApp && window.vaultApp.results.length > %d`, n)); err != nil {
+		var status string
+		p.eval(context.Background(), `document.getElementById("status").textContent`, &status)
+		t.Fatalf("result %d: %v (page status %q)", n, err, status)
+	}
+	var r result
+	if err := p.eval(ctx, fmt.Sprintf(`window.vaultApp.results[%d]`, n), &r); err != nil {
+		t.Fatalf("result %d: %v", n, err)
+	}
+	return r
+}
+
+// actFail is act for an action that must fail with code.
+func actFail(ctx context.Context, t *testing.T, p *page, action, code, script string) {
+	t.Helper()
+	var n int
+	if err := p.eval(ctx, `window.vaultApp.results.length`, &n); err != nil {
+		t.Fatalf("%s: %v", action, err)
+	}
+	if err := p.eval(ctx, script, nil); err != nil {
+		t.Fatalf("%s: %v", action, err)
+	}
+	if r := waitOutcome(ctx, t, p, n); r.Action != action || r.OK || r.Error != code {
+		t.Errorf("%s: page reported %+v, want error %q", action, r, code)
+	}
 }
 
 // submit returns a script that fills form fields (id → value) and submits
@@ -300,7 +323,28 @@ func TestBrowserInterop(t *testing.T) {
 		t.Errorf("Go as the browser user: %v", err)
 	}
 
-	// 9. The server stored ciphertext only: no plaintext and no file name
+	// 9. Refusals the page must report: a wrong passphrase (found here,
+	// after the full KDF), a revoked share, a wrong link secret, a link
+	// with no downloads left.
+	actFail(ctx, t, p2, "login", "unlock_failed", submit("login-form", map[string]string{"login-user": "browser", "login-pass": "not the passphrase"}))
+	if err := gopher.Revoke(ctx, goItem.ID, "browser", false); err != nil {
+		t.Fatal(err)
+	}
+	actFail(ctx, t, p2, "download", "permission", submit("download-form", map[string]string{"download-id": goItem.ID}))
+	for _, tc := range []struct{ url, code string }{
+		{link[:strings.IndexByte(link, '#')+1] + "AAAAAAAAAAAAAAAAAAAAAA", "bad_proof"},
+		{bl.URL, "exhausted"},
+	} {
+		lp, err := b.newPage(ctx, tc.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := waitOutcome(ctx, t, lp, 0); r.Action != "open-link" || r.OK || r.Error != tc.code {
+			t.Errorf("opening %s: page reported %+v, want error %q", tc.url, r, tc.code)
+		}
+	}
+
+	// 10. The server stored ciphertext only: no plaintext and no file name
 	// anywhere under its storage directory.
 	assertNoPlaintext(t, storeDir, goContent[:64], browserContent[:64], []byte("browser-notes.txt"), []byte("go-notes.txt"))
 }
