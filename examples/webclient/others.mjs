@@ -33,6 +33,53 @@ export async function checkOptionalVectorFiles(repo, tally, exists) {
     }
     await checkers[pkg](JSON.parse(await readFile(file, "utf8")), tally, path.join(repo, pkg, "testdata"));
   }
+  await checkWriters(tally);
+}
+
+// checkWriters round-trips what the web client writes (keystore.js
+// createAccount and sealKeyRecord, identity.js signMessage) through this
+// package's own readers. The Go side reading them is the end-to-end test's
+// job (e2e_test.go: the Go client logs in to an account a browser made).
+async function checkWriters(tally) {
+  const check = (name, ok, why) => (ok ? tally.pass() : tally.fail(`writer ${name}`, why));
+  const acct = await ks.createAccount("alice", "correct horse battery staple");
+  const parsed = ks.parseAccount(acct.record);
+  check("account", parsed.owner === "alice" && parsed.kdf === "pbkdf2" && parsed.params.iterations === 600000 && parsed.recovery === null, "account record fields");
+  const un = await ks.unlock(parsed, "correct horse battery staple");
+  check("account unlock", hex.encode(un.masterKEK) === hex.encode(acct.masterKEK) && hex.encode(un.authKey) === hex.encode(acct.authKey), "master KEK or auth key differs");
+  let refused = "";
+  try {
+    await ks.unlock(parsed, "wrong");
+  } catch (e) {
+    refused = e.code;
+  }
+  check("account wrong passphrase", refused === "unlock_failed", `got ${refused}`);
+  try {
+    await ks.createAccount("alice", "x", { iterations: 1000 });
+    refused = "";
+  } catch (e) {
+    refused = e.code;
+  }
+  check("account below the floor", refused === "policy", `got ${refused}`);
+  const hy = await sk.generateHybrid();
+  const rec = await ks.sealKeyRecord({ owner: "alice", name: "encryption", kind: "mlkem768x25519", public: hy.publicKey, private: hy.privateKey }, acct.masterKEK);
+  const opened = await ks.openKeyRecord(rec, "alice", acct.masterKEK);
+  check("key record", opened.name === "encryption" && opened.keyVersion === 1 && hex.encode(opened.private) === hex.encode(hy.privateKey) && hex.encode(opened.public) === hex.encode(hy.publicKey), "opened fields differ");
+  const moved = rec.slice();
+  moved[moved.length - 1] ^= 1;
+  let bad = "";
+  try {
+    await ks.openKeyRecord(moved, "alice", acct.masterKEK);
+  } catch (e) {
+    bad = e.code;
+  }
+  check("key record tampered", bad === "corrupt", `got ${bad}`);
+  const pair = await subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"]);
+  const pub = await idn.importPublicKey("ed25519", new Uint8Array(await subtle.exportKey("raw", pair.publicKey)));
+  const msg = await idn.signMessage(pair.privateKey, pub.keyId, "sealkit-vault-register", new TextEncoder().encode("alice"));
+  const v = await idn.verifyMessage(msg, "sealkit-vault-register", Math.floor(Date.now() / 1000), new Map([[pub.keyId, pub]]));
+  check("signed message", new TextDecoder().decode(v.payload) === "alice", "payload differs");
+  console.log("writers: account, key record and signed message round-trip");
 }
 
 // publicFromPrivate derives a key record's public key from its private key
