@@ -27,7 +27,6 @@ type browser struct {
 	mu      sync.Mutex
 	nextID  int64
 	waiting map[int64]chan cdpMessage
-	events  chan cdpMessage
 	done    chan struct{} // closed when the reader stops
 }
 
@@ -64,8 +63,7 @@ func startBrowser(t *testing.T, path string) *browser {
 		t.Fatal(err)
 	}
 	args := append(append([]string{}, chromiumFlags...), "--user-data-dir="+t.TempDir(), "about:blank")
-	b := &browser{in: inW, out: outR, waiting: map[int64]chan cdpMessage{},
-		events: make(chan cdpMessage, 256), done: make(chan struct{})}
+	b := &browser{in: inW, out: outR, waiting: map[int64]chan cdpMessage{}, done: make(chan struct{})}
 	b.cmd = exec.Command(path, args...)
 	b.cmd.ExtraFiles = []*os.File{inR, outW} // fd 3, fd 4
 	b.cmd.Stderr = &lockedWriter{w: &b.stderr, mu: &b.mu}
@@ -108,8 +106,8 @@ func tail(s string, n int) string {
 	return s
 }
 
-// read dispatches Chromium's messages: answers to their waiters, events to
-// b.events (dropped when nobody drains them fast enough).
+// read dispatches Chromium's answers to their waiters; events (messages
+// without an id) are not needed and dropped.
 func (b *browser) read() {
 	defer close(b.done)
 	r := bufio.NewReaderSize(b.out, 1<<20)
@@ -122,19 +120,15 @@ func (b *browser) read() {
 		if json.Unmarshal(raw[:len(raw)-1], &m) != nil {
 			continue
 		}
-		if m.ID != 0 {
-			b.mu.Lock()
-			ch := b.waiting[m.ID]
-			delete(b.waiting, m.ID)
-			b.mu.Unlock()
-			if ch != nil {
-				ch <- m
-			}
+		if m.ID == 0 {
 			continue
 		}
-		select {
-		case b.events <- m:
-		default:
+		b.mu.Lock()
+		ch := b.waiting[m.ID]
+		delete(b.waiting, m.ID)
+		b.mu.Unlock()
+		if ch != nil {
+			ch <- m
 		}
 	}
 }
