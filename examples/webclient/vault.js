@@ -28,7 +28,8 @@ const LABEL_LINK_VERIFIER = "sealkit/share link verifier v1";
 const LINK_KEK_ID = "link";
 const CONTENT_JSON = "application/json";
 
-/** Limits: KDF floor and ceiling for links, the largest framed record. */
+/** PBKDF2 work: accounts (keystore's BrowserPolicy) and links (share's floor). */
+export const ACCOUNT_ITERATIONS = 600000;
 export const LINK_ITERATIONS = 600000;
 const MAX_LINK_ITERATIONS = 10000000;
 const MAX_FRAME_RECORD = 2 << 20;
@@ -152,7 +153,7 @@ async function ed25519KeyId(pub) {
  * KEK; the server gets those records, the auth key, the public keys and a
  * signed proof that this client holds the signing key.
  */
-export async function register(base, user, passphrase, { iterations = LINK_ITERATIONS } = {}) {
+export async function register(base, user, passphrase, { iterations = ACCOUNT_ITERATIONS } = {}) {
   const acct = await keystore.createAccount(user, passphrase, { iterations });
   const signing = await subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"]);
   const sigPub = new Uint8Array(await subtle.exportKey("raw", signing.publicKey));
