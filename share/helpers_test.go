@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sealkit/sealkit/envelope"
+	"github.com/sealkit/sealkit/identity"
 	"github.com/sealkit/sealkit/share"
 )
 
@@ -61,7 +62,9 @@ type world struct {
 }
 
 // transports are the transports every flow test runs over.
-var transports = []string{"local", "http"}
+// "signed" is HTTP over TLS with identity's RFC 9421 signing RoundTripper
+// and verifier: the production wiring.
+var transports = []string{"local", "http", "signed"}
 
 const userHeader = "X-Test-User" // test-only authentication
 
@@ -89,6 +92,32 @@ func newWorld(t testing.TB, transport string) *world {
 			if u != "" {
 				c = &http.Client{Transport: asUser{u, srv.Client().Transport}}
 			}
+			return &share.HTTPTransport{BaseURL: srv.URL, Client: c}
+		}
+	case "signed":
+		registry := identity.NewMemoryKeyRegistry()
+		verifier := &identity.Verifier{Registry: registry}
+		h := &share.Handler{Service: w.svc, Authenticate: func(r *http.Request) (string, error) {
+			v, err := verifier.Verify(r)
+			if err != nil {
+				return "", err
+			}
+			return v.Owner(), nil
+		}}
+		srv := httptest.NewTLSServer(h)
+		t.Cleanup(srv.Close)
+		w.mkT = func(u string) share.Transport {
+			if u == "" {
+				return &share.HTTPTransport{BaseURL: srv.URL, Client: srv.Client()}
+			}
+			key, err := identity.GenerateKey()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := registry.Register(context.Background(), identity.KeyEntry{PublicKey: key.Public(), Owner: u}); err != nil {
+				t.Fatal(err)
+			}
+			c := &http.Client{Transport: &identity.Transport{Key: key, Base: srv.Client().Transport}}
 			return &share.HTTPTransport{BaseURL: srv.URL, Client: c}
 		}
 	default:
