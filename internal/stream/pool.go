@@ -137,3 +137,42 @@ func parallel(n, workers int, fn func(worker, lo, hi int)) {
 	}
 	wg.Wait()
 }
+
+// buffers recycles the batch buffers of parallel streams, one sync.Pool
+// per length. A parallel stream's batches hold several segments each (a
+// few hundred KiB), and allocating and zeroing them for every object is a
+// visible share of sealing a few MiB on two cores. Buffers that held
+// plaintext are cleared before they are put back. Single-goroutine streams
+// allocate their one-segment buffers as before: pooling those measured
+// slower (benchcmp seal/64MiB 0.70–0.76 of the bare loop instead of
+// 0.93–1.00).
+var buffers sync.Map // int -> *sync.Pool of *[]byte
+
+func bufferPool(n int) *sync.Pool {
+	if p, ok := buffers.Load(n); ok {
+		return p.(*sync.Pool)
+	}
+	p, _ := buffers.LoadOrStore(n, &sync.Pool{New: func() any {
+		b := make([]byte, n)
+		return &b
+	}})
+	return p.(*sync.Pool)
+}
+
+// newBuffer returns a buffer of length n for a stream with workers
+// goroutines: pooled when workers > 1.
+func newBuffer(workers, n int) []byte {
+	if workers > 1 {
+		return *bufferPool(n).Get().(*[]byte)
+	}
+	return make([]byte, n)
+}
+
+// freeBuffer returns a buffer from newBuffer to its pool, if it has one.
+// The caller clears it first if it held plaintext.
+func freeBuffer(workers int, b []byte) {
+	if workers > 1 {
+		b = b[:cap(b)]
+		bufferPool(len(b)).Put(&b)
+	}
+}

@@ -30,7 +30,7 @@ func NewWriter(c *Cipher, dst io.Writer, workers int) *Writer {
 	w := &Writer{c: c, dst: dst, pos: make([]Position, workers)}
 	for range nb {
 		b := newBatch(perBatch)
-		b.out = make([]byte, perBatch*c.sealedSegmentSize())
+		b.out = newBuffer(workers, perBatch*c.sealedSegmentSize())
 		// b.buf is allocated on first use: large writes never need it.
 		w.batches = append(w.batches, b)
 	}
@@ -68,7 +68,7 @@ func (w *Writer) Write(p []byte) (int, error) {
 			continue
 		}
 		if b.buf == nil {
-			b.buf = make([]byte, 0, len(b.failed)*w.c.segSize)
+			b.buf = newBuffer(len(w.pos), len(b.failed)*w.c.segSize)[:0]
 		}
 		if len(b.buf) == cap(b.buf) {
 			// More data follows a full batch, so none of it is last.
@@ -121,8 +121,15 @@ func (w *Writer) Close() error {
 			w.err = err
 		}
 	}
+	// The workers are done with every batch (collect waited for each):
+	// the buffers go back to the pool, the plaintext ones cleared.
 	for _, b := range w.batches {
-		clear(b.buf[:cap(b.buf)])
+		if b.buf != nil {
+			clear(b.buf[:cap(b.buf)])
+			freeBuffer(len(w.pos), b.buf)
+		}
+		freeBuffer(len(w.pos), b.out)
+		b.buf, b.out, b.plain = nil, nil, nil
 	}
 	return w.err
 }
