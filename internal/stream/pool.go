@@ -143,7 +143,7 @@ func parallel(n, workers int, fn func(worker, lo, hi int)) {
 // few hundred KiB), and allocating and zeroing them for every object is a
 // visible share of sealing a few MiB on two cores. Buffers that held
 // plaintext are cleared before they are put back. Single-goroutine streams
-// allocate their one-segment buffers as before: pooling those measured
+// allocate their one-segment buffers with make: pooling those measured
 // slower (benchcmp seal/64MiB 0.70–0.76 of the bare loop instead of
 // 0.93–1.00).
 var buffers sync.Map // int -> *sync.Pool of *[]byte
@@ -172,7 +172,12 @@ func newBuffer(workers, n int) []byte {
 // The caller clears it first if it held plaintext.
 func freeBuffer(workers int, b []byte) {
 	if workers > 1 {
-		b = b[:cap(b)]
-		bufferPool(len(b)).Put(&b)
+		putPooled(b)
 	}
+}
+
+// putPooled is freeBuffer's pool path, apart so that b escapes only there.
+func putPooled(b []byte) {
+	b = b[:cap(b)]
+	bufferPool(len(b)).Put(&b)
 }
