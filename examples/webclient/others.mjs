@@ -182,7 +182,7 @@ async function checkKeystore(f, tally) {
     else tally.fail("keystore verifier", "stored value differs");
   }
   for (const v of f.recovery_shares ?? []) {
-    tally.skip(`keystore share ${v.name}`, "keystore recovery shares (Shamir over the edwards25519 scalar field) are not checked in JavaScript");
+    tally.skip(`keystore share ${v.name}`, "keystore recovery shares (Shamir over the Ristretto255 scalar field) are not checked in JavaScript");
   }
   console.log(`keystore vectors: ${n} checked (accounts, key records, verifiers)`);
 }
