@@ -58,6 +58,22 @@ type AcceptRequest struct {
 	Key   PublicKey `json:"key"`
 }
 
+// sharedItem checks what every share request must: the actor owns the
+// item and the share, and does not share with itself. It returns the item.
+func (s *Service) sharedItem(ctx context.Context, actor string, sh *Share) (*Item, error) {
+	it, err := s.ownedItem(ctx, actor, sh.Item)
+	if err != nil {
+		return nil, err
+	}
+	if sh.Owner != actor {
+		return nil, ErrPermission
+	}
+	if sh.Recipient == actor {
+		return nil, ErrSelfShare
+	}
+	return it, nil
+}
+
 // Share creates a direct share (seed 002 flow 5). Only the item's owner
 // shares; sharing with yourself is ErrSelfShare, with an unknown user
 // ErrNotFound, twice ErrExists.
@@ -69,15 +85,9 @@ func (s *Service) Share(ctx context.Context, actor string, req *ShareRequest) er
 		return err
 	}
 	sh, k := req.Share, req.Key
-	it, err := s.ownedItem(ctx, actor, sh.Item)
+	it, err := s.sharedItem(ctx, actor, sh)
 	if err != nil {
 		return err
-	}
-	if sh.Owner != actor {
-		return ErrPermission
-	}
-	if sh.Recipient == actor {
-		return ErrSelfShare
 	}
 	if sh.Mode != ModeDirect || k.Space != "" {
 		return invalid("not a direct share")
@@ -234,15 +244,9 @@ func (s *Service) ShareToSpace(ctx context.Context, actor string, req *SpaceShar
 		return err
 	}
 	sh, k := req.Share, req.Key
-	it, err := s.ownedItem(ctx, actor, sh.Item)
+	it, err := s.sharedItem(ctx, actor, sh)
 	if err != nil {
 		return err
-	}
-	if sh.Owner != actor {
-		return ErrPermission
-	}
-	if sh.Recipient == actor {
-		return ErrSelfShare
 	}
 	conn, err := s.Connection(ctx, actor, sh.Connection)
 	if err != nil {
