@@ -18,7 +18,7 @@ const recordColumns = `kind, id, owner, ref, version, data, expires`
 func (db *DB) Create(ctx context.Context, r records.Record) (records.Record, error) {
 	r.Version = 1
 	_, err := db.pool.Exec(ctx, `INSERT INTO records (`+recordColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		r.Kind, r.ID, r.Owner, r.Ref, r.Version, nonNil(r.Data), unixNano(r.Expires))
+		r.Kind, r.ID, r.Owner, r.Ref, r.Version, records.Body(r.Data), records.ExpiresNanos(r.Expires))
 	if isUniqueViolation(err) {
 		return records.Record{}, records.ErrExists
 	}
@@ -31,7 +31,7 @@ func (db *DB) Create(ctx context.Context, r records.Record) (records.Record, err
 func (db *DB) Update(ctx context.Context, r records.Record, expect int64) (records.Record, error) {
 	tag, err := db.pool.Exec(ctx, `UPDATE records SET owner = $1, ref = $2, version = version + 1, data = $3, expires = $4
 		WHERE kind = $5 AND id = $6 AND version = $7`,
-		r.Owner, r.Ref, nonNil(r.Data), unixNano(r.Expires), r.Kind, r.ID, expect)
+		r.Owner, r.Ref, records.Body(r.Data), records.ExpiresNanos(r.Expires), r.Kind, r.ID, expect)
 	if err != nil {
 		return records.Record{}, wrap("update", err)
 	}
@@ -94,7 +94,7 @@ func (db *DB) Modify(ctx context.Context, kind, id string, fn func(*records.Reco
 		}
 		r.Kind, r.ID, r.Version = kind, id, r.Version+1
 		if _, err := tx.Exec(ctx, `UPDATE records SET owner = $1, ref = $2, version = $3, data = $4, expires = $5
-			WHERE kind = $6 AND id = $7`, r.Owner, r.Ref, r.Version, nonNil(r.Data), unixNano(r.Expires), kind, id); err != nil {
+			WHERE kind = $6 AND id = $7`, r.Owner, r.Ref, r.Version, records.Body(r.Data), records.ExpiresNanos(r.Expires), kind, id); err != nil {
 			return err
 		}
 		out = r
@@ -118,37 +118,17 @@ func scan(row pgx.Row) (records.Record, error) {
 	if err != nil {
 		return records.Record{}, err
 	}
-	if exp != 0 {
-		r.Expires = time.Unix(0, exp)
-	}
+	r.Expires = records.ExpiresFrom(exp)
 	if r.Data == nil {
 		r.Data = []byte{}
 	}
 	return r, nil
 }
 
-func unixNano(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
-}
-
-func nonNil(b []byte) []byte {
-	if b == nil {
-		return []byte{}
-	}
-	return b
-}
-
 // wrap keeps the store's sentinel errors and the context's errors as they
 // are and prefixes anything else.
 func wrap(op string, err error) error {
-	if err == nil || errors.Is(err, records.ErrNotFound) || errors.Is(err, records.ErrExists) ||
-		errors.Is(err, records.ErrConflict) {
-		return err
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if err == nil || records.Passthrough(err) {
 		return err
 	}
 	return fmt.Errorf("postgres: %s: %w", op, err)

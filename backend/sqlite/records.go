@@ -18,7 +18,7 @@ const recordColumns = `kind, id, owner, ref, version, data, expires`
 func (db *DB) Create(ctx context.Context, r records.Record) (records.Record, error) {
 	r.Version = 1
 	_, err := db.sql.ExecContext(ctx, `INSERT INTO records (`+recordColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		r.Kind, r.ID, r.Owner, r.Ref, r.Version, nonNil(r.Data), unixNano(r.Expires))
+		r.Kind, r.ID, r.Owner, r.Ref, r.Version, records.Body(r.Data), records.ExpiresNanos(r.Expires))
 	if isConstraint(err) {
 		return records.Record{}, records.ErrExists
 	}
@@ -32,7 +32,7 @@ func (db *DB) Update(ctx context.Context, r records.Record, expect int64) (recor
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE records SET owner = ?, ref = ?, version = version + 1, data = ?, expires = ?
 			WHERE kind = ? AND id = ? AND version = ?`,
-			r.Owner, r.Ref, nonNil(r.Data), unixNano(r.Expires), r.Kind, r.ID, expect)
+			r.Owner, r.Ref, records.Body(r.Data), records.ExpiresNanos(r.Expires), r.Kind, r.ID, expect)
 		if err != nil {
 			return err
 		}
@@ -115,7 +115,7 @@ func (db *DB) Modify(ctx context.Context, kind, id string, fn func(*records.Reco
 		}
 		r.Kind, r.ID, r.Version = kind, id, r.Version+1
 		if _, err := tx.ExecContext(ctx, `UPDATE records SET owner = ?, ref = ?, version = ?, data = ?, expires = ?
-			WHERE kind = ? AND id = ?`, r.Owner, r.Ref, r.Version, nonNil(r.Data), unixNano(r.Expires), kind, id); err != nil {
+			WHERE kind = ? AND id = ?`, r.Owner, r.Ref, r.Version, records.Body(r.Data), records.ExpiresNanos(r.Expires), kind, id); err != nil {
 			return err
 		}
 		out = r
@@ -137,25 +137,8 @@ func scan(s scanner) (records.Record, error) {
 	if err := s.Scan(&r.Kind, &r.ID, &r.Owner, &r.Ref, &r.Version, &r.Data, &exp); err != nil {
 		return records.Record{}, err
 	}
-	if exp != 0 {
-		r.Expires = time.Unix(0, exp)
-	}
+	r.Expires = records.ExpiresFrom(exp)
 	return r, nil
-}
-
-func unixNano(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
-}
-
-// nonNil stores an empty body as an empty BLOB, not NULL.
-func nonNil(b []byte) []byte {
-	if b == nil {
-		return []byte{}
-	}
-	return b
 }
 
 func isConstraint(err error) bool {
@@ -165,8 +148,7 @@ func isConstraint(err error) bool {
 // wrap keeps the store's sentinel errors and the context's errors as they
 // are and prefixes anything else.
 func wrap(op string, err error) error {
-	if err == nil || errors.Is(err, records.ErrNotFound) || errors.Is(err, records.ErrExists) ||
-		errors.Is(err, records.ErrConflict) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if err == nil || records.Passthrough(err) {
 		return err
 	}
 	return fmt.Errorf("sqlite: %s: %w", op, err)
