@@ -10,8 +10,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/sealkit/sealkit/internal/testvec"
 	"io"
-	"os"
 	"testing"
 	"testing/cryptotest"
 
@@ -19,8 +19,6 @@ import (
 )
 
 var update = flag.Bool("update", false, "regenerate testdata/vectors.json (the committed file is frozen: only for new vectors)")
-
-const vectorsFile = "testdata/vectors.json"
 
 // vectorFile is the JSON layout of testdata/vectors.json, documented in SPEC.md.
 type vectorFile struct {
@@ -145,14 +143,8 @@ func identities(t testing.TB, f *vectorFile) (map[string]envelope.Identity, map[
 
 func loadVectors(t testing.TB) *vectorFile {
 	t.Helper()
-	b, err := os.ReadFile(vectorsFile)
-	if err != nil {
-		t.Fatalf("golden vectors are required: %v", err)
-	}
 	f := &vectorFile{}
-	if err := json.Unmarshal(b, f); err != nil {
-		t.Fatal(err)
-	}
+	testvec.LoadGolden(t, f)
 	if len(f.Vectors) == 0 || len(f.Wrapped) == 0 {
 		t.Fatal("golden vector file holds no vectors")
 	}
@@ -310,14 +302,7 @@ func TestGenerateVectors(t *testing.T) {
 		t.Skip("run with -update to regenerate testdata/vectors.json")
 	}
 	cryptotest.SetGlobalRandom(t, 0x5ea1c17)
-	f := generateVectors(t)
-	b, err := json.MarshalIndent(f, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(vectorsFile, append(b, '\n'), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testvec.WriteGolden(t, generateVectors(t))
 }
 
 func mustHex(b []byte) string { return hex.EncodeToString(b) }

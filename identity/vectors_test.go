@@ -4,12 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
+	"github.com/sealkit/sealkit/internal/testvec"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -18,8 +17,6 @@ import (
 )
 
 var update = flag.Bool("update", false, "regenerate testdata/vectors.json (the committed file is frozen: only for new vectors)")
-
-const vectorsFile = "testdata/vectors.json"
 
 // vectorFile is the JSON layout of testdata/vectors.json, documented in SPEC.md.
 type vectorFile struct {
@@ -68,14 +65,8 @@ type tokenVector struct {
 
 func loadVectors(t testing.TB) *vectorFile {
 	t.Helper()
-	b, err := os.ReadFile(vectorsFile)
-	if err != nil {
-		t.Fatalf("%s is required: %v", vectorsFile, err)
-	}
 	var vf vectorFile
-	if err := json.Unmarshal(b, &vf); err != nil {
-		t.Fatal(err)
-	}
+	testvec.LoadGolden(t, &vf)
 	return &vf
 }
 
@@ -218,7 +209,7 @@ func keyIDOf(t *testing.T, r *http.Request) string {
 // TestGenerateVectors writes testdata/vectors.json (only with -update).
 func TestGenerateVectors(t *testing.T) {
 	if !*update {
-		t.Skip("run with -args -update to regenerate " + vectorsFile)
+		t.Skip("run with -args -update to regenerate " + testvec.GoldenFile)
 	}
 	now := time.Unix(1_700_000_000, 0)
 	clock := func() time.Time { return now }
@@ -410,11 +401,5 @@ func TestGenerateVectors(t *testing.T) {
 		{"alg-none", "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJ4In0.", "invalid_token"},
 		{"garbage", "not.a.token", "invalid_token"},
 	}
-	out, err := json.MarshalIndent(vf, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(vectorsFile, append(out, '\n'), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testvec.WriteGolden(t, vf)
 }

@@ -10,10 +10,9 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
-	"os"
+	"github.com/sealkit/sealkit/internal/testvec"
 	"strings"
 	"testing"
 	"testing/cryptotest"
@@ -25,8 +24,6 @@ import (
 )
 
 var update = flag.Bool("update", false, "regenerate testdata/vectors.json (frozen: only to add vectors)")
-
-const vectorsFile = "testdata/vectors.json"
 
 // vectorFile is the layout of testdata/vectors.json (SPEC.md §8).
 type vectorFile struct {
@@ -93,14 +90,8 @@ func unhex(t testing.TB, s string) []byte {
 
 func loadVectors(t testing.TB) *vectorFile {
 	t.Helper()
-	b, err := os.ReadFile(vectorsFile)
-	if err != nil {
-		t.Fatalf("%s is required: %v", vectorsFile, err)
-	}
 	var vf vectorFile
-	if err := json.Unmarshal(b, &vf); err != nil {
-		t.Fatal(err)
-	}
+	testvec.LoadGolden(t, &vf)
 	if len(vf.Accounts) == 0 || len(vf.KeyRecords) == 0 || len(vf.Shares) == 0 {
 		t.Fatal("vector file has an empty section")
 	}
@@ -444,11 +435,5 @@ func generateVectors(t *testing.T) {
 	vf.Verifiers = []verifierVec{{hex.EncodeToString(pepper), owner, hex.EncodeToString(auth), hex.EncodeToString(stored)}}
 	vf.Passphrases = []string{keystore.GeneratePassphrase()}
 
-	out, err := json.MarshalIndent(vf, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(vectorsFile, append(out, '\n'), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testvec.WriteGolden(t, vf)
 }

@@ -9,7 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"os"
+	"github.com/sealkit/sealkit/internal/testvec"
 	"strings"
 	"testing"
 	"testing/cryptotest"
@@ -22,7 +22,7 @@ import (
 // -update; the committed file is frozen and checked by the other tests.
 func TestGenerateVectors(t *testing.T) {
 	if !*update {
-		t.Skip("run with -update to regenerate " + vectorsFile)
+		t.Skip("run with -update to regenerate " + testvec.GoldenFile)
 	}
 	cryptotest.SetGlobalRandom(t, 5)
 	f := &vectorFile{
@@ -180,13 +180,7 @@ func TestGenerateVectors(t *testing.T) {
 		})
 	}
 
-	out, err := json.MarshalIndent(f, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(vectorsFile, append(out, '\n'), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testvec.WriteGolden(t, f)
 	t.Logf("wrote %d derivation, %d store, %d retrieve vectors", len(f.Derivation), len(f.Store), len(f.Retrieve))
 }
 

@@ -18,9 +18,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/sealkit/sealkit/internal/testvec"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -30,8 +30,6 @@ import (
 )
 
 var update = flag.Bool("update", false, "regenerate testdata/vectors.json (the committed file is frozen: only for new vectors)")
-
-const vectorsFile = "testdata/vectors.json"
 
 // vectorFile is the layout of testdata/vectors.json, documented in SPEC.md §8.
 type vectorFile struct {
@@ -208,16 +206,10 @@ func specOpen(t testing.TB, kek, ct, ad []byte) ([]byte, error) {
 
 func loadVectors(t testing.TB) *vectorFile {
 	t.Helper()
-	b, err := os.ReadFile(vectorsFile)
-	if err != nil {
-		t.Fatalf("%s is required: %v", vectorsFile, err)
-	}
 	var f vectorFile
-	if err := json.Unmarshal(b, &f); err != nil {
-		t.Fatalf("decoding %s: %v", vectorsFile, err)
-	}
+	testvec.LoadGolden(t, &f)
 	if len(f.Derivation) == 0 || len(f.Store) == 0 || len(f.Retrieve) == 0 {
-		t.Fatalf("%s has an empty section", vectorsFile)
+		t.Fatalf("%s has an empty section", testvec.GoldenFile)
 	}
 	return &f
 }

@@ -87,3 +87,32 @@ func Count(t testing.TB, name string, ran, want int) {
 	}
 	t.Logf("%s: %d vectors", name, ran)
 }
+
+// GoldenFile is where a package keeps its own frozen golden vectors.
+const GoldenFile = "testdata/vectors.json"
+
+// LoadGolden decodes the package's GoldenFile into v. A missing or
+// undecodable file fails the test.
+func LoadGolden(t testing.TB, v any) {
+	t.Helper()
+	b, err := os.ReadFile(GoldenFile)
+	if err != nil {
+		t.Fatalf("golden vectors %s are required: %v", GoldenFile, err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("decoding %s: %v", GoldenFile, err)
+	}
+}
+
+// WriteGolden writes v to the package's GoldenFile as indented JSON. Only
+// generators run with -update call it: the committed files are frozen.
+func WriteGolden(t testing.TB, v any) {
+	t.Helper()
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(GoldenFile, append(b, '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
