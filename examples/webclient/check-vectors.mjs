@@ -8,7 +8,11 @@
 // With --open DIR it opens what another implementation sealed there,
 // described by DIR/manifest.json in the layout --emit writes.
 //
-// Usage: node check-vectors.mjs [--vectors FILE | --no-vectors] [--emit DIR] [--open DIR]
+// With --vectors-of PKG=FILE (keystore, identity or storageauth) it checks
+// FILE instead of PKG/testdata/vectors.json: point it at a tampered copy to
+// see a check fail.
+//
+// Usage: node check-vectors.mjs [--vectors FILE | --no-vectors] [--vectors-of PKG=FILE]... [--emit DIR] [--open DIR]
 // Exit status: 0 if every vector that ran matched, 1 on any mismatch.
 
 import { readFile, mkdir, writeFile, access } from "node:fs/promises";
@@ -32,13 +36,16 @@ export const hex = {
 };
 
 function parseArgs(argv) {
-  const args = { emit: null, open: null, vectors: path.join(repo, "envelope", "testdata", "vectors.json") };
+  const args = { emit: null, open: null, vectors: path.join(repo, "envelope", "testdata", "vectors.json"), others: new Map() };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--emit" && i + 1 < argv.length) args.emit = argv[++i];
     else if (argv[i] === "--open" && i + 1 < argv.length) args.open = argv[++i];
     else if (argv[i] === "--vectors" && i + 1 < argv.length) args.vectors = argv[++i];
     else if (argv[i] === "--no-vectors") args.vectors = null;
-    else throw new Error(`unknown argument ${argv[i]}; usage: node check-vectors.mjs [--vectors FILE | --no-vectors] [--emit DIR] [--open DIR]`);
+    else if (argv[i] === "--vectors-of" && i + 1 < argv.length && /^(keystore|identity|storageauth)=./.test(argv[i + 1])) {
+      const [pkg, ...file] = argv[++i].split("=");
+      args.others.set(pkg, path.resolve(file.join("=")));
+    } else throw new Error(`unknown argument ${argv[i]}; usage: node check-vectors.mjs [--vectors FILE | --no-vectors] [--vectors-of PKG=FILE]... [--emit DIR] [--open DIR]`);
   }
   return args;
 }
@@ -436,7 +443,7 @@ async function main() {
     await checkStreamNegatives(file, tally);
     await checkMutations(file, tally);
     console.log(`envelope vectors: ${file.envelopes.length} envelopes, ${file.wrapped_keys.length} wrapped keys`);
-    await checkOptionalVectorFiles(repo, tally, exists);
+    await checkOptionalVectorFiles(repo, tally, exists, args.others);
   }
   if (args.emit) await emit(path.resolve(args.emit), tally);
   if (args.open) await openManifest(path.resolve(args.open), tally);

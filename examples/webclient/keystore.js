@@ -29,7 +29,7 @@ const WRAPPED_SIZE = 40;
 const CAPS = { argon2Time: 16, argon2MaxMemory: 1 << 20, argon2Threads: 16, pbkdf2Iterations: 10000000 };
 const FLOORS = { argon2Memory: 7 << 10, argon2Work: 35 << 10, pbkdf2Iterations: 600000 };
 
-/** KeystoreError.code: "corrupt", "policy" or "unlock_failed". */
+/** KeystoreError.code: "corrupt", "policy", "unlock_failed" or (shares.js) "invalid". */
 export class KeystoreError extends Error {
   constructor(code, message) {
     super(`keystore: ${message}`);
