@@ -160,3 +160,29 @@ func sizeName(n int) string {
 	}
 	return fmt.Sprintf("%dB", n)
 }
+
+// consumed builds a Contender for an operation that uses up its input (a
+// signed request verifies once, a store version is accepted once): Prepare
+// makes n inputs with next, outside the timing, and each Op call takes one
+// and runs use on it.
+func consumed[T any](name string, next func() (T, error), use func(T) error) Contender {
+	var queue []T
+	return Contender{Name: name, Prepare: func(n int) error {
+		queue = queue[:0]
+		for range n {
+			v, err := next()
+			if err != nil {
+				return err
+			}
+			queue = append(queue, v)
+		}
+		return nil
+	}, Op: func() error {
+		if len(queue) == 0 {
+			return errors.New("no prepared input")
+		}
+		v := queue[0]
+		queue = queue[1:]
+		return use(v)
+	}}
+}

@@ -102,51 +102,18 @@ func makeVerifyRequest() (*Comparison, error) {
 		sig, err := key.Sign(base) // Ed25519 is deterministic: the request's own signature
 		return signedBase{base, sig}, err
 	}
-	var rawQueue []signedBase
-
-	var queue []*http.Request
 	return &Comparison{
 		Name:  "verify-request/1KiB",
 		Title: "signed-request verification (RFC 9421, 1 KiB body)",
-		Ours: Contender{Name: "sealkit identity.Verifier.Check", Prepare: func(n int) error {
-			queue = queue[:0]
-			for range n {
-				r, err := signRequest(key, body)
-				if err != nil {
-					return err
-				}
-				queue = append(queue, r)
-			}
-			return nil
-		}, Op: func() error {
-			if len(queue) == 0 {
-				return errors.New("no prepared request")
-			}
-			r := queue[0]
-			queue = queue[1:]
-			return v.Check(r)
-		}},
-		Rivals: []Rival{{Contender: Contender{Name: "bare ed25519.Verify + SHA-256 of the body", Prepare: func(n int) error {
-			rawQueue = rawQueue[:0]
-			for range n {
-				sb, err := rawBase()
-				if err != nil {
-					return err
-				}
-				rawQueue = append(rawQueue, sb)
-			}
-			return nil
-		}, Op: func() error {
-			if len(rawQueue) == 0 {
-				return errors.New("no prepared signature")
-			}
-			sb := rawQueue[0]
-			rawQueue = rawQueue[1:]
+		Ours: consumed("sealkit identity.Verifier.Check", func() (*http.Request, error) {
+			return signRequest(key, body)
+		}, v.Check),
+		Rivals: []Rival{{Contender: consumed("bare ed25519.Verify + SHA-256 of the body", rawBase, func(sb signedBase) error {
 			sha256.Sum256(body)
 			if !ed25519.Verify(pub, sb.base, sb.sig) {
 				return errors.New("bare verification failed")
 			}
 			return nil
-		}}, Ratio: "verify-request/1KiB/vs-ed25519-sha256", Target: targetVerifyRequest, Bare: true}},
+		}), Ratio: "verify-request/1KiB/vs-ed25519-sha256", Target: targetVerifyRequest, Bare: true}},
 	}, nil
 }

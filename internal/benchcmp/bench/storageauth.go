@@ -81,7 +81,6 @@ func makeStorePut(name string, scheme storageauth.Scheme) (*Comparison, error) {
 	keyring := randomBytes(1 << 10)
 	srv := storageauth.NewServer(storageauth.NewMemoryStore())
 	ctx := context.Background()
-	var queue []*storageauth.Record
 	version := uint64(0)
 	last, err := keys.Seal(keyring, 1)
 	if err != nil {
@@ -94,25 +93,10 @@ func makeStorePut(name string, scheme storageauth.Scheme) (*Comparison, error) {
 	return &Comparison{
 		Name:  name,
 		Title: fmt.Sprintf("storage-authorisation verify-and-store, memory store, %v", scheme),
-		Ours: Contender{Name: "sealkit storageauth.Server.Put", Prepare: func(n int) error {
-			queue = queue[:0]
-			for range n {
-				version++
-				r, err := keys.Seal(keyring, version)
-				if err != nil {
-					return err
-				}
-				queue = append(queue, r)
-			}
-			return nil
-		}, Op: func() error {
-			if len(queue) == 0 {
-				return errors.New("no prepared record")
-			}
-			r := queue[0]
-			queue = queue[1:]
-			return srv.Put(ctx, r)
-		}},
+		Ours: consumed("sealkit storageauth.Server.Put", func() (*storageauth.Record, error) {
+			version++
+			return keys.Seal(keyring, version)
+		}, func(r *storageauth.Record) error { return srv.Put(ctx, r) }),
 		Rivals: []Rival{{Contender: Contender{Name: "bare signature verification", Op: func() error {
 			if !verify(msg, last.Signature) {
 				return errors.New("bare verification failed")
