@@ -1,49 +1,31 @@
-// Package testvec locates and decodes the shared known-answer vectors
-// (Wycheproof, RFC and HPKE files kept in ../shared/vectors beside the
-// repository) for tests. A missing vector file fails the test: a
+// Package testvec decodes the known-answer vectors tests check against:
+// copies of Wycheproof, RFC and HPKE vector files kept in this package's
+// testdata directory (see testdata/README.md for each file's source and
+// licence) and embedded here, so a test in any package reads them without
+// looking outside the repository. A missing vector file fails the test: a
 // known-answer test that silently skips proves nothing.
 package testvec
 
 import (
+	"embed"
 	"encoding/hex"
 	"encoding/json"
 	"os"
-	"path/filepath"
+	"path"
 	"testing"
 )
 
-// EnvDir names an environment variable that, when set, overrides where the
-// shared vectors are looked for.
-const EnvDir = "SEALKIT_VECTORS"
+// vectors holds the copied vector files, named by their path under testdata.
+//
+//go:embed testdata/wycheproof/*.json testdata/rfc/*.json testdata/hpke/*.json
+var vectors embed.FS
 
-// Dir returns the directory holding the shared vectors: $SEALKIT_VECTORS if
-// set, otherwise ../shared/vectors relative to the module root (the
-// directory holding go.mod, found by walking up from the working directory).
-func Dir(t testing.TB) string {
-	t.Helper()
-	if d := os.Getenv(EnvDir); d != "" {
-		return d
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatalf("testvec: %v", err)
-	}
-	for d := wd; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return filepath.Join(d, "..", "shared", "vectors")
-		}
-		if filepath.Dir(d) == d {
-			t.Fatalf("testvec: no go.mod above %s", wd)
-		}
-	}
-}
-
-// Read returns the bytes of the vector file at rel (for example
-// "wycheproof/aes_gcm_test.json"), failing the test if it is missing.
+// Read returns the bytes of the vector file at rel, a slash-separated path
+// under testdata (for example "wycheproof/aes_gcm_test.json"), failing the
+// test if there is no such file.
 func Read(t testing.TB, rel string) []byte {
 	t.Helper()
-	p := filepath.Join(Dir(t), filepath.FromSlash(rel))
-	b, err := os.ReadFile(p)
+	b, err := vectors.ReadFile(path.Join("testdata", rel))
 	if err != nil {
 		t.Fatalf("testvec: vector file %s is required: %v", rel, err)
 	}
