@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/sealkit/sealkit/envelope"
 )
 
 // Service defaults.
@@ -175,6 +177,9 @@ func (s *Service) Upload(ctx context.Context, actor string, up *Upload, blob io.
 	if it.Version != up.PrevVersion+1 {
 		return nil, invalid("version must follow the previous one")
 	}
+	if err := checkItemHeader(it.Header); err != nil {
+		return nil, err
+	}
 	var old *Item
 	allowed := map[string]string{actor: ""} // recipient -> space
 	if up.PrevVersion == 0 {
@@ -211,10 +216,11 @@ func (s *Service) Upload(ctx context.Context, actor string, up *Upload, blob io.
 		return nil, invalid("the owner's wrapped key is missing")
 	}
 
-	it.BlobRef = fmt.Sprintf("%s.%d", it.ID, it.Version)
-	if !ValidID(it.BlobRef) {
-		return nil, invalid("item ID too long for a blob reference")
-	}
+	// A fresh random name per upload, so that an upload that loses the
+	// compare-and-swap below deletes only its own blob, never the winner's.
+	// NewID holds no dot: it never equals an <id>.<version> name that
+	// earlier releases wrote.
+	it.BlobRef = NewID()
 	max := orDefault(s.MaxBlobSize, DefaultMaxBlobSize)
 	h := sha256.New()
 	lr := &io.LimitedReader{R: blob, N: max + 1}
@@ -257,6 +263,21 @@ func (s *Service) Upload(ctx context.Context, actor string, up *Upload, blob io.
 		}
 	}
 	return cloneItem(it), nil
+}
+
+// checkItemHeader refuses a header that is not exactly one envelope header.
+// The Service stores it without opening it; parsing bounds what those bytes
+// can be (the layout and caps of envelope/SPEC.md §2), and the exact length
+// leaves no room for bytes appended after it.
+func checkItemHeader(b []byte) error {
+	h, err := envelope.ParseHeader(b)
+	if err != nil {
+		return invalid("item header is not an envelope header")
+	}
+	if h.Len() != len(b) {
+		return invalid("item header has %d bytes after the envelope header", len(b)-h.Len())
+	}
+	return nil
 }
 
 // Item returns an item record to its owner or a recipient.
