@@ -162,7 +162,9 @@ func (s *Service) readableItem(ctx context.Context, actor, id string) (*Item, er
 // rotation after a revoke), streaming the payload to the blob store while
 // hashing it. Only the owner uploads; a new version may only carry keys for
 // recipients that already had one (adding a recipient is a share, which is
-// audited). It returns the stored record with SHA256, Size and BlobRef set.
+// audited). The header must be exactly one envelope header. The payload goes
+// under a fresh blob name, so a racing upload that loses never removes the
+// winner's. It returns the stored record with SHA256, Size and BlobRef set.
 func (s *Service) Upload(ctx context.Context, actor string, up *Upload, blob io.Reader) (*Item, error) {
 	if up == nil {
 		return nil, invalid("no upload")
