@@ -44,7 +44,8 @@ type User struct {
 // Item is an encrypted object. Header is the envelope header (recipient
 // stanzas may be absent: keys live in the wrapped-key registry) and carries
 // the encrypted metadata; the payload is in the BlobStore under BlobRef.
-// SHA256 and Size are computed by the server as it stores the payload.
+// SHA256, Size and BlobRef are set by the server as it stores the payload
+// (BlobRef is a fresh random name per upload; a client's value is ignored).
 type Item struct {
 	ID      string    `json:"id"`
 	Owner   string    `json:"owner"`

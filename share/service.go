@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/sealkit/sealkit/envelope"
 )
 
 // Service defaults.
@@ -160,7 +162,9 @@ func (s *Service) readableItem(ctx context.Context, actor, id string) (*Item, er
 // rotation after a revoke), streaming the payload to the blob store while
 // hashing it. Only the owner uploads; a new version may only carry keys for
 // recipients that already had one (adding a recipient is a share, which is
-// audited). It returns the stored record with SHA256, Size and BlobRef set.
+// audited). The header must be exactly one envelope header. The payload goes
+// under a fresh blob name, so a racing upload that loses never removes the
+// winner's. It returns the stored record with SHA256, Size and BlobRef set.
 func (s *Service) Upload(ctx context.Context, actor string, up *Upload, blob io.Reader) (*Item, error) {
 	if up == nil {
 		return nil, invalid("no upload")
@@ -174,6 +178,9 @@ func (s *Service) Upload(ctx context.Context, actor string, up *Upload, blob io.
 	}
 	if it.Version != up.PrevVersion+1 {
 		return nil, invalid("version must follow the previous one")
+	}
+	if err := checkItemHeader(it.Header); err != nil {
+		return nil, err
 	}
 	var old *Item
 	allowed := map[string]string{actor: ""} // recipient -> space
@@ -211,10 +218,11 @@ func (s *Service) Upload(ctx context.Context, actor string, up *Upload, blob io.
 		return nil, invalid("the owner's wrapped key is missing")
 	}
 
-	it.BlobRef = fmt.Sprintf("%s.%d", it.ID, it.Version)
-	if !ValidID(it.BlobRef) {
-		return nil, invalid("item ID too long for a blob reference")
-	}
+	// A fresh random name per upload, so that an upload that loses the
+	// compare-and-swap below deletes only its own blob, never the winner's.
+	// NewID holds no dot: it never equals an <id>.<version> name that
+	// earlier releases wrote.
+	it.BlobRef = NewID()
 	max := orDefault(s.MaxBlobSize, DefaultMaxBlobSize)
 	h := sha256.New()
 	lr := &io.LimitedReader{R: blob, N: max + 1}
@@ -257,6 +265,21 @@ func (s *Service) Upload(ctx context.Context, actor string, up *Upload, blob io.
 		}
 	}
 	return cloneItem(it), nil
+}
+
+// checkItemHeader refuses a header that is not exactly one envelope header.
+// The Service stores it without opening it; parsing bounds what those bytes
+// can be (the layout and caps of envelope/SPEC.md §2), and the exact length
+// leaves no room for bytes appended after it.
+func checkItemHeader(b []byte) error {
+	h, err := envelope.ParseHeader(b)
+	if err != nil {
+		return invalid("item header is not an envelope header")
+	}
+	if h.Len() != len(b) {
+		return invalid("item header has %d bytes after the envelope header", len(b)-h.Len())
+	}
+	return nil
 }
 
 // Item returns an item record to its owner or a recipient.

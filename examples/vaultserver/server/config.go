@@ -51,6 +51,9 @@ type Config struct {
 	Quota int64
 	// MaxObjectSize caps one file's ciphertext (DefaultMaxObjectSize).
 	MaxObjectSize int64
+	// MaxItems caps the items each user owns; 0 means DefaultMaxItems.
+	// Quota bytes alone would let a user fill the stores with tiny items.
+	MaxItems int
 	// LoginRate and LinkRate bound login and public-link attempts.
 	LoginRate, LinkRate Rate
 	// TokenTTL is the lifetime of session tokens (DefaultTokenTTL).

@@ -1,8 +1,6 @@
 package server
 
 import (
-	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"io"
@@ -24,6 +22,44 @@ type fileEntry struct {
 	Size    int64     `json:"size"`
 	Version uint64    `json:"version"`
 	Created time.Time `json:"created"`
+	// Charged is what the item counts against the quota (see charge);
+	// entries written before it was kept have only Size.
+	Charged int64 `json:"charged,omitempty"`
+}
+
+func (fe fileEntry) charged() int64 {
+	if fe.Charged > 0 {
+		return fe.Charged
+	}
+	return fe.Size
+}
+
+// DefaultMaxItems is the items a user may own when Config.MaxItems is 0.
+const DefaultMaxItems = 10_000
+
+// CodeItemLimit answers an upload of a new item by a user who owns
+// Config.MaxItems items already (403).
+const CodeItemLimit = "item_limit"
+
+var errItemLimit = &apiError{http.StatusForbidden, CodeItemLimit}
+
+// recordOverhead is charged for each record an upload stores (the item, each
+// wrapped key, the index entry) beyond the bytes of its JSON: the backends'
+// row, key and index overhead, rounded up.
+const recordOverhead = 512
+
+// charge is what an upload counts against its owner's quota: its JSON record
+// (the item record with its base64 header, and the wrapped keys), its
+// payload, and recordOverhead per stored record.
+func charge(f *share.UploadFrame, payload int64) int64 {
+	return f.RecordLen() + payload + recordOverhead*int64(len(f.Upload.Keys)+2)
+}
+
+func (s *Server) maxItems() int {
+	if s.cfg.MaxItems > 0 {
+		return s.cfg.MaxItems
+	}
+	return DefaultMaxItems
 }
 
 // maxListLimit caps one page of the file list.
@@ -55,39 +91,32 @@ func (s *Server) userLock(user string) *sync.Mutex {
 	return m.(*sync.Mutex)
 }
 
-// handleUpload checks size and quota before share's handler stores the
-// item, then indexes it. The body is share's frame,
-// u32be(len(json)) || json || payload, and must have a Content-Length.
+// handleUpload checks size, quota and item count before share's handler
+// stores the item, then indexes it. The body is share's upload frame and
+// must have a Content-Length.
 func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, p principal) {
 	if r.ContentLength < 0 {
 		writeError(w, errLengthRequired)
 		return
 	}
-	var n [4]byte
-	if _, err := io.ReadFull(r.Body, n[:]); err != nil {
-		writeError(w, errInvalid)
-		return
+	f, err := share.ReadUploadFrame(r.Body)
+	if errors.Is(err, share.ErrTooLarge) {
+		err = errTooLarge
 	}
-	jl := int64(binary.BigEndian.Uint32(n[:]))
-	if jl > share.MaxUploadRecord || 4+jl > r.ContentLength {
-		writeError(w, errInvalid)
-		return
-	}
-	head := make([]byte, jl)
-	if _, err := io.ReadFull(r.Body, head); err != nil {
-		writeError(w, errInvalid)
-		return
-	}
-	up, err := share.DecodeUpload(head)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	size := r.ContentLength - 4 - jl
+	size := r.ContentLength - f.Len()
+	if size < 0 {
+		writeError(w, errInvalid)
+		return
+	}
 	if size > s.cfg.MaxObjectSize {
 		writeError(w, errTooLarge)
 		return
 	}
+	up := f.Upload
 	mu := s.userLock(p.user)
 	mu.Lock()
 	defer mu.Unlock()
@@ -98,19 +127,22 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, p principa
 	}
 	var used int64
 	for _, fe := range idx {
-		used += fe.Size
+		used += fe.charged()
 	}
 	if up.PrevVersion > 0 {
-		used -= idx[up.Item.ID].Size // a new version replaces the old payload
+		used -= idx[up.Item.ID].charged() // a new version replaces the old one
+	} else if len(idx) >= s.maxItems() {
+		writeError(w, errItemLimit)
+		return
 	}
-	if used+size > s.cfg.Quota {
+	if used+charge(f, size) > s.cfg.Quota {
 		writeError(w, errQuota)
 		return
 	}
 	r.Body = struct {
 		io.Reader
 		io.Closer
-	}{io.MultiReader(bytes.NewReader(n[:]), bytes.NewReader(head), r.Body), r.Body}
+	}{f.Body(r.Body), r.Body}
 	rec := &statusRecorder{ResponseWriter: w}
 	s.shareAPI(rec, r)
 	if rec.status >= 300 {
@@ -121,10 +153,10 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, p principa
 		s.cfg.Logger.Error("index after upload", "err", err)
 		return
 	}
-	s.putIndex(r, p.user, it)
+	s.putIndex(r, p.user, it, charge(f, it.Size))
 }
 
-func (s *Server) putIndex(r *http.Request, user string, it *share.Item) {
+func (s *Server) putIndex(r *http.Request, user string, it *share.Item, charged int64) {
 	ctx := r.Context()
 	created := it.Created
 	if created.IsZero() {
@@ -138,7 +170,7 @@ func (s *Server) putIndex(r *http.Request, user string, it *share.Item) {
 			created = fe.Created
 		}
 	}
-	b, _ := json.Marshal(fileEntry{Size: it.Size, Version: it.Version, Created: created})
+	b, _ := json.Marshal(fileEntry{Size: it.Size, Version: it.Version, Created: created, Charged: charged})
 	switch {
 	case err == nil:
 		_, err = s.cfg.Stores.Records.Update(ctx, user, id, old.Version, b)
@@ -221,7 +253,7 @@ func (s *Server) handleStorage(w http.ResponseWriter, r *http.Request, p princip
 	}
 	resp := api.StorageResponse{QuotaBytes: s.cfg.Quota, FileCount: len(idx), MaxObjectBytes: s.cfg.MaxObjectSize}
 	for _, fe := range idx {
-		resp.UsedBytes += fe.Size
+		resp.UsedBytes += fe.charged()
 	}
 	resp.PercentageUsed = float64(resp.UsedBytes) * 100 / float64(resp.QuotaBytes)
 	writeJSON(w, http.StatusOK, resp)
