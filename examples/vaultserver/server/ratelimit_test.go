@@ -131,23 +131,32 @@ func TestLoginBackoffGrows(t *testing.T) {
 }
 
 // TestIPv6SameSlash64: addresses in one IPv6 /64 share a bucket; another
-// /64 and IPv4 have their own.
+// /64 and IPv4 have their own. (login/start for names that do not exist:
+// only the address's bucket counts.)
 func TestIPv6SameSlash64(t *testing.T) {
 	ts := start(t, func(c *server.Config) {
 		c.Now = newClock().now
-		c.LinkRate = server.Rate{Burst: 2, Per: time.Hour}
+		c.LoginRate = server.Rate{Burst: 1, Per: time.Hour} // ten per address
 	})
-	get := func(addr string) int { return ts.from(t, addr, "GET", "/api/v1/links/nosuchlink", "").Code }
-	for _, a := range []string{"[2001:db8:1:2::1]:1", "[2001:db8:1:2:ffff:ffff:ffff:ffff]:2"} {
-		if c := get(a); c != http.StatusNotFound {
+	n := 0
+	start := func(addr string) int {
+		n++
+		return ts.from(t, addr, "POST", "/api/v1/login/start", `{"user":"nobody`+strconv.Itoa(n)+`"}`).Code
+	}
+	for i := range 10 {
+		a := "[2001:db8:1:2::1]:1"
+		if i%2 == 1 {
+			a = "[2001:db8:1:2:ffff:ffff:ffff:ffff]:2"
+		}
+		if c := start(a); c != http.StatusNotFound {
 			t.Fatalf("%s: %d, want 404", a, c)
 		}
 	}
-	if c := get("[2001:db8:1:2:aaaa::3]:3"); c != http.StatusTooManyRequests {
+	if c := start("[2001:db8:1:2:aaaa::3]:3"); c != http.StatusTooManyRequests {
 		t.Fatalf("third address in the /64: %d, want 429", c)
 	}
-	for _, a := range []string{"[2001:db8:1:3::1]:1", "192.0.2.1:1", "192.0.2.2:1"} {
-		if c := get(a); c != http.StatusNotFound {
+	for _, a := range []string{"[2001:db8:1:3::1]:1", "192.0.2.1:1"} {
+		if c := start(a); c != http.StatusNotFound {
 			t.Fatalf("%s: %d, want 404 (own bucket)", a, c)
 		}
 	}
