@@ -131,8 +131,8 @@ func setRetryAfter(w http.ResponseWriter, wait time.Duration) {
 	w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
 }
 
-// Login back-off. Each (user, client address) gets loginFree attempts
-// without delay (Config.LoginRate.Burst); after that, each attempt is
+// Login back-off. Each (user, client address) gets Config.LoginRate.Burst
+// attempts without delay; after that, each attempt is
 // followed by a delay that starts at Per/Burst and doubles with every
 // further attempt, up to loginMaxDelay. A correct login clears the count;
 // a count with no attempt for loginForget is forgotten.
@@ -154,11 +154,10 @@ const (
 
 // backoff implements the login back-off over keys "user address".
 type backoff struct {
-	free   int
-	base   time.Duration
-	max    time.Duration
-	forget time.Duration
-	now    func() time.Time
+	free int           // attempts before the first delay
+	base time.Duration // the first delay
+	max  time.Duration // the longest delay
+	now  func() time.Time
 
 	mu   sync.Mutex
 	keys *lru[attempts]
@@ -174,7 +173,7 @@ type attempts struct {
 func newBackoff(r Rate, size int, now func() time.Time) *backoff {
 	base := max(r.Per/time.Duration(r.Burst), time.Nanosecond)
 	return &backoff{
-		free: r.Burst, base: base, max: max(loginMaxDelay, base), forget: loginForget, now: now,
+		free: r.Burst, base: base, max: max(loginMaxDelay, base), now: now,
 		keys: newLRU[attempts](size),
 	}
 }
@@ -189,7 +188,7 @@ func (b *backoff) attempt(key string) (bool, time.Duration) {
 	switch {
 	case a == nil:
 		a = b.keys.add(key)
-	case now.Sub(a.last) >= b.forget:
+	case now.Sub(a.last) >= loginForget:
 		*a = attempts{}
 	case now.Before(a.until):
 		return false, a.until.Sub(now)

@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -136,5 +138,25 @@ func TestUnknownLinkCreatesNoBucket(t *testing.T) {
 	}
 	if n := s.linkRate.buckets.len(); n != 1 {
 		t.Fatalf("%d link buckets, want 1 (the client's address)", n)
+	}
+}
+
+// TestBackoffConcurrent: attempts are counted as they are admitted, so
+// guesses sent at once get the free attempts and no more.
+func TestBackoffConcurrent(t *testing.T) {
+	clk := &fixedClock{time.Unix(1e9, 0)}
+	b := newBackoff(Rate{Burst: 3, Per: time.Minute}, 10, clk.now)
+	var admitted atomic.Int32
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Go(func() {
+			if ok, _ := b.attempt("bob a"); ok {
+				admitted.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if n := admitted.Load(); n != 3 {
+		t.Fatalf("%d of 50 concurrent attempts admitted, want 3", n)
 	}
 }
