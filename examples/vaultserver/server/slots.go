@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strconv"
 	"time"
 
@@ -66,7 +65,7 @@ func (s *Server) reserveSlot(ctx context.Context) error {
 			return err
 		default:
 			if n, err = strconv.ParseInt(string(e.Data), 10, 64); err != nil || n < 0 {
-				return fmt.Errorf("vault: slot count record is damaged")
+				return errors.New("vault: slot count record is damaged")
 			}
 		}
 		if n >= s.cfg.MaxSlots {
