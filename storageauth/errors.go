@@ -25,13 +25,25 @@ var (
 	ErrMalformed = errors.New("storageauth: malformed request")
 
 	// ErrTooLarge is returned, wrapped, when a body or ciphertext exceeds
-	// MaxRecordBytes or MaxCiphertextBytes.
+	// MaxRecordBytes or MaxCiphertextBytes, or the server's smaller limits
+	// (Server.MaxCiphertext).
 	ErrTooLarge = errors.New("storageauth: request too large")
 
 	// ErrInvalidSignature is returned, wrapped, by the server when a store
 	// request's signature does not verify under its slot ID, or when a
 	// required retrieve proof is missing, invalid or outside its window.
 	ErrInvalidSignature = errors.New("storageauth: invalid signature")
+
+	// ErrRateLimited is for Server.AllowCreate to wrap when a client has
+	// created too many slots lately: ServeHTTP answers 429 rate_limited,
+	// with Retry-After if the error has a RetryAfter() time.Duration
+	// method. Client calls return it, wrapped, on that answer.
+	ErrRateLimited = errors.New("storageauth: too many new slots, retry later")
+
+	// ErrFull is for Server.AllowCreate to wrap when the server takes no
+	// more slots: ServeHTTP answers 507 full. Client calls return it,
+	// wrapped, on that answer.
+	ErrFull = errors.New("storageauth: the server takes no more slots")
 
 	// ErrRollback is returned by Client.Retrieve when the server hands back a
 	// correctly signed record whose version is lower than one this client has

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // HTTP header fields of a retrieve proof (SPEC.md §6).
@@ -22,6 +23,8 @@ const (
 	codeInvalidSignature = "invalid_signature"
 	codeConflict         = "conflict"
 	codeNotFound         = "not_found"
+	codeRateLimited      = "rate_limited"
+	codeFull             = "full"
 	codeInternal         = "internal"
 )
 
@@ -29,7 +32,8 @@ const (
 // body, GET /{id} returns the stored record. Mount it under a prefix with
 // http.StripPrefix. Status codes: 204 stored, 200 retrieved, 400 malformed,
 // 403 invalid signature or proof, 404 not found, 409 conflict, 413 too
-// large, 405 other methods; error bodies are {"error","message"} JSON.
+// large, 429 and 507 for a new slot AllowCreate refused, 405 other methods;
+// error bodies are {"error","message"} JSON.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id := strings.TrimPrefix(r.URL.Path, "/")
 	if id == "" || strings.Contains(id, "/") {
@@ -48,15 +52,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) servePut(w http.ResponseWriter, r *http.Request, id string) {
-	if r.ContentLength > MaxRecordBytes {
-		writeError(w, &wrapped{"body longer than 1.5 MiB", ErrTooLarge})
+	limit := s.maxBody()
+	tooLarge := &wrapped{"body longer than " + strconv.Itoa(limit) + " bytes", ErrTooLarge}
+	if r.ContentLength > int64(limit) {
+		writeError(w, tooLarge)
 		return
 	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRecordBytes))
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, int64(limit)))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			writeError(w, &wrapped{"body longer than 1.5 MiB", ErrTooLarge})
+			writeError(w, tooLarge)
 			return
 		}
 		writeError(w, malformed("reading the body failed"))
@@ -129,6 +135,14 @@ func writeError(w http.ResponseWriter, err error) {
 		status, code, msg = http.StatusConflict, codeConflict, err.Error()
 	case errors.Is(err, ErrNotFound):
 		status, code, msg = http.StatusNotFound, codeNotFound, err.Error()
+	case errors.Is(err, ErrRateLimited):
+		status, code, msg = http.StatusTooManyRequests, codeRateLimited, ErrRateLimited.Error()
+		var ra interface{ RetryAfter() time.Duration }
+		if errors.As(err, &ra) {
+			w.Header().Set("Retry-After", strconv.Itoa(int(ra.RetryAfter()/time.Second)+1))
+		}
+	case errors.Is(err, ErrFull):
+		status, code, msg = http.StatusInsufficientStorage, codeFull, ErrFull.Error()
 	}
 	body, _ := json.Marshal(map[string]string{"error": code, "message": msg})
 	w.Header().Set("Content-Type", "application/json")
@@ -150,6 +164,10 @@ func errorForCode(code string) error {
 		return ErrConflict
 	case codeNotFound:
 		return ErrNotFound
+	case codeRateLimited:
+		return ErrRateLimited
+	case codeFull:
+		return ErrFull
 	}
 	return nil
 }

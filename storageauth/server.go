@@ -30,20 +30,59 @@ type Server struct {
 
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+
+	// MaxCiphertext is the longest ciphertext Put stores, in bytes; zero
+	// means DefaultMaxCiphertext, and values above MaxCiphertextBytes mean
+	// MaxCiphertextBytes. Slots are anonymous, so every byte allowed here
+	// is a byte anyone can make the server keep. A longer ciphertext is
+	// ErrTooLarge.
+	MaxCiphertext int
+
+	// AllowCreate, if set, is asked before a record goes into an empty
+	// slot, after its signature verified: anyone can make a slot ID, so
+	// this is where a server bounds who creates slots and how many (per
+	// client address, say, carried in ctx by a middleware). Its error stops
+	// the store and is returned by Put; wrap ErrRateLimited or ErrFull to
+	// have ServeHTTP answer 429 or 507. Updates of a slot that holds a
+	// record do not ask it.
+	AllowCreate func(ctx context.Context, id string) error
+}
+
+// DefaultMaxCiphertext is Server.MaxCiphertext's default, 64 KiB: a keyring
+// is a handful of keys, far below it.
+const DefaultMaxCiphertext = 64 << 10
+
+func (s *Server) maxCiphertext() int {
+	if s.MaxCiphertext <= 0 {
+		return DefaultMaxCiphertext
+	}
+	return min(s.MaxCiphertext, MaxCiphertextBytes)
+}
+
+// maxBody is the longest PUT body read: half as much again as the longest
+// ciphertext, as MaxRecordBytes is to MaxCiphertextBytes, which leaves room
+// for base64url (4/3) and the other members.
+func (s *Server) maxBody() int {
+	n := s.maxCiphertext()
+	return n + n/2
 }
 
 // NewServer returns a Server over store.
 func NewServer(store Store) *Server { return &Server{Store: store} }
 
 // Put verifies rec and stores it. It returns an error wrapping ErrMalformed
-// or ErrTooLarge for a bad record, ErrInvalidSignature if the signature does
-// not verify under rec.ID, ErrConflict if rec.Version is not above the
-// stored version (replay, rollback, or a lost race). On any error the stored
-// slot is unchanged.
+// or ErrTooLarge for a bad record (or a ciphertext over MaxCiphertext),
+// ErrInvalidSignature if the signature does not verify under rec.ID,
+// ErrConflict if rec.Version is not above the stored version (replay,
+// rollback, or a lost race), or AllowCreate's error for a refused new slot.
+// On any error the stored slot is unchanged.
 func (s *Server) Put(ctx context.Context, rec *Record) error {
 	id, err := rec.check()
 	if err != nil {
 		return err
+	}
+	if n := s.maxCiphertext(); len(rec.Ciphertext) > n {
+		return &wrapped{"ciphertext longer than " + strconv.Itoa(n) + " bytes", ErrTooLarge}
 	}
 	if !verify(id, storeMessage(rec.ID, rec.Version, rec.Ciphertext), rec.Signature) {
 		return &wrapped{"store signature does not verify under the slot ID", ErrInvalidSignature}
@@ -59,6 +98,11 @@ func (s *Server) Put(ctx context.Context, rec *Record) error {
 	if rec.Version <= prev {
 		return &wrapped{"version " + strconv.FormatUint(rec.Version, 10) +
 			" is not above the stored version " + strconv.FormatUint(prev, 10), ErrConflict}
+	}
+	if prev == 0 && s.AllowCreate != nil {
+		if err := s.AllowCreate(ctx, rec.ID); err != nil {
+			return err
+		}
 	}
 	return s.Store.CompareAndSwap(ctx, rec, prev)
 }

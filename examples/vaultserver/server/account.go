@@ -26,7 +26,7 @@ const (
 )
 
 func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
-	if limited(w, s.loginIP, "register:"+clientIP(r)) {
+	if limited(w, s.loginIP, "register:"+clientAddr(r)) {
 		return
 	}
 	var req api.RegisterRequest
@@ -163,7 +163,10 @@ func (s *Server) handleLoginStart(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	if limited(w, s.loginIP, "ip:"+clientIP(r)) || limited(w, s.loginRate, "start:"+req.User) {
+	// Per address only: the account record is no secret (a guess
+	// against it costs the KDF), and a per-user limit would let anyone
+	// stop the user from logging in.
+	if limited(w, s.loginIP, "ip:"+clientAddr(r)) {
 		return
 	}
 	if !share.ValidID(req.User) {
@@ -184,14 +187,14 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	if limited(w, s.loginIP, "ip:"+clientIP(r)) {
+	if limited(w, s.loginIP, "ip:"+clientAddr(r)) {
 		return
 	}
 	if !share.ValidID(req.User) || len(req.AuthKey) != authKeySize {
 		writeError(w, errInvalid)
 		return
 	}
-	ctx := r.Context()
+	ctx := withClientAddr(r).Context() // loginLimiter keys attempts by user and address
 	stored, err := s.cfg.Stores.Records.Get(ctx, req.User, idVerifier)
 	if err != nil {
 		if errors.Is(err, keystore.ErrNotFound) {
@@ -200,9 +203,13 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	// Verify asks the per-user limiter first (429 when exhausted) and
-	// compares in constant time; a wrong key is ErrUnlock (401).
+	// Verify asks the back-off of this user and address first (429 while
+	// it runs) and compares in constant time; a wrong key is ErrUnlock (401).
 	if err := s.login.Verify(ctx, req.User, stored.Data, req.AuthKey); err != nil {
+		var rl *rateLimitedError
+		if errors.As(err, &rl) {
+			setRetryAfter(w, rl.wait)
+		}
 		writeError(w, err)
 		return
 	}

@@ -29,7 +29,12 @@ const ipFactor = 10
 var (
 	DefaultLoginRate = Rate{Burst: 10, Per: time.Minute} // per user; ten times that per client address
 	DefaultLinkRate  = Rate{Burst: 20, Per: time.Minute} // per client address and per link
+	DefaultSlotRate  = Rate{Burst: 10, Per: time.Hour}   // storageauth slots per client address
 )
+
+// DefaultMaxSlots caps the storageauth slots of a server: with storageauth's
+// 64 KiB of ciphertext per slot, at most 1 GiB of it (one user's DefaultQuota).
+const DefaultMaxSlots = 16_384
 
 // Config configures New. Stores and Pepper are required.
 type Config struct {
@@ -56,6 +61,11 @@ type Config struct {
 	MaxItems int
 	// LoginRate and LinkRate bound login and public-link attempts.
 	LoginRate, LinkRate Rate
+	// SlotRate bounds the storageauth slots one client address creates
+	// (DefaultSlotRate); MaxSlots caps the slots created in all
+	// (DefaultMaxSlots). API.md, "Rate limits and quotas".
+	SlotRate Rate
+	MaxSlots int64
 	// TokenTTL is the lifetime of session tokens (DefaultTokenTTL).
 	TokenTTL time.Duration
 	// KDFPolicy is the floor registered accounts must meet; nil means
@@ -89,6 +99,12 @@ func (c *Config) setDefaults() error {
 	}
 	if c.LinkRate.Burst <= 0 || c.LinkRate.Per <= 0 {
 		c.LinkRate = DefaultLinkRate
+	}
+	if c.SlotRate.Burst <= 0 || c.SlotRate.Per <= 0 {
+		c.SlotRate = DefaultSlotRate
+	}
+	if c.MaxSlots <= 0 {
+		c.MaxSlots = DefaultMaxSlots
 	}
 	if c.TokenTTL <= 0 {
 		c.TokenTTL = DefaultTokenTTL

@@ -23,11 +23,14 @@ type Server struct {
 	tokens    *identity.TokenVerifier
 	issuer    *identity.TokenIssuer
 	login     *keystore.Verifier
-	loginRate *limiter // per user
+	loginRate *backoff // per user and client address (ratelimit.go)
 	loginIP   *limiter // per client address: ipFactor × LoginRate
-	linkRate  *limiter
+	linkRate  *limiter // per client address, and per existing link
 	csp       string   // Content-Security-Policy of every response
 	uploads   sync.Map // user → *sync.Mutex: one quota check and upload at a time per user
+
+	slotRate *limiter   // storageauth slots created per client address
+	slotMu   sync.Mutex // serialises this process's updates of the slot count (slots.go)
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -39,9 +42,10 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, csp: baseCSP}
-	s.loginRate = newLimiter(cfg.LoginRate, cfg.Now)
-	s.loginIP = newLimiter(Rate{Burst: cfg.LoginRate.Burst * ipFactor, Per: cfg.LoginRate.Per}, cfg.Now)
-	s.linkRate = newLimiter(cfg.LinkRate, cfg.Now)
+	s.loginRate = newBackoff(cfg.LoginRate, maxKeys, cfg.Now)
+	s.loginIP = newLimiter(Rate{Burst: cfg.LoginRate.Burst * ipFactor, Per: cfg.LoginRate.Per}, maxKeys, cfg.Now)
+	s.linkRate = newLimiter(cfg.LinkRate, maxKeys, cfg.Now)
+	s.slotRate = newLimiter(cfg.SlotRate, maxKeys, cfg.Now)
 	var err error
 	if s.login, err = keystore.NewVerifier(cfg.Pepper, loginLimiter{s.loginRate}); err != nil {
 		return nil, err
@@ -76,6 +80,7 @@ func New(cfg Config) (*Server, error) {
 	sa := storageauth.NewServer(cfg.Stores.StorageAuth)
 	sa.RequireRetrieveProof = true
 	sa.Now = cfg.Now
+	sa.AllowCreate = s.allowSlot
 
 	m := http.NewServeMux()
 	m.HandleFunc("POST /api/v1/register", s.handleRegister)
@@ -90,7 +95,9 @@ func New(cfg Config) (*Server, error) {
 	m.HandleFunc("GET /api/v1/links/{id}", s.linkLimited(s.shareAPI))
 	m.HandleFunc("POST /api/v1/links/{id}/access", s.linkLimited(s.shareAPI))
 	m.HandleFunc("/api/", s.optionalAuth(s.shareAPI))
-	m.Handle("/storageauth/", http.StripPrefix("/storageauth", sa))
+	m.Handle("/storageauth/", http.StripPrefix("/storageauth", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sa.ServeHTTP(w, withClientAddr(r)) // for allowSlot
+	})))
 	if cfg.StaticDir != "" {
 		root, err := os.OpenRoot(cfg.StaticDir)
 		if err != nil {
@@ -125,10 +132,19 @@ func (s *Server) shareAPI(w http.ResponseWriter, r *http.Request) {
 	http.StripPrefix("/api", s.shareH).ServeHTTP(w, r)
 }
 
+// linkLimited charges the client's address, then the link's own bucket if
+// the link exists: unknown IDs cost a lookup but no bucket, so guessing
+// them cannot crowd real links out of the limiter.
 func (s *Server) linkLimited(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if limited(w, s.linkRate, "ip:"+clientIP(r), "link:"+r.PathValue("id")) {
+		if limited(w, s.linkRate, "ip:"+clientAddr(r)) {
 			return
+		}
+		id := r.PathValue("id")
+		if share.ValidID(id) {
+			if _, err := s.cfg.Stores.Share.Links.Link(r.Context(), id); err == nil && limited(w, s.linkRate, "link:"+id) {
+				return
+			}
 		}
 		next(w, r)
 	}
