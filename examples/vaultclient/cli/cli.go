@@ -19,6 +19,8 @@ import (
 
 	"github.com/sealkit/sealkit/examples/vaultclient/client"
 	"github.com/sealkit/sealkit/keystore"
+	"github.com/sealkit/sealkit/share"
+	"golang.org/x/term"
 )
 
 // PassphraseEnv names the environment variable read for the passphrase
@@ -30,7 +32,7 @@ const usage = `usage: vaultclient [-state DIR] COMMAND [flags] [args]
 commands:
   register -url URL -user NAME [-ca FILE] [-kdf argon2id|pbkdf2]
   login    [-url URL] [-user NAME] [-ca FILE]
-  upload   [-share USER] FILE
+  upload   [-share USER,...] FILE
   list
   received
   download [-o PATH] ID
@@ -41,8 +43,10 @@ commands:
   link create [-ttl DURATION] [-max N] ID
   link open   [-o PATH] [-ca FILE] URL
 
-The passphrase is read from $VAULT_PASSPHRASE, else from the first line of
-standard input.
+The passphrase is read from $VAULT_PASSPHRASE, else asked on the terminal
+without echo (twice at register), else read from the first line of standard
+input when it is not a terminal. A new passphrase needs at least 12
+characters of two kinds (letters, digits, spaces, ...), and not a common one.
 `
 
 // weakKDF replaces the account KDF policy in tests (see UseWeakKDFForTesting).
@@ -67,11 +71,39 @@ type env struct {
 	stdin  *bufio.Reader
 	stdout io.Writer
 	stderr io.Writer
+	// readPassword reads one passphrase from the terminal without echo. It
+	// is set when stdin is a terminal; nil means read a line of stdin.
+	readPassword func() ([]byte, error)
+	// stderrTerminal says stderr is a terminal, where the progress bar is
+	// redrawn in place; elsewhere (pipes, logs) progress is plain lines.
+	stderrTerminal bool
 }
 
 // Run runs one command and returns the process exit code: 0 on success,
-// 1 on failure, 2 for a usage error.
+// 1 on failure, 2 for a usage error. A stdin or stderr that is an *os.File
+// on a terminal is used as one (passphrase without echo, progress bar).
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{ctx: ctx, stdin: bufio.NewReader(stdin), stdout: stdout, stderr: stderr}
+	if fd, ok := terminalFd(stdin); ok {
+		e.readPassword = func() ([]byte, error) { return term.ReadPassword(fd) }
+	}
+	_, e.stderrTerminal = terminalFd(stderr)
+	return e.run(args)
+}
+
+// terminalFd returns the file descriptor of v if it is a terminal.
+func terminalFd(v any) (int, bool) {
+	f, ok := v.(*os.File)
+	if !ok || f == nil {
+		return 0, false
+	}
+	fd := int(f.Fd())
+	return fd, term.IsTerminal(fd)
+}
+
+// run parses the global flags and runs the command.
+func (e *env) run(args []string) int {
+	stderr := e.stderr
 	fs := flag.NewFlagSet("vaultclient", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, usage) }
@@ -83,7 +115,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fs.Usage()
 		return 2
 	}
-	e := &env{ctx: ctx, dir: *dir, stdin: bufio.NewReader(stdin), stdout: stdout, stderr: stderr}
+	e.dir = *dir
 	cmd, rest := fs.Arg(0), fs.Args()[1:]
 	var err error
 	switch cmd {
@@ -132,16 +164,65 @@ func defaultStateDir() string {
 	return ".sealkit-vault"
 }
 
+// passphrase returns $VAULT_PASSPHRASE, else asks for it on the terminal
+// without echo, else reads the first line of stdin.
 func (e *env) passphrase() (string, error) {
 	if p := os.Getenv(PassphraseEnv); p != "" {
 		return p, nil
 	}
-	fmt.Fprint(e.stderr, "passphrase: ")
+	return e.ask("passphrase: ")
+}
+
+// ask prints prompt on stderr and reads one passphrase: from the terminal
+// without echo when stdin is one, else a line of stdin.
+func (e *env) ask(prompt string) (string, error) {
+	fmt.Fprint(e.stderr, prompt)
+	if e.readPassword != nil {
+		b, err := e.readPassword()
+		fmt.Fprintln(e.stderr) // the typed newline was not echoed either
+		if err != nil {
+			return "", fmt.Errorf("reading the passphrase from the terminal: %w", err)
+		}
+		p := string(b)
+		clear(b)
+		return p, nil
+	}
 	line, err := e.stdin.ReadString('\n')
 	if err != nil && line == "" {
-		return "", errors.New("no passphrase on standard input")
+		return "", fmt.Errorf("no passphrase: set $%s or write it on standard input", PassphraseEnv)
 	}
 	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// newPassphrase gets the passphrase of a new account and refuses a weak
+// one (checkNewPassphrase). Typed on a terminal, it is asked twice and a
+// mismatch is refused; from $VAULT_PASSPHRASE or a pipe it is read once, as
+// nothing was typed that could hold a typo.
+func (e *env) newPassphrase() (string, error) {
+	if p := os.Getenv(PassphraseEnv); p != "" {
+		if err := checkNewPassphrase(p); err != nil {
+			return "", fmt.Errorf("$%s: %w", PassphraseEnv, err)
+		}
+		return p, nil
+	}
+	p, err := e.ask("new passphrase: ")
+	if err != nil {
+		return "", err
+	}
+	if err := checkNewPassphrase(p); err != nil {
+		return "", err
+	}
+	if e.readPassword == nil {
+		return p, nil
+	}
+	again, err := e.ask("repeat the passphrase: ")
+	if err != nil {
+		return "", err
+	}
+	if !samePassphrase(p, again) {
+		return "", errors.New("the two passphrases differ; nothing was registered: run register again")
+	}
+	return p, nil
 }
 
 // options builds the client options from the state.
@@ -236,7 +317,7 @@ func (e *env) register(args []string) error {
 	if err != nil {
 		return err
 	}
-	pass, err := e.passphrase()
+	pass, err := e.newPassphrase()
 	if err != nil {
 		return err
 	}
@@ -300,6 +381,10 @@ func (e *env) upload(args []string) error {
 	if err := fs.Parse(args); err != nil || fs.NArg() != 1 {
 		return errUsage
 	}
+	recipients, err := parseRecipients(*shareWith)
+	if err != nil {
+		return err
+	}
 	f, err := os.Open(fs.Arg(0))
 	if err != nil {
 		return err
@@ -314,26 +399,66 @@ func (e *env) upload(args []string) error {
 		return err
 	}
 	defer s.Close()
-	var recipients []string
-	if *shareWith != "" {
-		recipients = strings.Split(*shareWith, ",")
-	}
 	name := filepath.Base(fs.Arg(0))
-	var progress func(int64)
-	var bar *progressBar
+	var update func(int64)
+	var p progress
 	if fi.Size() >= progressThreshold {
-		bar = newProgressBar(e.stderr, name, fi.Size())
-		progress = bar.update
+		p = newProgress(e.stderr, e.stderrTerminal, name, fi.Size())
+		update = p.update
 	}
-	it, err := s.Upload(e.ctx, name, f, fi.Size(), progress, recipients...)
-	if bar != nil {
-		bar.done()
+	it, err := s.Upload(e.ctx, name, f, fi.Size(), update, recipients...)
+	if p != nil {
+		p.done()
+	}
+	var unknown *client.UnknownRecipientsError
+	switch {
+	case errors.As(err, &unknown):
+		return fmt.Errorf("nothing uploaded: no such user to share with: %s (check the names, or upload without them)",
+			strings.Join(unknown.Users, ", "))
+	case errors.Is(err, share.ErrSelfShare):
+		return fmt.Errorf("nothing uploaded: %w; leave your own name out of -share", err)
+	case it == nil:
+		return err
+	}
+	// Stored: say so with the ID whatever happened to the shares, so that
+	// nobody uploads it again.
+	fmt.Fprintf(e.stdout, "uploaded %s as %s (%d bytes stored)\n", name, it.ID, it.Size)
+	var se *client.ShareError
+	if errors.As(err, &se) {
+		if len(se.Shared) > 0 {
+			fmt.Fprintf(e.stdout, "shared with %s\n", strings.Join(se.Shared, ", "))
+		}
+		for i, u := range se.Failed {
+			fmt.Fprintf(e.stderr, "vaultclient: not shared with %s: %v\n  retry with: vaultclient share %s %s\n",
+				u, se.Errs[i], it.ID, u)
+		}
+		return fmt.Errorf("%s is stored as %s (do not upload it again) but not shared with %s",
+			name, it.ID, strings.Join(se.Failed, ", "))
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "uploaded %s as %s (%d bytes stored)\n", name, it.ID, it.Size)
+	if len(recipients) > 0 {
+		fmt.Fprintf(e.stdout, "shared with %s\n", strings.Join(recipients, ", "))
+	}
 	return nil
+}
+
+// parseRecipients splits the -share list, trimming spaces; an empty name
+// ("a,,b" or a trailing comma) is refused rather than guessed at.
+func parseRecipients(list string) ([]string, error) {
+	if list == "" {
+		return nil, nil
+	}
+	var out []string
+	for _, r := range strings.Split(list, ",") {
+		r = strings.TrimSpace(r)
+		if r == "" {
+			return nil, fmt.Errorf("-share %q: empty user name", list)
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }
 
 func (e *env) list(args []string, received bool) error {

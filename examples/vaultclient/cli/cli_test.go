@@ -25,9 +25,17 @@ var weakPolicy = &keystore.Policy{
 	InsecureAllowWeak: true,
 }
 
+// testServer is a vault server running in process, and its stores, for
+// tests to check what it holds.
+type testServer struct {
+	URL    string
+	Stores *server.Stores
+}
+
 // startServer runs the vault server in process over plain HTTP on
-// loopback, with a temporary SQLite file.
-func startServer(t *testing.T) string {
+// loopback, with a temporary SQLite file. wrap, if not nil, wraps its
+// handler (to break chosen requests).
+func startServer(t *testing.T, wrap func(http.Handler) http.Handler) *testServer {
 	t.Helper()
 	stores, err := server.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "vault.db"))
 	if err != nil {
@@ -45,10 +53,14 @@ func startServer(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := &httptest.Server{Listener: ln, Config: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}}
+	var handler http.Handler = h
+	if wrap != nil {
+		handler = wrap(h)
+	}
+	ts := &httptest.Server{Listener: ln, Config: &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}}
 	ts.Start()
 	t.Cleanup(ts.Close)
-	return ts.URL
+	return &testServer{URL: ts.URL, Stores: stores}
 }
 
 type user struct {
@@ -81,7 +93,7 @@ func (u *user) try(args ...string) (string, string, int) {
 func TestCLIFlow(t *testing.T) {
 	cli.UseWeakKDFForTesting(t, weakPolicy)
 	share.LowerLinkIterationsForTesting(t, 1000)
-	url := startServer(t)
+	url := startServer(t, nil).URL
 	work := t.TempDir()
 	t.Chdir(work)
 	alice := &user{t, filepath.Join(work, "alice-state"), "alice passphrase"}

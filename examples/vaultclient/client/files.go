@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -9,6 +10,7 @@ import (
 	"net/url"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,10 +35,19 @@ type File struct {
 var ErrTooLarge = share.ErrTooLarge
 
 // Upload encrypts src (size bytes, or -1 if unknown) under a fresh DEK and
-// uploads it as name, shared with recipients. progress, if not nil, is
-// called with the plaintext bytes read so far. The signed request is
+// uploads it as name, then shares it with recipients. progress, if not nil,
+// is called with the plaintext bytes read so far. The signed request is
 // buffered to be digested, so the file must fit the server's object limit.
+//
+// Every recipient is looked up first (CheckRecipients): if one is not
+// registered, Upload sends nothing and returns *UnknownRecipientsError.
+// If the file is stored but some shares then fail, Upload returns the item
+// and a *ShareError saying who got it and who did not.
 func (s *Session) Upload(ctx context.Context, name string, src io.Reader, size int64, progress func(int64), recipients ...string) (*share.Item, error) {
+	recipients = dedupe(recipients)
+	if err := s.CheckRecipients(ctx, recipients...); err != nil {
+		return nil, err
+	}
 	if size >= 0 {
 		maxObj, err := s.maxObjectSize(ctx)
 		if err != nil {
@@ -53,7 +64,68 @@ func (s *Session) Upload(ctx context.Context, name string, src io.Reader, size i
 	if progress != nil {
 		src = &countingReader{r: src, f: progress}
 	}
-	return s.share.Upload(ctx, src, meta, recipients...)
+	it, err := s.share.Upload(ctx, src, meta)
+	if err != nil {
+		return nil, err
+	}
+	// One share at a time, in the order given, each independent of the
+	// others: a failure is recorded and the rest are still tried.
+	se := &ShareError{Item: it}
+	for _, r := range recipients {
+		if _, err := s.share.Share(ctx, it.ID, r); err != nil {
+			se.Failed = append(se.Failed, r)
+			se.Errs = append(se.Errs, err)
+			continue
+		}
+		se.Shared = append(se.Shared, r)
+	}
+	if len(se.Failed) > 0 {
+		return it, se
+	}
+	return it, nil
+}
+
+// CheckRecipients looks up every recipient in the server's directory and
+// returns *UnknownRecipientsError naming those that are not registered (or
+// publish no usable key). The user's own name is share.ErrSelfShare; other
+// failures (network, server) are returned as they are.
+func (s *Session) CheckRecipients(ctx context.Context, recipients ...string) error {
+	if slices.Contains(recipients, s.user) {
+		return fmt.Errorf("%w (%s is the owner, who always has access)", share.ErrSelfShare, s.user)
+	}
+	var unknown []string
+	for _, r := range recipients {
+		if !share.ValidID(r) {
+			unknown = append(unknown, r)
+			continue
+		}
+		u, err := s.share.Transport.User(ctx, r)
+		switch {
+		case errors.Is(err, share.ErrNotFound):
+			unknown = append(unknown, r)
+		case err != nil:
+			return fmt.Errorf("looking up recipient %s: %w", r, err)
+		case u.ID != r || u.Validate() != nil:
+			unknown = append(unknown, r)
+		}
+	}
+	if len(unknown) > 0 {
+		return &UnknownRecipientsError{Users: unknown}
+	}
+	return nil
+}
+
+// dedupe drops repeated names, keeping the first of each.
+func dedupe(names []string) []string {
+	seen := make(map[string]bool, len(names))
+	out := names[:0:0]
+	for _, n := range names {
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func (s *Session) maxObjectSize(ctx context.Context) (int64, error) {
