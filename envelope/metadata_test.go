@@ -104,6 +104,7 @@ var metadataCases = []metadataCase{
 	{"neg-meta-string", `"name"`, "corrupt", nil},
 	{"neg-meta-empty", ``, "corrupt", nil},
 	{"neg-meta-two-values", `{} {}`, "corrupt", nil},
+	{"meta-time-zero-instant", `{"created":"0001-01-01T01:00:00+01:00","modified":"0001-01-01T00:00:00Z"}`, "ok", &envelope.Metadata{}},
 }
 
 // metadataFileKey is the file key of the "meta-…" and passphrase-mixing
