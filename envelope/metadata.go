@@ -6,6 +6,7 @@ import (
 	"crypto/cipher"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -55,6 +56,11 @@ func sealMetadata(key *Key, salt []byte, m *Metadata) ([]byte, error) {
 	js, err := json.Marshal(&w)
 	if err != nil {
 		return nil, err
+	}
+	// encoding/json writes invalid UTF-8 as U+FFFD, so two extra names can
+	// come out the same: never write what a reader refuses.
+	if _, err := decodeMetadata(js); err != nil {
+		return nil, fmt.Errorf("envelope: metadata would not read back: %w", err)
 	}
 	return metadataAEAD(key, salt).Seal(nil, nil, js, nil), nil
 }

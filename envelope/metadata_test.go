@@ -457,3 +457,22 @@ func TestRandomNonceSegmentLimit(t *testing.T) {
 		})
 	}
 }
+
+// TestSealRefusesUnreadableMetadata: Seal never writes metadata a reader
+// refuses, such as extra names that differ only in invalid UTF-8, which
+// encoding/json writes as the same U+FFFD.
+func TestSealRefusesUnreadableMetadata(t *testing.T) {
+	kek, _ := envelope.NewKEK("k", bytes.Repeat([]byte{7}, 32))
+	m := &envelope.Metadata{Extra: map[string]string{"\xff": "a", "\xfe": "b"}}
+	if _, err := envelope.Seal(nil, &envelope.SealOptions{Metadata: m}, kek); err == nil {
+		t.Fatal("sealed metadata with repeated names")
+	}
+	m = &envelope.Metadata{Name: "\xff", Extra: map[string]string{"\xff": "a"}}
+	env, err := envelope.Seal(nil, &envelope.SealOptions{Metadata: m}, kek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, got, err := envelope.OpenWithMetadata(env, nil, kek); err != nil || got.Name != "\ufffd" || got.Extra["\ufffd"] != "a" {
+		t.Fatalf("%+v, %v", got, err)
+	}
+}
