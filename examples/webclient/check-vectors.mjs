@@ -193,6 +193,15 @@ async function checkEnvelopes(file, tally) {
   }
 }
 
+// checkDefaultSegmentSize checks that seal writes SPEC.md §4's default
+// segment size, 65,536 bytes, when told none.
+async function checkDefaultSegmentSize(tally) {
+  const env = await sk.seal(new Uint8Array(1), [], { key: sk.generateFileKey() });
+  const seg = new DataView(env.buffer, env.byteOffset + 6, 4).getUint32(0);
+  if (seg === 65536 && sk.DEFAULT_SEGMENT_SIZE === 65536) tally.pass();
+  else tally.fail("default segment size", `seal wrote ${seg}, DEFAULT_SEGMENT_SIZE is ${sk.DEFAULT_SEGMENT_SIZE}`);
+}
+
 // openByStream opens env with openStream, fed in chunks of chunk bytes.
 async function openByStream(env, ids, key, ad, chunk) {
   const src = new ReadableStream({
@@ -471,6 +480,7 @@ async function main() {
     await checkWrappedKeys(file, tally);
     await checkStreamNegatives(file, tally);
     await checkMutations(file, tally);
+    await checkDefaultSegmentSize(tally);
     console.log(`envelope vectors: ${file.envelopes.length} envelopes, ${file.wrapped_keys.length} wrapped keys`);
     await checkOptionalVectorFiles(repo, tally, exists, args.others);
   }
