@@ -2,9 +2,13 @@ package envelope_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
+	"regexp"
 	"testing"
+	"time"
+	"unicode/utf8"
 
 	"github.com/sealkit/sealkit/envelope"
 )
@@ -175,6 +179,80 @@ func FuzzParseKeys(f *testing.F) {
 				t.Fatal("X25519 key of the wrong size")
 			}
 			envelope.ParseX25519Identity(b)
+		}
+	})
+}
+
+// FuzzMetadata seals arbitrary metadata plaintexts into an authentic header
+// and opens them: never a panic; what is accepted is valid UTF-8 and JSON,
+// and re-sealing what was read reads back the same.
+func FuzzMetadata(f *testing.F) {
+	for _, c := range metadataCases {
+		f.Add([]byte(c.json))
+	}
+	env, kek := metadataEnvelope(f, nil)
+	h, err := envelope.ParseHeader(env)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, js []byte) {
+		if len(js) > envelope.MaxMetadataSize-28 {
+			return
+		}
+		_, m, err := envelope.OpenWithMetadata(reheader(t, env, metadataFileKey, nil, h.Stanzas(), js), nil, kek)
+		if err != nil {
+			if !errors.Is(err, envelope.ErrCorrupt) {
+				t.Fatalf("unexpected error class: %v", err)
+			}
+			return
+		}
+		if !utf8.Valid(js) || !json.Valid(js) {
+			t.Fatalf("accepted %q", js)
+		}
+		again, err := envelope.Seal(nil, &envelope.SealOptions{Metadata: m}, kek)
+		if err != nil {
+			t.Fatalf("accepted %q, cannot seal it back: %v", js, err)
+		}
+		_, m2, err := envelope.OpenWithMetadata(again, nil, kek)
+		if err != nil || !metadataEqual(m, m2) {
+			t.Fatalf("accepted %q, re-sealed reads %+v, %v", js, m2, err)
+		}
+	})
+}
+
+// timeProfile is SPEC.md §2's time grammar; the range checks are left to
+// time.Parse and to the offset test below.
+var timeProfile = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-]([0-9]{2}):([0-9]{2}))$`)
+
+// FuzzMetadataTime checks the time reader against an independent oracle:
+// the grammar as a regular expression, time.Parse for the field ranges, and
+// offsets within ±23:59.
+func FuzzMetadataTime(f *testing.F) {
+	for _, c := range metadataCases {
+		var m map[string]any
+		json.Unmarshal([]byte(c.json), &m)
+		for _, k := range []string{"created", "modified"} {
+			if s, ok := m[k].(string); ok {
+				f.Add(s)
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := readTime(t, s)
+		want := false
+		var ref time.Time
+		if g := timeProfile.FindStringSubmatch(s); g != nil && (g[2] == "Z" || g[3] <= "23" && g[4] <= "59") {
+			_, err2 := time.Parse(time.RFC3339Nano, s)
+			want = err2 == nil
+		}
+		if want != (err == nil) {
+			t.Fatalf("%q: accepted %v, oracle says %v", s, err == nil, want)
+		}
+		if want {
+			ref, _ = time.Parse(time.RFC3339Nano, s)
+			if !ref.Equal(got) {
+				t.Fatalf("%q: read %v, time.Parse %v", s, got, ref)
+			}
 		}
 	})
 }

@@ -315,7 +315,17 @@ func (h *Header) Unwrap(ad []byte, identities ...Identity) (*Key, error) {
 }
 
 // unwrapStanzas returns the file key from the first identity that unwraps.
+// A passphrase stanza beside any other stanza is refused first, whatever the
+// identities (SPEC.md §3, §7): so the rule binds every opener, not only one
+// holding a passphrase, and a hostile header costs at most one KDF run.
 func unwrapStanzas(stanzas []*Stanza, identities []Identity) (*Key, error) {
+	if len(stanzas) > 1 {
+		for _, s := range stanzas {
+			if s.Type == pbkdf2Type || s.Type == argon2idType {
+				return nil, corrupt("a passphrase stanza must be the only stanza")
+			}
+		}
+	}
 	nomatch := &NoIdentityMatchError{}
 	for _, s := range stanzas {
 		nomatch.StanzaTypes = append(nomatch.StanzaTypes, s.Type)

@@ -204,8 +204,9 @@ func (i *PassphraseIdentity) SetMaxWork(pbkdf2Iterations int, argon2id Argon2idP
 // error that says so.
 func (i *PassphraseIdentity) Unwrap(stanzas []*Stanza) ([]byte, error) {
 	// Writers never put a passphrase stanza beside another stanza (see
-	// CheckRecipients). Refusing such headers here, before any KDF runs,
-	// bounds a hostile header to one KDF run instead of one per stanza.
+	// CheckRecipients), and openers refuse such headers before any identity
+	// runs; refusing them here too keeps a direct caller of Unwrap to one
+	// KDF run instead of one per stanza.
 	for _, s := range stanzas {
 		if (s.Type == pbkdf2Type || s.Type == argon2idType) && len(stanzas) != 1 {
 			return nil, errors.New("a passphrase stanza must be the only stanza")

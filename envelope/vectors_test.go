@@ -448,6 +448,7 @@ func generateVectors(t *testing.T) *vectorFile {
 		wrappedVector{Name: "neg-truncated", Identity: "kek", Record: mustHex(rec[:len(rec)-1]), Expect: "corrupt"},
 		wrappedVector{Name: "neg-wrong-key", Identity: "x25519-other", Record: mustHex(mustWrap(t, detached, xID.Recipient())), Expect: "no_match"},
 	)
+	appendStrictVectors(t, f, kek, pbkdf2R, argonR, ad, pt)
 	return f
 }
 

@@ -122,7 +122,6 @@ const invalid = (what) => new SealkitError("invalid", what);
 // Byte helpers.
 
 const utf8 = new TextEncoder();
-const utf8Strict = new TextDecoder("utf-8", { fatal: true });
 
 function concat(...parts) {
   let n = 0;
@@ -362,18 +361,156 @@ function macInput(body, ad) {
 }
 
 // ---------------------------------------------------------------------------
-// Metadata (SPEC.md §2 "Metadata").
+// Metadata (SPEC.md §2 "Metadata"), read exactly as the Go package reads it.
 
-const META_STRINGS = ["name", "type", "created", "modified"];
+const META_STRINGS = ["name", "type"];
+const META_TIMES = ["created", "modified"];
+const MAX_METADATA_DEPTH = 32;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+// The BOM is kept so that JSON.parse refuses it, as Go does.
+const utf8Metadata = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const META_TIME = /^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))?(?:(Z)|([+-])([0-9]{2}):([0-9]{2}))$/;
 
+function daysIn(month, year) {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
+// canonicalTime returns an RFC 3339 string of SPEC.md's profile in the form
+// Go writes it back (fraction without trailing zeros, a zero offset as Z),
+// or null if s is outside the profile.
+function canonicalTime(s) {
+  const m = typeof s === "string" ? META_TIME.exec(s) : null;
+  if (!m) return null;
+  const [, y, mo, d, h, mi, sec, frac = "", z, sign, oh, om] = m;
+  if (+mo < 1 || +mo > 12 || +d < 1 || +d > daysIn(+mo, +y) || +h > 23 || +mi > 59 || +sec > 59) return null;
+  if (!z && (+oh > 23 || +om > 59)) return null;
+  const f = frac.replace(/0+$/, "");
+  const off = z || (+oh === 0 && +om === 0) ? "Z" : `${sign}${oh}:${om}`;
+  return `${y}-${mo}-${d}T${h}:${mi}:${sec}${f ? "." + f : ""}${off}`;
+}
+
+// scanMetadataJSON checks, on text JSON.parse accepted, what JSON.parse
+// lets through: an escaped lone surrogate, a member name repeated in any
+// object, nesting deeper than MAX_METADATA_DEPTH. It returns the source
+// text of each number that is a top-level member's value (JSON.parse would
+// round a size beyond 2^53), or null if a check fails.
+function scanMetadataJSON(text) {
+  const stack = []; // a Set of member names per object, null per array
+  const numbers = new Map();
+  let member = null; // the last top-level member name
+  for (let i = 0; i < text.length; ) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') {
+        if (text[j] !== "\\") {
+          j++;
+          continue;
+        }
+        if (text[j + 1] !== "u") {
+          j += 2;
+          continue;
+        }
+        const u = parseInt(text.slice(j + 2, j + 6), 16);
+        if (u >= 0xdc00 && u <= 0xdfff) return null;
+        if (u >= 0xd800 && u <= 0xdbff) {
+          const lo = text.slice(j + 6, j + 8) === "\\u" ? parseInt(text.slice(j + 8, j + 12), 16) : -1;
+          if (!(lo >= 0xdc00 && lo <= 0xdfff)) return null;
+          j += 6;
+        }
+        j += 6;
+      }
+      const raw = text.slice(i, j + 1);
+      i = j + 1;
+      let k = i;
+      while (text[k] === " " || text[k] === "\t" || text[k] === "\r" || text[k] === "\n") k++;
+      if (text[k] === ":") {
+        const names = stack[stack.length - 1];
+        const name = JSON.parse(raw);
+        if (names.has(name)) return null;
+        names.add(name);
+        if (stack.length === 1) member = name;
+      }
+    } else if (c === "{" || c === "[") {
+      stack.push(c === "{" ? new Set() : null);
+      if (stack.length > MAX_METADATA_DEPTH) return null;
+      i++;
+    } else if (c === "}" || c === "]") {
+      stack.pop();
+      i++;
+    } else if (c === "-" || (c >= "0" && c <= "9")) {
+      let j = i;
+      while (j < text.length && "+-.eE0123456789".includes(text[j])) j++;
+      if (stack.length === 1 && member !== null) numbers.set(member, text.slice(i, j));
+      i = j;
+    } else {
+      i++;
+    }
+  }
+  return numbers;
+}
+
+// decodeMetadata reads the metadata plaintext as SPEC.md §2 says and
+// returns the members present (null ones are absent): name and type
+// strings, size a Number (a BigInt beyond 2^53), created and modified in
+// canonical form (see canonicalTime), extra an object of strings. Unknown
+// members are dropped. Anything else is corrupt.
+function decodeMetadata(js) {
+  const bad = () => corrupt("metadata is not a JSON object of the documented members");
+  let text, m;
+  try {
+    text = utf8Metadata.decode(js);
+    m = JSON.parse(text);
+  } catch {
+    throw bad();
+  }
+  const numbers = scanMetadataJSON(text);
+  if (numbers === null) throw bad();
+  if (m === null) return {};
+  if (typeof m !== "object" || Array.isArray(m)) throw bad();
+  const out = {};
+  const present = (k) => Object.hasOwn(m, k) && m[k] !== null;
+  for (const k of META_STRINGS) {
+    if (!present(k)) continue;
+    if (typeof m[k] !== "string") throw bad();
+    out[k] = m[k];
+  }
+  if (present("size")) {
+    const raw = numbers.get("size");
+    if (typeof m.size !== "number" || !/^-?(0|[1-9][0-9]*)$/.test(raw)) throw bad();
+    const n = BigInt(raw);
+    if (n < INT64_MIN || n > INT64_MAX) throw bad();
+    out.size = Number.isSafeInteger(Number(n)) ? Number(n) : n;
+  }
+  for (const k of META_TIMES) {
+    if (!present(k)) continue;
+    const t = canonicalTime(m[k]);
+    if (t === null) throw bad();
+    out[k] = t;
+  }
+  if (present("extra")) {
+    const e = m.extra;
+    if (typeof e !== "object" || Array.isArray(e)) throw bad();
+    for (const v of Object.values(e)) if (typeof v !== "string") throw bad();
+    out.extra = Object.fromEntries(Object.entries(e));
+  }
+  return out;
+}
+
+// checkMetadata reports whether m is metadata that seal may write and that
+// every reader accepts back.
 function checkMetadata(m) {
   if (m === null || typeof m !== "object" || Array.isArray(m)) return false;
-  for (const k of META_STRINGS) if (k in m && typeof m[k] !== "string") return false;
+  const text = (v) => typeof v === "string" && v.isWellFormed();
+  for (const k of META_STRINGS) if (k in m && !text(m[k])) return false;
+  for (const k of META_TIMES) if (k in m && canonicalTime(m[k]) === null) return false;
   if ("size" in m && !Number.isSafeInteger(m.size)) return false;
   if ("extra" in m) {
     const e = m.extra;
     if (e === null || typeof e !== "object" || Array.isArray(e)) return false;
-    for (const v of Object.values(e)) if (typeof v !== "string") return false;
+    for (const [k, v] of Object.entries(e)) if (!text(k) || !text(v)) return false;
   }
   return true;
 }
@@ -395,14 +532,7 @@ async function openMetadata(key, sealed) {
   } catch {
     throw corrupt("metadata authentication failed");
   }
-  let m;
-  try {
-    m = JSON.parse(utf8Strict.decode(js));
-  } catch {
-    throw corrupt("metadata is not a JSON object");
-  }
-  if (!checkMetadata(m)) throw corrupt("metadata is not a JSON object of the documented members");
-  return m;
+  return decodeMetadata(new Uint8Array(js));
 }
 
 // ---------------------------------------------------------------------------
@@ -937,7 +1067,12 @@ async function wrapAll(fileKey, recipients) {
 }
 
 // unwrapStanzas returns the file key from the first identity that unwraps.
+// A passphrase stanza beside any other stanza is refused first, whatever
+// the identities (SPEC.md §3, §7).
 async function unwrapStanzas(stanzas, identities) {
+  if (stanzas.length > 1 && stanzas.some((s) => s.type === TYPE_PBKDF2 || s.type === TYPE_ARGON2ID)) {
+    throw corrupt("a passphrase stanza must be the only stanza");
+  }
   for (const id of identities) {
     const copies = stanzas.map((s) => ({ type: s.type, hint: s.hint.slice(), body: s.body.slice() }));
     const fk = await id.unwrap(copies);

@@ -31,8 +31,8 @@ func (c *Cipher) OpenAll(dst, sealed []byte, workers int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := c.checkIndex(uint64(segs64 - 1)); err != nil {
-		return nil, err
+	if c.checkIndex(uint64(segs64-1)) != nil {
+		return nil, ErrCorrupt // more segments than the suite allows
 	}
 	segs := int(segs64)
 	ss, full := c.segSize, c.sealedSegmentSize()

@@ -208,8 +208,8 @@ func (r *Reader) readAhead() {
 			r.err = err
 			return
 		}
-		if err := r.c.checkIndex(r.next + uint64(b.segs) - 1); err != nil {
-			r.err = err
+		if r.c.checkIndex(r.next+uint64(b.segs)-1) != nil {
+			r.err = ErrCorrupt // more segments than the suite allows
 			return
 		}
 		b.first = r.next

@@ -31,8 +31,8 @@ func NewReaderAt(c *Cipher, src io.ReaderAt, base, n int64) (*ReaderAt, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := c.checkIndex(uint64(segs - 1)); err != nil {
-		return nil, err
+	if c.checkIndex(uint64(segs-1)) != nil {
+		return nil, ErrCorrupt // more segments than the suite allows
 	}
 	ra := &ReaderAt{
 		c: c, src: src, base: base, size: size, segments: segs, cached: -1,
