@@ -211,11 +211,16 @@ func (v *Verifier) checkCoverage(r *http.Request, sp *sigParams) error {
 // Handler returns middleware that answers refused requests with the
 // RejectError's status and a JSON body {"error": reason}, and passes
 // verified ones to next with the *Verified in the context
-// (VerifiedFromContext, KeyIDFromContext).
+// (VerifiedFromContext, KeyIDFromContext). A refused request with a body
+// also closes the connection, so the server does not wait for body bytes
+// it will never use.
 func (v *Verifier) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ver, err := v.Verify(r)
 		if err != nil {
+			if r.ContentLength != 0 {
+				w.Header().Set("Connection", "close")
+			}
 			WriteError(w, err)
 			return
 		}

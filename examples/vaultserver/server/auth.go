@@ -57,11 +57,11 @@ func (s *Server) authed(next func(http.ResponseWriter, *http.Request, principal)
 		r, ok, err := s.authenticate(r)
 		if err != nil {
 			s.cfg.Logger.Info("refused request", "path", r.URL.Path, "err", err)
-			writeRefusal(w, err)
+			writeRefusal(w, r, err)
 			return
 		}
 		if !ok {
-			writeError(w, errUnauthenticated)
+			writeRefusal(w, r, errUnauthenticated)
 			return
 		}
 		p, _ := principalFrom(r.Context())
@@ -80,7 +80,7 @@ func (s *Server) optionalAuth(next http.HandlerFunc) http.HandlerFunc {
 		}
 		if err != nil {
 			s.cfg.Logger.Info("refused request", "path", r.URL.Path, "err", err)
-			writeRefusal(w, err)
+			writeRefusal(w, r, err)
 			return
 		}
 		next(w, r)

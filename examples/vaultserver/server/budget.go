@@ -103,11 +103,16 @@ func withTicket(ctx context.Context, t *ticket) context.Context {
 	return context.WithValue(ctx, ticketKey{}, t)
 }
 
-// writeRefusal is writeError with Retry-After for a refusal that passes
-// once bodies in flight are done.
-func writeRefusal(w http.ResponseWriter, err error) {
+// writeRefusal answers a request refused before its body was read: with
+// Retry-After when the refusal passes once bodies in flight are done, and
+// closing the connection rather than letting net/http wait for the unread
+// body.
+func writeRefusal(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, errBusy) || errors.Is(err, errUserBusy) {
 		w.Header().Set("Retry-After", budgetRetryAfter)
+	}
+	if r.ContentLength != 0 {
+		w.Header().Set("Connection", "close")
 	}
 	writeError(w, err)
 }

@@ -51,7 +51,7 @@ var (
 func (s *Server) limit(rt route, next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > rt.maxBody {
-			writeError(w, errTooLarge)
+			writeRefusal(w, r, errTooLarge)
 			return
 		}
 		s.transferDeadlines(w, r, rt.kind)
@@ -64,7 +64,7 @@ func (s *Server) limit(rt route, next http.HandlerFunc) http.HandlerFunc {
 		r = r.WithContext(withTicket(r.Context(), t))
 		if !rt.authenticates {
 			if err := admit(r, "addr:"+requestAddrKey(r)); err != nil {
-				writeRefusal(w, err)
+				writeRefusal(w, r, err)
 				return
 			}
 		}
