@@ -246,7 +246,9 @@ func TestConnLimitPerAddr(t *testing.T) {
 		held = append(held, c)
 	}
 	extra := dial(t, addr)
-	readUntilClosed(t, extra)
+	if err := roundTrip(extra, bufio.NewReader(extra), addr); err == nil {
+		t.Fatalf("connection %d from one address was served", limit+1)
+	}
 	if err := roundTrip(held[0], bufio.NewReader(held[0]), addr); err != nil {
 		t.Fatalf("a held connection was dropped: %v", err)
 	}
