@@ -88,7 +88,9 @@ type Config struct {
 	MinTransferRate int64
 	// MaxConnsPerAddr caps the open connections of one client address
 	// (IPv4 address or IPv6 /64) in Server.Serve; more are closed as they
-	// are accepted (DefaultMaxConnsPerAddr).
+	// are accepted (DefaultMaxConnsPerAddr). Behind a reverse proxy every
+	// connection comes from the proxy: raise it there, and limit per
+	// client at the proxy.
 	MaxConnsPerAddr int
 	// MaxInflightBytes caps the request body bytes all requests in flight
 	// may hold, and MaxInflightBytesPerUser those of one user (or one
