@@ -185,3 +185,17 @@ func TestVerifierBodyBoundaries(t *testing.T) {
 		}
 	})
 }
+
+// TestHandlerClosesOnRefusedBody: Handler answers a refused request that
+// carries a body with Connection: close, so net/http does not wait for
+// body bytes nobody will read.
+func TestHandlerClosesOnRefusedBody(t *testing.T) {
+	f := newFixture(t)
+	h := f.verifier.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { t.Error("handler ran") }))
+	r := httptest.NewRequest("POST", testURL, bytes.NewReader(testBody)) // unsigned
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != http.StatusUnauthorized || w.Header().Get("Connection") != "close" {
+		t.Fatalf("refused request with a body: %d, Connection %q", w.Code, w.Header().Get("Connection"))
+	}
+}
