@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"crypto/subtle"
+	"errors"
 	"hash"
 	"io"
 	"net/http"
@@ -37,29 +38,32 @@ func (a DigestAlgorithm) newHash() hash.Hash {
 
 // readBody reads at most max bytes of body and closes it; more is
 // ErrBodyTooLarge. The returned slice replaces the body for the handler.
+// The buffer grows only as bytes arrive, never from a declared length.
 func readBody(body io.ReadCloser, max int64) ([]byte, error) {
-	return readBodyHint(body, max, -1)
-}
-
-// readBodyHint is readBody with the declared length, if known, to size the
-// buffer once.
-func readBodyHint(body io.ReadCloser, max, hint int64) ([]byte, error) {
 	if body == nil || body == http.NoBody {
 		return nil, nil
 	}
 	defer body.Close()
 	var buf bytes.Buffer
-	if hint >= 0 && hint <= max {
-		buf.Grow(int(hint) + bytes.MinRead)
-	}
 	n, err := buf.ReadFrom(io.LimitReader(body, max+1))
 	if err != nil {
-		return nil, rejectErr(ReasonMalformed, "reading body", err)
+		return nil, readError(err)
 	}
 	if n > max {
 		return nil, reject(ReasonBodyTooLarge, "body exceeds the cap")
 	}
 	return buf.Bytes(), nil
+}
+
+// readError classifies a failed body read: a cap the server set on the
+// body (http.MaxBytesReader, per route) is ErrBodyTooLarge, anything else
+// (timeout, disconnect) a malformed request.
+func readError(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return rejectErr(ReasonBodyTooLarge, "body exceeds the cap", err)
+	}
+	return rejectErr(ReasonMalformed, "reading body", err)
 }
 
 // ContentDigest returns the Content-Digest field value for body
@@ -99,21 +103,48 @@ func ContentDigestReader(alg DigestAlgorithm, r io.Reader, max int64) (string, e
 // Every sha-256 and sha-512 member must match and at least one must be
 // present; members with other algorithms are ignored (RFC 9530 §2).
 func VerifyContentDigest(lines []string, body []byte) error {
+	d, err := parseContentDigest(lines)
+	if err != nil {
+		return err
+	}
+	d.Write(body)
+	return d.check()
+}
+
+// contentDigest is a parsed Content-Digest: the hashes to feed the body
+// through and the values they must end with, in field order. err is a
+// malformed member met after them: it is reported only if those members
+// match, as when each member was checked in turn.
+type contentDigest struct {
+	members []digestMember
+	err     error
+}
+
+type digestMember struct {
+	name string
+	h    hash.Hash
+	want []byte
+}
+
+// parseContentDigest parses the field lines and keeps the sha-256 and
+// sha-512 members; with none it is ErrUnknownAlgorithm, and a malformed
+// member before any other is refused at once.
+func parseContentDigest(lines []string) (*contentDigest, error) {
 	if len(lines) == 0 {
-		return reject(ReasonPolicy, "no Content-Digest")
+		return nil, reject(ReasonPolicy, "no Content-Digest")
 	}
 	n := 0
 	for _, l := range lines {
 		n += len(l)
 	}
 	if n > MaxSignatureHeaderBytes {
-		return reject(ReasonMalformed, "Content-Digest too large")
+		return nil, reject(ReasonMalformed, "Content-Digest too large")
 	}
 	d, err := httpsfv.UnmarshalDictionary(lines)
 	if err != nil {
-		return rejectErr(ReasonMalformed, "Content-Digest is not a structured dictionary", err)
+		return nil, rejectErr(ReasonMalformed, "Content-Digest is not a structured dictionary", err)
 	}
-	known := 0
+	cd := &contentDigest{}
 	for _, name := range d.Names() {
 		h := DigestAlgorithm(name).newHash()
 		if h == nil {
@@ -122,20 +153,40 @@ func VerifyContentDigest(lines []string, body []byte) error {
 		m, _ := d.Get(name)
 		it, ok := m.(httpsfv.Item)
 		if !ok {
-			return reject(ReasonMalformed, "Content-Digest member is not an item")
+			cd.err = reject(ReasonMalformed, "Content-Digest member is not an item")
+			break
 		}
 		want, ok := it.Value.([]byte)
 		if !ok {
-			return reject(ReasonMalformed, "Content-Digest member is not a byte sequence")
+			cd.err = reject(ReasonMalformed, "Content-Digest member is not a byte sequence")
+			break
 		}
-		h.Write(body)
-		if subtle.ConstantTimeCompare(h.Sum(nil), want) != 1 {
-			return reject(ReasonDigestMismatch, "Content-Digest "+name+" does not match the body")
+		cd.members = append(cd.members, digestMember{name, h, want})
+	}
+	switch {
+	case len(cd.members) == 0 && cd.err != nil:
+		return nil, cd.err
+	case len(cd.members) == 0:
+		return nil, reject(ReasonUnknownAlgorithm, "Content-Digest has no sha-256 or sha-512 member")
+	}
+	return cd, nil
+}
+
+// Write feeds body bytes to every member's hash.
+func (d *contentDigest) Write(p []byte) (int, error) {
+	for _, m := range d.members {
+		m.h.Write(p)
+	}
+	return len(p), nil
+}
+
+// check compares every member in turn, in constant time, once the whole
+// body has been written.
+func (d *contentDigest) check() error {
+	for _, m := range d.members {
+		if subtle.ConstantTimeCompare(m.h.Sum(nil), m.want) != 1 {
+			return reject(ReasonDigestMismatch, "Content-Digest "+m.name+" does not match the body")
 		}
-		known++
 	}
-	if known == 0 {
-		return reject(ReasonUnknownAlgorithm, "Content-Digest has no sha-256 or sha-512 member")
-	}
-	return nil
+	return d.err
 }

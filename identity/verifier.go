@@ -1,10 +1,8 @@
 package identity
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -49,6 +47,9 @@ type Verifier struct {
 	// MaxAge and MaxSkew bound freshness (DefaultMaxAge, DefaultMaxSkew).
 	MaxAge, MaxSkew time.Duration
 	// MaxBodyBytes caps the body read and hashed (DefaultMaxBodyBytes).
+	// The body is buffered as its bytes arrive, never sized from
+	// Content-Length; a smaller per-route cap set with http.MaxBytesReader
+	// on r.Body is reported as ErrBodyTooLarge too.
 	MaxBodyBytes int64
 	// RequiredHeaders are lowercase header names that must be covered.
 	RequiredHeaders []string
@@ -60,6 +61,13 @@ type Verifier struct {
 	TrustedProxy *TrustedProxy
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Admit, if set, is called once the signature has verified and the
+	// nonce is reserved, just before the body is read, with the key's
+	// entry; an error refuses the request and Verify returns it as is
+	// (return a *RejectError for Handler to answer with its status).
+	// Servers use it to bound the body bytes they buffer per key owner
+	// (r.ContentLength, or up to MaxBodyBytes when it is -1).
+	Admit func(r *http.Request, e KeyEntry) error
 
 	once   sync.Once
 	replay ReplayStore
@@ -86,8 +94,11 @@ func (v *Verifier) replayStore() ReplayStore {
 	return v.replay
 }
 
-// Check verifies r and returns nil or a *RejectError. On success it has
-// read the body and replaced it with an in-memory copy.
+// Check verifies r and returns nil or a *RejectError (or Admit's error).
+// On success it has read the body and replaced it with an in-memory copy
+// whose every byte matched Content-Digest; on failure the body may be
+// partly read. Once the signature verifies, the nonce is spent even if the
+// body then fails: a client retries with a new signature.
 func (v *Verifier) Check(r *http.Request) error {
 	_, err := v.Verify(r)
 	return err
@@ -137,18 +148,30 @@ func (v *Verifier) Verify(r *http.Request) (*Verified, error) {
 	if r.ContentLength > max {
 		return nil, reject(ReasonBodyTooLarge, "Content-Length exceeds the cap")
 	}
-	body, err := readBodyHint(r.Body, max, r.ContentLength)
+	digest, err := parseContentDigest(r.Header.Values(headerContentDigest))
 	if err != nil {
 		return nil, err
 	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	r.ContentLength = int64(len(body))
-	if err := VerifyContentDigest(r.Header.Values(headerContentDigest), body); err != nil {
-		return nil, err
-	}
+	// Reserve the nonce before reading the body: the same signed headers
+	// sent on other connections are refused at once instead of each
+	// holding a body read open.
 	if err := remember(ctx, v.replayStore(), entry.KeyID(), p.Nonce, until); err != nil {
 		return nil, err
 	}
+	if v.Admit != nil {
+		if err := v.Admit(r, entry); err != nil {
+			return nil, err
+		}
+	}
+	body, err := readBufferedBody(r.Body, max, digest)
+	if err != nil {
+		return nil, err
+	}
+	if err := digest.check(); err != nil {
+		return nil, err
+	}
+	r.Body = body
+	r.ContentLength = body.n
 	return &Verified{
 		ok:        true,
 		entry:     entry,
@@ -188,11 +211,16 @@ func (v *Verifier) checkCoverage(r *http.Request, sp *sigParams) error {
 // Handler returns middleware that answers refused requests with the
 // RejectError's status and a JSON body {"error": reason}, and passes
 // verified ones to next with the *Verified in the context
-// (VerifiedFromContext, KeyIDFromContext).
+// (VerifiedFromContext, KeyIDFromContext). A refused request with a body
+// also closes the connection, so the server does not wait for body bytes
+// it will never use.
 func (v *Verifier) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ver, err := v.Verify(r)
 		if err != nil {
+			if r.ContentLength != 0 {
+				w.Header().Set("Connection", "close")
+			}
 			WriteError(w, err)
 			return
 		}

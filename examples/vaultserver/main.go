@@ -45,6 +45,11 @@ func run() error {
 	hosts := flag.String("hosts", "localhost,127.0.0.1,::1", "names and addresses in the certificate")
 	quota := flag.Int64("quota", server.DefaultQuota, "storage per user in bytes")
 	maxObject := flag.Int64("max-object", server.DefaultMaxObjectSize, "largest file in bytes")
+	maxConns := flag.Int("max-conns-per-addr", server.DefaultMaxConnsPerAddr, "open connections per client address (IPv6: per /64)")
+	inflight := flag.Int64("max-inflight", 0, "request body bytes held at once in all (0: the larger of 512 MiB and twice -max-inflight-per-user)")
+	inflightUser := flag.Int64("max-inflight-per-user", 0, "request body bytes held at once per user (0: twice the largest upload)")
+	readTimeout := flag.Duration("read-timeout", server.DefaultReadTimeout, "time a request may take to send its body (uploads: more, by -min-rate)")
+	minRate := flag.Int64("min-rate", server.DefaultMinTransferRate, "slowest upload or download accepted, in bytes per second")
 	flag.Parse()
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -88,6 +93,8 @@ func run() error {
 		Stores: stores, Pepper: pepper, StaticDir: *static,
 		Authority: authority(*insecure, ln.Addr().String()), InsecureLoopback: *insecure,
 		Quota: *quota, MaxObjectSize: *maxObject, Logger: log,
+		MaxConnsPerAddr: *maxConns, MaxInflightBytes: *inflight, MaxInflightBytesPerUser: *inflightUser,
+		ReadTimeout: *readTimeout, MinTransferRate: *minRate,
 	})
 	if err != nil {
 		return err
@@ -106,7 +113,7 @@ func run() error {
 		log.Info("self-signed certificate", "file", *certOut, "sha256", fp)
 	}
 	log.Info("serving", "url", scheme+"://"+ln.Addr().String())
-	err = server.Serve(ctx, ln, h, tlsConfig, server.DefaultShutdownGrace)
+	err = h.Serve(ctx, ln, tlsConfig)
 	log.Info("stopped", "err", err)
 	return err
 }

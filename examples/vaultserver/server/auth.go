@@ -11,7 +11,8 @@ import (
 // authenticate establishes the acting user from an RFC 9421 signature
 // (identity.Verifier: registered key, fresh, not replayed, body digest) or,
 // failing that, a bearer token this server issued. It returns ok=false and
-// no error for a request with neither.
+// no error for a request with neither. Either way the user's body budget
+// is taken before the body is read (the Verifier's Admit, for signatures).
 func (s *Server) authenticate(r *http.Request) (*http.Request, bool, error) {
 	if r.Header.Get("Signature-Input") != "" || r.Header.Get("Signature") != "" {
 		if !s.cfg.InsecureLoopback && r.TLS == nil {
@@ -43,6 +44,9 @@ func (s *Server) authenticate(r *http.Request) (*http.Request, bool, error) {
 	if err != nil || e.Revoked {
 		return r, false, identity.ErrRevokedKey
 	}
+	if err := admit(r, "user:"+e.Owner); err != nil {
+		return r, false, err
+	}
 	p := principal{user: e.Owner}
 	return r.WithContext(context.WithValue(r.Context(), principalKey{}, p)), true, nil
 }
@@ -53,11 +57,11 @@ func (s *Server) authed(next func(http.ResponseWriter, *http.Request, principal)
 		r, ok, err := s.authenticate(r)
 		if err != nil {
 			s.cfg.Logger.Info("refused request", "path", r.URL.Path, "err", err)
-			writeError(w, err)
+			writeRefusal(w, r, err)
 			return
 		}
 		if !ok {
-			writeError(w, errUnauthenticated)
+			writeRefusal(w, r, errUnauthenticated)
 			return
 		}
 		p, _ := principalFrom(r.Context())
@@ -67,12 +71,16 @@ func (s *Server) authed(next func(http.ResponseWriter, *http.Request, principal)
 
 // optionalAuth authenticates when credentials are present and refuses bad
 // ones; share's handler refuses anonymous calls to routes that need a user.
+// An anonymous body is budgeted to the client address.
 func (s *Server) optionalAuth(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		r, _, err := s.authenticate(r)
+		r, ok, err := s.authenticate(r)
+		if err == nil && !ok {
+			err = admit(r, "addr:"+requestAddrKey(r))
+		}
 		if err != nil {
 			s.cfg.Logger.Info("refused request", "path", r.URL.Path, "err", err)
-			writeError(w, err)
+			writeRefusal(w, r, err)
 			return
 		}
 		next(w, r)

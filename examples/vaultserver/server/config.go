@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/sealkit/sealkit/keystore"
+	"github.com/sealkit/sealkit/share"
 )
 
 // Defaults for Config fields left zero.
@@ -14,6 +15,20 @@ const (
 	DefaultMaxObjectSize = 64 << 20 // 64 MiB per file: signed bodies are buffered to be digested
 	DefaultTokenTTL      = 15 * time.Minute
 	DefaultShutdownGrace = 10 * time.Second
+)
+
+// Default connection and request limits (API.md, "Limits").
+const (
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultIdleTimeout       = 2 * time.Minute
+	DefaultReadTimeout       = 10 * time.Second
+	DefaultWriteTimeout      = 30 * time.Second
+	DefaultMinTransferRate   = 64 << 10 // bytes per second
+	DefaultMaxConnsPerAddr   = 32
+	DefaultMaxInflightBytes  = 512 << 20
+)
+
+const (
 	// TokenAudience is the "aud" of the session tokens this server issues.
 	TokenAudience = "sealkit-vault"
 	// RegisterPurpose is the purpose of the signed message that proves, at
@@ -68,6 +83,41 @@ type Config struct {
 	MaxSlots int64
 	// TokenTTL is the lifetime of session tokens (DefaultTokenTTL).
 	TokenTTL time.Duration
+
+	// ReadHeaderTimeout bounds reading a request's headers and IdleTimeout
+	// how long a keep-alive connection may wait for the next request
+	// (DefaultReadHeaderTimeout, DefaultIdleTimeout). Server.Serve applies
+	// them; a caller running its own http.Server sets its own.
+	ReadHeaderTimeout, IdleTimeout time.Duration
+	// ReadTimeout is how long, from the end of its headers, a request may
+	// take to send its body, and WriteTimeout by when its response must
+	// be written (DefaultReadTimeout, DefaultWriteTimeout). A slower
+	// client is cut off.
+	ReadTimeout, WriteTimeout time.Duration
+	// MinTransferRate (bytes per second) stretches those deadlines for
+	// transfers: an upload gets ReadTimeout plus its Content-Length at
+	// this rate to arrive, and a download WriteTimeout plus MaxObjectSize
+	// at this rate (DefaultMinTransferRate).
+	MinTransferRate int64
+	// MaxConnsPerAddr caps the open connections of one client address
+	// (IPv4 address or IPv6 /64) in Server.Serve; more are closed as they
+	// are accepted (DefaultMaxConnsPerAddr). Behind a reverse proxy every
+	// connection comes from the proxy: raise it there, and limit per
+	// client at the proxy.
+	MaxConnsPerAddr int
+	// MaxInflightBytes caps the request body bytes all requests in flight
+	// may hold, and MaxInflightBytesPerUser those of one user (or one
+	// client address, for anonymous requests). A request takes its
+	// Content-Length (or its route's cap, if it has none) before its body
+	// is read and gives it back when answered; over budget it is refused
+	// with Retry-After: 503 busy globally, 429 rate_limited per user.
+	// Defaults: twice the largest upload body per user, and
+	// DefaultMaxInflightBytes or twice the per-user budget, whichever is
+	// more, in all. Each must admit one largest upload.
+	MaxInflightBytes, MaxInflightBytesPerUser int64
+	// ShutdownGrace is how long Server.Serve lets requests in flight
+	// finish at shutdown (DefaultShutdownGrace).
+	ShutdownGrace time.Duration
 	// KDFPolicy is the floor registered accounts must meet; nil means
 	// keystore's floors (any KDF at or above OWASP's minimum). Tests pass a
 	// policy with InsecureAllowWeak.
@@ -109,6 +159,26 @@ func (c *Config) setDefaults() error {
 	if c.TokenTTL <= 0 {
 		c.TokenTTL = DefaultTokenTTL
 	}
+	c.setServeDefaults()
+	if c.ReadTimeout <= 0 {
+		c.ReadTimeout = DefaultReadTimeout
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = DefaultWriteTimeout
+	}
+	if c.MinTransferRate <= 0 {
+		c.MinTransferRate = DefaultMinTransferRate
+	}
+	upload := c.maxUploadBody()
+	if c.MaxInflightBytesPerUser <= 0 {
+		c.MaxInflightBytesPerUser = 2 * upload
+	}
+	if c.MaxInflightBytes <= 0 {
+		c.MaxInflightBytes = max(DefaultMaxInflightBytes, 2*c.MaxInflightBytesPerUser)
+	}
+	if c.MaxInflightBytesPerUser < upload || c.MaxInflightBytes < c.MaxInflightBytesPerUser {
+		return errors.New("vault: Config.MaxInflightBytes and MaxInflightBytesPerUser must each admit the largest upload (MaxObjectSize + 8 MiB)")
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -116,4 +186,27 @@ func (c *Config) setDefaults() error {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	return nil
+}
+
+// setServeDefaults fills in what Serve needs; it is also used for the
+// package-level Serve, which has no Config.
+func (c *Config) setServeDefaults() {
+	if c.ReadHeaderTimeout <= 0 {
+		c.ReadHeaderTimeout = DefaultReadHeaderTimeout
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = DefaultIdleTimeout
+	}
+	if c.MaxConnsPerAddr <= 0 {
+		c.MaxConnsPerAddr = DefaultMaxConnsPerAddr
+	}
+	if c.ShutdownGrace <= 0 {
+		c.ShutdownGrace = DefaultShutdownGrace
+	}
+}
+
+// maxUploadBody is the largest upload request body: share's frame around
+// one object of MaxObjectSize.
+func (c *Config) maxUploadBody() int64 {
+	return c.MaxObjectSize + share.MaxUploadRecord + 4
 }

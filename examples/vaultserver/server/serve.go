@@ -21,17 +21,30 @@ import (
 // Serve serves h on ln until ctx is done, then shuts down gracefully:
 // it stops accepting, lets requests in flight finish for up to grace,
 // and returns nil if they all did. With tlsConfig nil it serves plain HTTP.
+// It applies the default connection limits (DefaultReadHeaderTimeout,
+// DefaultIdleTimeout, DefaultMaxConnsPerAddr); Server.Serve applies its
+// Config's.
 func Serve(ctx context.Context, ln net.Listener, h http.Handler, tlsConfig *tls.Config, grace time.Duration) error {
-	if grace <= 0 {
-		grace = DefaultShutdownGrace
-	}
+	c := Config{ShutdownGrace: grace}
+	c.setServeDefaults()
+	return serve(ctx, ln, h, tlsConfig, &c)
+}
+
+// Serve is the package-level Serve for s, with the limits and shutdown
+// grace of its Config.
+func (s *Server) Serve(ctx context.Context, ln net.Listener, tlsConfig *tls.Config) error {
+	return serve(ctx, ln, s, tlsConfig, &s.cfg)
+}
+
+func serve(ctx context.Context, ln net.Listener, h http.Handler, tlsConfig *tls.Config, c *Config) error {
 	srv := &http.Server{
 		Handler:           h,
 		TLSConfig:         tlsConfig,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: c.ReadHeaderTimeout,
+		IdleTimeout:       c.IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
 	}
+	ln = newConnLimiter(ln, c.MaxConnsPerAddr)
 	errc := make(chan error, 1)
 	go func() {
 		if tlsConfig != nil {
@@ -45,7 +58,7 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, tlsConfig *tls.
 		return err
 	case <-ctx.Done():
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	sctx, cancel := context.WithTimeout(context.Background(), c.ShutdownGrace)
 	defer cancel()
 	err := srv.Shutdown(sctx)
 	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) && err == nil {

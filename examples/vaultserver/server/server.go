@@ -27,6 +27,7 @@ type Server struct {
 	loginIP   *limiter // per client address: ipFactor × LoginRate
 	linkRate  *limiter // per client address, and per existing link
 	csp       string   // Content-Security-Policy of every response
+	budget    *budget  // request body bytes in flight
 	uploads   sync.Map // user → *sync.Mutex: one quota check and upload at a time per user
 
 	slotRate *limiter   // storageauth slots created per client address
@@ -41,7 +42,7 @@ func New(cfg Config) (*Server, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, csp: baseCSP}
+	s := &Server{cfg: cfg, csp: baseCSP, budget: newBudget(cfg.MaxInflightBytes, cfg.MaxInflightBytesPerUser)}
 	s.loginRate = newBackoff(cfg.LoginRate, maxKeys, cfg.Now)
 	s.loginIP = newLimiter(Rate{Burst: cfg.LoginRate.Burst * ipFactor, Per: cfg.LoginRate.Per}, maxKeys, cfg.Now)
 	s.linkRate = newLimiter(cfg.LinkRate, maxKeys, cfg.Now)
@@ -57,12 +58,15 @@ func New(cfg Config) (*Server, error) {
 	s.issuer = &identity.TokenIssuer{Key: tokenKey, Issuer: "sealkit-vault", TTL: cfg.TokenTTL, Now: cfg.Now}
 	s.tokens = &identity.TokenVerifier{Key: tokenKey.Public(), Issuer: "sealkit-vault", Audience: TokenAudience,
 		Registry: cfg.Stores.Registry, Now: cfg.Now}
+	// One Verifier for every route: its cap is the upload route's, and
+	// each route's smaller cap reaches it through http.MaxBytesReader.
 	s.verifier = &identity.Verifier{
 		Registry:     cfg.Stores.Registry,
 		Replay:       cfg.Stores.Replay,
-		MaxBodyBytes: cfg.MaxObjectSize + share.MaxUploadRecord + 4,
+		MaxBodyBytes: cfg.maxUploadBody(),
 		Authority:    cfg.Authority,
 		Now:          cfg.Now,
+		Admit:        func(r *http.Request, e identity.KeyEntry) error { return admit(r, "user:"+e.Owner) },
 	}
 	if cfg.InsecureLoopback {
 		s.verifier.TrustedProxy = &identity.TrustedProxy{Authority: cfg.Authority, Allow: fromLoopback}
@@ -82,34 +86,38 @@ func New(cfg Config) (*Server, error) {
 	sa.Now = cfg.Now
 	sa.AllowCreate = s.allowSlot
 
+	upload := route{maxBody: cfg.maxUploadBody(), kind: uploadRoute, authenticates: true}
+	download := route{maxBody: maxSmallBody, kind: downloadRoute, authenticates: true}
+	linkAccess := route{maxBody: maxSmallBody, kind: downloadRoute}
 	m := http.NewServeMux()
-	m.HandleFunc("POST /api/v1/register", s.handleRegister)
-	m.HandleFunc("POST /api/v1/login/start", s.handleLoginStart)
-	m.HandleFunc("POST /api/v1/login", s.handleLogin)
-	m.HandleFunc("POST /api/v1/token", s.authed(s.handleToken))
-	m.HandleFunc("GET /api/v1/keys", s.authed(s.handleKeys))
-	m.HandleFunc("GET /api/v1/files", s.authed(s.handleFiles))
-	m.HandleFunc("GET /api/v1/storage", s.authed(s.handleStorage))
-	m.HandleFunc("POST /api/v1/items", s.authed(s.handleUpload))
-	m.HandleFunc("POST /api/v1/items/{id}/delete", s.authed(s.handleDelete))
-	m.HandleFunc("GET /api/v1/links/{id}", s.linkLimited(s.shareAPI))
-	m.HandleFunc("POST /api/v1/links/{id}/access", s.linkLimited(s.shareAPI))
-	m.HandleFunc("/api/", s.optionalAuth(s.shareAPI))
-	m.Handle("/storageauth/", http.StripPrefix("/storageauth", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	m.HandleFunc("POST /api/v1/register", s.limit(registerRoute, s.handleRegister))
+	m.HandleFunc("POST /api/v1/login/start", s.limit(loginRoute, s.handleLoginStart))
+	m.HandleFunc("POST /api/v1/login", s.limit(loginRoute, s.handleLogin))
+	m.HandleFunc("POST /api/v1/token", s.limit(authRoute, s.authed(s.handleToken)))
+	m.HandleFunc("GET /api/v1/keys", s.limit(authRoute, s.authed(s.handleKeys)))
+	m.HandleFunc("GET /api/v1/files", s.limit(authRoute, s.authed(s.handleFiles)))
+	m.HandleFunc("GET /api/v1/storage", s.limit(authRoute, s.authed(s.handleStorage)))
+	m.HandleFunc("POST /api/v1/items", s.limit(upload, s.authed(s.handleUpload)))
+	m.HandleFunc("POST /api/v1/items/{id}/delete", s.limit(authRoute, s.authed(s.handleDelete)))
+	m.HandleFunc("POST /api/v1/items/{id}/download", s.limit(download, s.optionalAuth(s.shareAPI)))
+	m.HandleFunc("GET /api/v1/links/{id}", s.limit(anonRoute, s.linkLimited(s.shareAPI)))
+	m.HandleFunc("POST /api/v1/links/{id}/access", s.limit(linkAccess, s.linkLimited(s.shareAPI)))
+	m.HandleFunc("/api/", s.limit(authRoute, s.optionalAuth(s.shareAPI)))
+	m.Handle("/storageauth/", s.limit(storageRoute, http.StripPrefix("/storageauth", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sa.ServeHTTP(w, withClientAddr(r)) // for allowSlot
-	})))
+	})).ServeHTTP))
 	if cfg.StaticDir != "" {
 		root, err := os.OpenRoot(cfg.StaticDir)
 		if err != nil {
 			return nil, err
 		}
 		s.csp = contentSecurityPolicy(root.FS())
-		m.Handle("/", staticOnly(http.FileServerFS(root.FS())))
+		m.Handle("/", s.limit(anonRoute, staticOnly(http.FileServerFS(root.FS())).ServeHTTP))
 		// Link URLs (<server>/l/<id>#<secret>) open the web client's page,
 		// which reads the secret from the fragment.
-		m.HandleFunc("GET /l/{id}", func(w http.ResponseWriter, r *http.Request) {
+		m.HandleFunc("GET /l/{id}", s.limit(anonRoute, func(w http.ResponseWriter, r *http.Request) {
 			http.ServeFileFS(w, r, root.FS(), "index.html")
-		})
+		}))
 	}
 	s.mux = m
 	return s, nil
@@ -121,6 +129,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer") // link secrets ride in fragments; keep paths private too
 	h.Set("Content-Security-Policy", s.csp)
+	s.setDeadlines(w)
 	s.mux.ServeHTTP(w, r)
 }
 

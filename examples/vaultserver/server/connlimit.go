@@ -1,0 +1,93 @@
+package server
+
+import (
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"sync"
+)
+
+// connLimiter is a net.Listener that lets each client address hold at
+// most max open connections: one more is closed as soon as it is
+// accepted, before a byte of it is read, so one client cannot use up the
+// server's connections and goroutines.
+type connLimiter struct {
+	net.Listener
+	max int
+
+	mu   sync.Mutex
+	open map[string]int
+}
+
+func newConnLimiter(ln net.Listener, max int) *connLimiter {
+	return &connLimiter{Listener: ln, max: max, open: make(map[string]int)}
+}
+
+// Accept implements net.Listener.
+func (l *connLimiter) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		ap, err := netip.ParseAddrPort(c.RemoteAddr().String())
+		if err != nil {
+			return c, nil // not an IP peer (a Unix socket): nothing to count
+		}
+		key := addrKey(ap.Addr())
+		l.mu.Lock()
+		if l.open[key] >= l.max {
+			l.mu.Unlock()
+			c.Close()
+			continue
+		}
+		l.open[key]++
+		l.mu.Unlock()
+		return &countedConn{Conn: c, done: func() { l.closed(key) }}, nil
+	}
+}
+
+func (l *connLimiter) closed(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.open[key]--; l.open[key] <= 0 {
+		delete(l.open, key)
+	}
+}
+
+// countedConn gives its place back once, on the first Close.
+type countedConn struct {
+	net.Conn
+	once sync.Once
+	done func()
+}
+
+func (c *countedConn) Close() error {
+	c.once.Do(c.done)
+	return c.Conn.Close()
+}
+
+// ReadFrom keeps the underlying connection's fast path (sendfile for a
+// TCP connection) for net/http's responses.
+func (c *countedConn) ReadFrom(r io.Reader) (int64, error) { return io.Copy(c.Conn, r) }
+
+// addrKey is the unit a client address counts as: an IPv4 address, or the
+// /64 of an IPv6 address (a single host commonly holds a whole /64, so
+// counting addresses would let it open connections without end).
+func addrKey(a netip.Addr) string {
+	a = a.Unmap().WithZone("")
+	if a.Is4() {
+		return a.String()
+	}
+	return netip.PrefixFrom(a, 64).Masked().String()
+}
+
+// requestAddrKey is addrKey of the request's TCP peer.
+func requestAddrKey(r *http.Request) string {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return addrKey(ap.Addr())
+}
