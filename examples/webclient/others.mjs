@@ -137,6 +137,7 @@ async function checkKeystore(f, tally) {
     }
     const want = { stretched: v.stretched, authKey: v.auth_key, unlockKey: v.unlock_key, masterKEK: v.master_kek };
     const bad = Object.entries(want).filter(([k, w]) => hex.encode(res[k]) !== w);
+    if (hex.encode(ks.preparePassphrase(v.passphrase)) !== (v.prepared_passphrase ?? hex.encode(new TextEncoder().encode(v.passphrase)))) bad.push(["prepared passphrase"]);
     const rec = await ks.unlockWithRecovery(res.acct, hex.decode(v.recovery_key));
     if (hex.encode(rec.recoveryWrapKey) !== v.recovery_wrap_key) bad.push(["recoveryWrapKey"]);
     if (hex.encode(rec.masterKEK) !== v.master_kek) bad.push(["recovery unlock"]);
@@ -199,7 +200,34 @@ async function checkKeystore(f, tally) {
     else if (got === "ok" && res.phrase !== v.recovery_phrase) tally.fail(`keystore share ${v.name}`, "combined key's recovery phrase differs");
     else tally.pass();
   }
-  console.log(`keystore vectors: ${n} checked (accounts, key records, verifiers, recovery shares)`);
+  const strictUTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  for (const v of f.passphrase_preparation ?? []) {
+    // keystore.js refuses U+200C and U+200D everywhere (see
+    // preparePassphrase); Go accepts them in context.
+    if (v.expect === "ok" && /\u200c|\u200d/.test(strictUTF8.decode(hex.decode(v.input)))) {
+      tally.skip("keystore", "keystore passphrase preparation: U+200C/U+200D in context (keystore.js refuses them always)");
+      continue;
+    }
+    n++;
+    let got = "ok";
+    let out = null;
+    try {
+      let s;
+      try {
+        s = strictUTF8.decode(hex.decode(v.input));
+      } catch {
+        throw new ks.KeystoreError("passphrase", "not valid UTF-8");
+      }
+      out = ks.preparePassphrase(s);
+    } catch (e) {
+      if (!(e instanceof ks.KeystoreError)) throw e;
+      got = e.code;
+    }
+    if (got !== v.expect) tally.fail(`keystore passphrase preparation ${v.name}`, `got ${got}, want ${v.expect}`);
+    else if (got === "ok" && hex.encode(out) !== v.prepared) tally.fail(`keystore passphrase preparation ${v.name}`, "prepared bytes differ");
+    else tally.pass();
+  }
+  console.log(`keystore vectors: ${n} checked (accounts, key records, verifiers, recovery shares, passphrase preparation)`);
 }
 
 // checkStorageauth runs storageauth's own WebCrypto checker
