@@ -230,10 +230,48 @@ async function checkKeystore(f, tally) {
   console.log(`keystore vectors: ${n} checked (accounts, key records, verifiers, recovery shares, passphrase preparation)`);
 }
 
+// The PKCS#8 templates of storageauth/SPEC.md §2.1 and §2.2: what a browser
+// that derived the secret from its IKM puts before it to import it. The
+// P-256 one is a PrivateKeyInfo whose ECPrivateKey has no publicKey (the
+// client has no public key yet: WebCrypto computes it).
+const PKCS8_PREFIX = {
+  ed25519: "302e020100300506032b657004220420",
+  p256: "3041020100301306072a8648ce3d020106082a8648ce3d030107042730250201010420",
+};
+
+// checkStorageauthTemplates imports every Ed25519 and P-256 vector's secret
+// with its SPEC template, and checks the public key WebCrypto computes and a
+// signature the raw public key verifies.
+async function checkStorageauthTemplates(f, tally) {
+  let n = 0;
+  for (const v of f.derivation) {
+    const prefix = PKCS8_PREFIX[v.scheme];
+    if (!prefix) continue;
+    n++;
+    const alg = v.scheme === "ed25519" ? { name: "Ed25519" } : { name: "ECDSA", namedCurve: "P-256" };
+    const sigAlg = v.scheme === "ed25519" ? { name: "Ed25519" } : { name: "ECDSA", hash: "SHA-256" };
+    try {
+      const priv = await subtle.importKey("pkcs8", hex.decode(prefix + v.signing_key), alg, true, ["sign"]);
+      const jwk = await subtle.exportKey("jwk", priv);
+      const pub = v.scheme === "ed25519" ? unb64u(jwk.x) : Uint8Array.from([4, ...unb64u(jwk.x), ...unb64u(jwk.y)]);
+      if (hex.encode(pub) !== v.public_key) throw new Error("public key differs");
+      const msg = new TextEncoder().encode("template probe");
+      const sig = await subtle.sign(sigAlg, priv, msg);
+      const pk = await subtle.importKey("raw", hex.decode(v.public_key), alg, false, ["verify"]);
+      if (!(await subtle.verify(sigAlg, pk, sig, msg))) throw new Error("signature does not verify");
+      tally.pass();
+    } catch (e) {
+      tally.fail(`storageauth PKCS#8 template ${v.name}`, e.message);
+    }
+  }
+  console.log(`storageauth PKCS#8 templates (SPEC §2.1, §2.2): ${n} secrets imported, public keys and signatures checked`);
+}
+
 // checkStorageauth runs storageauth's own WebCrypto checker
 // (storageauth/testdata/webcrypto-check.mjs, written with that package)
-// when it exports check(vectors).
+// when it exports check(vectors), and the PKCS#8 templates of its SPEC.
 async function checkStorageauth(f, tally, dir) {
+  await checkStorageauthTemplates(f, tally);
   const script = path.join(dir, "webcrypto-check.mjs");
   let mod;
   try {
