@@ -293,7 +293,67 @@ async function checkStorageauth(f, tally, dir) {
   }
 }
 
-async function checkIdentity(f, tally) {
+// checkIdentityDerived checks identity/testdata/derived.json: Ed25519
+// public key encodings through importPublicKey, and the at-rest keys from
+// both sides with WebCrypto (X25519 ECDH, HKDF-SHA256).
+async function checkIdentityDerived(file, tally) {
+  let f;
+  try {
+    f = JSON.parse(await readFile(file, "utf8"));
+  } catch (e) {
+    tally.fail("identity derived vectors", `${file}: ${e.message}`);
+    return;
+  }
+  let n = 0;
+  for (const v of f.ed25519_public_keys) {
+    n++;
+    let got = "ok";
+    try {
+      await idn.importPublicKey("ed25519", hex.decode(v.public));
+    } catch (e) {
+      if (!(e instanceof idn.IdentityError)) throw e;
+      got = e.code;
+    }
+    if (got !== v.expect) tally.fail(`identity Ed25519 public key ${v.name}`, `got ${got}, want ${v.expect}`);
+    else tally.pass();
+  }
+  const x25519Pkcs8 = (k) => Uint8Array.from([...hex.decode("302e020100300506032b656e04220420"), ...k]);
+  for (const v of f.at_rest_keys) {
+    n++;
+    const salt = hex.decode(v.salt);
+    let res = null;
+    try {
+      res = await idn.deriveClientKey(hex.decode(v.client_ed25519_seed), hex.decode(v.server_x25519_public), salt, v.namespace);
+    } catch (e) {
+      if (v.expect !== "error") tally.fail(`identity at-rest key ${v.name}`, e.message);
+      else tally.pass();
+      continue;
+    }
+    if (v.expect === "error") {
+      tally.fail(`identity at-rest key ${v.name}`, "a low-order server key was accepted");
+      continue;
+    }
+    const bad = [];
+    if (hex.encode(res.clientX) !== v.client_x25519_public) bad.push("client X25519 public key");
+    if (hex.encode(res.key) !== v.key) bad.push("client-side key");
+    // The server's side: its X25519 private key with the client's converted public key.
+    const priv = await subtle.importKey("pkcs8", x25519Pkcs8(hex.decode(v.server_x25519_private)), { name: "X25519" }, false, ["deriveBits"]);
+    const peer = await subtle.importKey("raw", hex.decode(v.client_x25519_public), { name: "X25519" }, false, []);
+    const shared = new Uint8Array(await subtle.deriveBits({ name: "X25519", public: peer }, priv, 256));
+    if (hex.encode(shared) !== v.shared_secret) bad.push("shared secret");
+    const info = Uint8Array.from([...new TextEncoder().encode("sealkit identity at-rest key v1"), 0, ...hex.decode(v.client_x25519_public), ...hex.decode(v.server_x25519_public), ...new TextEncoder().encode(v.namespace)]);
+    if (hex.encode(info) !== v.info) bad.push("info");
+    const ikm = await subtle.importKey("raw", shared, "HKDF", false, ["deriveBits"]);
+    const key = new Uint8Array(await subtle.deriveBits({ name: "HKDF", hash: "SHA-256", salt, info }, ikm, 256));
+    if (hex.encode(key) !== v.key) bad.push("server-side key");
+    if (bad.length) tally.fail(`identity at-rest key ${v.name}`, `${bad.join(", ")} differ`);
+    else tally.pass();
+  }
+  console.log(`identity derived vectors: ${n} checked (Ed25519 public key encodings, at-rest keys from both sides)`);
+}
+
+async function checkIdentity(f, tally, dir) {
+  await checkIdentityDerived(path.join(dir, "derived.json"), tally);
   const keys = new Map();
   const byName = new Map();
   let n = 0;
