@@ -79,10 +79,15 @@ func NewEd25519PrivateKey(seed []byte) (*PrivateKey, error) {
 	return newEd25519Private(ed25519.NewKeyFromSeed(seed)), nil
 }
 
-// NewEd25519PublicKey returns the Ed25519 public key with the given 32 bytes.
+// NewEd25519PublicKey returns the Ed25519 public key with the given 32
+// bytes. It refuses what libsodium refuses to verify with: not a point, not
+// canonical, or of small order (ErrInvalidKey).
 func NewEd25519PublicKey(raw []byte) (*PublicKey, error) {
 	if len(raw) != ed25519.PublicKeySize {
 		return nil, errors.Join(ErrInvalidKey, errors.New("identity: Ed25519 public key must be 32 bytes"))
+	}
+	if err := checkEd25519PublicKey(raw); err != nil {
+		return nil, err
 	}
 	return newEd25519Public(ed25519.PublicKey(append([]byte(nil), raw...))), nil
 }

@@ -44,14 +44,15 @@ func (a *Account) HasRecovery() bool { return len(a.recovery) != 0 }
 // policy's parameters (nil: DefaultPolicy), and a recovery key that is a
 // second way in. Show the recovery key to its owner once (RecoveryKey.Phrase)
 // and do not store it. The returned session is unlocked; its AuthKey is what
-// the server enrolls (Verifier.Enroll).
+// the server enrolls (Verifier.Enroll). A passphrase that RFC 8265
+// OpaqueString refuses returns ErrPassphrase (SPEC.md §2).
 func NewAccount(owner, passphrase string, p *Policy) (*Account, *Session, *RecoveryKey, error) {
 	p = orDefault(p)
 	if err := checkOwner(owner); err != nil {
 		return nil, nil, nil, err
 	}
-	if passphrase == "" {
-		return nil, nil, nil, fmt.Errorf("keystore: empty passphrase")
+	if _, err := preparePassphrase(passphrase); err != nil {
+		return nil, nil, nil, err
 	}
 	if err := p.check(p.Params); err != nil {
 		return nil, nil, nil, err
@@ -97,7 +98,9 @@ func (a *Account) setPassphrase(kek []byte, passphrase string, params KDFParams)
 // (ErrPolicy otherwise, before any KDF work). A wrong passphrase costs the
 // full KDF and returns ErrUnlock. If the policy asks for stronger parameters
 // than the record's, Session.NeedsRehash reports it; store the record that
-// Session.ChangePassphrase returns for the same passphrase.
+// Session.ChangePassphrase returns for the same passphrase. The passphrase
+// is prepared as SPEC.md §2 says (RFC 8265 OpaqueString: NFC, non-ASCII
+// spaces as U+0020); one it refuses returns ErrPassphrase before the KDF.
 func (a *Account) Unlock(passphrase string, p *Policy) (*Session, error) {
 	p = orDefault(p)
 	if err := p.check(a.params); err != nil {

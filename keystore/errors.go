@@ -37,6 +37,13 @@ var (
 	// guess the passphrase cheaply).
 	ErrPolicy = errors.New("keystore: KDF parameters outside policy")
 
+	// ErrPassphrase is returned, wrapped, for a passphrase that RFC 8265
+	// OpaqueString refuses (SPEC.md §2): empty, not valid UTF-8, or holding a
+	// character outside the PRECIS FreeformClass such as a control
+	// character. It is returned before any KDF work and says which rule
+	// failed, never which character.
+	ErrPassphrase = errors.New("keystore: passphrase refused by RFC 8265 OpaqueString")
+
 	// ErrClosed is returned by a Session after Close.
 	ErrClosed = errors.New("keystore: session closed")
 

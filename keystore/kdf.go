@@ -165,13 +165,20 @@ func (pol *Policy) needsRehash(p KDFParams) bool {
 	return p.Time < t.Time || p.MemoryKiB < t.MemoryKiB
 }
 
-// stretch runs the KDF. p must have passed checkCaps.
+// stretch prepares the passphrase (preparePassphrase: the one way a
+// passphrase reaches a KDF here) and runs the KDF. p must have passed
+// checkCaps.
 func stretch(passphrase string, salt []byte, p KDFParams) ([]byte, error) {
+	pass, err := preparePassphrase(passphrase)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(pass)
 	switch p.KDF {
 	case Argon2id:
-		return argon2.IDKey([]byte(passphrase), salt, p.Time, p.MemoryKiB, p.Threads, stretchedSize), nil
+		return argon2.IDKey(pass, salt, p.Time, p.MemoryKiB, p.Threads, stretchedSize), nil
 	case PBKDF2SHA256:
-		return pbkdf2.Key(sha256.New, passphrase, salt, int(p.Iterations), stretchedSize)
+		return pbkdf2.Key(sha256.New, string(pass), salt, int(p.Iterations), stretchedSize)
 	}
 	return nil, fmt.Errorf("%w: unknown KDF %d", ErrPolicy, uint8(p.KDF))
 }

@@ -82,14 +82,15 @@ func (s *Session) NeedsRehash() bool {
 // with the master KEK wrapped under newPassphrase, a fresh salt and the
 // policy's parameters (nil: DefaultPolicy). Nothing else is re-encrypted:
 // key records and the recovery path stay as they are. The session's AuthKey
-// becomes the new one; enroll it with the server.
+// becomes the new one; enroll it with the server. A passphrase that RFC 8265
+// OpaqueString refuses returns ErrPassphrase.
 func (s *Session) ChangePassphrase(a *Account, newPassphrase string, p *Policy) (*Account, error) {
 	p = orDefault(p)
 	if a.owner != s.owner {
 		return nil, fmt.Errorf("keystore: account of another owner")
 	}
-	if newPassphrase == "" {
-		return nil, fmt.Errorf("keystore: empty passphrase")
+	if _, err := preparePassphrase(newPassphrase); err != nil {
+		return nil, err
 	}
 	if err := p.check(p.Params); err != nil {
 		return nil, err

@@ -12,12 +12,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"flag"
-	"github.com/sealkit/sealkit/internal/testvec"
 	"strings"
 	"testing"
 	"testing/cryptotest"
 
 	"golang.org/x/crypto/argon2"
+	"golang.org/x/text/secure/precis"
+
+	"github.com/sealkit/sealkit/internal/testvec"
 
 	"github.com/sealkit/sealkit/internal/aeskw"
 	"github.com/sealkit/sealkit/keystore"
@@ -33,6 +35,17 @@ type vectorFile struct {
 	Shares      []shareVector   `json:"recovery_shares"`
 	Verifiers   []verifierVec   `json:"verifiers"`
 	Passphrases []string        `json:"one_time_passphrases"`
+	Preparation []prepVector    `json:"passphrase_preparation,omitempty"`
+}
+
+// prepVector is one passphrase through SPEC.md §2's preparation (RFC 8265
+// OpaqueString): input and prepared are UTF-8 in hex (input may be invalid
+// UTF-8); expect is ok or passphrase (refused).
+type prepVector struct {
+	Name     string `json:"name"`
+	Input    string `json:"input"`
+	Prepared string `json:"prepared,omitempty"`
+	Expect   string `json:"expect"`
 }
 
 type accountVector struct {
@@ -41,7 +54,7 @@ type accountVector struct {
 	Passphrase     string `json:"passphrase"`
 	Policy         string `json:"policy"` // default (Argon2id floors) or browser (PBKDF2 floors): the floors apply to both
 	Record         string `json:"record"`
-	Expect         string `json:"expect"` // ok, unlock_failed, corrupt, policy
+	Expect         string `json:"expect"` // ok, unlock_failed, corrupt, policy, passphrase
 	KDF            string `json:"kdf,omitempty"`
 	Salt           string `json:"salt,omitempty"`
 	Stretched      string `json:"stretched,omitempty"`
@@ -51,6 +64,9 @@ type accountVector struct {
 	RecoveryPhrase string `json:"recovery_phrase,omitempty"`
 	RecoveryKey    string `json:"recovery_key,omitempty"`
 	RecoveryWrap   string `json:"recovery_wrap_key,omitempty"`
+	// PreparedPassphrase is the passphrase after SPEC.md §2's preparation,
+	// UTF-8 in hex, where it differs from the passphrase's own bytes.
+	PreparedPassphrase string `json:"prepared_passphrase,omitempty"`
 }
 
 type keyVector struct {
@@ -146,6 +162,21 @@ func specUnlock(t testing.TB, a rawAccount, pass string) (stretched, auth, unloc
 	return
 }
 
+// specPrepared returns the bytes SPEC.md §2 stretches for pass: the
+// vector's prepared form if it gives one (checked against RFC 8265
+// OpaqueString), else pass itself (which must be its own preparation).
+func specPrepared(t testing.TB, pass, preparedHex string) string {
+	t.Helper()
+	want := pass
+	if preparedHex != "" {
+		want = string(unhex(t, preparedHex))
+	}
+	if got, err := precis.OpaqueString.String(pass); err != nil || got != want {
+		t.Fatalf("OpaqueString(%+q) = %+q, %v; the vector says %+q", pass, got, err, want)
+	}
+	return want
+}
+
 func recoveryBytes(t testing.TB, phrase string) []byte {
 	b, err := crockford.DecodeString(strings.ReplaceAll(phrase, "-", ""))
 	if err != nil || len(b) != 35 {
@@ -220,12 +251,17 @@ func TestVectors(t *testing.T) {
 					t.Fatalf("%v, want ErrPolicy", err)
 				}
 				return
+			case "passphrase":
+				if !errors.Is(err, keystore.ErrPassphrase) {
+					t.Fatalf("%v, want ErrPassphrase", err)
+				}
+				return
 			default:
 				t.Fatalf("unknown expect %q", v.Expect)
 			}
 			// The browser path: primitives only, following SPEC.md §2.
 			ra := decodeAccount(t, rec)
-			stretched, auth, unlock, k := specUnlock(t, ra, v.Passphrase)
+			stretched, auth, unlock, k := specUnlock(t, ra, specPrepared(t, v.Passphrase, v.PreparedPassphrase))
 			for name, pair := range map[string][2][]byte{
 				"salt": {ra.salt, unhex(t, v.Salt)}, "stretched": {stretched, unhex(t, v.Stretched)},
 				"auth_key": {auth, unhex(t, v.AuthKey)}, "unlock_key": {unlock, unhex(t, v.UnlockKey)},
@@ -314,8 +350,34 @@ func TestVectors(t *testing.T) {
 			t.Fatal("verifier value differs from the vector")
 		}
 	}
-	t.Logf("vectors: %d accounts, %d key records, %d share sets, %d verifiers",
-		len(vf.Accounts), len(vf.KeyRecords), len(vf.Shares), len(vf.Verifiers))
+	if len(vf.Preparation) == 0 {
+		t.Fatal("no passphrase_preparation vectors")
+	}
+	weak := &keystore.Policy{Params: keystore.KDFParams{KDF: keystore.PBKDF2SHA256, Iterations: 1}, InsecureAllowWeak: true}
+	for _, v := range vf.Preparation {
+		t.Run("preparation/"+v.Name, func(t *testing.T) {
+			in := string(unhex(t, v.Input))
+			a, s, _, err := keystore.NewAccount("alice", in, weak)
+			switch v.Expect {
+			case "ok":
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, auth, _, kek := specUnlock(t, decodeAccount(t, a.Bytes()), specPrepared(t, in, v.Prepared))
+				if kek == nil || !bytes.Equal(auth, s.AuthKey()) {
+					t.Fatal("the account does not open with the prepared bytes")
+				}
+			case "passphrase":
+				if !errors.Is(err, keystore.ErrPassphrase) {
+					t.Fatalf("%v, want ErrPassphrase", err)
+				}
+			default:
+				t.Fatalf("unknown expect %q", v.Expect)
+			}
+		})
+	}
+	t.Logf("vectors: %d accounts, %d key records, %d share sets, %d verifiers, %d passphrase preparations",
+		len(vf.Accounts), len(vf.KeyRecords), len(vf.Shares), len(vf.Verifiers), len(vf.Preparation))
 }
 
 func generateVectors(t *testing.T) {
@@ -394,17 +456,21 @@ func generateVectors(t *testing.T) {
 		}
 	}
 	other := decodeRaw(t, genKey(t, s, "other", keystore.Ed25519, 1).Bytes())
-	for name, m := range map[string]func(r *rawRecord){
-		"ed25519-owner-swapped":   func(r *rawRecord) { r.owner = "mallory@example.com" },
-		"ed25519-name-swapped":    func(r *rawRecord) { r.name = "other" },
-		"ed25519-version-swapped": func(r *rawRecord) { r.version = 2 },
-		"ed25519-kind-swapped":    func(r *rawRecord) { r.kind = "x25519" },
-		"ed25519-public-swapped":  func(r *rawRecord) { r.public = other.public },
-		"ed25519-sealed-flipped":  func(r *rawRecord) { r.sealed = bytes.Clone(r.sealed); r.sealed[30] ^= 0x80 },
+	// A slice, not a map: the order is the frozen file's.
+	for _, c := range []struct {
+		name string
+		m    func(r *rawRecord)
+	}{
+		{"ed25519-owner-swapped", func(r *rawRecord) { r.owner = "mallory@example.com" }},
+		{"ed25519-name-swapped", func(r *rawRecord) { r.name = "other" }},
+		{"ed25519-version-swapped", func(r *rawRecord) { r.version = 2 }},
+		{"ed25519-kind-swapped", func(r *rawRecord) { r.kind = "x25519" }},
+		{"ed25519-public-swapped", func(r *rawRecord) { r.public = other.public }},
+		{"ed25519-sealed-flipped", func(r *rawRecord) { r.sealed = bytes.Clone(r.sealed); r.sealed[30] ^= 0x80 }},
 	} {
 		r := decodeRaw(t, ed)
-		m(&r)
-		vf.KeyRecords = append(vf.KeyRecords, keyVector{Name: name, Account: "pbkdf2", Record: hex.EncodeToString(r.encode()), Expect: "corrupt"})
+		c.m(&r)
+		vf.KeyRecords = append(vf.KeyRecords, keyVector{Name: c.name, Account: "pbkdf2", Record: hex.EncodeToString(r.encode()), Expect: "corrupt"})
 	}
 	vf.KeyRecords = append(vf.KeyRecords, keyVector{Name: "ed25519-truncated", Account: "pbkdf2", Record: hex.EncodeToString(ed[:len(ed)-1]), Expect: "corrupt"})
 	vf.KeyRecords = append(vf.KeyRecords, keyVector{Name: "argon2id-account-key", Account: "argon2id", Record: hex.EncodeToString(genKey(t, accounts["argon2id"].s, "sig", keystore.Ed25519, 1).Bytes()), Expect: "ok"})
@@ -435,5 +501,143 @@ func generateVectors(t *testing.T) {
 	vf.Verifiers = []verifierVec{{hex.EncodeToString(pepper), owner, hex.EncodeToString(auth), hex.EncodeToString(stored)}}
 	vf.Passphrases = []string{keystore.GeneratePassphrase()}
 
+	// Added after the first freeze, so they come last and draw their
+	// randomness after everything above: the older entries stay
+	// byte-identical.
+	generatePreparationVectors(t, vf, owner, p)
+
 	testvec.WriteGolden(t, vf)
+}
+
+// Spellings of one passphrase that SPEC.md §2 makes equal (NFC, NFD, and
+// non-ASCII spaces), and its prepared form.
+const (
+	vecPassNFC      = "p\u00e2t\u00e9 cr\u00e8me br\u00fbl\u00e9e"
+	vecPassNFD      = "pa\u0302te\u0301 cre\u0300me bru\u0302le\u0301e"
+	vecPassSpaces   = "p\u00e2t\u00e9\u00a0cr\u00e8me\u3000br\u00fbl\u00e9e"
+	vecPassRefused  = "p\u00e2t\u00e9\tcr\u00e8me br\u00fbl\u00e9e"
+	vecPassPrepared = vecPassNFC
+)
+
+// generatePreparationVectors appends SPEC.md §2's passphrase preparation
+// vectors: accounts made from non-ASCII spellings, and the preparation
+// table. pbkdf2 is the first, ASCII, account's record.
+func generatePreparationVectors(t *testing.T, vf *vectorFile, owner string, pbkdf2 []byte) {
+	prepared := func(pass string) string {
+		if pass == vecPassPrepared || pass == vecPassNFC {
+			return "" // its own preparation
+		}
+		return hex.EncodeToString([]byte(vecPassPrepared))
+	}
+	for _, c := range []struct {
+		name, policy, create string
+		p                    *keystore.Policy
+		unlock               []string
+	}{
+		{"pbkdf2-non-ascii", "browser", vecPassSpaces, keystore.BrowserPolicy(), []string{vecPassSpaces, vecPassNFC, vecPassNFD}},
+		{"argon2id-non-ascii", "default", vecPassNFD, &keystore.Policy{Params: keystore.KDFParams{KDF: keystore.Argon2id, Time: 2, MemoryKiB: 19 << 10, Threads: 1}}, []string{vecPassNFD, vecPassNFC}},
+	} {
+		a, _, rk, err := keystore.NewAccount(owner, c.create, c.p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := a.Bytes()
+		ra := decodeAccount(t, rec)
+		st, auth, unlock, kek := specUnlock(t, ra, vecPassPrepared)
+		if kek == nil {
+			t.Fatal("the prepared passphrase does not open the account")
+		}
+		rkb := recoveryBytes(t, rk.Phrase())
+		wk, _ := hkdf.Key(sha256.New, rkb, nil, "sealkit/keystore/v1/recovery", 32)
+		spelling := map[string]string{vecPassSpaces: "spaces", vecPassNFC: "nfc", vecPassNFD: "nfd"}
+		for _, pass := range c.unlock {
+			vf.Accounts = append(vf.Accounts, accountVector{
+				Name: c.name + "-" + spelling[pass], Owner: owner, Passphrase: pass, Policy: c.policy, Record: hex.EncodeToString(rec), Expect: "ok",
+				KDF: a.Params().String(), Salt: hex.EncodeToString(ra.salt), Stretched: hex.EncodeToString(st),
+				AuthKey: hex.EncodeToString(auth), UnlockKey: hex.EncodeToString(unlock), MasterKEK: hex.EncodeToString(kek),
+				RecoveryPhrase: rk.Phrase(), RecoveryKey: hex.EncodeToString(rkb), RecoveryWrap: hex.EncodeToString(wk),
+				PreparedPassphrase: prepared(pass),
+			})
+		}
+		if c.policy == "browser" {
+			for _, n := range []struct{ name, pass, expect string }{
+				{"-upper-case", strings.ToUpper(vecPassNFC), "unlock_failed"},
+				{"-refused-tab", vecPassRefused, "passphrase"},
+			} {
+				vf.Accounts = append(vf.Accounts, accountVector{Name: c.name + n.name, Owner: owner, Passphrase: n.pass, Policy: c.policy, Record: hex.EncodeToString(rec), Expect: n.expect})
+			}
+		}
+	}
+	vf.Accounts = append(vf.Accounts, accountVector{Name: "pbkdf2-empty-passphrase", Owner: owner, Passphrase: "", Policy: "browser", Record: hex.EncodeToString(pbkdf2), Expect: "passphrase"})
+
+	for _, c := range []struct{ name, in string }{
+		{"ascii", "correct horse battery staple"},
+		{"ascii-symbols-and-spaces", " ~!@#$%^&*()_+`-={}|[]\\:\";'<>?,./ "},
+		{"nfc", vecPassNFC},
+		{"nfd-to-nfc", vecPassNFD},
+		{"no-break-space", "a\u00a0b"},
+		{"ideographic-space", "a\u3000b"},
+		{"en-quad", "a\u2000b"},
+		{"narrow-no-break-space", "a\u202fb"},
+		{"ogham-space-mark", "a\u1680b"},
+		{"leading-and-trailing-spaces-kept", " a "},
+		{"case-kept", "\u00c4bc"},
+		{"fullwidth-kept", "\uff21\uff22\uff23"},
+		{"ligature-kept", "\ufb01"},
+		{"angstrom-sign-to-a-ring", "\u212b"},
+		{"hangul-jamo-compose", "\u1100\u1161"},
+		{"combining-marks-reordered", "a\u0301\u0323"},
+		{"emoji", "\U0001f511 key"},
+		{"middle-dot-between-l", "l\u00b7l"},
+		{"greek-keraia-before-greek", "\u0375\u03b1"},
+		{"hebrew-geresh-after-hebrew", "\u05d0\u05f3"},
+		{"katakana-middle-dot-with-katakana", "\u30a2\u30fb\u30a2"},
+		{"arabic-indic-digits", "\u0660\u0661"},
+		{"eszett-and-final-sigma", "\u00df\u03c2"},
+		{"zero-width-joiner-after-virama", "\u0915\u094d\u200d\u0937"},
+		{"zero-width-non-joiner-after-virama", "\u0915\u094d\u200c\u0937"},
+		{"zero-width-non-joiner-between-joining-letters", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"},
+		{"empty", ""},
+		{"only-no-break-space", "\u00a0"},
+		{"tab", "a\tb"},
+		{"line-feed", "a\nb"},
+		{"nul", "a\x00b"},
+		{"delete", "a\x7fb"},
+		{"c1-control", "a\u0085b"},
+		{"invalid-utf-8", "a\xffb"},
+		{"utf-8-surrogate", "a\xed\xa0\x80b"},
+		{"zero-width-space", "a\u200bb"},
+		{"soft-hyphen", "a\u00adb"},
+		{"byte-order-mark", "\ufeffab"},
+		{"line-separator", "a\u2028b"},
+		{"arabic-number-sign", "\u0600\u0661"},
+		{"tag-character", "a\U000e0041"},
+		{"private-use", "a\ue000b"},
+		{"unassigned", "a\u0378b"},
+		{"noncharacter", "a\ufffeb"},
+		{"old-hangul-jamo", "a\u1100"},
+		{"zero-width-joiner-without-virama", "a\u200db"},
+		{"zero-width-non-joiner-without-context", "a\u200cb"},
+		{"middle-dot-without-l", "a\u00b7b"},
+		{"greek-keraia-at-end", "\u03b1\u0375"},
+		{"hebrew-geresh-after-latin", "a\u05f3"},
+		{"katakana-middle-dot-alone", "a\u30fbb"},
+		{"arabic-indic-digits-mixed", "\u0660\u06f0"},
+		{"arabic-tatweel", "\u0628\u0640\u0628"},
+	} {
+		v := prepVector{Name: c.name, Input: hex.EncodeToString([]byte(c.in)), Expect: "ok"}
+		if _, _, _, err := keystore.NewAccount(owner, c.in, &keystore.Policy{Params: keystore.KDFParams{KDF: keystore.PBKDF2SHA256, Iterations: 1}, InsecureAllowWeak: true}); err != nil {
+			if !errors.Is(err, keystore.ErrPassphrase) {
+				t.Fatal(err)
+			}
+			v.Expect = "passphrase"
+		} else {
+			out, err := precis.OpaqueString.String(c.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v.Prepared = hex.EncodeToString([]byte(out))
+		}
+		vf.Preparation = append(vf.Preparation, v)
+	}
 }

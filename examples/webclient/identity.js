@@ -52,13 +52,80 @@ const be = (n, size) => {
   return b;
 };
 
+// Ed25519 public key checks (identity/SPEC.md, "Keys and key IDs"): what
+// libsodium refuses to verify with, and Go's identity package refuses too.
+const ED_P = (1n << 255n) - 19n;
+const ED_D = (((-121665n * modPow(121666n, ED_P - 2n, ED_P)) % ED_P) + ED_P) % ED_P;
+// y of the small-order points: the identity, (0, -1), the two of order 4
+// (y = 0) and the four of order 8 (two y values, both x signs).
+const ED_SMALL_ORDER_Y = new Set([1n, ED_P - 1n, 0n,
+  0x05fc536d880238b13933c6d305acdfd5f098eff289f4c345b027b2c28f95e826n,
+  0x7a03ac9277fdc74ec6cc392cfa53202a0f67100d760b3cba4fd84d3d706a17c7n]);
+
+function modPow(b, e, m) {
+  let r = 1n;
+  b %= m;
+  for (; e > 0n; e >>= 1n, b = (b * b) % m) if (e & 1n) r = (r * b) % m;
+  return r;
+}
+
+// checkEd25519PublicKey throws unless raw is the canonical encoding of a
+// curve point that is not of small order.
+function checkEd25519PublicKey(raw) {
+  if (!(raw instanceof Uint8Array) || raw.length !== 32) throw new IdentityError("invalid_key", "Ed25519 public key must be 32 bytes");
+  let y = 0n;
+  for (let i = 31; i >= 0; i--) y = (y << 8n) | BigInt(i === 31 ? raw[i] & 0x7f : raw[i]);
+  const sign = raw[31] >> 7;
+  if (y >= ED_P) throw new IdentityError("invalid_key", "Ed25519 public key is not canonically encoded");
+  // x² = (y² - 1) / (d·y² + 1); a point iff that is a square mod p.
+  const u = (y * y - 1n + ED_P) % ED_P;
+  const v = (ED_D * y * y + 1n) % ED_P;
+  const x2 = (u * modPow(v, ED_P - 2n, ED_P)) % ED_P;
+  if (x2 !== 0n && modPow(x2, (ED_P - 1n) / 2n, ED_P) !== 1n) throw new IdentityError("invalid_key", "Ed25519 public key is not a curve point");
+  if (x2 === 0n && sign) throw new IdentityError("invalid_key", "Ed25519 public key is not canonically encoded");
+  if (ED_SMALL_ORDER_Y.has(y)) throw new IdentityError("invalid_key", "Ed25519 public key has small order");
+}
+
+const AT_REST_LABEL = "sealkit identity at-rest key v1";
+const X25519_PKCS8_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20]);
+
+/**
+ * deriveClientKey is Go's identity.DeriveClientKey (SPEC.md, "Ed25519 →
+ * X25519 and identity-derived keys"): the client's Ed25519 seed as an X25519
+ * key (clamp(SHA-512(seed)[0:32])), ECDH with the server's 32-byte X25519
+ * public key, then HKDF-SHA256(salt, info = label || 0x00 || clientX ||
+ * serverX || namespace), 32 bytes. Returns {clientX, key}. A low-order
+ * server key (all-zero ECDH result) throws.
+ */
+export async function deriveClientKey(seed, serverX, salt, namespace) {
+  const h = new Uint8Array(await subtle.digest("SHA-512", seed));
+  const scalar = h.slice(0, 32);
+  h.fill(0);
+  scalar[0] &= 248;
+  scalar[31] &= 127;
+  scalar[31] |= 64;
+  const priv = await subtle.importKey("pkcs8", concat(X25519_PKCS8_PREFIX, scalar), { name: "X25519" }, true, ["deriveBits"]);
+  scalar.fill(0);
+  const clientX = b64u.decode((await subtle.exportKey("jwk", priv)).x);
+  const peer = await subtle.importKey("raw", serverX, { name: "X25519" }, false, []);
+  const shared = new Uint8Array(await subtle.deriveBits({ name: "X25519", public: peer }, priv, 256));
+  if (shared.every((x) => x === 0)) throw new IdentityError("invalid_key", "low-order X25519 public key");
+  const ikm = await subtle.importKey("raw", shared, "HKDF", false, ["deriveBits"]);
+  shared.fill(0);
+  const info = concat(utf8.encode(AT_REST_LABEL), new Uint8Array([0]), clientX, serverX, utf8.encode(namespace));
+  const key = new Uint8Array(await subtle.deriveBits({ name: "HKDF", hash: "SHA-256", salt, info }, ikm, 256));
+  return { clientX, key };
+}
+
 /**
  * importPublicKey imports a raw public key (Ed25519 32 bytes, P-256 65-byte
- * uncompressed point) and returns {alg, key, keyId}.
+ * uncompressed point) and returns {alg, key, keyId}. An Ed25519 key that is
+ * not a point, not canonical or of small order is IdentityError("invalid_key").
  */
 export async function importPublicKey(alg, raw) {
   let key, jwk;
   if (alg === ALG_ED25519) {
+    checkEd25519PublicKey(raw);
     key = await subtle.importKey("raw", raw, { name: "Ed25519" }, true, ["verify"]);
     jwk = `{"crv":"Ed25519","kty":"OKP","x":"${b64u.encode(raw)}"}`;
   } else if (alg === ALG_P256) {

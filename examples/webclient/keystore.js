@@ -29,7 +29,7 @@ const WRAPPED_SIZE = 40;
 const CAPS = { argon2Time: 16, argon2MaxMemory: 1 << 20, argon2Threads: 16, pbkdf2Iterations: 10000000 };
 const FLOORS = { argon2Memory: 7 << 10, argon2Work: 35 << 10, pbkdf2Iterations: 600000 };
 
-/** KeystoreError.code: "corrupt", "policy", "unlock_failed" or (shares.js) "invalid". */
+/** KeystoreError.code: "corrupt", "policy", "passphrase", "unlock_failed" or (shares.js) "invalid". */
 export class KeystoreError extends Error {
   constructor(code, message) {
     super(`keystore: ${message}`);
@@ -80,6 +80,85 @@ class Fields {
     if (String.fromCharCode(...this.bytes(4)) !== magic) throw corrupt("bad magic");
     if (this.u8() !== 1) throw corrupt("unknown version");
   }
+}
+
+// Passphrase preparation (SPEC.md §2): RFC 8265 OpaqueString, as Go's
+// golang.org/x/text/secure/precis applies it. The mapping (non-ASCII spaces
+// to U+0020, then NFC) is exact. The refusals are RFC 8264 §9's
+// FreeformClass derivation and RFC 5892 Appendix A's context rules, written
+// with the engine's Unicode property escapes; "unassigned" is Unicode
+// 15.0.0's (x/text's tables for Go 1.26) on any engine of 15.0 or later.
+// One gap, a refusal and so never a different key: U+200C and U+200D are
+// always refused here (their rules need Canonical_Combining_Class and
+// Joining_Type, which JavaScript cannot query), where Go accepts them after
+// a virama or between joining letters.
+const ZS = /\p{Zs}/gu;
+const OLD_HANGUL_JAMO = /[\u1100-\u11ff\ua960-\ua97f\ud7b0-\ud7ff]/u;
+const FREEFORM = /[\p{Ll}\p{Lu}\p{Lo}\p{Nd}\p{Lm}\p{Mn}\p{Mc}\p{Lt}\p{Nl}\p{No}\p{Me}\p{Zs}\p{S}\p{P}]/u;
+const EXCEPTION_DISALLOWED = /[\u0640\u07fa\u302e\u302f\u3031-\u3035\u303b]/u;
+const EXCEPTION_PVALID = /[\u00df\u03c2\u06fd\u06fe\u0f0b\u3007]/u;
+const IGNORABLE = /[\p{Default_Ignorable_Code_Point}\p{Noncharacter_Code_Point}]/u;
+const JAPANESE = /[\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Han}]/u;
+// Code points assigned after Unicode 15.0.0 (x/text's tables for Go 1.26),
+// refused as Go refuses them, whatever the engine's Unicode version.
+const ASSIGNED_AFTER_UNICODE_15 = /[\u088f\u0897\u0c5c\u0cdc\u1acf-\u1add\u1ae0-\u1aeb\u1b4e-\u1b4f\u1b7f\u1c89-\u1c8a\u20c1\u2427-\u2429\u2b96\u2ffc-\u2fff\u31e4-\u31e5\u31ef\ua7cb-\ua7cf\ua7d2\ua7d4\ua7da-\ua7dc\ua7f1\ufbc3-\ufbd2\ufd90-\ufd91\ufdc8-\ufdce\u{105c0}-\u{105f3}\u{10940}-\u{10959}\u{10d40}-\u{10d65}\u{10d69}-\u{10d85}\u{10d8e}-\u{10d8f}\u{10ec2}-\u{10ec7}\u{10ed0}-\u{10ed8}\u{10efa}-\u{10efc}\u{11380}-\u{11389}\u{1138b}\u{1138e}\u{11390}-\u{113b5}\u{113b7}-\u{113c0}\u{113c2}\u{113c5}\u{113c7}-\u{113ca}\u{113cc}-\u{113d5}\u{113d7}-\u{113d8}\u{113e1}-\u{113e2}\u{116d0}-\u{116e3}\u{11b60}-\u{11b67}\u{11bc0}-\u{11be1}\u{11bf0}-\u{11bf9}\u{11db0}-\u{11ddb}\u{11de0}-\u{11de9}\u{11f5a}\u{13460}-\u{143fa}\u{16100}-\u{16139}\u{16d40}-\u{16d79}\u{16ea0}-\u{16eb8}\u{16ebb}-\u{16ed3}\u{16ff2}-\u{16ff6}\u{187f8}-\u{187ff}\u{18cff}\u{18d09}-\u{18d1e}\u{18d80}-\u{18df2}\u{1cc00}-\u{1ccfc}\u{1cd00}-\u{1ceb3}\u{1ceba}-\u{1ced0}\u{1cee0}-\u{1cef0}\u{1e5d0}-\u{1e5fa}\u{1e5ff}\u{1e6c0}-\u{1e6de}\u{1e6e0}-\u{1e6f5}\u{1e6fe}-\u{1e6ff}\u{1f6d8}\u{1f777}-\u{1f77a}\u{1f8b2}-\u{1f8bb}\u{1f8c0}-\u{1f8c1}\u{1f8d0}-\u{1f8d8}\u{1fa54}-\u{1fa57}\u{1fa89}-\u{1fa8a}\u{1fa8e}-\u{1fa8f}\u{1fabe}\u{1fac6}\u{1fac8}\u{1facd}\u{1fadc}\u{1fadf}\u{1fae9}-\u{1faea}\u{1faef}\u{1fbcb}-\u{1fbef}\u{1fbfa}\u{2b73a}-\u{2b73f}\u{2cea2}-\u{2cead}\u{2ebf0}-\u{2ee5d}\u{323b0}-\u{33479}]/u;
+const refusedPassphrase = (why) => new KeystoreError("passphrase", `passphrase refused by RFC 8265 OpaqueString: ${why}`);
+
+// freeformOK is RFC 8264 §9 for one code point c (a string), for the
+// FreeformClass: PVALID or FREE_PVAL. Contextual ones are checked apart.
+function freeformOK(c) {
+  const cp = c.codePointAt(0);
+  if (EXCEPTION_PVALID.test(c)) return true;
+  if (EXCEPTION_DISALLOWED.test(c)) return false;
+  if (/\p{Cn}/u.test(c) || /\p{Cs}/u.test(c) || ASSIGNED_AFTER_UNICODE_15.test(c)) return false; // unassigned, or a lone surrogate
+  if (cp >= 0x21 && cp <= 0x7e) return true;
+  if (OLD_HANGUL_JAMO.test(c) || IGNORABLE.test(c) || /\p{Cc}/u.test(c)) return false;
+  if (c.normalize("NFKC") !== c) return true; // HasCompat
+  return FREEFORM.test(c);
+}
+
+/**
+ * preparePassphrase returns the UTF-8 bytes a passphrase is stretched as
+ * (SPEC.md §2: RFC 8265 OpaqueString), or throws
+ * KeystoreError("passphrase") for one it refuses.
+ */
+export function preparePassphrase(passphrase) {
+  if (typeof passphrase !== "string") throw refusedPassphrase("not a string");
+  const s = passphrase.replace(ZS, " ").normalize("NFC");
+  if (s === "") throw refusedPassphrase("empty");
+  const cps = Array.from(s);
+  const has = (re) => cps.some((c) => re.test(c));
+  for (let i = 0; i < cps.length; i++) {
+    const c = cps[i];
+    const before = cps[i - 1] ?? "";
+    const after = cps[i + 1] ?? "";
+    let ok;
+    switch (c) {
+      case "\u200c": // ZERO WIDTH NON-JOINER: see the gap above
+      case "\u200d": // ZERO WIDTH JOINER
+        ok = false;
+        break;
+      case "\u00b7": // MIDDLE DOT: between two "l"
+        ok = before === "l" && after === "l";
+        break;
+      case "\u0375": // GREEK LOWER NUMERAL SIGN: before Greek
+        ok = /\p{Script=Greek}/u.test(after);
+        break;
+      case "\u05f3": // HEBREW PUNCTUATION GERESH, GERSHAYIM: after Hebrew
+      case "\u05f4":
+        ok = /\p{Script=Hebrew}/u.test(before);
+        break;
+      case "\u30fb": // KATAKANA MIDDLE DOT: with Hiragana, Katakana or Han
+        ok = has(JAPANESE);
+        break;
+      default:
+        if (c >= "\u0660" && c <= "\u0669") ok = !has(/[\u06f0-\u06f9]/u);
+        else if (c >= "\u06f0" && c <= "\u06f9") ok = !has(/[\u0660-\u0669]/u);
+        else ok = freeformOK(c);
+    }
+    if (!ok) throw refusedPassphrase(`character ${i + 1} is not allowed there`);
+  }
+  return utf8.encode(s);
 }
 
 /** hkdf is HKDF-SHA256(ikm, salt = "", info = label), 32 bytes. */
@@ -135,7 +214,7 @@ function checkFloors(acct) {
  */
 export async function unlock(acct, passphrase) {
   checkFloors(acct);
-  const pass = utf8.encode(passphrase);
+  const pass = preparePassphrase(passphrase);
   let stretched;
   if (acct.kdf === "pbkdf2") {
     const k = await subtle.importKey("raw", pass, "PBKDF2", false, ["deriveBits"]);
@@ -260,9 +339,11 @@ export async function createAccount(owner, passphrase, { iterations = FLOORS.pbk
   if (!Number.isInteger(iterations) || iterations < 1 || iterations > CAPS.pbkdf2Iterations || (!allowWeak && iterations < FLOORS.pbkdf2Iterations)) {
     throw new KeystoreError("policy", "PBKDF2 iterations outside the floor and cap");
   }
+  const pass = preparePassphrase(passphrase);
   const salt = randomBytes(SALT_SIZE);
   const masterKEK = randomBytes(32);
-  const k = await subtle.importKey("raw", utf8.encode(passphrase), "PBKDF2", false, ["deriveBits"]);
+  const k = await subtle.importKey("raw", pass, "PBKDF2", false, ["deriveBits"]);
+  pass.fill(0);
   const stretched = new Uint8Array(await subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt, iterations }, k, 256));
   const authKey = await hkdf(stretched, LABEL_AUTH);
   const unlockKey = await hkdf(stretched, LABEL_UNLOCK);

@@ -137,6 +137,7 @@ async function checkKeystore(f, tally) {
     }
     const want = { stretched: v.stretched, authKey: v.auth_key, unlockKey: v.unlock_key, masterKEK: v.master_kek };
     const bad = Object.entries(want).filter(([k, w]) => hex.encode(res[k]) !== w);
+    if (hex.encode(ks.preparePassphrase(v.passphrase)) !== (v.prepared_passphrase ?? hex.encode(new TextEncoder().encode(v.passphrase)))) bad.push(["prepared passphrase"]);
     const rec = await ks.unlockWithRecovery(res.acct, hex.decode(v.recovery_key));
     if (hex.encode(rec.recoveryWrapKey) !== v.recovery_wrap_key) bad.push(["recoveryWrapKey"]);
     if (hex.encode(rec.masterKEK) !== v.master_kek) bad.push(["recovery unlock"]);
@@ -199,13 +200,78 @@ async function checkKeystore(f, tally) {
     else if (got === "ok" && res.phrase !== v.recovery_phrase) tally.fail(`keystore share ${v.name}`, "combined key's recovery phrase differs");
     else tally.pass();
   }
-  console.log(`keystore vectors: ${n} checked (accounts, key records, verifiers, recovery shares)`);
+  const strictUTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  for (const v of f.passphrase_preparation ?? []) {
+    // keystore.js refuses U+200C and U+200D everywhere (see
+    // preparePassphrase); Go accepts them in context.
+    if (v.expect === "ok" && /\u200c|\u200d/.test(strictUTF8.decode(hex.decode(v.input)))) {
+      tally.skip("keystore", "keystore passphrase preparation: U+200C/U+200D in context (keystore.js refuses them always)");
+      continue;
+    }
+    n++;
+    let got = "ok";
+    let out = null;
+    try {
+      let s;
+      try {
+        s = strictUTF8.decode(hex.decode(v.input));
+      } catch {
+        throw new ks.KeystoreError("passphrase", "not valid UTF-8");
+      }
+      out = ks.preparePassphrase(s);
+    } catch (e) {
+      if (!(e instanceof ks.KeystoreError)) throw e;
+      got = e.code;
+    }
+    if (got !== v.expect) tally.fail(`keystore passphrase preparation ${v.name}`, `got ${got}, want ${v.expect}`);
+    else if (got === "ok" && hex.encode(out) !== v.prepared) tally.fail(`keystore passphrase preparation ${v.name}`, "prepared bytes differ");
+    else tally.pass();
+  }
+  console.log(`keystore vectors: ${n} checked (accounts, key records, verifiers, recovery shares, passphrase preparation)`);
+}
+
+// The PKCS#8 templates of storageauth/SPEC.md §2.1 and §2.2: what a browser
+// that derived the secret from its IKM puts before it to import it. The
+// P-256 one is a PrivateKeyInfo whose ECPrivateKey has no publicKey (the
+// client has no public key yet: WebCrypto computes it).
+const PKCS8_PREFIX = {
+  ed25519: "302e020100300506032b657004220420",
+  p256: "3041020100301306072a8648ce3d020106082a8648ce3d030107042730250201010420",
+};
+
+// checkStorageauthTemplates imports every Ed25519 and P-256 vector's secret
+// with its SPEC template, and checks the public key WebCrypto computes and a
+// signature the raw public key verifies.
+async function checkStorageauthTemplates(f, tally) {
+  let n = 0;
+  for (const v of f.derivation) {
+    const prefix = PKCS8_PREFIX[v.scheme];
+    if (!prefix) continue;
+    n++;
+    const alg = v.scheme === "ed25519" ? { name: "Ed25519" } : { name: "ECDSA", namedCurve: "P-256" };
+    const sigAlg = v.scheme === "ed25519" ? { name: "Ed25519" } : { name: "ECDSA", hash: "SHA-256" };
+    try {
+      const priv = await subtle.importKey("pkcs8", hex.decode(prefix + v.signing_key), alg, true, ["sign"]);
+      const jwk = await subtle.exportKey("jwk", priv);
+      const pub = v.scheme === "ed25519" ? unb64u(jwk.x) : Uint8Array.from([4, ...unb64u(jwk.x), ...unb64u(jwk.y)]);
+      if (hex.encode(pub) !== v.public_key) throw new Error("public key differs");
+      const msg = new TextEncoder().encode("template probe");
+      const sig = await subtle.sign(sigAlg, priv, msg);
+      const pk = await subtle.importKey("raw", hex.decode(v.public_key), alg, false, ["verify"]);
+      if (!(await subtle.verify(sigAlg, pk, sig, msg))) throw new Error("signature does not verify");
+      tally.pass();
+    } catch (e) {
+      tally.fail(`storageauth PKCS#8 template ${v.name}`, e.message);
+    }
+  }
+  console.log(`storageauth PKCS#8 templates (SPEC §2.1, §2.2): ${n} secrets imported, public keys and signatures checked`);
 }
 
 // checkStorageauth runs storageauth's own WebCrypto checker
 // (storageauth/testdata/webcrypto-check.mjs, written with that package)
-// when it exports check(vectors).
+// when it exports check(vectors), and the PKCS#8 templates of its SPEC.
 async function checkStorageauth(f, tally, dir) {
+  await checkStorageauthTemplates(f, tally);
   const script = path.join(dir, "webcrypto-check.mjs");
   let mod;
   try {
@@ -227,7 +293,67 @@ async function checkStorageauth(f, tally, dir) {
   }
 }
 
-async function checkIdentity(f, tally) {
+// checkIdentityDerived checks identity/testdata/derived.json: Ed25519
+// public key encodings through importPublicKey, and the at-rest keys from
+// both sides with WebCrypto (X25519 ECDH, HKDF-SHA256).
+async function checkIdentityDerived(file, tally) {
+  let f;
+  try {
+    f = JSON.parse(await readFile(file, "utf8"));
+  } catch (e) {
+    tally.fail("identity derived vectors", `${file}: ${e.message}`);
+    return;
+  }
+  let n = 0;
+  for (const v of f.ed25519_public_keys) {
+    n++;
+    let got = "ok";
+    try {
+      await idn.importPublicKey("ed25519", hex.decode(v.public));
+    } catch (e) {
+      if (!(e instanceof idn.IdentityError)) throw e;
+      got = e.code;
+    }
+    if (got !== v.expect) tally.fail(`identity Ed25519 public key ${v.name}`, `got ${got}, want ${v.expect}`);
+    else tally.pass();
+  }
+  const x25519Pkcs8 = (k) => Uint8Array.from([...hex.decode("302e020100300506032b656e04220420"), ...k]);
+  for (const v of f.at_rest_keys) {
+    n++;
+    const salt = hex.decode(v.salt);
+    let res = null;
+    try {
+      res = await idn.deriveClientKey(hex.decode(v.client_ed25519_seed), hex.decode(v.server_x25519_public), salt, v.namespace);
+    } catch (e) {
+      if (v.expect !== "error") tally.fail(`identity at-rest key ${v.name}`, e.message);
+      else tally.pass();
+      continue;
+    }
+    if (v.expect === "error") {
+      tally.fail(`identity at-rest key ${v.name}`, "a low-order server key was accepted");
+      continue;
+    }
+    const bad = [];
+    if (hex.encode(res.clientX) !== v.client_x25519_public) bad.push("client X25519 public key");
+    if (hex.encode(res.key) !== v.key) bad.push("client-side key");
+    // The server's side: its X25519 private key with the client's converted public key.
+    const priv = await subtle.importKey("pkcs8", x25519Pkcs8(hex.decode(v.server_x25519_private)), { name: "X25519" }, false, ["deriveBits"]);
+    const peer = await subtle.importKey("raw", hex.decode(v.client_x25519_public), { name: "X25519" }, false, []);
+    const shared = new Uint8Array(await subtle.deriveBits({ name: "X25519", public: peer }, priv, 256));
+    if (hex.encode(shared) !== v.shared_secret) bad.push("shared secret");
+    const info = Uint8Array.from([...new TextEncoder().encode("sealkit identity at-rest key v1"), 0, ...hex.decode(v.client_x25519_public), ...hex.decode(v.server_x25519_public), ...new TextEncoder().encode(v.namespace)]);
+    if (hex.encode(info) !== v.info) bad.push("info");
+    const ikm = await subtle.importKey("raw", shared, "HKDF", false, ["deriveBits"]);
+    const key = new Uint8Array(await subtle.deriveBits({ name: "HKDF", hash: "SHA-256", salt, info }, ikm, 256));
+    if (hex.encode(key) !== v.key) bad.push("server-side key");
+    if (bad.length) tally.fail(`identity at-rest key ${v.name}`, `${bad.join(", ")} differ`);
+    else tally.pass();
+  }
+  console.log(`identity derived vectors: ${n} checked (Ed25519 public key encodings, at-rest keys from both sides)`);
+}
+
+async function checkIdentity(f, tally, dir) {
+  await checkIdentityDerived(path.join(dir, "derived.json"), tally);
   const keys = new Map();
   const byName = new Map();
   let n = 0;
