@@ -371,16 +371,27 @@ func (c *Client) Delete(ctx context.Context, id string) error {
 	return c.Transport.Delete(ctx, id, c.event(ActionDelete, id, ""))
 }
 
-// Audit fetches an item's audit chain and verifies it (signatures against
-// the users directory, hashes, order, and that head, if not nil, is still
-// in it). It returns the entries and the new head to keep for next time.
+// Audit fetches an item's audit chain, page by page (at most
+// MaxAuditEntries), and verifies it (signatures against the users
+// directory, hashes, order, and that head, if not nil, is still in it). It
+// returns the entries and the new head to keep for next time.
 func (c *Client) Audit(ctx context.Context, item string, head []byte) ([]*AuditEntry, []byte, error) {
-	entries, err := c.Transport.Audit(ctx, item)
-	if err != nil {
-		return nil, nil, err
+	var entries []*AuditEntry
+	for {
+		page, err := c.Transport.Audit(ctx, item, uint64(len(entries)), MaxAuditPage)
+		if err != nil {
+			return nil, nil, err
+		}
+		entries = append(entries, page...)
+		if len(entries) > MaxAuditEntries {
+			return nil, nil, fmt.Errorf("%w: audit chain", ErrTooLarge)
+		}
+		if len(page) < MaxAuditPage {
+			break
+		}
 	}
 	keys := map[string]ed25519.PublicKey{}
-	err = VerifyAudit(item, entries, head, func(user string) (ed25519.PublicKey, error) {
+	err := VerifyAudit(item, entries, head, func(user string) (ed25519.PublicKey, error) {
 		if k, ok := keys[user]; ok {
 			return k, nil
 		}
