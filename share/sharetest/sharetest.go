@@ -551,17 +551,20 @@ func RunAudit(t *testing.T, newStore func(t *testing.T) share.AuditLog) {
 // RunLinkLockout checks, through a Service over the stores, that however
 // many wrong link proofs arrive at once at most MaxLinkFailures of them are
 // compared: the link records exactly that many failures, and every other
-// attempt is refused with ErrLocked.
+// attempt is refused with ErrLocked. Every attempt reads the link before
+// any goes on, so only the store's reservation can hold them back.
 func RunLinkLockout(t *testing.T, newStores func(t *testing.T) share.Stores) {
+	const tries = 64
 	st := newStores(t)
-	svc := share.NewService(st, nil)
+	withBarrier := st
+	withBarrier.Links = &barrierLinks{LinkStore: st.Links, want: tries, arrived: make(chan struct{})}
+	svc := share.NewService(withBarrier, nil)
 	svc.Now = func() time.Time { return t0 }
 	it := &share.Item{ID: "I1", Owner: "alice", Version: 1, Header: []byte("hdr"), SHA256: sha(1), BlobRef: "I1.1", Created: t0}
 	noErr(t, "create item", st.Items.CreateItem(ctx, it))
 	l := &share.Link{ID: "L1", Item: "I1", Owner: "alice", Version: 1, Salt: make([]byte, 16), Iterations: 600000,
 		WrappedKey: []byte("w"), VerifierHash: sha(1), Expires: t0.Add(time.Hour), MaxDownloads: 5, Remaining: 5}
 	noErr(t, "create link", st.Links.CreateLink(ctx, l))
-	const tries = 64
 	limit := share.DefaultMaxLinkFailures
 	var badProof, locked atomic.Int32
 	var wg sync.WaitGroup
@@ -589,6 +592,24 @@ func RunLinkLockout(t *testing.T, newStores func(t *testing.T) share.Stores) {
 	if int(badProof.Load()) != limit-1 || int(locked.Load()) != tries-limit+1 {
 		t.Fatalf("%d bad_proof and %d locked replies, want %d and %d", badProof.Load(), locked.Load(), limit-1, tries-limit+1)
 	}
+}
+
+// barrierLinks holds every Link read, once it has read the link, until
+// want reads have arrived.
+type barrierLinks struct {
+	share.LinkStore
+	n       atomic.Int32
+	want    int32
+	arrived chan struct{}
+}
+
+func (b *barrierLinks) Link(ctx context.Context, id string) (*share.Link, error) {
+	l, err := b.LinkStore.Link(ctx, id)
+	if b.n.Add(1) == b.want {
+		close(b.arrived)
+	}
+	<-b.arrived
+	return l, err
 }
 
 // RunBlobs checks a BlobStore: streaming put, get, ranges, replace, delete,
