@@ -674,3 +674,49 @@ func (f *failing) Read(p []byte) (int, error) {
 	f.data = f.data[n:]
 	return n, nil
 }
+
+// BenchmarkAuditAppend measures what one audited operation costs the audit
+// log (AuditHead, then AppendAudit of the next entry) on a chain of 100
+// entries and on one of 2,000, and reports both and their ratio, which
+// stays near 1 when the cost does not grow with the chain. Each iteration
+// appends one entry to each chain; run it with a fixed -benchtime (e.g.
+// 200x) so that the chains stay near their sizes.
+func BenchmarkAuditAppend(b *testing.B, newLog func(b *testing.B) share.AuditLog) {
+	s := newLog(b)
+	appendOne := func(item string) {
+		e := &share.AuditEntry{Seq: 1, Prev: share.GenesisHash(item), Event: share.Event{Action: share.ActionDownload,
+			Actor: "bob", Item: item, Time: t0, Nonce: make([]byte, share.NonceSize)}}
+		head, err := s.AuditHead(ctx, item)
+		switch {
+		case err == nil:
+			e.Seq, e.Prev = head.Seq+1, head.Hash
+		case !errors.Is(err, share.ErrNotFound):
+			b.Fatal(err)
+		}
+		e.Hash = e.ComputeHash()
+		if err := s.AppendAudit(ctx, e); err != nil {
+			b.Fatal(err)
+		}
+	}
+	const short, long = 100, 2000
+	for range short {
+		appendOne("short")
+	}
+	for range long {
+		appendOne("long")
+	}
+	b.ReportAllocs()
+	var n int
+	var tShort, tLong time.Duration
+	for b.Loop() {
+		start := time.Now()
+		appendOne("short")
+		mid := time.Now()
+		appendOne("long")
+		tShort, tLong = tShort+mid.Sub(start), tLong+time.Since(mid)
+		n++
+	}
+	b.ReportMetric(float64(tShort.Nanoseconds())/float64(n), fmt.Sprintf("ns/append@%d", short))
+	b.ReportMetric(float64(tLong.Nanoseconds())/float64(n), fmt.Sprintf("ns/append@%d", long))
+	b.ReportMetric(float64(tLong)/float64(tShort), "ratio")
+}
