@@ -34,7 +34,7 @@ func TestMigrationShareHeadsAndTombstones(t *testing.T) {
 				Item: item, Time: time.Unix(1, 0).UTC(), Nonce: make([]byte, share.NonceSize)}}
 			e.Hash = e.ComputeHash()
 			data, _ := json.Marshal(e)
-			id := compositeID(item) + seqSuffix(e.Seq)
+			id := fmt.Sprintf("%d:%s/%020d", len(item), item, e.Seq) // the share adapter's entry ID
 			if _, err := db.Create(ctx, records.Record{Kind: "share.audit", ID: id, Ref: item, Data: data}); err != nil {
 				t.Fatal(err)
 			}
@@ -88,14 +88,3 @@ func TestMigrationShareHeadsAndTombstones(t *testing.T) {
 		t.Fatalf("live item after migration: %+v, %v", it, err)
 	}
 }
-
-// compositeID and seqSuffix spell audit entry IDs as the share adapter does.
-func compositeID(parts ...string) string {
-	var s string
-	for _, p := range parts {
-		s += fmt.Sprintf("%d:%s/", len(p), p)
-	}
-	return s
-}
-
-func seqSuffix(seq uint64) string { return fmt.Sprintf("%020d", seq) }
