@@ -3,6 +3,7 @@ package share_test
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"strings"
 	"sync"
@@ -265,4 +266,80 @@ func TestAuditPages(t *testing.T) {
 			t.Fatalf("whole chain: %d entries, %v", len(entries), err)
 		}
 	})
+}
+
+// AuditAfter reads and verifies only what follows the entry a client kept,
+// and refuses entries that do not continue it.
+func TestAuditAfter(t *testing.T) {
+	forTransports(t, func(t *testing.T, w *world) {
+		alice := w.addUser(t, "alice", "rsa", 0)
+		bob := w.addUser(t, "bob", "rsa", 1)
+		it, _ := alice.Upload(ctx, strings.NewReader("x"), nil, "bob")
+		other, _ := alice.Upload(ctx, strings.NewReader("y"), nil, "bob")
+		all, err := alice.AuditAfter(ctx, it.ID, nil)
+		if err != nil || len(all) != 1 {
+			t.Fatalf("from the start: %d entries, %v", len(all), err)
+		}
+		last := all[0]
+		if news, err := alice.AuditAfter(ctx, it.ID, last); err != nil || len(news) != 0 {
+			t.Fatalf("nothing new: %d entries, %v", len(news), err)
+		}
+		mustRead(t, bob, it.ID)
+		if err := alice.Revoke(ctx, it.ID, "bob", false); err != nil {
+			t.Fatal(err)
+		}
+		news, err := alice.AuditAfter(ctx, it.ID, last)
+		if err != nil || len(news) != 2 || news[0].Event.Action != share.ActionDownload || news[1].Event.Action != share.ActionRevoke {
+			t.Fatalf("new entries: %d, %v", len(news), err)
+		}
+		whole, _, err := alice.Audit(ctx, it.ID, nil)
+		if err != nil || len(whole) != 3 || !bytes.Equal(whole[2].Hash, news[1].Hash) {
+			t.Fatalf("whole chain: %d entries, %v", len(whole), err)
+		}
+		// A kept entry of another chain, or one altered, is not continued.
+		otherLast, err := alice.AuditAfter(ctx, other.ID, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := alice.AuditAfter(ctx, it.ID, otherLast[0]); !errors.Is(err, share.ErrAudit) {
+			t.Fatalf("another item's entry as the mark: %v", err)
+		}
+		forged := *last
+		forged.Hash = bytes.Repeat([]byte{1}, 32)
+		if _, err := alice.AuditAfter(ctx, it.ID, &forged); !errors.Is(err, share.ErrAudit) {
+			t.Fatalf("altered mark: %v", err)
+		}
+	})
+}
+
+// VerifyAuditAfter over the frozen valid chain: every split verifies, and
+// the continuation of a changed or skipped entry does not.
+func TestVectorsAuditAfter(t *testing.T) {
+	vf := loadVectors(t)
+	pub := ed25519.PublicKey(unhex(t, vf.AuditPublicKey))
+	keys := func(string) (ed25519.PublicKey, error) { return pub, nil }
+	var chain []*share.AuditEntry
+	for _, c := range vf.Audit {
+		if c.Name == "valid" {
+			for i := range c.Entries {
+				chain = append(chain, &c.Entries[i])
+			}
+		}
+	}
+	if len(chain) < 3 {
+		t.Fatal("no valid audit chain in the vectors")
+	}
+	for k := range chain {
+		if err := share.VerifyAuditAfter(vf.AuditItem, chain[k], chain[k+1:], keys); err != nil {
+			t.Fatalf("after entry %d: %v", k+1, err)
+		}
+	}
+	if err := share.VerifyAuditAfter(vf.AuditItem, chain[0], chain[2:], keys); !errors.Is(err, share.ErrAudit) {
+		t.Fatalf("an entry skipped: %v", err)
+	}
+	changed := *chain[1]
+	changed.Event.Subject = "mallory"
+	if err := share.VerifyAuditAfter(vf.AuditItem, chain[0], []*share.AuditEntry{&changed}, keys); !errors.Is(err, share.ErrAudit) {
+		t.Fatalf("a changed entry: %v", err)
+	}
 }

@@ -307,7 +307,8 @@ func RunSpaces(t *testing.T, newStore func(t *testing.T) share.SpaceStore) {
 }
 
 // RunLinks checks a LinkStore, including that concurrent downloads never
-// exceed a link's maximum and that failures are counted atomically.
+// exceed a link's maximum and that of concurrent proof attempts no more
+// are reserved than the limit allows.
 func RunLinks(t *testing.T, newStore func(t *testing.T) share.LinkStore) {
 	s := newStore(t)
 	mk := func(id string, max int) *share.Link {
