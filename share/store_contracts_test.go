@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -341,5 +343,27 @@ func TestVectorsAuditAfter(t *testing.T) {
 	changed.Event.Subject = "mallory"
 	if err := share.VerifyAuditAfter(vf.AuditItem, chain[0], []*share.AuditEntry{&changed}, keys); !errors.Is(err, share.ErrAudit) {
 		t.Fatalf("a changed entry: %v", err)
+	}
+}
+
+// The audit route refuses a malformed or out-of-range page query before it
+// looks anything up.
+func TestAuditPageQuery(t *testing.T) {
+	svc := share.NewService(share.NewMemoryStores(), share.NewMemoryBlobs())
+	h := &share.Handler{Service: svc, Authenticate: func(*http.Request) (string, error) { return "alice", nil }}
+	get := func(q string) int {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/v1/items/I1/audit?"+q, nil))
+		return rec.Code
+	}
+	for _, q := range []string{"after=x", "after=-1", "after=18446744073709551616", "limit=0", "limit=-1", "limit=1001", "limit=x"} {
+		if code := get(q); code != http.StatusBadRequest {
+			t.Errorf("%q: status %d, want 400", q, code)
+		}
+	}
+	for _, q := range []string{"", "after=5", "limit=1000", "after=0&limit=1"} {
+		if code := get(q); code != http.StatusNotFound {
+			t.Errorf("%q: status %d, want 404 (no such item)", q, code)
+		}
 	}
 }
