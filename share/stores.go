@@ -7,9 +7,10 @@ import (
 
 // The registries a Service runs on. Each is small, context first, records in
 // and records out; errors are the storage codes (ErrNotFound, ErrExists,
-// ErrConflict) plus, for links, ErrExpired, ErrExhausted and ErrLocked. Implementations
-// must copy records in and out, and be safe for concurrent use. The suites in
-// share/sharetest check all of this; every backend must pass them.
+// ErrConflict) plus, for links, ErrExpired, ErrExhausted and ErrLocked.
+// Implementations must copy records in and out, and be safe for concurrent
+// use. The suites in share/sharetest check all of this; every backend must
+// pass them.
 
 // ItemStore holds item records. An item ID is used once: deleting an item
 // leaves a tombstone naming its owner, so that nobody can create the ID
@@ -108,9 +109,10 @@ type AuditLog interface {
 	// sequence and Prev only; the Service computes and checks hashes.
 	// Its cost does not grow with the chain.
 	AppendAudit(ctx context.Context, e *AuditEntry) error
-	// AuditEntries returns up to limit (≥ 1) entries of an item's chain
-	// with Seq greater than after, oldest first: fewer than limit only at
-	// the end of the chain. Its cost grows with limit, not with the chain.
+	// AuditEntries returns up to limit entries of an item's chain with Seq
+	// greater than after, oldest first: fewer than limit only at the end of
+	// the chain. A limit below 1 is ErrInvalid. Its cost grows with limit,
+	// not with the chain.
 	AuditEntries(ctx context.Context, item string, after uint64, limit int) ([]*AuditEntry, error)
 	// AuditHead returns the last entry of an item's chain, ErrNotFound if
 	// it has none. Its cost does not grow with the chain.

@@ -486,6 +486,7 @@ func RunAudit(t *testing.T, newStore func(t *testing.T) share.AuditLog) {
 			}
 		}
 	}
+	wantErr(t, "page of limit 0", func() error { _, err := s.AuditEntries(ctx, "A", 0, 0); return err }(), share.ErrInvalid)
 	all, err := s.AuditEntries(ctx, "A", 0, 1000)
 	noErr(t, "list", err)
 	if err := share.VerifyAudit("A", all, nil, func(string) (ed25519.PublicKey, error) { return nil, nil }); err == nil || !errors.Is(err, share.ErrAudit) {
