@@ -150,16 +150,37 @@ func genesis(item string) []byte {
 // Dropping entries from the end is only caught if head (the last hash the
 // caller saw, or nil) is given: keep it and pass it next time.
 func VerifyAudit(item string, entries []*AuditEntry, head []byte, signingKey func(user string) (ed25519.PublicKey, error)) error {
-	prev := genesis(item)
+	return verifyChain(item, 0, genesis(item), entries, head, signingKey)
+}
+
+// VerifyAuditAfter checks entries that continue an item's chain after last,
+// an entry the caller verified before (nil: from the start): the first must
+// have Seq last.Seq+1 and name last's hash, and the rest are checked as
+// VerifyAudit checks a chain. It lets a verifier that kept its last entry
+// check only what was appended since.
+func VerifyAuditAfter(item string, last *AuditEntry, entries []*AuditEntry, signingKey func(user string) (ed25519.PublicKey, error)) error {
+	if last == nil {
+		return VerifyAudit(item, entries, nil, signingKey)
+	}
+	if last.Validate() != nil || last.Event.Item != item || subtle.ConstantTimeCompare(last.Hash, last.ComputeHash()) != 1 {
+		return fmt.Errorf("%w: the known last entry is malformed", ErrAudit)
+	}
+	return verifyChain(item, last.Seq, last.Hash, entries, nil, signingKey)
+}
+
+// verifyChain checks entries that follow entry seq0 (0: the start) whose
+// hash is prev.
+func verifyChain(item string, seq0 uint64, prev []byte, entries []*AuditEntry, head []byte, signingKey func(user string) (ed25519.PublicKey, error)) error {
 	sawHead := head == nil
 	for i, e := range entries {
+		n := seq0 + uint64(i) + 1
 		fail := func(why string) error {
-			return fmt.Errorf("%w: entry %d: %s", ErrAudit, i+1, why)
+			return fmt.Errorf("%w: entry %d: %s", ErrAudit, n, why)
 		}
 		if e == nil || e.Validate() != nil {
 			return fail("malformed")
 		}
-		if e.Seq != uint64(i+1) {
+		if e.Seq != n {
 			return fail("sequence number out of order")
 		}
 		if subtle.ConstantTimeCompare(e.Prev, prev) != 1 {
@@ -176,7 +197,7 @@ func VerifyAudit(item string, entries []*AuditEntry, head []byte, signingKey fun
 		} else {
 			pub, err := signingKey(e.Event.Actor)
 			if err != nil {
-				return fmt.Errorf("%w: entry %d: signing key: %w", ErrAudit, i+1, err)
+				return fmt.Errorf("%w: entry %d: signing key: %w", ErrAudit, n, err)
 			}
 			if !e.Event.Verify(pub) {
 				return fail("bad signature")

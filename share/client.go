@@ -371,16 +371,68 @@ func (c *Client) Delete(ctx context.Context, id string) error {
 	return c.Transport.Delete(ctx, id, c.event(ActionDelete, id, ""))
 }
 
-// Audit fetches an item's audit chain and verifies it (signatures against
-// the users directory, hashes, order, and that head, if not nil, is still
-// in it). It returns the entries and the new head to keep for next time.
+// Audit fetches an item's audit chain, page by page (at most
+// MaxAuditEntries), and verifies it (signatures against the users
+// directory, hashes, order, and that head, if not nil, is still in it). It
+// returns the entries and the new head to keep for next time.
 func (c *Client) Audit(ctx context.Context, item string, head []byte) ([]*AuditEntry, []byte, error) {
-	entries, err := c.Transport.Audit(ctx, item)
+	entries, err := c.auditPages(ctx, item, 0)
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := VerifyAudit(item, entries, head, c.signingKeys(ctx)); err != nil {
+		return nil, nil, err
+	}
+	if len(entries) == 0 {
+		return entries, head, nil
+	}
+	return entries, entries[len(entries)-1].Hash, nil
+}
+
+// AuditAfter fetches the entries of an item's chain that follow last (an
+// entry an earlier Audit or AuditAfter returned; nil: from the start) and
+// verifies that they continue it, so a client that keeps its last entry
+// reads and checks only what was appended since. The last entry returned is
+// the one to pass next time.
+func (c *Client) AuditAfter(ctx context.Context, item string, last *AuditEntry) ([]*AuditEntry, error) {
+	var after uint64
+	if last != nil {
+		after = last.Seq
+	}
+	entries, err := c.auditPages(ctx, item, after)
+	if err != nil {
+		return nil, err
+	}
+	if err := VerifyAuditAfter(item, last, entries, c.signingKeys(ctx)); err != nil {
+		return nil, err
+	}
+	return entries, nil
+}
+
+// auditPages reads every page of an item's chain after seq after. The
+// cursor counts the entries received, so a server cannot send it in
+// circles; VerifyAudit checks that they are the right ones.
+func (c *Client) auditPages(ctx context.Context, item string, after uint64) ([]*AuditEntry, error) {
+	var entries []*AuditEntry
+	for {
+		page, err := c.Transport.Audit(ctx, item, after+uint64(len(entries)), MaxAuditPage)
+		if err != nil {
+			return nil, err
+		}
+		entries = append(entries, page...)
+		if len(entries) > MaxAuditEntries {
+			return nil, fmt.Errorf("%w: audit chain", ErrTooLarge)
+		}
+		if len(page) < MaxAuditPage {
+			return entries, nil
+		}
+	}
+}
+
+// signingKeys looks users' signing keys up in the directory, once each.
+func (c *Client) signingKeys(ctx context.Context) func(string) (ed25519.PublicKey, error) {
 	keys := map[string]ed25519.PublicKey{}
-	err = VerifyAudit(item, entries, head, func(user string) (ed25519.PublicKey, error) {
+	return func(user string) (ed25519.PublicKey, error) {
 		if k, ok := keys[user]; ok {
 			return k, nil
 		}
@@ -390,12 +442,5 @@ func (c *Client) Audit(ctx context.Context, item string, head []byte) ([]*AuditE
 		}
 		keys[user] = u.SigningKey
 		return u.SigningKey, nil
-	})
-	if err != nil {
-		return nil, nil, err
 	}
-	if len(entries) == 0 {
-		return entries, head, nil
-	}
-	return entries, entries[len(entries)-1].Hash, nil
 }

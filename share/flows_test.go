@@ -468,7 +468,7 @@ func TestAuditEventChecks(t *testing.T) {
 	if _, err := alice.Transport.Download(ctx, it.ID, old); !errors.Is(err, share.ErrInvalid) {
 		t.Errorf("stale event: %v", err)
 	}
-	entries, _ := w.svc.Stores.Audit.AuditEntries(ctx, it.ID)
+	entries, _ := w.svc.Stores.Audit.AuditEntries(ctx, it.ID, 0, share.MaxAuditPage)
 	if len(entries) != 1 { // the upload's share with bob
 		t.Fatalf("%d entries chained, want 1", len(entries))
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -206,6 +207,13 @@ func (t *HTTPTransport) AccessLink(ctx context.Context, id string, req *AccessRe
 	}
 	return g, rc, nil
 }
-func (t *HTTPTransport) Audit(ctx context.Context, item string) ([]*AuditEntry, error) {
-	return call(t, ctx, "GET", t.url("items", item, "audit"), nil, DecodeAuditChain)
+func (t *HTTPTransport) Audit(ctx context.Context, item string, after uint64, limit int) ([]*AuditEntry, error) {
+	if limit == 0 {
+		limit = MaxAuditPage
+	}
+	if limit < 0 || limit > MaxAuditPage {
+		return nil, invalid("audit page limit out of range")
+	}
+	q := url.Values{"after": {strconv.FormatUint(after, 10)}, "limit": {strconv.Itoa(limit)}}
+	return call(t, ctx, "GET", t.url("items", item, "audit")+"?"+q.Encode(), nil, listOf[AuditEntry](limit))
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
+	"strconv"
 	"sync"
 )
 
@@ -81,6 +83,23 @@ func (r *AccessRequest) Validate() error { return nil }
 
 // Validate checks the shape.
 func (r *AcceptRequest) Validate() error { return nil }
+
+// auditPage reads the audit route's query: after (a sequence number,
+// default 0) and limit (1 to MaxAuditPage, default MaxAuditPage).
+func auditPage(q url.Values) (after uint64, limit int, err error) {
+	if v := q.Get("after"); v != "" {
+		if after, err = strconv.ParseUint(v, 10, 64); err != nil {
+			return 0, 0, invalid("audit page cursor")
+		}
+	}
+	limit = MaxAuditPage
+	if v := q.Get("limit"); v != "" {
+		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > MaxAuditPage {
+			return 0, 0, invalid("audit page limit")
+		}
+	}
+	return after, limit, nil
+}
 
 func (h *Handler) routes() {
 	m := http.NewServeMux()
@@ -188,7 +207,14 @@ func (h *Handler) routes() {
 		return ok(w, http.StatusOK, struct{}{}, s.Revoke(ctx, a, r.PathValue("id"), b.Recipient, b.Event))
 	}))
 	m.HandleFunc("GET /v1/items/{id}/audit", user(func(ctx context.Context, a string, w http.ResponseWriter, r *http.Request) error {
-		es, err := s.Audit(ctx, a, r.PathValue("id"))
+		after, limit, err := auditPage(r.URL.Query())
+		if err != nil {
+			return err
+		}
+		es, err := s.Audit(ctx, a, r.PathValue("id"), after, limit)
+		if es == nil {
+			es = []*AuditEntry{}
+		}
 		return ok(w, http.StatusOK, es, err)
 	}))
 	m.HandleFunc("POST /v1/shares", user(func(ctx context.Context, a string, w http.ResponseWriter, r *http.Request) error {

@@ -15,6 +15,7 @@ import (
 type Memory struct {
 	mu          sync.Mutex
 	items       map[string]*Item
+	deleted     map[string]string // item ID -> owner: tombstones
 	keys        map[[2]string]*WrappedKey
 	users       map[string]*User
 	shares      map[string]*Share
@@ -23,6 +24,7 @@ type Memory struct {
 	spaces      map[string]*Space
 	links       map[string]*Link
 	audit       map[string][]*AuditEntry
+	downloads   map[[2]string]time.Time // (item, actor) -> last claimed download
 }
 
 var (
@@ -40,10 +42,11 @@ var (
 // NewMemory returns an empty in-memory store.
 func NewMemory() *Memory {
 	return &Memory{
-		items: map[string]*Item{}, keys: map[[2]string]*WrappedKey{}, users: map[string]*User{},
+		items: map[string]*Item{}, deleted: map[string]string{}, keys: map[[2]string]*WrappedKey{}, users: map[string]*User{},
 		shares: map[string]*Share{}, invitations: map[string]*Invitation{},
 		connections: map[string]*Connection{}, spaces: map[string]*Space{},
 		links: map[string]*Link{}, audit: map[string][]*AuditEntry{},
+		downloads: map[[2]string]time.Time{},
 	}
 }
 
@@ -143,7 +146,16 @@ func del[K comparable, V any](m *Memory, tbl map[K]*V, k K) error {
 }
 
 func (m *Memory) CreateItem(_ context.Context, it *Item) error {
-	return create(m, m.items, it.ID, it, cloneItem)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.deleted[it.ID]; ok {
+		return ErrExists
+	}
+	if _, ok := m.items[it.ID]; ok {
+		return ErrExists
+	}
+	m.items[it.ID] = cloneItem(it)
+	return nil
 }
 func (m *Memory) Item(_ context.Context, id string) (*Item, error) {
 	return get(m, m.items, id, cloneItem)
@@ -161,7 +173,26 @@ func (m *Memory) UpdateItem(_ context.Context, it *Item, prevVersion uint64) err
 	m.items[it.ID] = cloneItem(it)
 	return nil
 }
-func (m *Memory) DeleteItem(_ context.Context, id string) error { return del(m, m.items, id) }
+func (m *Memory) DeleteItem(_ context.Context, id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	it, ok := m.items[id]
+	if !ok {
+		return ErrNotFound
+	}
+	delete(m.items, id)
+	m.deleted[id] = it.Owner
+	return nil
+}
+func (m *Memory) DeletedItem(_ context.Context, id string) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	owner, ok := m.deleted[id]
+	if !ok {
+		return "", ErrNotFound
+	}
+	return owner, nil
+}
 
 func (m *Memory) PutKey(_ context.Context, k *WrappedKey) error {
 	return create(m, m.keys, [2]string{k.Item, k.Recipient}, k, cloneKey)
@@ -300,15 +331,28 @@ func (m *Memory) ConsumeDownload(_ context.Context, id string, now time.Time) (i
 	l.Remaining--
 	return l.Remaining, nil
 }
-func (m *Memory) AddFailure(_ context.Context, id string) (int, error) {
+func (m *Memory) ReserveAttempt(_ context.Context, id string, max int) (int, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	l, ok := m.links[id]
 	if !ok {
 		return 0, ErrNotFound
 	}
+	if l.Failures >= max {
+		return 0, ErrLocked
+	}
 	l.Failures++
 	return l.Failures, nil
+}
+func (m *Memory) ReleaseAttempt(_ context.Context, id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	l, ok := m.links[id]
+	if !ok {
+		return ErrNotFound
+	}
+	l.Failures = max(l.Failures-1, 0)
+	return nil
 }
 func (m *Memory) DeleteLink(_ context.Context, id string) error { return del(m, m.links, id) }
 
@@ -327,11 +371,19 @@ func (m *Memory) AppendAudit(_ context.Context, e *AuditEntry) error {
 	m.audit[item] = append(chain, cloneEntry(e))
 	return nil
 }
-func (m *Memory) AuditEntries(_ context.Context, item string) ([]*AuditEntry, error) {
+func (m *Memory) AuditEntries(_ context.Context, item string, after uint64, limit int) ([]*AuditEntry, error) {
+	if limit < 1 {
+		return nil, invalid("audit page limit")
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	out := make([]*AuditEntry, len(m.audit[item]))
-	for i, e := range m.audit[item] {
+	chain := m.audit[item]
+	if after >= uint64(len(chain)) {
+		return nil, nil
+	}
+	page := chain[after:min(uint64(len(chain)), after+uint64(limit))]
+	out := make([]*AuditEntry, len(page))
+	for i, e := range page {
 		out[i] = cloneEntry(e)
 	}
 	return out, nil
@@ -344,4 +396,23 @@ func (m *Memory) AuditHead(_ context.Context, item string) (*AuditEntry, error) 
 		return nil, ErrNotFound
 	}
 	return cloneEntry(chain[len(chain)-1]), nil
+}
+func (m *Memory) ClaimDownload(_ context.Context, item, actor string, now time.Time, window time.Duration) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k := [2]string{item, actor}
+	if last, ok := m.downloads[k]; ok && withinWindow(last, now, window) {
+		return false, nil
+	}
+	m.downloads[k] = now
+	return true, nil
+}
+func (m *Memory) ReleaseDownload(_ context.Context, item, actor string, claimed time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k := [2]string{item, actor}
+	if last, ok := m.downloads[k]; ok && last.Equal(claimed) {
+		delete(m.downloads, k)
+	}
+	return nil
 }

@@ -5,18 +5,49 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // maxAuditRetries bounds the compare-and-swap loop of one append.
 const maxAuditRetries = 16
 
+// DownloadAuditWindow bounds download entries: a user's downloads of one
+// item are chained at most once per window (the first in it); repeats are
+// served without a new entry, so a user who downloads in a loop cannot grow
+// the chain faster than one entry per hour.
+const DownloadAuditWindow = time.Hour
+
+// MaxAuditPage caps the entries of one audit page (Service.Audit).
+const MaxAuditPage = 1000
+
 // audit checks that ev is the signed event for this request and chains it
-// into the item's log.
+// into the item's log; a download is chained only if it is the actor's
+// first of the item in DownloadAuditWindow.
 func (s *Service) audit(ctx context.Context, ev *Event, action, actor, item, subject string) error {
 	if err := s.checkEvent(ctx, ev, action, actor, item, subject); err != nil {
 		return err
 	}
-	return s.appendAudit(ctx, ev)
+	if action != ActionDownload {
+		return s.appendAudit(ctx, ev)
+	}
+	now := s.now()
+	chain, err := s.Stores.Audit.ClaimDownload(ctx, item, actor, now, DownloadAuditWindow)
+	if err != nil || !chain {
+		return err
+	}
+	if err := s.appendAudit(ctx, ev); err != nil {
+		// Refused downloads are not served: let the next one be chained.
+		s.Stores.Audit.ReleaseDownload(ctx, item, actor, now)
+		return err
+	}
+	return nil
+}
+
+// withinWindow reports whether a download claimed at last still covers one
+// at now. A claim in the future (a clock set back) covers nothing.
+func withinWindow(last, now time.Time, window time.Duration) bool {
+	d := now.Sub(last)
+	return d >= 0 && d < window
 }
 
 // checkEvent checks that ev is the signed event for this request.
@@ -71,10 +102,20 @@ func (s *Service) appendAudit(ctx context.Context, ev *Event) error {
 	return fmt.Errorf("%w: audit log busy", ErrConflict)
 }
 
-// Audit returns an item's audit chain, oldest first, to its owner.
-func (s *Service) Audit(ctx context.Context, actor, item string) ([]*AuditEntry, error) {
+// Audit returns a page of an item's audit chain to its owner: up to limit
+// entries (1 to MaxAuditPage; 0 means MaxAuditPage) with Seq greater than
+// after, oldest first. A page shorter than limit is the last. The chain of a
+// deleted item stays readable by the owner its tombstone names, and by
+// nobody else.
+func (s *Service) Audit(ctx context.Context, actor, item string, after uint64, limit int) ([]*AuditEntry, error) {
 	if err := checkIDs(item); err != nil {
 		return nil, err
+	}
+	if limit == 0 {
+		limit = MaxAuditPage
+	}
+	if limit < 0 || limit > MaxAuditPage {
+		return nil, invalid("audit page limit out of range")
 	}
 	it, err := s.Stores.Items.Item(ctx, item)
 	switch {
@@ -83,21 +124,15 @@ func (s *Service) Audit(ctx context.Context, actor, item string) ([]*AuditEntry,
 			return nil, ErrPermission
 		}
 	case errors.Is(err, ErrNotFound):
-		// A deleted item's chain stays readable by whoever deleted it.
-		entries, lerr := s.Stores.Audit.AuditEntries(ctx, item)
-		if lerr != nil {
-			return nil, lerr
+		owner, err := s.Stores.Items.DeletedItem(ctx, item)
+		if err != nil {
+			return nil, err
 		}
-		n := len(entries)
-		if n == 0 {
-			return nil, ErrNotFound
-		}
-		if last := entries[n-1].Event; last.Action != ActionDelete || last.Actor != actor {
+		if owner != actor {
 			return nil, ErrPermission
 		}
-		return entries, nil
 	default:
 		return nil, err
 	}
-	return s.Stores.Audit.AuditEntries(ctx, item)
+	return s.Stores.Audit.AuditEntries(ctx, item, after, limit)
 }

@@ -85,23 +85,30 @@ func (s *Service) LinkParams(ctx context.Context, id string) (*LinkParams, error
 
 // AccessLink checks a link proof in constant time and, if it is right and
 // the link is neither expired nor exhausted, takes one download atomically
-// and returns the item record, the wrapped DEK and the payload. A wrong
-// proof is counted; past MaxLinkFailures the link is locked (ErrLocked).
-// It needs no authentication.
+// and returns the item record, the wrapped DEK and the payload. Each proof
+// first reserves an attempt (LinkStore.ReserveAttempt), so that however
+// many arrive at once at most MaxLinkFailures wrong ones are ever compared;
+// a right proof gives its attempt back. The wrong proof that uses the last
+// attempt, and every attempt after it, get ErrLocked. It needs no
+// authentication.
 func (s *Service) AccessLink(ctx context.Context, id string, req *AccessRequest) (*LinkGrant, io.ReadCloser, error) {
 	l, err := s.openLink(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}
+	max := orDefault(s.MaxLinkFailures, DefaultMaxLinkFailures)
+	n, err := s.Stores.Links.ReserveAttempt(ctx, id, max)
+	if err != nil {
+		return nil, nil, err
+	}
 	if req == nil || subtle.ConstantTimeCompare(hashProof(req.Proof), l.VerifierHash) != 1 {
-		n, err := s.Stores.Links.AddFailure(ctx, id)
-		if err != nil {
-			return nil, nil, err
-		}
-		if n >= orDefault(s.MaxLinkFailures, DefaultMaxLinkFailures) {
+		if n >= max {
 			return nil, nil, ErrLocked
 		}
 		return nil, nil, ErrBadProof
+	}
+	if err := s.Stores.Links.ReleaseAttempt(ctx, id); err != nil {
+		return nil, nil, err
 	}
 	if l.Remaining <= 0 {
 		return nil, nil, ErrExhausted

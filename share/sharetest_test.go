@@ -25,3 +25,7 @@ func TestFileBlobs(t *testing.T) {
 		return b
 	})
 }
+
+func BenchmarkMemoryAuditAppend(b *testing.B) {
+	sharetest.BenchmarkAuditAppend(b, func(*testing.B) share.AuditLog { return share.NewMemoryStores().Audit })
+}

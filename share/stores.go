@@ -7,18 +7,29 @@ import (
 
 // The registries a Service runs on. Each is small, context first, records in
 // and records out; errors are the storage codes (ErrNotFound, ErrExists,
-// ErrConflict) plus, for links, ErrExpired and ErrExhausted. Implementations
-// must copy records in and out, and be safe for concurrent use. The suites in
-// share/sharetest check all of this; every backend must pass them.
+// ErrConflict) plus, for links, ErrExpired, ErrExhausted and ErrLocked.
+// Implementations must copy records in and out, and be safe for concurrent
+// use. The suites in share/sharetest check all of this; every backend must
+// pass them.
 
-// ItemStore holds item records.
+// ItemStore holds item records. An item ID is used once: deleting an item
+// leaves a tombstone naming its owner, so that nobody can create the ID
+// again and take over the item's audit chain (SPEC.md §7).
 type ItemStore interface {
-	CreateItem(ctx context.Context, it *Item) error // ErrExists
+	// CreateItem stores a new item; ErrExists if the ID is in use or was
+	// ever deleted.
+	CreateItem(ctx context.Context, it *Item) error
+	// Item returns a live item; ErrNotFound if it is missing or deleted.
 	Item(ctx context.Context, id string) (*Item, error)
 	// UpdateItem replaces the record if its stored version is prevVersion,
-	// else ErrConflict.
+	// else ErrConflict; ErrNotFound if it is missing or deleted.
 	UpdateItem(ctx context.Context, it *Item, prevVersion uint64) error
+	// DeleteItem replaces a live item with its tombstone in one atomic
+	// step; ErrNotFound if it is missing or already deleted.
 	DeleteItem(ctx context.Context, id string) error
+	// DeletedItem returns the owner named by a deleted item's tombstone;
+	// ErrNotFound if the item is live or never existed.
+	DeletedItem(ctx context.Context, id string) (owner string, err error)
 }
 
 // KeyStore is the wrapped-key registry: one record per (item, recipient).
@@ -77,22 +88,45 @@ type LinkStore interface {
 	// not before Expires, ErrExhausted if none remain, else the count left.
 	// Concurrent calls never take more than MaxDownloads in all.
 	ConsumeDownload(ctx context.Context, id string, now time.Time) (remaining int, err error)
-	// AddFailure atomically counts a wrong proof and returns the new total.
-	AddFailure(ctx context.Context, id string) (failures int, err error)
+	// ReserveAttempt atomically takes one proof attempt before the proof is
+	// compared: if Failures is below max it increments Failures and returns
+	// the new count, else it returns ErrLocked and changes nothing. Of any
+	// number of concurrent calls at most max−Failures succeed, so at most
+	// max wrong proofs are ever compared.
+	ReserveAttempt(ctx context.Context, id string, max int) (failures int, err error)
+	// ReleaseAttempt gives back a reserved attempt whose proof was right
+	// (decrements Failures, never below zero).
+	ReleaseAttempt(ctx context.Context, id string) error
 	DeleteLink(ctx context.Context, id string) error
 }
 
-// AuditLog holds one hash chain per item.
+// AuditLog holds one hash chain per item. Appending and reading the head
+// cost the same however long the chain is; reading is paged.
 type AuditLog interface {
 	// AppendAudit adds e to the chain of e.Event.Item if e.Seq is one more
 	// than the last entry's (1 for the first) and e.Prev is its Hash (the
 	// genesis hash for the first); else ErrConflict. The store checks
 	// sequence and Prev only; the Service computes and checks hashes.
+	// Its cost does not grow with the chain.
 	AppendAudit(ctx context.Context, e *AuditEntry) error
-	AuditEntries(ctx context.Context, item string) ([]*AuditEntry, error)
+	// AuditEntries returns up to limit entries of an item's chain with Seq
+	// greater than after, oldest first: fewer than limit only at the end of
+	// the chain. A limit below 1 is ErrInvalid. Its cost grows with limit,
+	// not with the chain.
+	AuditEntries(ctx context.Context, item string, after uint64, limit int) ([]*AuditEntry, error)
 	// AuditHead returns the last entry of an item's chain, ErrNotFound if
-	// it has none.
+	// it has none. Its cost does not grow with the chain.
 	AuditHead(ctx context.Context, item string) (*AuditEntry, error)
+	// ClaimDownload decides whether actor's download of item at now is
+	// chained: if actor has no claim for item, or its claim is at least
+	// window old (or after now), it records now as the claim and returns
+	// true; else false. Of concurrent calls within one window exactly one
+	// returns true.
+	ClaimDownload(ctx context.Context, item, actor string, now time.Time, window time.Duration) (bool, error)
+	// ReleaseDownload withdraws the claim made at claimed, whose entry
+	// could not be chained, so that the next download is chained; it does
+	// nothing if a later claim has replaced it.
+	ReleaseDownload(ctx context.Context, item, actor string, claimed time.Time) error
 }
 
 // Stores bundles the registries a Service runs on.

@@ -29,7 +29,8 @@ type Transport interface {
 	CreateLink(ctx context.Context, req *LinkRequest) error
 	LinkParams(ctx context.Context, id string) (*LinkParams, error)
 	AccessLink(ctx context.Context, id string, req *AccessRequest) (*LinkGrant, io.ReadCloser, error)
-	Audit(ctx context.Context, item string) ([]*AuditEntry, error)
+	// Audit returns a page of an item's audit chain (Service.Audit).
+	Audit(ctx context.Context, item string, after uint64, limit int) ([]*AuditEntry, error)
 }
 
 // Local is the in-process Transport: it calls a Service directly as Actor.
@@ -101,6 +102,6 @@ func (l Local) LinkParams(ctx context.Context, id string) (*LinkParams, error) {
 func (l Local) AccessLink(ctx context.Context, id string, req *AccessRequest) (*LinkGrant, io.ReadCloser, error) {
 	return l.Service.AccessLink(ctx, id, req)
 }
-func (l Local) Audit(ctx context.Context, item string) ([]*AuditEntry, error) {
-	return l.Service.Audit(ctx, l.Actor, item)
+func (l Local) Audit(ctx context.Context, item string, after uint64, limit int) ([]*AuditEntry, error) {
+	return l.Service.Audit(ctx, l.Actor, item, after, limit)
 }

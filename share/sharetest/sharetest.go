@@ -38,6 +38,7 @@ func Run(t *testing.T, newStores func(t *testing.T) share.Stores) {
 	t.Run("Spaces", func(t *testing.T) { RunSpaces(t, func(t *testing.T) share.SpaceStore { return newStores(t).Spaces }) })
 	t.Run("Links", func(t *testing.T) { RunLinks(t, func(t *testing.T) share.LinkStore { return newStores(t).Links }) })
 	t.Run("Audit", func(t *testing.T) { RunAudit(t, func(t *testing.T) share.AuditLog { return newStores(t).Audit }) })
+	t.Run("LinkLockout", func(t *testing.T) { RunLinkLockout(t, newStores) })
 }
 
 var ctx = context.Background()
@@ -103,8 +104,51 @@ func RunItems(t *testing.T, newStore func(t *testing.T) share.ItemStore) {
 	if wins.Load() != 1 {
 		t.Fatalf("%d concurrent updates won, want 1", wins.Load())
 	}
+	wantErr(t, "deleted owner of a live item", func() error { _, err := s.DeletedItem(ctx, "I1"); return err }(), share.ErrNotFound)
 	noErr(t, "delete", s.DeleteItem(ctx, "I1"))
 	wantErr(t, "delete twice", s.DeleteItem(ctx, "I1"), share.ErrNotFound)
+	wantErr(t, "get deleted", func() error { _, err := s.Item(ctx, "I1"); return err }(), share.ErrNotFound)
+	wantErr(t, "update deleted", s.UpdateItem(ctx, &share.Item{ID: "I1", Owner: "alice", Version: 4}, 3), share.ErrNotFound)
+	owner, err := s.DeletedItem(ctx, "I1")
+	noErr(t, "deleted owner", err)
+	if owner != "alice" {
+		t.Fatalf("tombstone names %q, want alice", owner)
+	}
+	// A deleted ID is never reused, by its owner or anyone else.
+	for _, who := range []string{"mallory", "alice"} {
+		again := &share.Item{ID: "I1", Owner: who, Version: 1, Header: []byte("h"), BlobRef: "I1.1"}
+		wantErr(t, "create a deleted ID as "+who, s.CreateItem(ctx, again), share.ErrExists)
+	}
+	wantErr(t, "deleted owner of a missing item", func() error { _, err := s.DeletedItem(ctx, "NO"); return err }(), share.ErrNotFound)
+	wantErr(t, "delete missing", s.DeleteItem(ctx, "NO"), share.ErrNotFound)
+	// Concurrent deletes and re-creations of one ID: one delete wins and no
+	// create does.
+	noErr(t, "create", s.CreateItem(ctx, &share.Item{ID: "I2", Owner: "alice", Version: 1, Header: []byte("h"), BlobRef: "I2.1"}))
+	var deletes, creates atomic.Int32
+	var wg2 sync.WaitGroup
+	for i := range 8 {
+		wg2.Add(2)
+		go func() {
+			defer wg2.Done()
+			if s.DeleteItem(ctx, "I2") == nil {
+				deletes.Add(1)
+			}
+		}()
+		go func() {
+			defer wg2.Done()
+			it := &share.Item{ID: "I2", Owner: fmt.Sprintf("m%d", i), Version: 1, Header: []byte("h"), BlobRef: "I2.1"}
+			if s.CreateItem(ctx, it) == nil {
+				creates.Add(1)
+			}
+		}()
+	}
+	wg2.Wait()
+	if deletes.Load() != 1 || creates.Load() != 0 {
+		t.Fatalf("%d deletes and %d creates succeeded, want 1 and 0", deletes.Load(), creates.Load())
+	}
+	if owner, _ := s.DeletedItem(ctx, "I2"); owner != "alice" {
+		t.Fatalf("tombstone names %q, want alice", owner)
+	}
 }
 
 // RunKeys checks a KeyStore.
@@ -263,7 +307,8 @@ func RunSpaces(t *testing.T, newStore func(t *testing.T) share.SpaceStore) {
 }
 
 // RunLinks checks a LinkStore, including that concurrent downloads never
-// exceed a link's maximum and that failures are counted atomically.
+// exceed a link's maximum and that of concurrent proof attempts no more
+// are reserved than the limit allows.
 func RunLinks(t *testing.T, newStore func(t *testing.T) share.LinkStore) {
 	s := newStore(t)
 	mk := func(id string, max int) *share.Link {
@@ -309,24 +354,55 @@ func RunLinks(t *testing.T, newStore func(t *testing.T) share.LinkStore) {
 		t.Fatalf("remaining %d", l.Remaining)
 	}
 
-	for i := range 20 {
+	// Attempts are reserved before a proof is compared: of many concurrent
+	// reservations exactly max succeed, each counted once.
+	const limit = 10
+	var granted atomic.Int32
+	for range tries {
 		wg.Add(1)
-		go func() { defer wg.Done(); _ = i; s.AddFailure(ctx, "L2") }()
+		go func() {
+			defer wg.Done()
+			n, err := s.ReserveAttempt(ctx, "L2", limit)
+			switch {
+			case err == nil:
+				if n < 1 || n > limit {
+					t.Errorf("reserved attempt %d of %d", n, limit)
+				}
+				granted.Add(1)
+			case !errors.Is(err, share.ErrLocked):
+				t.Errorf("reserve: %v", err)
+			}
+		}()
 	}
 	wg.Wait()
-	n, err := s.AddFailure(ctx, "L2")
-	noErr(t, "add failure", err)
-	if n != 21 {
-		t.Fatalf("failures %d, want 21", n)
+	if granted.Load() != limit {
+		t.Fatalf("%d of %d concurrent reservations granted, want exactly %d", granted.Load(), tries, limit)
 	}
-	if l, _ := s.LinksForItem(ctx, "A"); len(l) != 3 {
+	if l, _ := s.Link(ctx, "L2"); l.Failures != limit {
+		t.Fatalf("failures %d, want %d", l.Failures, limit)
+	}
+	wantErr(t, "reserve at the limit", func() error { _, err := s.ReserveAttempt(ctx, "L2", limit); return err }(), share.ErrLocked)
+	// A released attempt (a right proof) can be taken again.
+	noErr(t, "release", s.ReleaseAttempt(ctx, "L2"))
+	if n, err := s.ReserveAttempt(ctx, "L2", limit); err != nil || n != limit {
+		t.Fatalf("reserve after release: %d, %v", n, err)
+	}
+	noErr(t, "create", s.CreateLink(ctx, mk("L4", 1)))
+	noErr(t, "release with nothing reserved", s.ReleaseAttempt(ctx, "L4"))
+	if l, _ := s.Link(ctx, "L4"); l.Failures != 0 {
+		t.Fatalf("release went below zero: %d", l.Failures)
+	}
+	wantErr(t, "reserve missing", func() error { _, err := s.ReserveAttempt(ctx, "NO", limit); return err }(), share.ErrNotFound)
+	wantErr(t, "release missing", s.ReleaseAttempt(ctx, "NO"), share.ErrNotFound)
+	if l, _ := s.LinksForItem(ctx, "A"); len(l) != 4 {
 		t.Fatalf("links for item: %d", len(l))
 	}
 	noErr(t, "delete", s.DeleteLink(ctx, "L2"))
 	wantErr(t, "delete twice", s.DeleteLink(ctx, "L2"), share.ErrNotFound)
 }
 
-// RunAudit checks an AuditLog's compare-and-swap append.
+// RunAudit checks an AuditLog: compare-and-swap append, head, pages and
+// download claims.
 func RunAudit(t *testing.T, newStore func(t *testing.T) share.AuditLog) {
 	s := newStore(t)
 	entry := func(item string, seq uint64, prev []byte) *share.AuditEntry {
@@ -365,7 +441,7 @@ func RunAudit(t *testing.T, newStore func(t *testing.T) share.AuditLog) {
 	if wins.Load() != 1 {
 		t.Fatalf("%d concurrent appends won, want 1", wins.Load())
 	}
-	got, err := s.AuditEntries(ctx, "A")
+	got, err := s.AuditEntries(ctx, "A", 0, 100)
 	noErr(t, "list", err)
 	head, err := s.AuditHead(ctx, "A")
 	noErr(t, "head", err)
@@ -378,9 +454,164 @@ func RunAudit(t *testing.T, newStore func(t *testing.T) share.AuditLog) {
 	if err := share.VerifyAudit("A", got, nil, func(string) (ed25519.PublicKey, error) { return nil, nil }); err == nil {
 		t.Fatal("unsigned download entries verified")
 	}
-	if l, _ := s.AuditEntries(ctx, "none"); len(l) != 0 {
+	if l, _ := s.AuditEntries(ctx, "none", 0, 100); len(l) != 0 {
 		t.Fatal("entries for an unknown item")
 	}
+
+	// Pages: Seq after the cursor, at most limit, oldest first.
+	prev := got[2].Hash
+	for seq := uint64(4); seq <= 25; seq++ {
+		e := entry("A", seq, prev)
+		noErr(t, "append", s.AppendAudit(ctx, e))
+		prev = e.Hash
+	}
+	head, err = s.AuditHead(ctx, "A")
+	noErr(t, "head", err)
+	if head.Seq != 25 || !bytes.Equal(head.Hash, prev) {
+		t.Fatalf("head after 25 appends: seq %d", head.Seq)
+	}
+	for _, c := range []struct {
+		after     uint64
+		limit     int
+		from, num int
+	}{{0, 10, 1, 10}, {10, 10, 11, 10}, {20, 10, 21, 5}, {24, 1, 25, 1}, {25, 10, 0, 0}, {1000, 10, 0, 0}, {0, 25, 1, 25}} {
+		page, err := s.AuditEntries(ctx, "A", c.after, c.limit)
+		noErr(t, "page", err)
+		if len(page) != c.num {
+			t.Fatalf("page after %d limit %d: %d entries, want %d", c.after, c.limit, len(page), c.num)
+		}
+		for i, e := range page {
+			if e.Seq != uint64(c.from+i) {
+				t.Fatalf("page after %d: entry %d has seq %d", c.after, i, e.Seq)
+			}
+		}
+	}
+	wantErr(t, "page of limit 0", func() error { _, err := s.AuditEntries(ctx, "A", 0, 0); return err }(), share.ErrInvalid)
+	all, err := s.AuditEntries(ctx, "A", 0, 1000)
+	noErr(t, "list", err)
+	if err := share.VerifyAudit("A", all, nil, func(string) (ed25519.PublicKey, error) { return nil, nil }); err == nil || !errors.Is(err, share.ErrAudit) {
+		t.Fatalf("verify: %v", err)
+	}
+	for i := 1; i < len(all); i++ {
+		if !bytes.Equal(all[i].Prev, all[i-1].Hash) {
+			t.Fatalf("entry %d does not follow %d", i+1, i)
+		}
+	}
+
+	// Download claims: one per (item, actor) per window.
+	const window = time.Hour
+	claim := func(item, actor string, at time.Time) bool {
+		t.Helper()
+		ok, err := s.ClaimDownload(ctx, item, actor, at, window)
+		noErr(t, "claim", err)
+		return ok
+	}
+	if !claim("A", "bob", t0) {
+		t.Fatal("first download not claimed")
+	}
+	if claim("A", "bob", t0.Add(window-time.Nanosecond)) {
+		t.Fatal("repeat within the window claimed")
+	}
+	if !claim("A", "carol", t0) || !claim("B", "bob", t0) {
+		t.Fatal("claims are per item and actor")
+	}
+	if !claim("A", "bob", t0.Add(window)) {
+		t.Fatal("download one window later not claimed")
+	}
+	if !claim("A", "bob", t0) {
+		t.Fatal("a claim in the future (clock set back) held")
+	}
+	noErr(t, "release a replaced claim", s.ReleaseDownload(ctx, "A", "bob", t0.Add(window)))
+	if claim("A", "bob", t0.Add(time.Minute)) {
+		t.Fatal("releasing a replaced claim released the current one")
+	}
+	noErr(t, "release", s.ReleaseDownload(ctx, "A", "bob", t0))
+	if !claim("A", "bob", t0.Add(2*time.Minute)) {
+		t.Fatal("download after a released claim not claimed")
+	}
+	noErr(t, "release unknown", s.ReleaseDownload(ctx, "none", "bob", t0))
+	var claims atomic.Int32
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ok, err := s.ClaimDownload(ctx, "C", "bob", t0, window)
+			if err != nil {
+				t.Errorf("claim: %v", err)
+			}
+			if ok {
+				claims.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if claims.Load() != 1 {
+		t.Fatalf("%d of 16 concurrent claims succeeded, want 1", claims.Load())
+	}
+}
+
+// RunLinkLockout checks, through a Service over the stores, that however
+// many wrong link proofs arrive at once at most MaxLinkFailures of them are
+// compared: the link records exactly that many failures, and every other
+// attempt is refused with ErrLocked. Every attempt reads the link before
+// any goes on, so only the store's reservation can hold them back.
+func RunLinkLockout(t *testing.T, newStores func(t *testing.T) share.Stores) {
+	const tries = 64
+	st := newStores(t)
+	withBarrier := st
+	withBarrier.Links = &barrierLinks{LinkStore: st.Links, want: tries, arrived: make(chan struct{})}
+	svc := share.NewService(withBarrier, nil)
+	svc.Now = func() time.Time { return t0 }
+	it := &share.Item{ID: "I1", Owner: "alice", Version: 1, Header: []byte("hdr"), SHA256: sha(1), BlobRef: "I1.1", Created: t0}
+	noErr(t, "create item", st.Items.CreateItem(ctx, it))
+	l := &share.Link{ID: "L1", Item: "I1", Owner: "alice", Version: 1, Salt: make([]byte, 16), Iterations: 600000,
+		WrappedKey: []byte("w"), VerifierHash: sha(1), Expires: t0.Add(time.Hour), MaxDownloads: 5, Remaining: 5}
+	noErr(t, "create link", st.Links.CreateLink(ctx, l))
+	limit := share.DefaultMaxLinkFailures
+	var badProof, locked atomic.Int32
+	var wg sync.WaitGroup
+	for i := range tries {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _, err := svc.AccessLink(ctx, "L1", &share.AccessRequest{Proof: []byte{byte(i)}})
+			switch {
+			case errors.Is(err, share.ErrBadProof):
+				badProof.Add(1)
+			case errors.Is(err, share.ErrLocked):
+				locked.Add(1)
+			default:
+				t.Errorf("wrong proof: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	got, err := st.Links.Link(ctx, "L1")
+	noErr(t, "link", err)
+	if got.Failures != limit {
+		t.Fatalf("%d wrong proofs compared, want exactly %d", got.Failures, limit)
+	}
+	if int(badProof.Load()) != limit-1 || int(locked.Load()) != tries-limit+1 {
+		t.Fatalf("%d bad_proof and %d locked replies, want %d and %d", badProof.Load(), locked.Load(), limit-1, tries-limit+1)
+	}
+}
+
+// barrierLinks holds every Link read, once it has read the link, until
+// want reads have arrived.
+type barrierLinks struct {
+	share.LinkStore
+	n       atomic.Int32
+	want    int32
+	arrived chan struct{}
+}
+
+func (b *barrierLinks) Link(ctx context.Context, id string) (*share.Link, error) {
+	l, err := b.LinkStore.Link(ctx, id)
+	if b.n.Add(1) == b.want {
+		close(b.arrived)
+	}
+	<-b.arrived
+	return l, err
 }
 
 // RunBlobs checks a BlobStore: streaming put, get, ranges, replace, delete,
@@ -444,4 +675,50 @@ func (f *failing) Read(p []byte) (int, error) {
 	n := copy(p, f.data)
 	f.data = f.data[n:]
 	return n, nil
+}
+
+// BenchmarkAuditAppend measures what one audited operation costs the audit
+// log (AuditHead, then AppendAudit of the next entry) on a chain of 100
+// entries and on one of 2,000, and reports both and their ratio, which
+// stays near 1 when the cost does not grow with the chain. Each iteration
+// appends one entry to each chain; run it with a fixed -benchtime (e.g.
+// 200x) so that the chains stay near their sizes.
+func BenchmarkAuditAppend(b *testing.B, newLog func(b *testing.B) share.AuditLog) {
+	s := newLog(b)
+	appendOne := func(item string) {
+		e := &share.AuditEntry{Seq: 1, Prev: share.GenesisHash(item), Event: share.Event{Action: share.ActionDownload,
+			Actor: "bob", Item: item, Time: t0, Nonce: make([]byte, share.NonceSize)}}
+		head, err := s.AuditHead(ctx, item)
+		switch {
+		case err == nil:
+			e.Seq, e.Prev = head.Seq+1, head.Hash
+		case !errors.Is(err, share.ErrNotFound):
+			b.Fatal(err)
+		}
+		e.Hash = e.ComputeHash()
+		if err := s.AppendAudit(ctx, e); err != nil {
+			b.Fatal(err)
+		}
+	}
+	const short, long = 100, 2000
+	for range short {
+		appendOne("short")
+	}
+	for range long {
+		appendOne("long")
+	}
+	b.ReportAllocs()
+	var n int
+	var tShort, tLong time.Duration
+	for b.Loop() {
+		start := time.Now()
+		appendOne("short")
+		mid := time.Now()
+		appendOne("long")
+		tShort, tLong = tShort+mid.Sub(start), tLong+time.Since(mid)
+		n++
+	}
+	b.ReportMetric(float64(tShort.Nanoseconds())/float64(n), fmt.Sprintf("ns/append@%d", short))
+	b.ReportMetric(float64(tLong.Nanoseconds())/float64(n), fmt.Sprintf("ns/append@%d", long))
+	b.ReportMetric(float64(tLong)/float64(tShort), "ratio")
 }

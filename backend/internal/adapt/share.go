@@ -25,6 +25,8 @@ const (
 	kindSpace      = "share.space"
 	kindLink       = "share.link"
 	kindAudit      = "share.audit"
+	kindAuditHead  = "share.audit.head"
+	kindDownload   = "share.audit.download"
 )
 
 // Share returns every share registry over s. Records are stored as their
@@ -113,7 +115,14 @@ func (a shareStores) CreateItem(ctx context.Context, it *share.Item) error {
 }
 
 func (a shareStores) Item(ctx context.Context, id string) (*share.Item, error) {
-	return getAs[share.Item](ctx, a.s, kindItem, id)
+	r, err := a.s.Get(ctx, kindItem, id)
+	if err != nil {
+		return nil, err
+	}
+	if r.Ref == itemTombstone {
+		return nil, share.ErrNotFound
+	}
+	return decodeAs[share.Item](r)
 }
 
 func (a shareStores) UpdateItem(ctx context.Context, it *share.Item, prevVersion uint64) error {
@@ -122,6 +131,9 @@ func (a shareStores) UpdateItem(ctx context.Context, it *share.Item, prevVersion
 		return err
 	}
 	_, err = a.s.Modify(ctx, kindItem, it.ID, func(r *records.Record) error {
+		if r.Ref == itemTombstone {
+			return share.ErrNotFound
+		}
 		old, err := decodeAs[share.Item](*r)
 		if err != nil {
 			return err
@@ -135,8 +147,33 @@ func (a shareStores) UpdateItem(ctx context.Context, it *share.Item, prevVersion
 	return err
 }
 
+// itemTombstone in an item record's ref column marks the item deleted (no
+// ID starts with a dot). The record stays, with its owner and an empty
+// body, so that Create of the ID keeps failing with ErrExists; turning an
+// item into its tombstone is one Modify, so no one can slip a new item in
+// between.
+const itemTombstone = ".deleted"
+
 func (a shareStores) DeleteItem(ctx context.Context, id string) error {
-	return a.s.Delete(ctx, kindItem, id)
+	_, err := a.s.Modify(ctx, kindItem, id, func(r *records.Record) error {
+		if r.Ref == itemTombstone {
+			return share.ErrNotFound
+		}
+		r.Ref, r.Data = itemTombstone, nil
+		return nil
+	})
+	return err
+}
+
+func (a shareStores) DeletedItem(ctx context.Context, id string) (string, error) {
+	r, err := a.s.Get(ctx, kindItem, id)
+	if err != nil {
+		return "", err
+	}
+	if r.Ref != itemTombstone {
+		return "", share.ErrNotFound
+	}
+	return r.Owner, nil
 }
 
 // Wrapped keys.
@@ -274,14 +311,24 @@ func (a shareStores) ConsumeDownload(ctx context.Context, id string, now time.Ti
 	return remaining, err
 }
 
-func (a shareStores) AddFailure(ctx context.Context, id string) (int, error) {
+func (a shareStores) ReserveAttempt(ctx context.Context, id string, max int) (int, error) {
 	failures := 0
 	err := modifyAs(ctx, a.s, kindLink, id, func(l *share.Link) error {
+		if l.Failures >= max {
+			return share.ErrLocked
+		}
 		l.Failures++
 		failures = l.Failures
 		return nil
 	})
 	return failures, err
+}
+
+func (a shareStores) ReleaseAttempt(ctx context.Context, id string) error {
+	return modifyAs(ctx, a.s, kindLink, id, func(l *share.Link) error {
+		l.Failures = max(l.Failures-1, 0)
+		return nil
+	})
 }
 
 func (a shareStores) DeleteLink(ctx context.Context, id string) error {
@@ -291,7 +338,11 @@ func (a shareStores) DeleteLink(ctx context.Context, id string) error {
 // Audit. Entry n of an item is the record (item, n), created only once,
 // and only if entry n−1 exists with the hash e.Prev names: so of two
 // concurrent appends after one head exactly one succeeds, and the chain
-// has no gaps.
+// has no gaps. The entries are the truth; the head record (one per item)
+// is an index that saves reading the chain: each append advances it after
+// creating its entry, and AuditHead steps forward from it over entries an
+// interrupted append left it behind, so it never depends on the chain's
+// length.
 
 func auditID(item string, seq uint64) string {
 	return compositeID(item) + fmt.Sprintf("%020d", seq)
@@ -316,28 +367,129 @@ func (a shareStores) AppendAudit(ctx context.Context, e *share.AuditEntry) error
 	if !bytes.Equal(e.Prev, prev) {
 		return share.ErrConflict
 	}
-	err := a.create(ctx, kindAudit, auditID(item, e.Seq), "", item, e)
+	data, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	_, err = a.s.Create(ctx, records.Record{Kind: kindAudit, ID: auditID(item, e.Seq), Ref: item, Data: data})
 	if errors.Is(err, records.ErrExists) {
 		return share.ErrConflict
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	a.advanceHead(ctx, item, e.Seq, data)
+	return nil
 }
 
-func (a shareStores) AuditEntries(ctx context.Context, item string) ([]*share.AuditEntry, error) {
-	out, err := listAs[share.AuditEntry](ctx, a.s, kindAudit, records.ByRef, item)
-	sort.Slice(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
-	return out, err
+// advanceHead points the item's head record at entry seq (its JSON form,
+// data) unless it already points at a later one. It is best effort: the
+// entry is chained already, and a head left behind by a failure here or a
+// crash before it is caught up by AuditHead and the next append.
+func (a shareStores) advanceHead(ctx context.Context, item string, seq uint64, data []byte) {
+	_, err := a.s.Create(ctx, records.Record{Kind: kindAuditHead, ID: item, Data: data})
+	if !errors.Is(err, records.ErrExists) {
+		return
+	}
+	a.s.Modify(ctx, kindAuditHead, item, func(r *records.Record) error {
+		h, err := decodeAs[share.AuditEntry](*r)
+		if err == nil && h.Seq >= seq {
+			return errHeadCurrent
+		}
+		r.Data = data
+		return nil
+	})
+}
+
+var errHeadCurrent = errors.New("audit head already current")
+
+func (a shareStores) AuditEntries(ctx context.Context, item string, after uint64, limit int) ([]*share.AuditEntry, error) {
+	if limit < 1 {
+		return nil, fmt.Errorf("%w: audit page limit", share.ErrInvalid)
+	}
+	var out []*share.AuditEntry
+	for seq := after + 1; len(out) < limit && seq > after; seq++ {
+		e, err := getAs[share.AuditEntry](ctx, a.s, kindAudit, auditID(item, seq))
+		if errors.Is(err, records.ErrNotFound) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
 }
 
 func (a shareStores) AuditHead(ctx context.Context, item string) (*share.AuditEntry, error) {
-	all, err := a.AuditEntries(ctx, item)
+	head, err := getAs[share.AuditEntry](ctx, a.s, kindAuditHead, item)
+	if errors.Is(err, records.ErrNotFound) {
+		head, err = nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}
-	if len(all) == 0 {
+	for {
+		next := uint64(1)
+		if head != nil {
+			next = head.Seq + 1
+		}
+		e, err := getAs[share.AuditEntry](ctx, a.s, kindAudit, auditID(item, next))
+		if errors.Is(err, records.ErrNotFound) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		head = e
+	}
+	if head == nil {
 		return nil, share.ErrNotFound
 	}
-	return all[len(all)-1], nil
+	return head, nil
+}
+
+// Download claims: one record per (item, actor) holding the time of the
+// last claimed download; Modify serialises concurrent claims.
+
+type downloadClaim struct {
+	Last time.Time `json:"last"`
+}
+
+var errClaimHeld = errors.New("download already claimed in this window")
+
+func (a shareStores) ClaimDownload(ctx context.Context, item, actor string, now time.Time, window time.Duration) (bool, error) {
+	id := compositeID(item, actor)
+	err := a.create(ctx, kindDownload, id, actor, item, downloadClaim{Last: now})
+	if !errors.Is(err, records.ErrExists) {
+		return err == nil, err
+	}
+	err = modifyAs(ctx, a.s, kindDownload, id, func(c *downloadClaim) error {
+		if d := now.Sub(c.Last); d >= 0 && d < window {
+			return errClaimHeld
+		}
+		c.Last = now
+		return nil
+	})
+	if errors.Is(err, errClaimHeld) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func (a shareStores) ReleaseDownload(ctx context.Context, item, actor string, claimed time.Time) error {
+	id := compositeID(item, actor)
+	err := modifyAs(ctx, a.s, kindDownload, id, func(c *downloadClaim) error {
+		if !c.Last.Equal(claimed) {
+			return errClaimHeld
+		}
+		c.Last = time.Time{}
+		return nil
+	})
+	if errors.Is(err, errClaimHeld) || errors.Is(err, records.ErrNotFound) {
+		return nil
+	}
+	return err
 }
 
 // Blobs returns a share.BlobStore over b, streaming in fixed-size chunks.

@@ -1,0 +1,90 @@
+package sqlite_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/sealkit/sealkit/backend/internal/records"
+	"github.com/sealkit/sealkit/backend/sqlite"
+	"github.com/sealkit/sealkit/share"
+)
+
+// A database written before items left tombstones and audit chains kept a
+// head record: the migration gives every chain its head, and every item
+// whose chain outlived its record a tombstone naming the actor of its
+// delete event, so the deleted ID cannot be created again.
+func TestMigrationShareHeadsAndTombstones(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The old layout: entries only, and no record for the deleted items.
+	chain := func(item string, actions ...string) {
+		prev := share.GenesisHash(item)
+		for i, a := range actions {
+			e := &share.AuditEntry{Seq: uint64(i + 1), Prev: prev, Event: share.Event{Action: a, Actor: "alice",
+				Item: item, Time: time.Unix(1, 0).UTC(), Nonce: make([]byte, share.NonceSize)}}
+			e.Hash = e.ComputeHash()
+			data, _ := json.Marshal(e)
+			id := fmt.Sprintf("%d:%s/%020d", len(item), item, e.Seq) // the share adapter's entry ID
+			if _, err := db.Create(ctx, records.Record{Kind: "share.audit", ID: id, Ref: item, Data: data}); err != nil {
+				t.Fatal(err)
+			}
+			prev = e.Hash
+		}
+	}
+	chain("GONE", share.ActionShare, share.ActionDownload, share.ActionDelete)
+	chain("LOST", share.ActionShare)
+	chain("LIVE", share.ActionShare, share.ActionDownload)
+	live := &share.Item{ID: "LIVE", Owner: "alice", Version: 1, Header: []byte("h"), BlobRef: "LIVE.1"}
+	if err := db.Share().Items.CreateItem(ctx, live); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(`DELETE FROM schema_migrations WHERE name = '0002_share_audit_heads_tombstones.sql'`); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+
+	db, err = sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	st := db.Share()
+	for item, want := range map[string]uint64{"GONE": 3, "LOST": 1, "LIVE": 2} {
+		r, err := db.Get(ctx, "share.audit.head", item)
+		if err != nil {
+			t.Fatalf("%s: head record: %v", item, err)
+		}
+		var head share.AuditEntry
+		if err := json.Unmarshal(r.Data, &head); err != nil || head.Seq != want {
+			t.Fatalf("%s: head record at %d, want %d (%v)", item, head.Seq, want, err)
+		}
+	}
+	for item, owner := range map[string]string{"GONE": "alice", "LOST": ""} {
+		got, err := st.Items.DeletedItem(ctx, item)
+		if err != nil || got != owner {
+			t.Fatalf("%s: tombstone names %q (%v), want %q", item, got, err, owner)
+		}
+		again := &share.Item{ID: item, Owner: "mallory", Version: 1, Header: []byte("h"), BlobRef: item + ".1"}
+		if err := st.Items.CreateItem(ctx, again); !errors.Is(err, share.ErrExists) {
+			t.Fatalf("%s: re-created after migration: %v", item, err)
+		}
+	}
+	if it, err := st.Items.Item(ctx, "LIVE"); err != nil || it.Owner != "alice" {
+		t.Fatalf("live item after migration: %+v, %v", it, err)
+	}
+}
