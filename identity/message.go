@@ -33,7 +33,7 @@ const (
 // TokenIssuer exchanges for a session token.
 const LoginPurpose = "sealkit-login"
 
-// SignedMessage is a message signed outside HTTP: seed 001's {payload,
+// SignedMessage is a message signed outside HTTP: a {payload,
 // signature, public_key_id} with a creation time, a nonce and a purpose
 // string that a verifier must expect, all bound by the signature over
 // SignedBytes. Its JSON form is in SPEC.md.

@@ -23,7 +23,7 @@
 //
 // # Two trust models, one format
 //
-// Zero-knowledge (client-side unlock; seeds 002 and 003): the client runs
+// Zero-knowledge (client-side unlock): the client runs
 // the KDF, unlocks, generates and opens keys; the server stores the account
 // and key records (a Store behind its API) and checks logins with a
 // Verifier over the auth key. The server never sees the passphrase, the
@@ -31,7 +31,7 @@
 // full KDF run per passphrase guess. Use an Argon2id policy in Go clients
 // and BrowserPolicy (PBKDF2, WebCrypto) for accounts browsers unlock.
 //
-// Server custody (seed 000): the server creates the account with a
+// Server custody: the server creates the account with a
 // one-time passphrase from GeneratePassphrase (160 bits, returned to the
 // user once and never stored), keeps the records, and unlocks per request
 // with the passphrase the user presents, closing the Session after it.

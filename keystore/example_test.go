@@ -84,7 +84,7 @@ func mustIdentity(k *keystore.PrivateKey, err error) envelope.Identity {
 	return id
 }
 
-// The server-custody model (seed 000): the server makes the keypair and a
+// The server-custody model: the server makes the keypair and a
 // one-time passphrase, returns the passphrase once, and unlocks per request.
 func Example_serverCustody() {
 	ctx := context.Background()

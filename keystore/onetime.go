@@ -6,7 +6,7 @@ import "crypto/rand"
 const OneTimePassphraseBits = 160
 
 // GeneratePassphrase returns a random passphrase of 160 bits for the
-// server-custody model (seed 000): the server creates the account with it,
+// server-custody model: the server creates the account with it,
 // returns it to the user once, and never stores it. It is 32 Crockford
 // base32 characters in eight groups of four ("7N3Q-K2PW-…"), easy to read
 // aloud and to type; at this entropy the KDF is a formality, not a defense.

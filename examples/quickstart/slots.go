@@ -12,7 +12,7 @@ import (
 	"github.com/sealkit/sealkit/storageauth"
 )
 
-// slotFlows shows storage authorisation (seed 004): a keyring slot whose ID
+// slotFlows shows storage authorisation: a keyring slot whose ID
 // is a public key derived, with the keyring's KEK, from a passkey secret.
 func slotFlows(ctx context.Context, s *steps, db *sqlite.DB) error {
 	s.section("Storage authorisation: a keyring slot only its owner can write")

@@ -55,7 +55,7 @@ type LoginRequest struct {
 	AuthKey []byte `json:"auth_key"`
 }
 
-// KeysResponse carries a user's account and sealed key records (seed 002's
+// KeysResponse carries a user's account and sealed key records (the
 // encrypted private key fetch); login and GET /api/v1/keys return it.
 type KeysResponse struct {
 	Account    []byte   `json:"account"`

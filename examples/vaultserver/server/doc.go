@@ -9,7 +9,7 @@
 // obtained by a signed request after login. The server adds what share's
 // Service leaves to applications: registration and login, a per-user file
 // index, quotas and a size limit, rate limits on login and link attempts,
-// and JSON errors with seed 002's status codes.
+// and JSON errors with the status codes of API.md.
 //
 // The HTTP API is in API.md beside main.go; New builds the handler so tests
 // run it in process, and Serve runs it with graceful shutdown.

@@ -15,7 +15,7 @@ import (
 	"github.com/sealkit/sealkit/share"
 )
 
-// TestFlows runs seed 002's flows through the Go client against the server:
+// TestFlows runs the vault's flows (register, upload, share, link, revoke) through the Go client against the server:
 // register, login, upload, list, download, E2EE share, received shares,
 // revoke, public link, delete and storage usage.
 func TestFlows(t *testing.T) {

@@ -50,7 +50,7 @@ func call(t *testing.T, c *http.Client, method, url, body string, hdr map[string
 	return resp.StatusCode, eb.Error
 }
 
-// TestErrorStatus checks one request per error class of seed 002, each
+// TestErrorStatus checks one request per error class of API.md, each
 // answered with its status and a JSON {"error": code} body.
 func TestErrorStatus(t *testing.T) {
 	ctx := context.Background()
