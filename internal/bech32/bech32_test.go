@@ -200,7 +200,8 @@ func TestEncodeRefuses(t *testing.T) {
 // 5 or more padding bits, is refused.
 func TestPadding(t *testing.T) {
 	for _, values := range [][]byte{
-		{31},         // 5 bits: a whole group of padding
+		{0},          // 5 zero bits: a whole group of padding
+		{31},         // 5 bits, not zero
 		{0, 1},       // 10 bits: 2 padding bits, not zero
 		{0, 0, 0, 0}, // 20 bits: 2 bytes and 4 zero padding bits, accepted
 	} {
