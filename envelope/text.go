@@ -241,7 +241,8 @@ func ParseIdentities(r io.Reader) ([]Identity, error) {
 
 func readKeyLines(r io.Reader, what string, parse func(string) error) error {
 	sc := bufio.NewScanner(r)
-	// Room for the longest line and its CR LF; ScanLines drops both.
+	// Room for the longest line and its CR LF, which ScanLines drops: a
+	// longer line ends the scan with ErrTooLong.
 	sc.Buffer(make([]byte, 0, 4096), MaxKeyTextLine+2)
 	n, keys := 0, 0
 	for sc.Scan() {
@@ -249,12 +250,12 @@ func readKeyLines(r io.Reader, what string, parse func(string) error) error {
 		if n > MaxKeyFileLines {
 			return fmt.Errorf("envelope: %s file has more than %d lines", what, MaxKeyFileLines)
 		}
+		if len(sc.Bytes()) > MaxKeyTextLine {
+			return fmt.Errorf("envelope: %s line %d: longer than %d bytes", what, n, MaxKeyTextLine)
+		}
 		line := strings.Trim(sc.Text(), " \t")
 		if line == "" || line[0] == '#' {
 			continue
-		}
-		if len(line) > MaxKeyTextLine {
-			return fmt.Errorf("envelope: %s line %d: longer than %d bytes", what, n, MaxKeyTextLine)
 		}
 		keys++
 		if keys > MaxKeysPerFile {

@@ -297,6 +297,8 @@ func TestKeyFileLimits(t *testing.T) {
 		{"longest-comment", "# " + strings.Repeat("x", envelope.MaxKeyTextLine-2) + "\r\n" + rec, "", true},
 		{"line-too-long", rec + "\n" + long + "\n" + rec, "line 2: longer than", false},
 		{"line-too-long-at-end", rec + "\n" + long, "line 2: longer than", false},
+		{"line-one-over", rec + "\n# " + strings.Repeat("x", envelope.MaxKeyTextLine-1) + "\n" + rec, "line 2: longer than", false},
+		{"line-one-over-with-crlf", rec + "\r\n# " + strings.Repeat("x", envelope.MaxKeyTextLine-1) + "\r\n" + rec, "line 2: longer than", false},
 		{"max-keys", strings.Repeat(rec+"\n", envelope.MaxKeysPerFile), "", true},
 		{"too-many-keys", strings.Repeat(rec+"\n", envelope.MaxKeysPerFile+1), fmt.Sprintf("line %d: more than", envelope.MaxKeysPerFile+1), false},
 		{"too-many-lines", rec + strings.Repeat("\n#", envelope.MaxKeyFileLines), "more than 16384 lines", false},
