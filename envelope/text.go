@@ -60,7 +60,9 @@ func (r *RSARecipient) String() string { return encodeKeyText(rsaRecipientHRP, r
 // and 58 characters. It is the private key: handle with care. Identities
 // have no String method, so that they never print themselves.
 func (i *X25519Identity) SecretKeyString() string {
-	return encodeKeyText(x25519IdentityHRP, i.key.Bytes(), true)
+	b := i.key.Bytes()
+	defer clear(b)
+	return encodeKeyText(x25519IdentityHRP, b, true)
 }
 
 // SecretKeyString returns the identity's text form,

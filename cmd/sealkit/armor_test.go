@@ -11,7 +11,7 @@ import (
 
 func bufioReader(b []byte) *bufio.Reader { return bufio.NewReaderSize(bytes.NewReader(b), 4096) }
 
-func armorBytes(t *testing.T, b []byte) []byte {
+func armorBytes(t testing.TB, b []byte) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	w, err := newArmorWriter(&buf)
@@ -93,4 +93,27 @@ func TestArmorRejects(t *testing.T) {
 	if _, err := io.ReadAll(newArmorReader(bufioReader([]byte(good + strings.Repeat(" ", armorMaxTrailing))))); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// FuzzArmorReader: any input either fails or decodes to bytes whose armor
+// decodes to them again, never more bytes than 3/4 of the input.
+func FuzzArmorReader(f *testing.F) {
+	for _, n := range []int{1, 47, 48, 49, 100} {
+		a := armorBytes(f, bytes.Repeat([]byte{0x5a}, n))
+		f.Add(a)
+		f.Add(bytes.ReplaceAll(a, []byte("\n"), []byte("\r\n")))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		got, err := io.ReadAll(newArmorReader(bufioReader(in)))
+		if err != nil {
+			return
+		}
+		if len(got) == 0 || len(got) > len(in)*3/4 {
+			t.Fatalf("%d bytes from %d", len(got), len(in))
+		}
+		again, err := io.ReadAll(newArmorReader(bufioReader(armorBytes(t, got))))
+		if err != nil || !bytes.Equal(again, got) {
+			t.Fatalf("re-armoring: %v", err)
+		}
+	})
 }
