@@ -224,7 +224,10 @@ func ParseRecipients(r io.Reader) ([]Recipient, error) {
 		}
 		return err
 	})
-	return rs, err
+	if err != nil {
+		return nil, err
+	}
+	return rs, nil
 }
 
 // ParseIdentities reads identities in text form, one per line, with the
@@ -238,7 +241,10 @@ func ParseIdentities(r io.Reader) ([]Identity, error) {
 		}
 		return err
 	})
-	return ids, err
+	if err != nil {
+		return nil, err
+	}
+	return ids, nil
 }
 
 func readKeyLines(r io.Reader, what string, parse func(string) error) error {

@@ -185,6 +185,9 @@ func (c *command) encrypt(args []string) error {
 	if !*pass && len(rs)+len(rfiles) == 0 {
 		return usagef("no recipients: give -r, -R or -p")
 	}
+	if !*armor && *out == "" && isTerminal(c.stdout) {
+		return usagef("refusing to write binary output to a terminal: use -a or -o")
+	}
 	var recipients []envelope.Recipient
 	for _, s := range rs {
 		r, err := envelope.ParseRecipient(s)
@@ -219,9 +222,6 @@ func (c *command) encrypt(args []string) error {
 		return err
 	}
 	defer in.Close()
-	if !*armor && *out == "" && isTerminal(c.stdout) {
-		return usagef("refusing to write binary output to a terminal: use -a or -o")
-	}
 	return c.output(*out, func(w io.Writer) error {
 		var armorW *armorWriter
 		if *armor {
