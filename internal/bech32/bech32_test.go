@@ -148,7 +148,7 @@ func TestBIP173Segwit(t *testing.T) {
 	}
 }
 
-// TestRoundTrip covers every data length up to 70 bytes and every byte value.
+// TestRoundTrip covers every data length up to 256 bytes, in both cases.
 func TestRoundTrip(t *testing.T) {
 	data := make([]byte, 256)
 	for i := range data {
