@@ -36,8 +36,12 @@ func readBufferedBody(body io.ReadCloser, limit int64, digest io.Writer) (*buffe
 	for {
 		if len(c) == cap(c) {
 			// Never allocate past limit+1 in all: one byte over the cap
-			// is enough to tell the body is too large.
-			size := min(max(minBodyChunk, b.n), maxBodyChunk, limit+1-b.n)
+			// is enough to tell the body is too large. (b.n ≤ limit here;
+			// limit−b.n+1 is taken only when small, so it cannot overflow.)
+			size := min(max(minBodyChunk, b.n), maxBodyChunk)
+			if left := limit - b.n; left < size {
+				size = left + 1
+			}
 			c = make([]byte, 0, size)
 			b.chunks = append(b.chunks, c)
 		}

@@ -234,7 +234,8 @@ func (s *Server) handleFiles(w http.ResponseWriter, r *http.Request, p principal
 		return strings.Compare(a, b)
 	})
 	resp := api.FilesResponse{Files: []*share.Item{}, Total: len(ids), Limit: limit, Offset: offset}
-	for _, id := range ids[min(offset, len(ids)):min(offset+limit, len(ids))] {
+	start := min(offset, len(ids))
+	for _, id := range ids[start : start+min(limit, len(ids)-start)] { // offset+limit could overflow
 		it, err := s.svc.Item(r.Context(), p.user, id)
 		if err != nil {
 			writeError(w, err)
