@@ -40,6 +40,11 @@ var (
 	ErrBadProof = errors.New("share: wrong link secret or token")
 	// ErrLocked: a link refused too many wrong secrets and is locked.
 	ErrLocked = errors.New("share: locked after too many failed attempts")
+	// ErrLimit: the request would store a record beyond a per-user or
+	// per-item cap of the Service (links, recipients, invitations or spaces;
+	// SPEC.md "Storage limits"). Removing records frees room; retrying as
+	// is does not.
+	ErrLimit = errors.New("share: limit reached")
 	// ErrTooLarge: a blob or record exceeds its cap.
 	ErrTooLarge = errors.New("share: too large")
 	// ErrCorrupt: a record or ciphertext failed authentication or decoding

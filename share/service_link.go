@@ -49,7 +49,16 @@ func (s *Service) CreateLink(ctx context.Context, actor string, req *LinkRequest
 		return err
 	}
 	l.Created = now
-	if err := s.Stores.Links.CreateLink(ctx, l); err != nil {
+	swept := false
+	err = capped("live links per item", s.maxLinks(),
+		func() (int, error) {
+			n, err := s.liveLinks(ctx, l.Item, now, !swept)
+			swept = true
+			return n, err
+		},
+		func() error { return s.Stores.Links.CreateLink(ctx, l) },
+		func() { s.Stores.Links.DeleteLink(ctx, l.ID) })
+	if err != nil {
 		return err
 	}
 	return s.appendAudit(ctx, req.Event)

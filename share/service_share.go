@@ -104,11 +104,17 @@ func (s *Service) Share(ctx context.Context, actor string, req *ShareRequest) er
 	return s.createShare(ctx, sh, k, req.Event)
 }
 
+// createShare stores the recipient's key, under MaxRecipients, then the
+// share record, and chains the share event.
 func (s *Service) createShare(ctx context.Context, sh *Share, k *WrappedKey, ev *Event) error {
 	now := s.now()
 	k, sh = cloneKey(k), cloneShare(sh)
 	k.Created, sh.Created = now, now
-	if err := s.Stores.Keys.PutKey(ctx, k); err != nil {
+	err := capped("recipients per item", s.maxRecipients(),
+		func() (int, error) { return s.recipients(ctx, sh.Item, sh.Owner) },
+		func() error { return s.Stores.Keys.PutKey(ctx, k) },
+		func() { s.Stores.Keys.DeleteKey(ctx, k.Item, k.Recipient) })
+	if err != nil {
 		return err
 	}
 	if err := s.Stores.Shares.CreateShare(ctx, sh); err != nil {
@@ -167,7 +173,15 @@ func (s *Service) Invite(ctx context.Context, actor string, in *Invitation) erro
 	}
 	c := cloneInvitation(in)
 	c.Used, c.Created = false, now
-	return s.Stores.Invitations.CreateInvitation(ctx, c)
+	swept := false
+	return capped("invitations per user", s.maxInvitations(),
+		func() (int, error) {
+			n, err := s.keptInvitations(ctx, actor, now, !swept)
+			swept = true
+			return n, err
+		},
+		func() error { return s.Stores.Invitations.CreateInvitation(ctx, c) },
+		func() { s.Stores.Invitations.DeleteInvitation(ctx, c.ID) })
 }
 
 // Accept turns an invitation into a connection holding both public keys.
@@ -293,7 +307,11 @@ func (s *Service) ShareToSpace(ctx context.Context, actor string, req *SpaceShar
 	if req.Space != nil {
 		c := cloneSpace(space)
 		c.Created = s.now()
-		if err := s.Stores.Spaces.CreateSpace(ctx, c); err != nil {
+		err := capped("encryption spaces per user", s.maxSpaces(),
+			func() (int, error) { return s.spacesOf(ctx, actor) },
+			func() error { return s.Stores.Spaces.CreateSpace(ctx, c) },
+			func() { s.Stores.Spaces.DeleteSpace(ctx, c.ID) })
+		if err != nil {
 			return err
 		}
 	}
