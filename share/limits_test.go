@@ -355,3 +355,46 @@ func TestUploadToDeletedIDRefusedBeforeStreaming(t *testing.T) {
 		t.Fatalf("the refused upload read %d payload bytes", body.Size()-int64(body.Len()))
 	}
 }
+
+// An item's chain holds at most MaxAuditChain entries of events that grant
+// or use access; past it shares, links and link downloads are refused
+// without storing anything, while the owner can still revoke and delete.
+func TestAuditChainLimit(t *testing.T) {
+	forTransports(t, func(t *testing.T, w *world) {
+		w.svc.MaxAuditChain = 3
+		alice := w.addUser(t, "alice", "hybrid", 0)
+		bob := w.addUser(t, "bob", "hybrid", 0)
+		w.addUser(t, "carol", "hybrid", 0)
+		it := upload(t, alice)
+		if _, err := alice.Share(ctx, it.ID, "bob"); err != nil {
+			t.Fatal(err)
+		}
+		link, err := alice.CreateLink(ctx, it.ID, share.LinkOptions{TTL: time.Hour, MaxDownloads: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustRead(t, bob, it.ID)
+		_, err = alice.Share(ctx, it.ID, "carol")
+		wantLimit(t, "share past the cap", err)
+		if _, err := w.svc.Stores.Keys.Key(ctx, it.ID, "carol"); !errors.Is(err, share.ErrNotFound) {
+			t.Fatalf("refused share left a key: %v", err)
+		}
+		_, err = alice.CreateLink(ctx, it.ID, share.LinkOptions{TTL: time.Hour, MaxDownloads: 1})
+		wantLimit(t, "link past the cap", err)
+		_, err = share.OpenLink(ctx, w.anon, link, io.Discard)
+		wantLimit(t, "link download past the cap", err)
+		if l, _ := w.svc.Stores.Links.Link(ctx, link.ID); l.Remaining != 5 {
+			t.Fatalf("refused link download took a download: %d left", l.Remaining)
+		}
+		if err := alice.Revoke(ctx, it.ID, "bob", false); err != nil {
+			t.Fatalf("revoke past the cap: %v", err)
+		}
+		if err := alice.Delete(ctx, it.ID); err != nil {
+			t.Fatalf("delete past the cap: %v", err)
+		}
+		entries, err := w.svc.Audit(ctx, "alice", it.ID, 0, 0)
+		if err != nil || len(entries) != 5 {
+			t.Fatalf("chain of %d entries, %v; want 3 and the revoke and delete", len(entries), err)
+		}
+	})
+}

@@ -57,6 +57,10 @@ type Service struct {
 	// MaxSpaces caps the encryption spaces a user has created
 	// (DefaultMaxSpaces); a space is removed with the last share naming it.
 	MaxSpaces int
+	// MaxAuditChain caps an item's audit chain (DefaultMaxAuditChain, also
+	// its maximum): past it shares, links, downloads and link downloads of
+	// the item are refused, while revokes and the delete are still chained.
+	MaxAuditChain int
 }
 
 // NewService returns a Service over stores and blobs with the defaults.

@@ -48,6 +48,9 @@ func (s *Service) CreateLink(ctx context.Context, actor string, req *LinkRequest
 	if err := s.checkEvent(ctx, req.Event, ActionShare, actor, l.Item, l.ID); err != nil {
 		return err
 	}
+	if err := s.auditRoom(ctx, l.Item); err != nil {
+		return err
+	}
 	l.Created = now
 	swept := false
 	err = capped("live links per item", s.maxLinks(),
@@ -61,7 +64,11 @@ func (s *Service) CreateLink(ctx context.Context, actor string, req *LinkRequest
 	if err != nil {
 		return err
 	}
-	return s.appendAudit(ctx, req.Event)
+	if err := s.appendAudit(ctx, req.Event); err != nil {
+		s.Stores.Links.DeleteLink(ctx, l.ID) // no link without its event
+		return err
+	}
+	return nil
 }
 
 // openLink returns a link that may still be used.
@@ -128,6 +135,9 @@ func (s *Service) AccessLink(ctx context.Context, id string, req *AccessRequest)
 	}
 	if it.Version != l.Version {
 		return nil, nil, ErrNotFound // the item was rotated: this link's key is gone
+	}
+	if err := s.auditRoom(ctx, l.Item); err != nil {
+		return nil, nil, err
 	}
 	left, err := s.Stores.Links.ConsumeDownload(ctx, id, s.now())
 	if err != nil {

@@ -107,6 +107,9 @@ func (s *Service) Share(ctx context.Context, actor string, req *ShareRequest) er
 // createShare stores the recipient's key, under MaxRecipients, then the
 // share record, and chains the share event.
 func (s *Service) createShare(ctx context.Context, sh *Share, k *WrappedKey, ev *Event) error {
+	if err := s.auditRoom(ctx, sh.Item); err != nil {
+		return err
+	}
 	now := s.now()
 	k, sh = cloneKey(k), cloneShare(sh)
 	k.Created, sh.Created = now, now
@@ -121,7 +124,13 @@ func (s *Service) createShare(ctx context.Context, sh *Share, k *WrappedKey, ev 
 		s.Stores.Keys.DeleteKey(ctx, k.Item, k.Recipient)
 		return err
 	}
-	return s.appendAudit(ctx, ev)
+	if err := s.appendAudit(ctx, ev); err != nil {
+		// A share whose event is not in the chain does not stay.
+		s.Stores.Shares.DeleteShare(ctx, sh.ID)
+		s.Stores.Keys.DeleteKey(ctx, k.Item, k.Recipient)
+		return err
+	}
+	return nil
 }
 
 // Received lists the shares addressed to actor.
