@@ -18,7 +18,8 @@ type AccessRequest struct {
 	Proof []byte `json:"proof"`
 }
 
-// CreateLink stores a public password link for an item; owner only.
+// CreateLink stores a public password link for an item; owner only. An
+// item has at most MaxLinksPerItem live links (ErrLimit).
 func (s *Service) CreateLink(ctx context.Context, actor string, req *LinkRequest) error {
 	if req == nil || req.Link == nil {
 		return invalid("no link")

@@ -76,7 +76,8 @@ func (s *Service) sharedItem(ctx context.Context, actor string, sh *Share) (*Ite
 
 // Share creates a direct share (seed 002 flow 5). Only the item's owner
 // shares; sharing with yourself is ErrSelfShare, with an unknown user
-// ErrNotFound, twice ErrExists.
+// ErrNotFound, twice ErrExists, past MaxRecipients or a full audit chain
+// ErrLimit.
 func (s *Service) Share(ctx context.Context, actor string, req *ShareRequest) error {
 	if req == nil {
 		return invalid("no share request")
@@ -160,6 +161,7 @@ func (s *Service) Revoke(ctx context.Context, actor, item, recipient string, ev 
 }
 
 // Invite stores an invitation from actor. Its token is only a hash here.
+// A user keeps at most MaxInvitations (ErrLimit).
 func (s *Service) Invite(ctx context.Context, actor string, in *Invitation) error {
 	if in == nil {
 		return invalid("no invitation")
@@ -258,7 +260,7 @@ func (s *Service) Connection(ctx context.Context, actor, id string) (*Connection
 
 // ShareToSpace creates a share through an encryption space (seed 003):
 // the owner of the item, a party to the connection, shares with the other
-// party.
+// party. A new space counts against the sharer's MaxSpaces (ErrLimit).
 func (s *Service) ShareToSpace(ctx context.Context, actor string, req *SpaceShareRequest) error {
 	if req == nil {
 		return invalid("no space share request")
