@@ -1,10 +1,14 @@
 package share_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -397,4 +401,27 @@ func TestAuditChainLimit(t *testing.T) {
 			t.Fatalf("chain of %d entries, %v; want 3 and the revoke and delete", len(entries), err)
 		}
 	})
+}
+
+// Over the wire a cap is 403 with the code "limit".
+func TestLimitWireCode(t *testing.T) {
+	w := newWorld(t, "local")
+	w.svc.MaxInvitations = 1
+	alice := w.addUser(t, "alice", "hybrid", 0)
+	if _, err := alice.Invite(ctx, "", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	ins, err := w.svc.Stores.Invitations.InvitationsFrom(ctx, "alice")
+	if err != nil || len(ins) != 1 {
+		t.Fatalf("%d invitations, %v", len(ins), err)
+	}
+	in := ins[0]
+	in.ID = "second"
+	body, _ := json.Marshal(in)
+	h := &share.Handler{Service: w.svc, Authenticate: func(*http.Request) (string, error) { return "alice", nil }}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("POST", "/v1/invitations", bytes.NewReader(body)))
+	if rec.Code != http.StatusForbidden || strings.TrimSpace(rec.Body.String()) != `{"error":"limit"}` {
+		t.Fatalf("got %d %s, want 403 {\"error\":\"limit\"}", rec.Code, rec.Body)
+	}
 }
