@@ -9,8 +9,8 @@ import (
 // Storage codes every store speaks. They are the same values as every other
 // sealkit package's, so one backend error satisfies errors.Is for all of them.
 var (
-	// ErrNotFound: the record does not exist (or, for a link or an
-	// invitation, has expired or been used up and been removed).
+	// ErrNotFound: the record does not exist (or was removed as dead: a
+	// link that expired or was used up, an invitation that expired unused).
 	ErrNotFound = storeerr.ErrNotFound
 	// ErrExists: a create found a record with that ID already there.
 	ErrExists = storeerr.ErrExists
