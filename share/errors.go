@@ -41,9 +41,9 @@ var (
 	// ErrLocked: a link refused too many wrong secrets and is locked.
 	ErrLocked = errors.New("share: locked after too many failed attempts")
 	// ErrLimit: the request would store a record beyond a per-user or
-	// per-item cap of the Service (links, recipients, invitations or spaces;
-	// SPEC.md "Storage limits"). Removing records frees room; retrying as
-	// is does not.
+	// per-item cap of the Service (links, recipients, invitations, spaces,
+	// audit entries; SPEC.md "Storage limits"). Removing records frees room;
+	// retrying as is does not.
 	ErrLimit = errors.New("share: limit reached")
 	// ErrTooLarge: a blob or record exceeds its cap.
 	ErrTooLarge = errors.New("share: too large")
