@@ -9,8 +9,8 @@ import (
 // Storage codes every store speaks. They are the same values as every other
 // sealkit package's, so one backend error satisfies errors.Is for all of them.
 var (
-	// ErrNotFound: the record does not exist (or, for a link, has expired
-	// and been removed).
+	// ErrNotFound: the record does not exist (or was removed as dead: a
+	// link that expired or was used up, an invitation that expired unused).
 	ErrNotFound = storeerr.ErrNotFound
 	// ErrExists: a create found a record with that ID already there.
 	ErrExists = storeerr.ErrExists
@@ -40,6 +40,11 @@ var (
 	ErrBadProof = errors.New("share: wrong link secret or token")
 	// ErrLocked: a link refused too many wrong secrets and is locked.
 	ErrLocked = errors.New("share: locked after too many failed attempts")
+	// ErrLimit: the request would store a record beyond a per-user or
+	// per-item cap of the Service (links, recipients, invitations, spaces,
+	// audit entries; SPEC.md "Storage limits"). Removing records frees room;
+	// retrying as is does not.
+	ErrLimit = errors.New("share: limit reached")
 	// ErrTooLarge: a blob or record exceeds its cap.
 	ErrTooLarge = errors.New("share: too large")
 	// ErrCorrupt: a record or ciphertext failed authentication or decoding

@@ -15,6 +15,7 @@ var wireErrors = []struct {
 	{"unauthenticated", ErrUnauthenticated, http.StatusUnauthorized},
 	{"bad_proof", ErrBadProof, http.StatusUnauthorized},
 	{"permission", ErrPermission, http.StatusForbidden},
+	{"limit", ErrLimit, http.StatusForbidden},
 	{"not_found", ErrNotFound, http.StatusNotFound},
 	{"exists", ErrExists, http.StatusConflict},
 	{"conflict", ErrConflict, http.StatusConflict},

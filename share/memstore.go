@@ -269,6 +269,22 @@ func (m *Memory) UseInvitation(_ context.Context, id string) error {
 	return nil
 }
 
+func (m *Memory) InvitationsFrom(_ context.Context, inviter string) ([]*Invitation, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []*Invitation
+	for _, v := range m.invitations {
+		if v.Inviter == inviter {
+			out = append(out, cloneInvitation(v))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+func (m *Memory) DeleteInvitation(_ context.Context, id string) error {
+	return del(m, m.invitations, id)
+}
+
 func (m *Memory) CreateConnection(_ context.Context, c *Connection) error {
 	return create(m, m.connections, c.ID, c, cloneConnection)
 }
@@ -294,6 +310,18 @@ func (m *Memory) ClaimSpace(_ context.Context, id string, claimed []byte) error 
 	}
 	s.ClaimedKey = slices.Clone(claimed)
 	return nil
+}
+func (m *Memory) SpacesFrom(_ context.Context, sharer string) ([]*Space, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []*Space
+	for _, v := range m.spaces {
+		if v.Sharer == sharer {
+			out = append(out, cloneSpace(v))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
 }
 func (m *Memory) DeleteSpace(_ context.Context, id string) error { return del(m, m.spaces, id) }
 

@@ -39,6 +39,28 @@ type Service struct {
 	// EventSkew is how far an audit event's time may be from Now; 0 means
 	// DefaultEventSkew.
 	EventSkew time.Duration
+
+	// Storage caps (SPEC.md "Storage limits"): a request that would go
+	// past one is ErrLimit. 0 means the default.
+
+	// MaxLinksPerItem caps an item's live links (DefaultMaxLinksPerItem);
+	// expired and used-up links are removed as new ones are created.
+	MaxLinksPerItem int
+	// MaxRecipients caps the users an item is shared with, and so its
+	// wrapped keys and share records (DefaultMaxRecipients; at most 1,023,
+	// so that a rotation can carry every key).
+	MaxRecipients int
+	// MaxInvitations caps the invitations a user keeps: outstanding ones
+	// and accepted ones, each a connection (DefaultMaxInvitations). Expired
+	// unused ones are removed as the user invites again.
+	MaxInvitations int
+	// MaxSpaces caps the encryption spaces a user has created
+	// (DefaultMaxSpaces); a space is removed with the last share naming it.
+	MaxSpaces int
+	// MaxAuditChain caps an item's audit chain (DefaultMaxAuditChain, also
+	// its maximum): past it shares, links, downloads and link downloads of
+	// the item are refused, while revokes and the delete are still chained.
+	MaxAuditChain int
 }
 
 // NewService returns a Service over stores and blobs with the defaults.
@@ -185,7 +207,14 @@ func (s *Service) Upload(ctx context.Context, actor string, up *Upload, blob io.
 	var old *Item
 	allowed := map[string]string{actor: ""} // recipient -> space
 	if up.PrevVersion == 0 {
+		// A live or deleted ID is refused here, before the payload is
+		// read, not by CreateItem after it was streamed and stored.
 		if _, err := s.Stores.Items.Item(ctx, it.ID); err == nil {
+			return nil, ErrExists
+		} else if !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
+		if _, err := s.Stores.Items.DeletedItem(ctx, it.ID); err == nil {
 			return nil, ErrExists
 		} else if !errors.Is(err, ErrNotFound) {
 			return nil, err
@@ -343,7 +372,8 @@ func (s *Service) Delete(ctx context.Context, actor, id string, ev *Event) error
 	return s.appendAudit(ctx, ev)
 }
 
-// dropRecipient removes a recipient's key and share records for an item.
+// dropRecipient removes a recipient's key and share records for an item,
+// and the spaces no share names any more.
 func (s *Service) dropRecipient(ctx context.Context, item, recipient string) error {
 	err := s.Stores.Keys.DeleteKey(ctx, item, recipient)
 	shares, lerr := s.Stores.Shares.SharesForItem(ctx, item)
@@ -353,6 +383,9 @@ func (s *Service) dropRecipient(ctx context.Context, item, recipient string) err
 	for _, sh := range shares {
 		if sh.Recipient == recipient {
 			s.Stores.Shares.DeleteShare(ctx, sh.ID)
+			if sh.Space != "" {
+				s.dropSpace(ctx, sh.Space, recipient)
+			}
 		}
 	}
 	return err

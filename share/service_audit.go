@@ -20,6 +20,37 @@ const DownloadAuditWindow = time.Hour
 // MaxAuditPage caps the entries of one audit page (Service.Audit).
 const MaxAuditPage = 1000
 
+// DefaultMaxAuditChain caps the entries of one item's chain chained by
+// events that grant or use access (Service.MaxAuditChain). It leaves room
+// below MaxAuditEntries for the revoke and delete events chained past it,
+// so that Client.Audit can still read and verify a whole chain.
+const DefaultMaxAuditChain = MaxAuditEntries - maxKeysPerItem
+
+func (s *Service) maxAuditChain() uint64 {
+	return uint64(min(orDefault(s.MaxAuditChain, DefaultMaxAuditChain), DefaultMaxAuditChain))
+}
+
+// pastCap reports whether an event of action is chained even when the
+// chain is full: a revoke or a delete removes access, so the owner can
+// always make one. Once no share can be added there is at most one revoke
+// per recipient (MaxRecipients) and one delete.
+func pastCap(action string) bool { return action == ActionRevoke || action == ActionDelete }
+
+// auditRoom returns ErrLimit if item's chain is full, checked before a
+// share, link or link download stores anything.
+func (s *Service) auditRoom(ctx context.Context, item string) error {
+	head, err := s.Stores.Audit.AuditHead(ctx, item)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return nil
+	case err != nil:
+		return err
+	case head.Seq >= s.maxAuditChain():
+		return limitError("audit entries per item", int(s.maxAuditChain()))
+	}
+	return nil
+}
+
 // audit checks that ev is the signed event for this request and chains it
 // into the item's log; a download is chained only if it is the actor's
 // first of the item in DownloadAuditWindow.
@@ -92,6 +123,11 @@ func (s *Service) appendAudit(ctx context.Context, ev *Event) error {
 			e.Seq, e.Prev = head.Seq+1, head.Hash
 		case !errors.Is(err, ErrNotFound):
 			return err
+		}
+		// The compare-and-swap fixes Seq, so no entry past the cap is
+		// ever chained but a revoke or a delete.
+		if e.Seq > s.maxAuditChain() && !pastCap(ev.Action) {
+			return limitError("audit entries per item", int(s.maxAuditChain()))
 		}
 		e.Hash = e.ComputeHash()
 		err = s.Stores.Audit.AppendAudit(ctx, e)

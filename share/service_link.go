@@ -18,7 +18,8 @@ type AccessRequest struct {
 	Proof []byte `json:"proof"`
 }
 
-// CreateLink stores a public password link for an item; owner only.
+// CreateLink stores a public password link for an item; owner only. An
+// item has at most MaxLinksPerItem live links (ErrLimit).
 func (s *Service) CreateLink(ctx context.Context, actor string, req *LinkRequest) error {
 	if req == nil || req.Link == nil {
 		return invalid("no link")
@@ -48,11 +49,27 @@ func (s *Service) CreateLink(ctx context.Context, actor string, req *LinkRequest
 	if err := s.checkEvent(ctx, req.Event, ActionShare, actor, l.Item, l.ID); err != nil {
 		return err
 	}
-	l.Created = now
-	if err := s.Stores.Links.CreateLink(ctx, l); err != nil {
+	if err := s.auditRoom(ctx, l.Item); err != nil {
 		return err
 	}
-	return s.appendAudit(ctx, req.Event)
+	l.Created = now
+	swept := false
+	err = capped("live links per item", s.maxLinks(),
+		func() (int, error) {
+			n, err := s.liveLinks(ctx, l.Item, now, !swept)
+			swept = true
+			return n, err
+		},
+		func() error { return s.Stores.Links.CreateLink(ctx, l) },
+		func() { s.Stores.Links.DeleteLink(ctx, l.ID) })
+	if err != nil {
+		return err
+	}
+	if err := s.appendAudit(ctx, req.Event); err != nil {
+		s.Stores.Links.DeleteLink(ctx, l.ID) // no link without its event
+		return err
+	}
+	return nil
 }
 
 // openLink returns a link that may still be used.
@@ -119,6 +136,9 @@ func (s *Service) AccessLink(ctx context.Context, id string, req *AccessRequest)
 	}
 	if it.Version != l.Version {
 		return nil, nil, ErrNotFound // the item was rotated: this link's key is gone
+	}
+	if err := s.auditRoom(ctx, l.Item); err != nil {
+		return nil, nil, err
 	}
 	left, err := s.Stores.Links.ConsumeDownload(ctx, id, s.now())
 	if err != nil {

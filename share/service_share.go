@@ -76,7 +76,8 @@ func (s *Service) sharedItem(ctx context.Context, actor string, sh *Share) (*Ite
 
 // Share creates a direct share (seed 002 flow 5). Only the item's owner
 // shares; sharing with yourself is ErrSelfShare, with an unknown user
-// ErrNotFound, twice ErrExists.
+// ErrNotFound, twice ErrExists, past MaxRecipients or a full audit chain
+// ErrLimit.
 func (s *Service) Share(ctx context.Context, actor string, req *ShareRequest) error {
 	if req == nil {
 		return invalid("no share request")
@@ -104,18 +105,33 @@ func (s *Service) Share(ctx context.Context, actor string, req *ShareRequest) er
 	return s.createShare(ctx, sh, k, req.Event)
 }
 
+// createShare stores the recipient's key, under MaxRecipients, then the
+// share record, and chains the share event.
 func (s *Service) createShare(ctx context.Context, sh *Share, k *WrappedKey, ev *Event) error {
+	if err := s.auditRoom(ctx, sh.Item); err != nil {
+		return err
+	}
 	now := s.now()
 	k, sh = cloneKey(k), cloneShare(sh)
 	k.Created, sh.Created = now, now
-	if err := s.Stores.Keys.PutKey(ctx, k); err != nil {
+	err := capped("recipients per item", s.maxRecipients(),
+		func() (int, error) { return s.recipients(ctx, sh.Item, sh.Owner) },
+		func() error { return s.Stores.Keys.PutKey(ctx, k) },
+		func() { s.Stores.Keys.DeleteKey(ctx, k.Item, k.Recipient) })
+	if err != nil {
 		return err
 	}
 	if err := s.Stores.Shares.CreateShare(ctx, sh); err != nil {
 		s.Stores.Keys.DeleteKey(ctx, k.Item, k.Recipient)
 		return err
 	}
-	return s.appendAudit(ctx, ev)
+	if err := s.appendAudit(ctx, ev); err != nil {
+		// A share whose event is not in the chain does not stay.
+		s.Stores.Shares.DeleteShare(ctx, sh.ID)
+		s.Stores.Keys.DeleteKey(ctx, k.Item, k.Recipient)
+		return err
+	}
+	return nil
 }
 
 // Received lists the shares addressed to actor.
@@ -145,6 +161,7 @@ func (s *Service) Revoke(ctx context.Context, actor, item, recipient string, ev 
 }
 
 // Invite stores an invitation from actor. Its token is only a hash here.
+// A user keeps at most MaxInvitations (ErrLimit).
 func (s *Service) Invite(ctx context.Context, actor string, in *Invitation) error {
 	if in == nil {
 		return invalid("no invitation")
@@ -167,7 +184,15 @@ func (s *Service) Invite(ctx context.Context, actor string, in *Invitation) erro
 	}
 	c := cloneInvitation(in)
 	c.Used, c.Created = false, now
-	return s.Stores.Invitations.CreateInvitation(ctx, c)
+	swept := false
+	return capped("invitations per user", s.maxInvitations(),
+		func() (int, error) {
+			n, err := s.keptInvitations(ctx, actor, now, !swept)
+			swept = true
+			return n, err
+		},
+		func() error { return s.Stores.Invitations.CreateInvitation(ctx, c) },
+		func() { s.Stores.Invitations.DeleteInvitation(ctx, c.ID) })
 }
 
 // Accept turns an invitation into a connection holding both public keys.
@@ -235,7 +260,7 @@ func (s *Service) Connection(ctx context.Context, actor, id string) (*Connection
 
 // ShareToSpace creates a share through an encryption space (seed 003):
 // the owner of the item, a party to the connection, shares with the other
-// party.
+// party. A new space counts against the sharer's MaxSpaces (ErrLimit).
 func (s *Service) ShareToSpace(ctx context.Context, actor string, req *SpaceShareRequest) error {
 	if req == nil {
 		return invalid("no space share request")
@@ -293,7 +318,11 @@ func (s *Service) ShareToSpace(ctx context.Context, actor string, req *SpaceShar
 	if req.Space != nil {
 		c := cloneSpace(space)
 		c.Created = s.now()
-		if err := s.Stores.Spaces.CreateSpace(ctx, c); err != nil {
+		err := capped("encryption spaces per user", s.maxSpaces(),
+			func() (int, error) { return s.spacesOf(ctx, actor) },
+			func() error { return s.Stores.Spaces.CreateSpace(ctx, c) },
+			func() { s.Stores.Spaces.DeleteSpace(ctx, c.ID) })
+		if err != nil {
 			return err
 		}
 	}

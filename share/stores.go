@@ -62,6 +62,9 @@ type InvitationStore interface {
 	// UseInvitation marks it used; ErrConflict if it already was. Exactly
 	// one of any number of concurrent calls succeeds.
 	UseInvitation(ctx context.Context, id string) error
+	// InvitationsFrom lists the invitations inviter created (used or not).
+	InvitationsFrom(ctx context.Context, inviter string) ([]*Invitation, error)
+	DeleteInvitation(ctx context.Context, id string) error
 }
 
 // ConnectionStore holds connections.
@@ -76,6 +79,8 @@ type SpaceStore interface {
 	Space(ctx context.Context, id string) (*Space, error)
 	// ClaimSpace sets ClaimedKey once; ErrConflict if already set.
 	ClaimSpace(ctx context.Context, id string, claimed []byte) error
+	// SpacesFrom lists the spaces sharer created.
+	SpacesFrom(ctx context.Context, sharer string) ([]*Space, error)
 	DeleteSpace(ctx context.Context, id string) error
 }
 

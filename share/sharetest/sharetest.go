@@ -258,6 +258,20 @@ func RunInvitations(t *testing.T, newStore func(t *testing.T) share.InvitationSt
 		t.Fatal("not marked used")
 	}
 	wantErr(t, "use missing", s.UseInvitation(ctx, "NO"), share.ErrNotFound)
+	in2 := *in
+	in2.ID, in2.Inviter = "V2", "bob"
+	noErr(t, "create other", s.CreateInvitation(ctx, &in2))
+	from, err := s.InvitationsFrom(ctx, "alice")
+	noErr(t, "list", err)
+	if len(from) != 1 || from[0].ID != "V1" || !from[0].Used {
+		t.Fatalf("invitations from alice: %+v", from)
+	}
+	noErr(t, "delete", s.DeleteInvitation(ctx, "V1"))
+	wantErr(t, "delete twice", s.DeleteInvitation(ctx, "V1"), share.ErrNotFound)
+	wantErr(t, "get deleted", func() error { _, err := s.Invitation(ctx, "V1"); return err }(), share.ErrNotFound)
+	if from, _ := s.InvitationsFrom(ctx, "alice"); len(from) != 0 {
+		t.Fatalf("deleted invitation still listed: %+v", from)
+	}
 }
 
 // RunConnections checks a ConnectionStore.
@@ -302,7 +316,18 @@ func RunSpaces(t *testing.T, newStore func(t *testing.T) share.SpaceStore) {
 		t.Fatalf("got %+v", got)
 	}
 	wantErr(t, "claim missing", s.ClaimSpace(ctx, "NO", []byte{1}), share.ErrNotFound)
+	sp2 := *sp
+	sp2.ID, sp2.Sharer = "P2", "bob"
+	noErr(t, "create other", s.CreateSpace(ctx, &sp2))
+	from, err := s.SpacesFrom(ctx, "alice")
+	noErr(t, "list", err)
+	if len(from) != 1 || from[0].ID != "P1" {
+		t.Fatalf("spaces from alice: %+v", from)
+	}
 	noErr(t, "delete", s.DeleteSpace(ctx, "P1"))
+	if from, _ := s.SpacesFrom(ctx, "alice"); len(from) != 0 {
+		t.Fatalf("deleted space still listed: %+v", from)
+	}
 	wantErr(t, "delete twice", s.DeleteSpace(ctx, "P1"), share.ErrNotFound)
 }
 

@@ -248,6 +248,14 @@ func (a shareStores) UseInvitation(ctx context.Context, id string) error {
 	})
 }
 
+func (a shareStores) InvitationsFrom(ctx context.Context, inviter string) ([]*share.Invitation, error) {
+	return listAs[share.Invitation](ctx, a.s, kindInvitation, records.ByOwner, inviter)
+}
+
+func (a shareStores) DeleteInvitation(ctx context.Context, id string) error {
+	return a.s.Delete(ctx, kindInvitation, id)
+}
+
 func (a shareStores) CreateConnection(ctx context.Context, c *share.Connection) error {
 	return a.create(ctx, kindConnection, c.ID, c.Inviter, c.Invitee, c)
 }
@@ -274,6 +282,10 @@ func (a shareStores) ClaimSpace(ctx context.Context, id string, claimed []byte) 
 		s.ClaimedKey = bytes.Clone(claimed)
 		return nil
 	})
+}
+
+func (a shareStores) SpacesFrom(ctx context.Context, sharer string) ([]*share.Space, error) {
+	return listAs[share.Space](ctx, a.s, kindSpace, records.ByOwner, sharer)
 }
 
 func (a shareStores) DeleteSpace(ctx context.Context, id string) error {
