@@ -177,8 +177,8 @@ func (s *splitter) attach(headerLen int, dst io.Writer) (head, rest []byte, err 
 }
 
 // Upload seals src as a new item owned by User, with a fresh DEK wrapped
-// under User's KEK, and then shares it with each of recipients (seed 000:
-// the DEK wrapped per recipient in the registry).
+// under User's KEK, and then shares it with each of recipients:
+// the DEK is wrapped per recipient in the key registry.
 func (c *Client) Upload(ctx context.Context, src io.Reader, meta *envelope.Metadata, recipients ...string) (*Item, error) {
 	dek := envelope.NewKey()
 	defer dek.Destroy()
@@ -313,7 +313,7 @@ func (c *Client) ReadAll(ctx context.Context, id string) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// Share shares item with a registered user (seed 002 flow 5): it looks up
+// Share shares item with a registered user: it looks up
 // the recipient's published key (hybrid, else RSA-OAEP, else X25519), wraps
 // the DEK for it and creates the share.
 func (c *Client) Share(ctx context.Context, item, recipient string) (*Share, error) {

@@ -76,7 +76,7 @@ func (c *Client) connectionIdentity(ctx context.Context, conn *Connection) (*env
 	return id, nil
 }
 
-// Invite creates an invitation to connect (seed 003): a per-connection
+// Invite creates an invitation to connect: a per-connection
 // keypair whose private key is kept under User's KEK, and a random
 // single-use token valid for ttl (0 means DefaultInvitationTTL). invitee may
 // be empty to let whoever holds the token accept.
@@ -112,7 +112,7 @@ func (c *Client) Accept(ctx context.Context, inv InvitationToken) (*Connection, 
 }
 
 // ShareViaConnection shares item with the other party of a connection
-// through a new encryption space (seed 003). mode is ModeWrap (vault: the
+// through a new encryption space. mode is ModeWrap (vault: the
 // item's own DEK wrapped under the space key) or ModeReencrypt (Meeco: the
 // item re-sealed as a new item whose DEK is the space key; the share names
 // the copy).
@@ -210,7 +210,7 @@ func (c *Client) copyUnder(ctx context.Context, it *Item, dek *envelope.Key, sk 
 		[]*WrappedKey{{Item: cp.ID, Recipient: c.User, Version: 1, Record: own}})
 }
 
-// Claim claims the key of a space share addressed to User (seed 003): it
+// Claim claims the key of a space share addressed to User: it
 // unwraps the space key with the connection private key and stores it
 // rewrapped under User's KEK. Claiming twice is a no-op.
 func (c *Client) Claim(ctx context.Context, sh *Share) error {

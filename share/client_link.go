@@ -34,8 +34,8 @@ type LinkOptions struct {
 	MaxDownloads int           // required, 1 to MaxMaxDownloads
 }
 
-// CreateLink makes a public password link for an item User owns (seed 002
-// flow 4). The secret, the share KEK and the verifier stay here; the server
+// CreateLink makes a public password link for an item User owns. The
+// secret, the share KEK and the verifier stay here; the server
 // gets the salt, the DEK wrapped under the share KEK and SHA-256 of the
 // verifier.
 func (c *Client) CreateLink(ctx context.Context, item string, opt LinkOptions) (LinkSecret, error) {

@@ -35,8 +35,8 @@ func exampleUser(t share.Transport, name string) *share.Client {
 	return c
 }
 
-// Upload a document whose DEK is wrapped for the owner and each recipient
-// (seed 000), then read it as a recipient.
+// Upload a document whose DEK is wrapped for the owner and each recipient,
+// then read it as a recipient.
 func Example() {
 	ctx := context.Background()
 	svc := share.NewService(share.NewMemoryStores(), share.NewMemoryBlobs())
@@ -53,7 +53,7 @@ func Example() {
 	// Output: board minutes minutes.txt <nil>
 }
 
-// E2EE share to a registered user (seed 002 flow 5), and the errors for
+// E2EE share to a registered user, and the errors for
 // sharing with yourself, twice, or with nobody.
 func ExampleClient_Share() {
 	ctx := context.Background()
@@ -82,8 +82,7 @@ func ExampleClient_Share() {
 	// sealkit: not found
 }
 
-// Connect by invitation, share through an encryption space, and claim
-// (seed 003).
+// Connect by invitation, share through an encryption space, and claim.
 func ExampleClient_ShareViaConnection() {
 	ctx := context.Background()
 	svc := share.NewService(share.NewMemoryStores(), share.NewMemoryBlobs())
@@ -114,7 +113,7 @@ func ExampleClient_ShareViaConnection() {
 	// share: invitation already used
 }
 
-// A public password link (seed 002 flow 4): the secret stays with whoever
+// A public password link: the secret stays with whoever
 // holds the link; the server checks a proof and counts downloads.
 func ExampleClient_CreateLink() {
 	ctx := context.Background()

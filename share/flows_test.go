@@ -30,7 +30,7 @@ func mustRead(t *testing.T, c *share.Client, id string) []byte {
 	return b
 }
 
-// Seed 000: upload with a DEK wrapped for the owner and each recipient.
+// Upload with a DEK wrapped for the owner and each recipient.
 func TestUploadWithRecipients(t *testing.T) {
 	forTransports(t, func(t *testing.T, w *world) {
 		alice := w.addUser(t, "alice", "hybrid", 0)
@@ -61,7 +61,7 @@ func TestUploadWithRecipients(t *testing.T) {
 	})
 }
 
-// Seed 002 flow 5: E2EE share to a registered user, per recipient key type.
+// E2EE share to a registered user, per recipient key type.
 func TestDirectShare(t *testing.T) {
 	for _, kind := range []string{"rsa", "x25519", "hybrid"} {
 		t.Run(kind, func(t *testing.T) {
@@ -124,7 +124,7 @@ func TestDirectShareErrors(t *testing.T) {
 	})
 }
 
-// Seed 003: connections by invitation, encryption spaces, both share modes,
+// Connections by invitation, encryption spaces, both share modes,
 // and the claim.
 func TestConnectionAndSpaces(t *testing.T) {
 	for _, mode := range []string{share.ModeWrap, share.ModeReencrypt} {
@@ -232,7 +232,7 @@ func TestInvitationErrors(t *testing.T) {
 	})
 }
 
-// Seed 002 flow 4: public password links.
+// Public password links.
 func TestLink(t *testing.T) {
 	forTransports(t, func(t *testing.T, w *world) {
 		alice := w.addUser(t, "alice", "rsa", 0)

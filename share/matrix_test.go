@@ -9,7 +9,7 @@ import (
 	"github.com/sealkit/sealkit/share"
 )
 
-// TestAccessMatrix walks seed 000's access-control matrix, extended with the
+// TestAccessMatrix walks the access-control matrix, extended with the
 // operations this package adds, against the registry API (the cryptographic
 // half is TestDirectShare's: only DEK holders can read). Each cell is tried
 // on a fresh item so that one allowed delete cannot hide another cell.

@@ -14,7 +14,7 @@ import (
 
 // Service defaults.
 const (
-	DefaultMaxBlobSize     = 5 << 30 // seed 002: 5 GB per file
+	DefaultMaxBlobSize     = 5 << 30 // 5 GiB per file
 	DefaultMaxLinkFailures = 10
 	DefaultEventSkew       = 5 * time.Minute
 	MaxInvitationTTL       = 30 * 24 * time.Hour

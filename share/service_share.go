@@ -74,7 +74,7 @@ func (s *Service) sharedItem(ctx context.Context, actor string, sh *Share) (*Ite
 	return it, nil
 }
 
-// Share creates a direct share (seed 002 flow 5). Only the item's owner
+// Share creates a direct share. Only the item's owner
 // shares; sharing with yourself is ErrSelfShare, with an unknown user
 // ErrNotFound, twice ErrExists, past MaxRecipients or a full audit chain
 // ErrLimit.
@@ -258,7 +258,7 @@ func (s *Service) Connection(ctx context.Context, actor, id string) (*Connection
 	return c, nil
 }
 
-// ShareToSpace creates a share through an encryption space (seed 003):
+// ShareToSpace creates a share through an encryption space:
 // the owner of the item, a party to the connection, shares with the other
 // party. A new space counts against the sharer's MaxSpaces (ErrLimit).
 func (s *Service) ShareToSpace(ctx context.Context, actor string, req *SpaceShareRequest) error {
