@@ -203,7 +203,12 @@ func timeMember(d *json.Decoder) (time.Time, error) {
 	if !ok {
 		return time.Time{}, errors.New("time is not a string")
 	}
-	return parseTime(s)
+	tm, err := parseTime(s)
+	if err != nil || tm.IsZero() {
+		// The zero instant at any offset is the zero Time, as if absent.
+		return time.Time{}, err
+	}
+	return tm, nil
 }
 
 // extraMember reads an object of strings; null is absent, a null value is not.

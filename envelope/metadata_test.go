@@ -496,3 +496,15 @@ func TestSealRefusesOversizedMetadata(t *testing.T) {
 		t.Fatalf("one byte over the limit: %v, want a refusal that is not ErrCorrupt", err)
 	}
 }
+
+// TestMetadataZeroInstantIsZeroTime: the zero instant written at any offset
+// reads as the zero time.Time itself (SPEC.md §2), not as a Time that is
+// IsZero but carries a zone.
+func TestMetadataZeroInstantIsZeroTime(t *testing.T) {
+	for _, s := range []string{"0001-01-01T00:00:00Z", "0001-01-01T01:00:00+01:00", "0000-12-31T23:00:00-01:00"} {
+		got, err := readTime(t, s)
+		if err != nil || got != (time.Time{}) {
+			t.Errorf("%s read as %#v, %v; want time.Time{}", s, got, err)
+		}
+	}
+}
