@@ -62,7 +62,13 @@ func sealMetadata(key *Key, salt []byte, m *Metadata) ([]byte, error) {
 	if _, err := decodeMetadata(js); err != nil {
 		return nil, fmt.Errorf("envelope: metadata would not read back: %w", err)
 	}
-	return metadataAEAD(key, salt).Seal(nil, nil, js, nil), nil
+	sealed := metadataAEAD(key, salt).Seal(nil, nil, js, nil)
+	if len(sealed) > MaxMetadataSize {
+		// Refused here, so that the caller does not get ErrCorrupt from
+		// the header parser for its own input.
+		return nil, fmt.Errorf("envelope: metadata of %d bytes over the %d-byte block limit", len(js), MaxMetadataSize)
+	}
+	return sealed, nil
 }
 
 // Metadata decrypts the header's metadata with key, which must have been
@@ -197,7 +203,12 @@ func timeMember(d *json.Decoder) (time.Time, error) {
 	if !ok {
 		return time.Time{}, errors.New("time is not a string")
 	}
-	return parseTime(s)
+	tm, err := parseTime(s)
+	if err != nil || tm.IsZero() {
+		// The zero instant at any offset is the zero Time, as if absent.
+		return time.Time{}, err
+	}
+	return tm, nil
 }
 
 // extraMember reads an object of strings; null is absent, a null value is not.

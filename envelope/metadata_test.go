@@ -476,3 +476,35 @@ func TestSealRefusesUnreadableMetadata(t *testing.T) {
 		t.Fatalf("%+v, %v", got, err)
 	}
 }
+
+// TestSealRefusesOversizedMetadata: metadata whose sealed block is over
+// MaxMetadataSize is refused as the caller's error, not as a corrupt
+// envelope, and the largest block a reader accepts seals and opens.
+func TestSealRefusesOversizedMetadata(t *testing.T) {
+	kek, _ := envelope.NewKEK("k", bytes.Repeat([]byte{7}, 32))
+	// 12-byte nonce + JSON + 16-byte tag.
+	name := strings.Repeat("x", envelope.MaxMetadataSize-28-len(`{"name":""}`))
+	env, err := envelope.Seal(nil, &envelope.SealOptions{Metadata: &envelope.Metadata{Name: name}}, kek)
+	if err != nil {
+		t.Fatalf("largest block: %v", err)
+	}
+	if _, got, err := envelope.OpenWithMetadata(env, nil, kek); err != nil || got.Name != name {
+		t.Fatalf("largest block did not open: %v", err)
+	}
+	_, err = envelope.Seal(nil, &envelope.SealOptions{Metadata: &envelope.Metadata{Name: name + "x"}}, kek)
+	if err == nil || errors.Is(err, envelope.ErrCorrupt) {
+		t.Fatalf("one byte over the limit: %v, want a refusal that is not ErrCorrupt", err)
+	}
+}
+
+// TestMetadataZeroInstantIsZeroTime: the zero instant written at any offset
+// reads as the zero time.Time itself (SPEC.md §2), not as a Time that is
+// IsZero but carries a zone.
+func TestMetadataZeroInstantIsZeroTime(t *testing.T) {
+	for _, s := range []string{"0001-01-01T00:00:00Z", "0001-01-01T01:00:00+01:00", "0000-12-31T23:00:00-01:00"} {
+		got, err := readTime(t, s)
+		if err != nil || got != (time.Time{}) {
+			t.Errorf("%s read as %#v, %v; want time.Time{}", s, got, err)
+		}
+	}
+}

@@ -202,6 +202,37 @@ async function checkDefaultSegmentSize(tally) {
   else tally.fail("default segment size", `seal wrote ${seg}, DEFAULT_SEGMENT_SIZE is ${sk.DEFAULT_SEGMENT_SIZE}`);
 }
 
+// checkMetadataSealing checks that seal refuses metadata a reader would
+// refuse (SPEC.md §2), which checking the known members alone lets
+// through, and seals the largest block a reader accepts.
+async function checkMetadataSealing(tally) {
+  const key = sk.generateFileKey();
+  // 12-byte nonce + JSON + 16-byte tag = 65,536 bytes exactly.
+  const largest = { name: "x".repeat(65536 - 28 - '{"name":""}'.length) };
+  try {
+    const env = await sk.seal(new Uint8Array(1), [], { key, metadata: largest });
+    const { metadata } = await sk.open(env, [], { key });
+    if (metadata.name === largest.name) tally.pass();
+    else tally.fail("metadata sealing: largest block", "name differs");
+  } catch (e) {
+    tally.fail("metadata sealing: largest block", e.message);
+  }
+  for (const [what, metadata] of [
+    ["unknown member with a lone surrogate", { note: "\ud800" }],
+    ["unknown member nested 33 levels", { note: JSON.parse("[".repeat(32) + "]".repeat(32)) }],
+    ["unknown member that does not serialise", { note: 1n }],
+    ["block one byte over the limit", { name: largest.name + "x" }],
+  ]) {
+    try {
+      await sk.seal(new Uint8Array(1), [], { key, metadata });
+      tally.fail(`metadata sealing: ${what}`, "sealed, want refusal");
+    } catch (e) {
+      if (e.code === "invalid") tally.pass();
+      else tally.fail(`metadata sealing: ${what}`, e.message);
+    }
+  }
+}
+
 // openByStream opens env with openStream, fed in chunks of chunk bytes.
 async function openByStream(env, ids, key, ad, chunk) {
   const src = new ReadableStream({
@@ -481,6 +512,7 @@ async function main() {
     await checkStreamNegatives(file, tally);
     await checkMutations(file, tally);
     await checkDefaultSegmentSize(tally);
+    await checkMetadataSealing(tally);
     console.log(`envelope vectors: ${file.envelopes.length} envelopes, ${file.wrapped_keys.length} wrapped keys`);
     await checkOptionalVectorFiles(repo, tally, exists, args.others);
   }

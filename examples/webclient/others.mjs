@@ -293,6 +293,20 @@ async function checkStorageauth(f, tally, dir) {
   }
 }
 
+// edwardsToMontgomery returns, in hex, the X25519 public key u = (1 + y) /
+// (1 − y) mod p of a canonical 32-byte Ed25519 public key.
+function edwardsToMontgomery(raw) {
+  const p = (1n << 255n) - 19n;
+  let y = 0n;
+  for (let i = 31; i >= 0; i--) y = (y << 8n) | BigInt(i === 31 ? raw[i] & 0x7f : raw[i]);
+  let inv = 1n;
+  for (let b = ((1n - y) % p + p) % p, e = p - 2n; e > 0n; e >>= 1n, b = (b * b) % p) if (e & 1n) inv = (inv * b) % p;
+  let u = ((1n + y) * inv) % p;
+  const out = new Uint8Array(32);
+  for (let i = 0; i < 32; i++, u >>= 8n) out[i] = Number(u & 0xffn);
+  return hex.encode(out);
+}
+
 // checkIdentityDerived checks identity/testdata/derived.json: Ed25519
 // public key encodings through importPublicKey, and the at-rest keys from
 // both sides with WebCrypto (X25519 ECDH, HKDF-SHA256).
@@ -335,6 +349,9 @@ async function checkIdentityDerived(file, tally) {
     }
     const bad = [];
     if (hex.encode(res.clientX) !== v.client_x25519_public) bad.push("client X25519 public key");
+    // The server converts the client's Ed25519 public key (identity/SPEC.md,
+    // u = (1 + y) / (1 − y)); it must give the key the client derived.
+    if (edwardsToMontgomery(hex.decode(v.client_ed25519_public)) !== v.client_x25519_public) bad.push("client Ed25519 public key as X25519");
     if (hex.encode(res.key) !== v.key) bad.push("client-side key");
     // The server's side: its X25519 private key with the client's converted public key.
     const priv = await subtle.importKey("pkcs8", x25519Pkcs8(hex.decode(v.server_x25519_private)), { name: "X25519" }, false, ["deriveBits"]);

@@ -518,8 +518,21 @@ function checkMetadata(m) {
 async function sealMetadata(key, meta) {
   if (meta == null) return null;
   if (!checkMetadata(meta)) throw invalid("metadata must be an object with the members SPEC.md lists");
+  // Never write what a reader refuses: checkMetadata looks at the known
+  // members only, so an unknown one may still hold a lone surrogate, nest
+  // too deeply or not serialise, and the block may be over the limit.
+  let js;
+  try {
+    js = utf8.encode(JSON.stringify(meta));
+    decodeMetadata(js);
+  } catch {
+    throw invalid("metadata must be an object with the members SPEC.md lists, and every reader must accept it back");
+  }
+  if (NONCE_SIZE + js.length + TAG_SIZE > MAX_METADATA_SIZE) {
+    throw invalid(`metadata of ${js.length} bytes over the ${MAX_METADATA_SIZE}-byte block limit`);
+  }
   const nonce = randomBytes(NONCE_SIZE);
-  const ct = await subtle.encrypt({ name: "AES-GCM", iv: nonce }, key, utf8.encode(JSON.stringify(meta)));
+  const ct = await subtle.encrypt({ name: "AES-GCM", iv: nonce }, key, js);
   return concat(nonce, new Uint8Array(ct));
 }
 

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"text/tabwriter"
@@ -444,8 +445,9 @@ func (e *env) upload(args []string) error {
 	return nil
 }
 
-// parseRecipients splits the -share list, trimming spaces; an empty name
-// ("a,,b" or a trailing comma) is refused rather than guessed at.
+// parseRecipients splits the -share list, trimming spaces and dropping
+// repeats (the file is shared once with each, and reported once); an empty
+// name ("a,,b" or a trailing comma) is refused rather than guessed at.
 func parseRecipients(list string) ([]string, error) {
 	if list == "" {
 		return nil, nil
@@ -456,7 +458,9 @@ func parseRecipients(list string) ([]string, error) {
 		if r == "" {
 			return nil, fmt.Errorf("-share %q: empty user name", list)
 		}
-		out = append(out, r)
+		if !slices.Contains(out, r) {
+			out = append(out, r)
+		}
 	}
 	return out, nil
 }

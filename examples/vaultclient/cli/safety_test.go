@@ -194,6 +194,25 @@ func TestUploadUnknownRecipient(t *testing.T) {
 	}
 }
 
+// TestUploadRepeatedRecipient: a name given twice in -share is shared with
+// and reported once.
+func TestUploadRepeatedRecipient(t *testing.T) {
+	cli.UseWeakKDFForTesting(t, weakPolicy)
+	srv := startServer(t, nil)
+	t.Chdir(t.TempDir())
+	alice := &user{t, "alice-state", "alice passphrase"}
+	bob := &user{t, "bob-state", "bob passphrase"}
+	alice.run("register", "-url", srv.URL, "-user", "alice")
+	bob.run("register", "-url", srv.URL, "-user", "bob")
+	if err := os.WriteFile("note.txt", []byte("hello"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := alice.try("upload", "-share", "bob, bob", "note.txt")
+	if code != 0 || !strings.Contains(out, "shared with bob\n") || strings.Count(out, "bob") != 1 {
+		t.Fatalf("exit %d, stdout %q, stderr %q; want 0 and one \"shared with bob\"", code, out, errOut)
+	}
+}
+
 // TestUploadPartialShare: the file is stored and shared with bob, then the
 // connection breaks on carol's share: the ID is printed with who got it.
 func TestUploadPartialShare(t *testing.T) {
