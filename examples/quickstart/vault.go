@@ -156,7 +156,7 @@ func (v *vault) login(ctx context.Context, name, passphrase string) (*user, erro
 	}, nil
 }
 
-// vaultFlows runs the seeds' flows: register, upload, share, read,
+// vaultFlows runs the vault's flows: register, upload, share, read,
 // revoke, public links, connections and encryption spaces, the audit
 // trail and a replayed request.
 func vaultFlows(ctx context.Context, s *steps, db *sqlite.DB) error {
