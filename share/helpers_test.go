@@ -14,10 +14,11 @@ import (
 	"github.com/sealkit/sealkit/envelope"
 	"github.com/sealkit/sealkit/identity"
 	"github.com/sealkit/sealkit/share"
+	"github.com/sealkit/sealkit/share/sharetest"
 )
 
 // testLinkIterations keeps link KDFs cheap in tests (see
-// share.LowerLinkIterationsForTesting).
+// sharetest.LowerLinkIterations).
 const testLinkIterations = 1000
 
 var (
@@ -70,7 +71,7 @@ const userHeader = "X-Test-User" // test-only authentication
 
 func newWorld(t testing.TB, transport string) *world {
 	t.Helper()
-	share.LowerLinkIterationsForTesting(t, testLinkIterations)
+	sharetest.LowerLinkIterations(t, testLinkIterations)
 	w := &world{clock: &clock{t: time.Now().UTC()}, clients: map[string]*share.Client{}}
 	w.svc = share.NewService(share.NewMemoryStores(), share.NewMemoryBlobs())
 	w.svc.Now = w.clock.Now

@@ -6,8 +6,8 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
-	"sync/atomic"
-	"testing"
+
+	"github.com/sealkit/sealkit/share/internal/linkfloor"
 )
 
 // Labels (HKDF info strings and associated-data prefixes), one per purpose.
@@ -37,30 +37,12 @@ const (
 )
 
 // minLinkIterations is the floor clients apply when creating or opening a
-// link; only LowerLinkIterationsForTesting moves it.
-var minLinkIterations atomic.Int64
+// link and the Service applies when storing one: LinkIterations, unless a
+// test lowered it with sharetest.LowerLinkIterations (the only code that
+// can, and it refuses outside a test binary).
+var minLinkIterations = &linkfloor.Iterations
 
 func init() { minLinkIterations.Store(LinkIterations) }
-
-// LowerLinkIterationsForTesting lets tests create and open links with n
-// PBKDF2 iterations (for example 1,000) until tb's cleanup. It exists so that
-// a test suite does not spend 0.2 s of CPU per link. It refuses, by failing
-// tb, to run outside a test binary (testing.Testing() false): production
-// code can never lower the floor. Tests that call it must not run in
-// parallel with tests that expect the production floor.
-func LowerLinkIterationsForTesting(tb testing.TB, n int) {
-	tb.Helper()
-	if !testing.Testing() {
-		tb.Fatal("share: LowerLinkIterationsForTesting outside a test binary")
-		return
-	}
-	if n < 1 {
-		tb.Fatal("share: iterations must be positive")
-		return
-	}
-	old := minLinkIterations.Swap(int64(n))
-	tb.Cleanup(func() { minLinkIterations.Store(old) })
-}
 
 // linkKeys stretches a link secret into the share KEK and the verifier:
 //

@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"testing"
 	"text/tabwriter"
 	"time"
 
@@ -50,21 +49,6 @@ input when it is not a terminal. A new passphrase needs at least 12
 characters of two kinds (letters, digits, spaces, ...), and not a common one.
 `
 
-// weakKDF replaces the account KDF policy in tests (see UseWeakKDFForTesting).
-var weakKDF *keystore.Policy
-
-// UseWeakKDFForTesting makes accounts use p (for example PBKDF2 at 1,000
-// iterations with InsecureAllowWeak) until tb's cleanup, so that tests do
-// not spend a second per command on the KDF. It fails tb outside a test
-// binary: the command itself can never lower the floor.
-func UseWeakKDFForTesting(tb testing.TB, p *keystore.Policy) {
-	if !testing.Testing() {
-		tb.Fatal("UseWeakKDFForTesting outside a test")
-	}
-	weakKDF = p
-	tb.Cleanup(func() { weakKDF = nil })
-}
-
 // env is one invocation's surroundings.
 type env struct {
 	ctx    context.Context
@@ -78,6 +62,10 @@ type env struct {
 	// stderrTerminal says stderr is a terminal, where the progress bar is
 	// redrawn in place; elsewhere (pipes, logs) progress is plain lines.
 	stderrTerminal bool
+	// kdf, if not nil, replaces the account KDF policy the state names.
+	// Run never sets it; the package's tests do (export_test.go), so that
+	// they do not spend a second of Argon2id per command.
+	kdf *keystore.Policy
 }
 
 // Run runs one command and returns the process exit code: 0 on success,
@@ -226,8 +214,9 @@ func (e *env) newPassphrase() (string, error) {
 	return p, nil
 }
 
-// options builds the client options from the state.
-func (st *state) options() (client.Options, error) {
+// options builds the client options from the state; kdf, if not nil,
+// replaces the KDF policy the state names.
+func (st *state) options(kdf *keystore.Policy) (client.Options, error) {
 	opts := client.Options{URL: st.URL}
 	switch st.KDF {
 	case "", "argon2id":
@@ -237,8 +226,8 @@ func (st *state) options() (client.Options, error) {
 	default:
 		return opts, fmt.Errorf("unknown KDF %q", st.KDF)
 	}
-	if weakKDF != nil {
-		opts.Policy = weakKDF
+	if kdf != nil {
+		opts.Policy = kdf
 	}
 	hc, err := httpClient(st.CAFile)
 	opts.HTTPClient = hc
@@ -274,7 +263,7 @@ func (e *env) session() (*client.Session, error) {
 	if st.URL == "" || st.User == "" {
 		return nil, errors.New("not registered: run register or login first")
 	}
-	opts, err := st.options()
+	opts, err := st.options(e.kdf)
 	if err != nil {
 		return nil, err
 	}
@@ -314,7 +303,7 @@ func (e *env) register(args []string) error {
 		return errUsage
 	}
 	st := &state{URL: *url, User: *user, CAFile: absPath(*ca), KDF: *kdf}
-	opts, err := st.options()
+	opts, err := st.options(e.kdf)
 	if err != nil {
 		return err
 	}

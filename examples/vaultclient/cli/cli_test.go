@@ -17,7 +17,7 @@ import (
 	"github.com/sealkit/sealkit/examples/vaultclient/cli"
 	"github.com/sealkit/sealkit/examples/vaultserver/server"
 	"github.com/sealkit/sealkit/keystore"
-	"github.com/sealkit/sealkit/share"
+	"github.com/sealkit/sealkit/share/sharetest"
 )
 
 var weakPolicy = &keystore.Policy{
@@ -82,8 +82,8 @@ func (u *user) run(args ...string) (string, string) {
 
 func (u *user) try(args ...string) (string, string, int) {
 	var out, errOut bytes.Buffer
-	code := cli.Run(context.Background(), append([]string{"-state", u.state}, args...),
-		strings.NewReader(u.pass+"\n"), &out, &errOut)
+	code := cli.RunTest(context.Background(), append([]string{"-state", u.state}, args...),
+		strings.NewReader(u.pass+"\n"), &out, &errOut, cli.Test{KDF: weakPolicy})
 	return out.String(), errOut.String(), code
 }
 
@@ -91,8 +91,7 @@ func (u *user) try(args ...string) (string, string, int) {
 // register two users, upload with a progress bar, list, share, receive,
 // download, create and open a link (and its exhaustion), storage, login.
 func TestCLIFlow(t *testing.T) {
-	cli.UseWeakKDFForTesting(t, weakPolicy)
-	share.LowerLinkIterationsForTesting(t, 1000)
+	sharetest.LowerLinkIterations(t, 1000)
 	url := startServer(t, nil).URL
 	work := t.TempDir()
 	t.Chdir(work)

@@ -80,7 +80,6 @@ func TestCheckNewPassphrase(t *testing.T) {
 // TestRegisterRefusesWeakPassphrase: a weak passphrase on stdin registers
 // nothing, on the server or in the state directory, and says why.
 func TestRegisterRefusesWeakPassphrase(t *testing.T) {
-	cli.UseWeakKDFForTesting(t, weakPolicy)
 	srv := startServer(t, nil)
 	for i, tc := range []struct{ pass, why string }{
 		{"short pass", "10 characters, at least 12"},
@@ -112,13 +111,12 @@ func TestRegisterRefusesWeakPassphrase(t *testing.T) {
 // read without echo (never as a line of stdin), asked twice at register,
 // and a mismatch registers nothing.
 func TestPassphraseFromTerminal(t *testing.T) {
-	cli.UseWeakKDFForTesting(t, weakPolicy)
 	srv := startServer(t, nil)
 	state := filepath.Join(t.TempDir(), "state")
 	run := func(tty *fakeTerminal, args ...string) (string, string, int) {
 		var out, errOut bytes.Buffer
-		code := cli.RunWithTerminal(context.Background(), append([]string{"-state", state}, args...),
-			untouchedReader{t}, &out, &errOut, tty.readPassword, false)
+		code := cli.RunTest(context.Background(), append([]string{"-state", state}, args...),
+			untouchedReader{t}, &out, &errOut, cli.Test{ReadPassword: tty.readPassword, KDF: weakPolicy})
 		return out.String(), errOut.String(), code
 	}
 	const pass = "terminal passphrase 1"
@@ -160,7 +158,6 @@ func TestPassphraseFromTerminal(t *testing.T) {
 // TestUploadUnknownRecipient: an unknown recipient is found before
 // anything is stored, and named.
 func TestUploadUnknownRecipient(t *testing.T) {
-	cli.UseWeakKDFForTesting(t, weakPolicy)
 	srv := startServer(t, nil)
 	t.Chdir(t.TempDir())
 	alice := &user{t, "alice-state", "alice passphrase"}
@@ -216,7 +213,6 @@ func TestUploadRepeatedRecipient(t *testing.T) {
 // TestUploadPartialShare: the file is stored and shared with bob, then the
 // connection breaks on carol's share: the ID is printed with who got it.
 func TestUploadPartialShare(t *testing.T) {
-	cli.UseWeakKDFForTesting(t, weakPolicy)
 	srv := startServer(t, func(h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/shares") {
@@ -272,7 +268,6 @@ func TestUploadPartialShare(t *testing.T) {
 // TestUploadProgress: on a terminal the bar is redrawn in place; in a pipe
 // or log it is plain lines, at most one per tenth.
 func TestUploadProgress(t *testing.T) {
-	cli.UseWeakKDFForTesting(t, weakPolicy)
 	srv := startServer(t, nil)
 	t.Chdir(t.TempDir())
 	alice := &user{t, "alice-state", "alice passphrase"}
@@ -304,8 +299,8 @@ func TestUploadProgress(t *testing.T) {
 	})
 	t.Run("terminal", func(t *testing.T) {
 		var out, errOut bytes.Buffer
-		code := cli.RunWithTerminal(context.Background(), []string{"-state", alice.state, "upload", "big.bin"},
-			strings.NewReader(alice.pass+"\n"), &out, &errOut, nil, true)
+		code := cli.RunTest(context.Background(), []string{"-state", alice.state, "upload", "big.bin"},
+			strings.NewReader(alice.pass+"\n"), &out, &errOut, cli.Test{StderrTerminal: true, KDF: weakPolicy})
 		if code != 0 || !strings.Contains(errOut.String(), "\rbig.bin [##############################] 100% 3.0/3.0 MiB\n") {
 			t.Fatalf("exit %d, stderr %q", code, errOut.String())
 		}

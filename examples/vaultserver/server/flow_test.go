@@ -13,13 +13,14 @@ import (
 	"github.com/sealkit/sealkit/examples/vaultclient/client"
 	"github.com/sealkit/sealkit/keystore"
 	"github.com/sealkit/sealkit/share"
+	"github.com/sealkit/sealkit/share/sharetest"
 )
 
 // TestFlows runs the vault's flows (register, upload, share, link, revoke) through the Go client against the server:
 // register, login, upload, list, download, E2EE share, received shares,
 // revoke, public link, delete and storage usage.
 func TestFlows(t *testing.T) {
-	share.LowerLinkIterationsForTesting(t, 1000)
+	sharetest.LowerLinkIterations(t, 1000)
 	ctx := context.Background()
 	ts := start(t, nil)
 	alice := ts.register(t, "alice")

@@ -15,6 +15,7 @@ import (
 	"github.com/sealkit/sealkit/examples/vaultclient/client"
 	"github.com/sealkit/sealkit/examples/vaultserver/server"
 	"github.com/sealkit/sealkit/share"
+	"github.com/sealkit/sealkit/share/sharetest"
 )
 
 // call sends a request with c and returns the status and the error code of
@@ -153,7 +154,7 @@ func TestErrorStatus(t *testing.T) {
 // TestLinkRateLimit: link attempts are limited per client and per link,
 // beside share's own lock after too many wrong secrets.
 func TestLinkRateLimit(t *testing.T) {
-	share.LowerLinkIterationsForTesting(t, 1000)
+	sharetest.LowerLinkIterations(t, 1000)
 	ctx := context.Background()
 	ts := start(t, func(c *server.Config) { c.LinkRate = server.Rate{Burst: 4, Per: time.Hour} })
 	alice := ts.register(t, "alice")

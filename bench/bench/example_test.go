@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/sealkit/sealkit/internal/benchcmp/bench"
+	"github.com/sealkit/sealkit/bench/bench"
 )
 
 // ExampleParseThroughput reads the plot's input from a report.

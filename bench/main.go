@@ -4,10 +4,10 @@
 // where above 1 means sealkit is faster. See BENCHMARKS.md at the
 // repository root.
 //
-//	cd internal/benchcmp
-//	go run . -quick              # CI: under two minutes on two cores
-//	go run . -out full.txt       # BENCHMARKS.md: adds 1 GiB, more rounds
-//	go run ./plot -in full.txt -out throughput.png
+//	cd bench
+//	go run . -quick                  # CI: under two minutes on two cores
+//	go run . -out results/full.txt   # BENCHMARKS.md: adds 1 GiB, more rounds
+//	go run ./plot -in results/full.txt -out results/throughput.png
 //	go run . -run stream -cpuprofile cpu.out   # profile one comparison
 package main
 
@@ -20,7 +20,7 @@ import (
 	"runtime/pprof"
 	"strings"
 
-	"github.com/sealkit/sealkit/internal/benchcmp/bench"
+	"github.com/sealkit/sealkit/bench/bench"
 )
 
 func main() {

@@ -1,4 +1,4 @@
-module github.com/sealkit/sealkit/internal/benchcmp
+module github.com/sealkit/sealkit/bench
 
 go 1.26.0
 
@@ -19,7 +19,8 @@ require (
 	github.com/dunglas/httpsfv v1.1.2 // indirect
 	github.com/go-jose/go-jose/v4 v4.1.9 // indirect
 	golang.org/x/sys v0.50.0 // indirect
+	golang.org/x/text v0.44.0 // indirect
 	google.golang.org/protobuf v1.36.11 // indirect
 )
 
-replace github.com/sealkit/sealkit => ../..
+replace github.com/sealkit/sealkit => ..

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sealkit/sealkit/internal/benchcmp/bench"
+	"github.com/sealkit/sealkit/bench/bench"
 )
 
 var tiny = bench.Config{Mode: bench.Tiny}

@@ -1,7 +1,7 @@
 // Command plot draws throughput against payload size as a PNG from the
 // "throughput" lines of a benchcmp report.
 //
-//	go run ./plot -in full.txt -out ../../docs/throughput.png
+//	go run ./plot -in results/full.txt -out results/throughput.png
 package main
 
 import (
@@ -10,7 +10,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/sealkit/sealkit/internal/benchcmp/bench"
+	"github.com/sealkit/sealkit/bench/bench"
 )
 
 func main() {

@@ -1,0 +1,165 @@
+// Package internal_test checks the module's import graph: the packages under
+// internal/ sit below the public ones, and only test helpers link testing.
+//
+// The rules, on the graph go list reports for this platform (a package's
+// non-test files and everything they import, transitively):
+//
+//   - No package under internal/ (at the module root) depends on a public
+//     sealkit package. Its _test.go files may import public packages: they
+//     are compiled into that package's test binary only. (Subtrees such as
+//     backend/internal are internal to their parent and sit above it.)
+//   - No package links the standard library's testing (or a testing/...
+//     package that imports it) except the conformance suites and the
+//     internal test helpers in testHelpers, which only test binaries import.
+//     So no library, command or example carries a test hook that needs it.
+package internal_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"maps"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/sealkit/sealkit"
+
+// testHelpers are the packages allowed to link testing.
+var testHelpers = []string{
+	// Exported conformance suites, run by every backend.
+	module + "/identity/identitytest",
+	module + "/keystore/keystoretest",
+	module + "/share/sharetest",
+	module + "/storageauth/storageauthtest",
+	// Conformance suites internal to the backends.
+	module + "/backend/internal/adapt/adapttest",
+	module + "/backend/internal/records/recordstest",
+	// Internal test helpers: vector loading and paired benchmarks.
+	module + "/internal/testvec",
+	module + "/internal/benchutil",
+}
+
+// pkg is what go list -json says of one package.
+type pkg struct {
+	ImportPath string
+	Deps       []string // non-test dependencies, transitively
+	Error      *struct{ Err string }
+}
+
+// listModule returns every package of the module, as go list sees it.
+func listModule(t *testing.T) map[string]pkg {
+	t.Helper()
+	goCmd, err := exec.LookPath("go") // go test puts its GOROOT/bin first on PATH
+	if err != nil {
+		t.Fatalf("the go command is needed to list the import graph: %v", err)
+	}
+	cmd := exec.Command(goCmd, "list", "-e", "-json=ImportPath,Deps,Error", module+"/...")
+	// The graph does not depend on GODEBUG; a FIPS-only run must not
+	// constrain the go command itself.
+	cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "GODEBUG=") })
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, stderr.Bytes())
+	}
+	pkgs := map[string]pkg{}
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for {
+		var p pkg
+		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatalf("go list output: %v", err)
+		}
+		if p.Error != nil {
+			t.Fatalf("go list %s: %s", p.ImportPath, p.Error.Err)
+		}
+		pkgs[p.ImportPath] = p
+	}
+	// The checks below mean nothing on a short or empty list.
+	for _, want := range []string{module + "/envelope", module + "/internal/stream", module + "/share"} {
+		if _, ok := pkgs[want]; !ok {
+			t.Fatalf("go list did not report %s", want)
+		}
+	}
+	return pkgs
+}
+
+// isRootInternal says whether path is the module's internal/ or below it.
+func isRootInternal(path string) bool {
+	return path == module+"/internal" || strings.HasPrefix(path, module+"/internal/")
+}
+
+// isPublic says whether path is a sealkit package outside the root internal/.
+func isPublic(path string) bool {
+	return (path == module || strings.HasPrefix(path, module+"/")) && !isRootInternal(path)
+}
+
+func TestInternalImportsNoPublicPackage(t *testing.T) {
+	pkgs := listModule(t)
+	// The detection sees a public package reaching an internal one.
+	if !slices.Contains(pkgs[module+"/envelope"].Deps, module+"/internal/stream") {
+		t.Fatal("envelope does not list internal/stream among its dependencies: the check is blind")
+	}
+	n := 0
+	for _, path := range slices.Sorted(maps.Keys(pkgs)) {
+		p := pkgs[path]
+		if !isRootInternal(path) {
+			continue
+		}
+		n++
+		for _, d := range p.Deps {
+			if isPublic(d) {
+				t.Errorf("%s depends on the public package %s", path, d)
+			}
+		}
+	}
+	if n < 5 {
+		t.Fatalf("only %d packages under internal/", n)
+	}
+}
+
+func TestOnlyTestHelpersLinkTesting(t *testing.T) {
+	pkgs := listModule(t)
+	for _, h := range testHelpers {
+		p, ok := pkgs[h]
+		if !ok {
+			t.Errorf("test helper %s is gone: remove it from testHelpers", h)
+			continue
+		}
+		// The detection sees testing where it is.
+		if !slices.Contains(p.Deps, "testing") {
+			t.Errorf("test helper %s does not link testing: remove it from testHelpers", h)
+		}
+	}
+	for _, path := range slices.Sorted(maps.Keys(pkgs)) {
+		p := pkgs[path]
+		if slices.Contains(testHelpers, path) {
+			continue
+		}
+		if slices.Contains(p.Deps, "testing") {
+			t.Errorf("%s links testing (through %s)", path, linkedThrough(pkgs, p))
+		}
+	}
+}
+
+// linkedThrough names the sealkit dependencies of p that link testing
+// themselves, or p's own import when there are none.
+func linkedThrough(pkgs map[string]pkg, p pkg) string {
+	var via []string
+	for _, d := range p.Deps {
+		if q, ok := pkgs[d]; ok && slices.Contains(q.Deps, "testing") {
+			via = append(via, d)
+		}
+	}
+	if len(via) == 0 {
+		return "its own imports"
+	}
+	return strings.Join(via, ", ")
+}
