@@ -194,7 +194,6 @@ func TestUploadUnknownRecipient(t *testing.T) {
 // TestUploadRepeatedRecipient: a name given twice in -share is shared with
 // and reported once.
 func TestUploadRepeatedRecipient(t *testing.T) {
-	cli.UseWeakKDFForTesting(t, weakPolicy)
 	srv := startServer(t, nil)
 	t.Chdir(t.TempDir())
 	alice := &user{t, "alice-state", "alice passphrase"}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sealkit/sealkit/share"
+	"github.com/sealkit/sealkit/share/sharetest"
 )
 
 // TestLinksPerItemCapped: links are not charged to the quota, so share caps
@@ -15,7 +16,7 @@ import (
 // share.DefaultMaxLinksPerItem is 403 limit (share.ErrLimit at the client)
 // and stores nothing, while another item still takes links.
 func TestLinksPerItemCapped(t *testing.T) {
-	share.LowerLinkIterationsForTesting(t, 1000)
+	sharetest.LowerLinkIterations(t, 1000)
 	ctx := context.Background()
 	ts := start(t, nil)
 	alice := ts.register(t, "alice")
