@@ -14,7 +14,7 @@ import (
 	"github.com/sealkit/sealkit/identity"
 )
 
-// targetVerifyRequest is issue 9's target: at most 1.3× the bare cost.
+// targetVerifyRequest is the performance target: at most 1.3× the bare cost.
 const targetVerifyRequest = 0.77
 
 // requestURL is the target of the signed requests.

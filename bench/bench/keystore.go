@@ -9,7 +9,7 @@ import (
 	"golang.org/x/crypto/argon2"
 )
 
-// targetUnlock is issue 9's target: unlock costs at most 1% over the KDF.
+// targetUnlock is the performance target: unlock costs at most 1% over the KDF.
 const targetUnlock = 0.99
 
 // benchPassphrase is long enough for HMAC keys in FIPS 140-only mode.

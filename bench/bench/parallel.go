@@ -7,7 +7,7 @@ import (
 	"github.com/sealkit/sealkit/envelope"
 )
 
-// Targets of issue 9: speed-up of two goroutines over one, on two cores.
+// Performance targets: speed-up of two goroutines over one, on two cores.
 const (
 	targetParallelSeal = 1.7
 	targetParallelOpen = 1.7

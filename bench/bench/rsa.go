@@ -11,7 +11,7 @@ import (
 	"github.com/sealkit/sealkit/envelope"
 )
 
-// targetRSAUnwrap is issue 9's target for RSA-4096 unwrap vs bare OAEP.
+// targetRSAUnwrap is the performance target for RSA-4096 unwrap vs bare OAEP.
 const targetRSAUnwrap = 0.95
 
 func buildRSA(cfg Config) ([]Pending, error) {

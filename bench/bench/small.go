@@ -15,7 +15,7 @@ import (
 	"github.com/tink-crypto/tink-go/v2/keyset"
 )
 
-// Targets of issue 9 for a 1 KiB object and one X25519 recipient.
+// Performance targets for a 1 KiB object and one X25519 recipient.
 const (
 	targetSmallVsHPKE = 0.83 // at most 1.2× the cost of the bare primitives
 	targetSmallVsTink = 1.5

@@ -14,7 +14,7 @@ import (
 	"github.com/sealkit/sealkit/storageauth"
 )
 
-// targetStorePut is issue 9's target: at most 1.3× a bare verification.
+// targetStorePut is the performance target: at most 1.3× a bare verification.
 const targetStorePut = 0.77
 
 // storeContext is the domain-separation context of a store message

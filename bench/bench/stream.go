@@ -12,7 +12,7 @@ import (
 	"github.com/tink-crypto/tink-go/v2/tink"
 )
 
-// Targets of issue 9 for the 64 MiB streaming rows: throughput ratios.
+// Performance targets for the 64 MiB streaming rows: throughput ratios.
 const (
 	targetSealVsGCM  = 0.90
 	targetOpenVsGCM  = 0.90
