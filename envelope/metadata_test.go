@@ -215,6 +215,7 @@ func appendStrictVectors(t *testing.T, f *vectorFile, kek *envelope.KEK, pass en
 // golden file under its name, sealing exactly its JSON, so the table and
 // the frozen file cannot drift apart.
 func TestMetadataCasesInVectors(t *testing.T) {
+	skipInFIPS(t, "decrypting the metadata block with its stored nonce needs cipher.NewGCM")
 	f := loadVectors(t)
 	for _, c := range metadataCases {
 		v := findVector(t, f, c.name)
@@ -247,8 +248,14 @@ func openMetadataBlock(env []byte, h *envelope.Header) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, _ := aes.NewCipher(mk)
-	gcm, _ := cipher.NewGCM(c)
+	c, err := aes.NewCipher(mk)
+	if err != nil {
+		return nil, err
+	}
+	gcm, err := cipher.NewGCM(c)
+	if err != nil {
+		return nil, err
+	}
 	return gcm.Open(nil, block[:12], block[12:], nil)
 }
 
