@@ -33,6 +33,7 @@ type Server struct {
 	slotMu   sync.Mutex // serialises this process's updates of the slot count (slots.go)
 
 	uploads [userLocks]sync.Mutex // by hash of user: one index update at a time per user (files.go)
+	userMu  sync.Mutex            // serialises this process's updates of the account count (users.go)
 }
 
 var _ http.Handler = (*Server)(nil)
