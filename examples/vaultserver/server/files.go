@@ -300,7 +300,11 @@ func (s *Server) reserve(ctx context.Context, user string, up *share.Upload, wan
 	if used+want > s.cfg.Quota {
 		return errQuota
 	}
-	return s.putEntry(ctx, user, id, res)
+	err = s.putEntry(ctx, user, id, res)
+	if errors.Is(err, keystore.ErrExists) || errors.Is(err, keystore.ErrConflict) {
+		return errConflict // another process updated the entry first
+	}
+	return err
 }
 
 // longestUpload bounds how long an upload may run: its deadlines
