@@ -93,7 +93,8 @@ func (u *Upload) Validate() error {
 // maxKeysPerItem caps the recipients of one item version.
 const maxKeysPerItem = 1024
 
-// postCommitTimeout bounds what Upload does after its payload is stored.
+// postCommitTimeout bounds what Upload does after its payload is stored,
+// and Delete after the item is.
 const postCommitTimeout = 30 * time.Second
 
 // PublishUser registers actor's directory entry.
@@ -344,10 +345,14 @@ func (s *Service) Delete(ctx context.Context, actor, id string, ev *Event) error
 	if err := s.Stores.Items.DeleteItem(ctx, id); err != nil {
 		return err
 	}
-	if err := s.Blobs.Delete(ctx, it.BlobRef); err != nil && !errors.Is(err, ErrNotFound) {
+	// Deleted: the payload goes and the event is chained even if the
+	// caller's context is cancelled, within a bound.
+	post, cancel := context.WithTimeout(context.WithoutCancel(ctx), postCommitTimeout)
+	defer cancel()
+	if err := s.Blobs.Delete(post, it.BlobRef); err != nil && !errors.Is(err, ErrNotFound) {
 		return err
 	}
-	return s.appendAudit(ctx, ev)
+	return s.appendAudit(post, ev)
 }
 
 // dropRecipient removes a recipient's key and share records for an item.

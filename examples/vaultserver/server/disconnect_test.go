@@ -36,7 +36,7 @@ func (t inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
 
 // cutAfterCommit cancels a request's context (as a client that goes away
 // does) right after share has committed an item: once armed, the next
-// CreateItem or UpdateItem that succeeds calls the cancel function it holds.
+// CreateItem, UpdateItem or DeleteItem that succeeds calls the cancel function it holds.
 type cutAfterCommit struct {
 	share.ItemStore
 	cut atomic.Pointer[context.CancelFunc]
@@ -53,6 +53,10 @@ func (c *cutAfterCommit) fire(err error) error {
 
 func (c *cutAfterCommit) CreateItem(ctx context.Context, it *share.Item) error {
 	return c.fire(c.ItemStore.CreateItem(ctx, it))
+}
+
+func (c *cutAfterCommit) DeleteItem(ctx context.Context, id string) error {
+	return c.fire(c.ItemStore.DeleteItem(ctx, id))
 }
 
 func (c *cutAfterCommit) UpdateItem(ctx context.Context, it *share.Item, prev uint64) error {
@@ -147,5 +151,41 @@ func TestDisconnectAfterRotationStillWhole(t *testing.T) {
 	// The index follows version 2: another rotation goes through.
 	if _, err := alice.Share().Rotate(bg, it.ID); err != nil {
 		t.Fatalf("rotation after the cut one: %v", err)
+	}
+}
+
+// A delete whose client goes away right after share deleted the item
+// still removes the payload and chains the delete event, and the item's
+// residual charge is kept. Before, the payload stayed in the blob store,
+// charged to nobody.
+func TestDisconnectAfterDeleteStillWhole(t *testing.T) {
+	ts, hook, alice := startCut(t, nil)
+	bg := context.Background()
+	it, err := alice.Upload(bg, "doc", strings.NewReader("payload"), 7, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := ts.srv.Service().Stores
+	stored, err := st.Items.Item(bg, it.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(bg)
+	defer cancel()
+	hook.cut.Store(&cancel)
+	alice.Delete(ctx, it.ID) // its answer is lost with the client
+
+	if rc, err := ts.srv.Service().Blobs.Get(bg, stored.BlobRef); !errors.Is(err, share.ErrNotFound) {
+		if err == nil {
+			rc.Close()
+		}
+		t.Fatalf("payload after the cut delete: %v, want ErrNotFound", err)
+	}
+	head, err := st.Audit.AuditHead(bg, it.ID)
+	if err != nil || head.Event.Action != share.ActionDelete {
+		t.Fatalf("audit head after the cut delete: %+v, %v; want the delete event", head, err)
+	}
+	if u, err := alice.Storage(bg); err != nil || u.FileCount != 0 || u.UsedBytes != server.DeletedRecordCost*int64(3+head.Seq) {
+		t.Fatalf("storage after the cut delete: %+v, %v", u, err)
 	}
 }
