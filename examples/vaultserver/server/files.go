@@ -104,10 +104,11 @@ const maxListLimit = 1000
 
 // DeletedRecordCost is charged, for good, for each record a deleted item
 // leaves behind: its tombstone, its audit chain's head, its index entry,
-// and each entry of its audit chain. An audit entry (a signed event with
-// IDs of at most share.MaxIDLen bytes, a nonce and two hashes) stays well
-// under it with recordOverhead added.
-const DeletedRecordCost = 1 << 10
+// and each entry of its audit chain. An audit entry's JSON (a signed event
+// with IDs of at most share.MaxIDLen bytes, a nonce and two hashes) is at
+// most 579 bytes; 1 KiB covers it and its row's keys, and recordOverhead
+// the rest of the row.
+const DeletedRecordCost = recordOverhead + 1<<10
 
 // deletedResidual is the charge a deleted item with an audit chain of n
 // entries keeps: otherwise create-and-delete loops would fill the stores

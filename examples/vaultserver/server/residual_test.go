@@ -46,7 +46,9 @@ func TestDeleteLoopCharged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cycles == 0 || cycles >= 30 || u.UsedBytes != want || u.UsedBytes > quota || u.FileCount != 0 {
+	// A delete is never refused, so its residual may take the usage past
+	// the quota; each cycle leaves at least four records.
+	if cycles == 0 || cycles > quota/(4*server.DeletedRecordCost)+1 || u.UsedBytes != want || u.FileCount != 0 {
 		t.Fatalf("%d create/delete cycles, storage %+v: want the quota to end the loop with %d bytes charged", cycles, u, want)
 	}
 	t.Logf("quota %d ended the loop after %d cycles, %d bytes charged", quota, cycles, u.UsedBytes)
