@@ -115,6 +115,10 @@ func (u *Upload) Validate() error {
 // maxKeysPerItem caps the recipients of one item version.
 const maxKeysPerItem = 1024
 
+// postCommitTimeout bounds what Upload does after its payload is stored,
+// and Delete after the item is.
+const postCommitTimeout = 30 * time.Second
+
 // PublishUser registers actor's directory entry.
 func (s *Service) PublishUser(ctx context.Context, actor string, u *User) error {
 	if u == nil {
@@ -259,37 +263,41 @@ func (s *Service) Upload(ctx context.Context, actor string, up *Upload, blob io.
 	if err != nil {
 		return nil, err
 	}
+	// Cleanup and the steps after the commit run to the end even if the
+	// caller's context is cancelled (a client gone), within a bound.
+	post, cancel := context.WithTimeout(context.WithoutCancel(ctx), postCommitTimeout)
+	defer cancel()
 	if n > max {
-		s.Blobs.Delete(ctx, it.BlobRef)
+		s.Blobs.Delete(post, it.BlobRef)
 		return nil, ErrTooLarge
 	}
 	it.SHA256, it.Size, it.Created = h.Sum(nil), n, s.now()
 
 	if old == nil {
 		if err := s.Stores.Items.CreateItem(ctx, it); err != nil {
-			s.Blobs.Delete(ctx, it.BlobRef)
+			s.Blobs.Delete(post, it.BlobRef)
 			return nil, err
 		}
 	} else {
 		if err := s.Stores.Items.UpdateItem(ctx, it, old.Version); err != nil {
-			s.Blobs.Delete(ctx, it.BlobRef)
+			s.Blobs.Delete(post, it.BlobRef)
 			return nil, err
 		}
 		// The old version's keys and links open the old DEK only: drop them.
 		for r := range allowed {
 			if !seen[r] {
-				s.dropRecipient(ctx, it.ID, r)
+				s.dropRecipient(post, it.ID, r)
 			} else {
-				s.Stores.Keys.DeleteKey(ctx, it.ID, r)
+				s.Stores.Keys.DeleteKey(post, it.ID, r)
 			}
 		}
-		s.dropLinks(ctx, it.ID)
-		s.Blobs.Delete(ctx, old.BlobRef)
+		s.dropLinks(post, it.ID)
+		s.Blobs.Delete(post, old.BlobRef)
 	}
 	for _, k := range up.Keys {
 		c := cloneKey(k)
 		c.Created = it.Created
-		if err := s.Stores.Keys.PutKey(ctx, c); err != nil {
+		if err := s.Stores.Keys.PutKey(post, c); err != nil {
 			return nil, err
 		}
 	}
@@ -366,10 +374,14 @@ func (s *Service) Delete(ctx context.Context, actor, id string, ev *Event) error
 	if err := s.Stores.Items.DeleteItem(ctx, id); err != nil {
 		return err
 	}
-	if err := s.Blobs.Delete(ctx, it.BlobRef); err != nil && !errors.Is(err, ErrNotFound) {
+	// Deleted: the payload goes and the event is chained even if the
+	// caller's context is cancelled, within a bound.
+	post, cancel := context.WithTimeout(context.WithoutCancel(ctx), postCommitTimeout)
+	defer cancel()
+	if err := s.Blobs.Delete(post, it.BlobRef); err != nil && !errors.Is(err, ErrNotFound) {
 		return err
 	}
-	return s.appendAudit(ctx, ev)
+	return s.appendAudit(post, ev)
 }
 
 // dropRecipient removes a recipient's key and share records for an item,

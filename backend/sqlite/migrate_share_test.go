@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,8 +18,9 @@ import (
 
 // A database written before items left tombstones and audit chains kept a
 // head record: the migration gives every chain its head, and every item
-// whose chain outlived its record a tombstone naming the actor of its
-// delete event, so the deleted ID cannot be created again.
+// whose chain outlived its record a tombstone naming the actor of its first
+// delete event (not a later re-user's), skipping entries that are not JSON,
+// so the deleted ID cannot be created again.
 func TestMigrationShareHeadsAndTombstones(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.db")
@@ -27,13 +29,22 @@ func TestMigrationShareHeadsAndTombstones(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The old layout: entries only, and no record for the deleted items.
+	// Each action is "action" (by alice), "action:actor", or "!" for an
+	// entry that is not JSON.
 	chain := func(item string, actions ...string) {
 		prev := share.GenesisHash(item)
 		for i, a := range actions {
-			e := &share.AuditEntry{Seq: uint64(i + 1), Prev: prev, Event: share.Event{Action: a, Actor: "alice",
+			a, actor, ok := strings.Cut(a, ":")
+			if !ok {
+				actor = "alice"
+			}
+			e := &share.AuditEntry{Seq: uint64(i + 1), Prev: prev, Event: share.Event{Action: a, Actor: actor,
 				Item: item, Time: time.Unix(1, 0).UTC(), Nonce: make([]byte, share.NonceSize)}}
 			e.Hash = e.ComputeHash()
 			data, _ := json.Marshal(e)
+			if a == "!" {
+				data = []byte("\xff{\"event\":{\"action\":\"delete\",\"actor\":\"mallory\"") // neither UTF-8 nor JSON
+			}
 			id := fmt.Sprintf("%d:%s/%020d", len(item), item, e.Seq) // the share adapter's entry ID
 			if _, err := db.Create(ctx, records.Record{Kind: "share.audit", ID: id, Ref: item, Data: data}); err != nil {
 				t.Fatal(err)
@@ -44,6 +55,10 @@ func TestMigrationShareHeadsAndTombstones(t *testing.T) {
 	chain("GONE", share.ActionShare, share.ActionDownload, share.ActionDelete)
 	chain("LOST", share.ActionShare)
 	chain("LIVE", share.ActionShare, share.ActionDownload)
+	// Deleted by alice, then (before tombstones) created again by mallory
+	// and deleted: the trail stays alice's.
+	chain("REUSED", share.ActionDownload, share.ActionDelete, share.ActionShare+":mallory", share.ActionDelete+":mallory")
+	chain("BAD", "!", share.ActionDelete)
 	live := &share.Item{ID: "LIVE", Owner: "alice", Version: 1, Header: []byte("h"), BlobRef: "LIVE.1"}
 	if err := db.Share().Items.CreateItem(ctx, live); err != nil {
 		t.Fatal(err)
@@ -64,7 +79,7 @@ func TestMigrationShareHeadsAndTombstones(t *testing.T) {
 	}
 	defer db.Close()
 	st := db.Share()
-	for item, want := range map[string]uint64{"GONE": 3, "LOST": 1, "LIVE": 2} {
+	for item, want := range map[string]uint64{"GONE": 3, "LOST": 1, "LIVE": 2, "REUSED": 4, "BAD": 2} {
 		r, err := db.Get(ctx, "share.audit.head", item)
 		if err != nil {
 			t.Fatalf("%s: head record: %v", item, err)
@@ -74,7 +89,7 @@ func TestMigrationShareHeadsAndTombstones(t *testing.T) {
 			t.Fatalf("%s: head record at %d, want %d (%v)", item, head.Seq, want, err)
 		}
 	}
-	for item, owner := range map[string]string{"GONE": "alice", "LOST": ""} {
+	for item, owner := range map[string]string{"GONE": "alice", "LOST": "", "REUSED": "alice", "BAD": "alice"} {
 		got, err := st.Items.DeletedItem(ctx, item)
 		if err != nil || got != owner {
 			t.Fatalf("%s: tombstone names %q (%v), want %q", item, got, err, owner)

@@ -47,6 +47,7 @@ func run() error {
 	maxObject := flag.Int64("max-object", server.DefaultMaxObjectSize, "largest file in bytes")
 	maxItems := flag.Int("max-items", server.DefaultMaxItems, "files each user may own")
 	maxSlots := flag.Int64("max-slots", server.DefaultMaxSlots, "storage-authorisation slots in all")
+	maxUsers := flag.Int("max-users", server.DefaultMaxUsers, "accounts registered in all")
 	maxConns := flag.Int("max-conns-per-addr", server.DefaultMaxConnsPerAddr, "open connections per client address (IPv6: per /64)")
 	inflight := flag.Int64("max-inflight", 0, "request body bytes held at once in all (0: the larger of 512 MiB and twice -max-inflight-per-user)")
 	inflightUser := flag.Int64("max-inflight-per-user", 0, "request body bytes held at once per user (0: twice the largest upload)")
@@ -94,7 +95,7 @@ func run() error {
 	h, err := server.New(server.Config{
 		Stores: stores, Pepper: pepper, StaticDir: *static,
 		Authority: authority(*insecure, ln.Addr().String()), InsecureLoopback: *insecure,
-		Quota: *quota, MaxObjectSize: *maxObject, MaxItems: *maxItems, MaxSlots: *maxSlots, Logger: log,
+		Quota: *quota, MaxObjectSize: *maxObject, MaxItems: *maxItems, MaxSlots: *maxSlots, MaxUsers: *maxUsers, Logger: log,
 		MaxConnsPerAddr: *maxConns, MaxInflightBytes: *inflight, MaxInflightBytesPerUser: *inflightUser,
 		ReadTimeout: *readTimeout, MinTransferRate: *minRate,
 	})

@@ -9,16 +9,18 @@ WHERE a.kind = 'share.audit'
 
 -- share: a tombstone for every item deleted before deletion left one (its
 -- audit chain outlived its record), so that its ID is never reused. The
--- tombstone names the actor of the chain's last delete event, the owner who
--- deleted it; without one (a crash before the event was chained) it names
--- nobody, and nobody may read the chain.
+-- tombstone names the actor of the chain's first delete event, the owner who
+-- deleted the item first (a later delete event is a re-user's, whose ID
+-- reuse this tombstone now prevents); without one (a crash before the event
+-- was chained) it names nobody, and nobody may read the chain. Entries that
+-- are not JSON are skipped.
 INSERT INTO records (kind, id, owner, ref, version, data, expires)
 SELECT 'share.item', c.ref,
   COALESCE((SELECT json_extract(CAST(d.data AS TEXT), '$.event.actor') FROM records d
             WHERE d.kind = 'share.audit' AND d.ref = c.ref
               AND CASE WHEN json_valid(CAST(d.data AS TEXT))
                        THEN json_extract(CAST(d.data AS TEXT), '$.event.action') END = 'delete'
-            ORDER BY d.id DESC LIMIT 1), ''),
+            ORDER BY d.id ASC LIMIT 1), ''),
   '.deleted', 1, X'', 0
 FROM (SELECT DISTINCT ref FROM records WHERE kind = 'share.audit') c
 WHERE NOT EXISTS (SELECT 1 FROM records i WHERE i.kind = 'share.item' AND i.id = c.ref);

@@ -49,6 +49,17 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	// Counted once the name is ours, so that a taken name costs no count;
+	// refused, the account record goes again.
+	if err := s.addUser(ctx); err != nil {
+		dctx, cancel := afterCommit(r)
+		defer cancel()
+		if derr := s.cfg.Stores.Records.Delete(dctx, user, idAccount); derr != nil {
+			s.cfg.Logger.Error("registration: account record left", "err", derr)
+		}
+		writeError(w, err)
+		return
+	}
 	// The account exists from here on; a failure below leaves it half made,
 	// which a retry of the same name reports as "exists". A production
 	// server would register in one transaction.

@@ -74,6 +74,12 @@ type Config struct {
 	// MaxItems caps the items each user owns; 0 means DefaultMaxItems.
 	// Quota bytes alone would let a user fill the stores with tiny items.
 	MaxItems int
+	// MaxUsers caps the accounts registered in all; 0 means
+	// DefaultMaxUsers. A registration beyond it is refused (403
+	// user_limit), so that the stores stay bounded by MaxUsers times a
+	// user's Quota and uncharged records (API.md, "Rate limits and
+	// quotas").
+	MaxUsers int
 	// LoginRate and LinkRate bound login and public-link attempts.
 	LoginRate, LinkRate Rate
 	// SlotRate bounds the storageauth slots one client address creates

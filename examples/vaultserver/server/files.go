@@ -1,9 +1,12 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"hash/maphash"
 	"io"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -17,14 +20,28 @@ import (
 )
 
 // fileEntry is the server's index of one item a user owns: what quotas and
-// listings need, which share's Service does not keep per owner.
+// listings need, which share's Service does not keep per owner. An entry is
+// in one of three states: live (the item at Version), pending (an upload's
+// reservation, see reserve) or deleted (the item's leftovers, see
+// settleDelete). Every entry's Charged counts against the quota.
 type fileEntry struct {
 	Size    int64     `json:"size"`
 	Version uint64    `json:"version"`
 	Created time.Time `json:"created"`
-	// Charged is what the item counts against the quota (see charge);
+	// Charged is what the entry counts against the quota (see charge);
 	// entries written before it was kept have only Size.
 	Charged int64 `json:"charged,omitempty"`
+	// Pending marks the reservation of an upload that may not have stored
+	// its item yet: Version is the version it stores, Reserved when it
+	// began, and Prev the live entry it replaces (a new version), which a
+	// failed upload restores.
+	Pending  bool       `json:"pending,omitempty"`
+	Reserved time.Time  `json:"reserved,omitzero"`
+	Prev     *fileEntry `json:"prev,omitempty"`
+	// Deleted marks a deleted item: Charged is its residual charge.
+	Deleted bool `json:"deleted,omitempty"`
+
+	rev uint64 // the index record's version in Stores.Records
 }
 
 func (fe fileEntry) charged() int64 {
@@ -32,6 +49,22 @@ func (fe fileEntry) charged() int64 {
 		return fe.Charged
 	}
 	return fe.Size
+}
+
+// listed returns the entry of the item as it is stored now, if it is: a
+// pending new version lists its previous one, and a pending new item or a
+// deleted one lists nothing.
+func (fe fileEntry) listed() (fileEntry, bool) {
+	switch {
+	case fe.Deleted:
+		return fileEntry{}, false
+	case fe.Pending:
+		if fe.Prev == nil {
+			return fileEntry{}, false
+		}
+		return *fe.Prev, true
+	}
+	return fe, true
 }
 
 // DefaultMaxItems is the items a user may own when Config.MaxItems is 0.
@@ -42,6 +75,10 @@ const DefaultMaxItems = 10_000
 const CodeItemLimit = "item_limit"
 
 var errItemLimit = &apiError{http.StatusForbidden, CodeItemLimit}
+
+// errConflict answers an upload of an item another upload of the user is
+// still storing (share's "conflict" code).
+var errConflict = &apiError{http.StatusConflict, "conflict"}
 
 // recordOverhead is charged for each record an upload stores (the item, each
 // wrapped key, the index entry) beyond the bytes of its JSON: the backends'
@@ -65,9 +102,36 @@ func (s *Server) maxItems() int {
 // maxListLimit caps one page of the file list.
 const maxListLimit = 1000
 
+// DeletedRecordCost is charged, for good, for each record a deleted item
+// leaves behind: its tombstone, its audit chain's head, its index entry,
+// and each entry of its audit chain. An audit entry's JSON (a signed event
+// with IDs of at most share.MaxIDLen bytes, a nonce and two hashes) is at
+// most 579 bytes; 1 KiB covers it and its row's keys, and recordOverhead
+// the rest of the row.
+const DeletedRecordCost = recordOverhead + 1<<10
+
+// deletedResidual is the charge a deleted item with an audit chain of n
+// entries keeps: otherwise create-and-delete loops would fill the stores
+// with tombstones and audit chains at no cost.
+func deletedResidual(n uint64) int64 {
+	const most = math.MaxInt64/DeletedRecordCost - 3
+	return DeletedRecordCost * (3 + int64(min(n, most)))
+}
+
+// postCommitTimeout bounds the bookkeeping after share has stored or
+// deleted an item, which runs even if the client has gone: it must not be
+// cut short by the request's cancellation, nor hang.
+const postCommitTimeout = 30 * time.Second
+
+// afterCommit is the context of that bookkeeping: r's values without its
+// cancellation, and postCommitTimeout.
+func afterCommit(r *http.Request) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(r.Context()), postCommitTimeout)
+}
+
 // index returns the user's file entries by item ID.
-func (s *Server) index(r *http.Request, user string) (map[string]fileEntry, error) {
-	entries, err := s.cfg.Stores.Records.List(r.Context(), user)
+func (s *Server) index(ctx context.Context, user string) (map[string]fileEntry, error) {
+	entries, err := s.cfg.Stores.Records.List(ctx, user)
 	if err != nil {
 		return nil, err
 	}
@@ -81,18 +145,58 @@ func (s *Server) index(r *http.Request, user string) (map[string]fileEntry, erro
 		if err := json.Unmarshal(e.Data, &fe); err != nil {
 			return nil, err
 		}
+		fe.rev = e.Version
 		out[id] = fe
 	}
 	return out, nil
 }
 
-func (s *Server) userLock(user string) *sync.Mutex {
-	m, _ := s.uploads.LoadOrStore(user, new(sync.Mutex))
-	return m.(*sync.Mutex)
+// entry returns the user's index entry for item id; ok is false if it has
+// none.
+func (s *Server) entry(ctx context.Context, user, id string) (fe fileEntry, ok bool, err error) {
+	e, err := s.cfg.Stores.Records.Get(ctx, user, filePrefix+id)
+	if errors.Is(err, keystore.ErrNotFound) {
+		return fileEntry{}, false, nil
+	}
+	if err != nil {
+		return fileEntry{}, false, err
+	}
+	if err := json.Unmarshal(e.Data, &fe); err != nil {
+		return fileEntry{}, false, err
+	}
+	fe.rev = e.Version
+	return fe, true, nil
 }
 
-// handleUpload checks size, quota and item count before share's handler
-// stores the item, then indexes it. The body is share's upload frame and
+// putEntry writes fe as the user's entry for id: a new record if fe.rev is
+// 0, else a replacement of that version of the record.
+func (s *Server) putEntry(ctx context.Context, user, id string, fe fileEntry) error {
+	b, err := json.Marshal(fe)
+	if err != nil {
+		return err
+	}
+	if fe.rev == 0 {
+		_, err = s.cfg.Stores.Records.Put(ctx, user, filePrefix+id, b)
+	} else {
+		_, err = s.cfg.Stores.Records.Update(ctx, user, filePrefix+id, fe.rev, b)
+	}
+	return err
+}
+
+// userLocks serialise each user's index updates in this process: a user
+// always takes the same one of them, and users share them by hash, so
+// their number stays fixed however many users there are.
+const userLocks = 256
+
+var userLockSeed = maphash.MakeSeed()
+
+func (s *Server) userLock(user string) *sync.Mutex {
+	return &s.uploads[maphash.String(userLockSeed, user)%userLocks]
+}
+
+// handleUpload checks size, quota and item count and reserves the upload's
+// charge in the index before share's handler stores the item, then settles
+// the reservation by what was stored. The body is share's upload frame and
 // must have a Content-Length.
 func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, p principal) {
 	if r.ContentLength < 0 {
@@ -117,85 +221,192 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, p principa
 		return
 	}
 	up := f.Upload
-	mu := s.userLock(p.user)
-	mu.Lock()
-	defer mu.Unlock()
-	idx, err := s.index(r, p.user)
-	if err != nil {
+	if up.Validate() != nil {
+		writeError(w, errInvalid)
+		return
+	}
+	if up.Item.Owner != p.user {
+		writeError(w, share.ErrPermission)
+		return
+	}
+	if err := s.reserve(r.Context(), p.user, up, charge(f, size)); err != nil {
 		writeError(w, err)
-		return
-	}
-	var used int64
-	for _, fe := range idx {
-		used += fe.charged()
-	}
-	if up.PrevVersion > 0 {
-		used -= idx[up.Item.ID].charged() // a new version replaces the old one
-	} else if len(idx) >= s.maxItems() {
-		writeError(w, errItemLimit)
-		return
-	}
-	if used+charge(f, size) > s.cfg.Quota {
-		writeError(w, errQuota)
 		return
 	}
 	r.Body = struct {
 		io.Reader
 		io.Closer
 	}{f.Body(r.Body), r.Body}
-	rec := &statusRecorder{ResponseWriter: w}
-	s.shareAPI(rec, r)
-	if rec.status >= 300 {
-		return
-	}
-	it, err := s.svc.Item(r.Context(), p.user, up.Item.ID)
-	if err != nil {
+	s.shareAPI(w, r)
+	// Whatever share answered, the item may be stored (the client may have
+	// gone after the commit, or a step after it failed): settle by what
+	// is stored.
+	ctx, cancel := afterCommit(r)
+	defer cancel()
+	if err := s.settleUpload(ctx, p.user, up.Item.ID, func(payload int64) int64 { return charge(f, payload) }); err != nil {
 		s.cfg.Logger.Error("index after upload", "err", err)
-		return
-	}
-	s.putIndex(r, p.user, it, charge(f, it.Size))
-}
-
-func (s *Server) putIndex(r *http.Request, user string, it *share.Item, charged int64) {
-	ctx := r.Context()
-	created := it.Created
-	if created.IsZero() {
-		created = s.cfg.Now()
-	}
-	id := filePrefix + it.ID
-	old, err := s.cfg.Stores.Records.Get(ctx, user, id)
-	if err == nil {
-		var fe fileEntry
-		if json.Unmarshal(old.Data, &fe) == nil && !fe.Created.IsZero() {
-			created = fe.Created
-		}
-	}
-	b, _ := json.Marshal(fileEntry{Size: it.Size, Version: it.Version, Created: created, Charged: charged})
-	switch {
-	case err == nil:
-		_, err = s.cfg.Stores.Records.Update(ctx, user, id, old.Version, b)
-	case errors.Is(err, keystore.ErrNotFound):
-		_, err = s.cfg.Stores.Records.Put(ctx, user, id, b)
-	}
-	if err != nil {
-		s.cfg.Logger.Error("index write", "err", err)
 	}
 }
 
-// handleDelete lets share delete the item, then drops it from the index.
-func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request, p principal) {
-	mu := s.userLock(p.user)
+// reserve writes a pending index entry for up charging want, after checking
+// the quota and the item count with every other entry (pending ones
+// included) counted. A new version reserves the larger of its charge and
+// the old version's, since both are stored until it commits. Pending
+// entries older than the longest an upload can take are settled first:
+// their uploads were cut off by a crash.
+func (s *Server) reserve(ctx context.Context, user string, up *share.Upload, want int64) error {
+	mu := s.userLock(user)
 	mu.Lock()
 	defer mu.Unlock()
-	rec := &statusRecorder{ResponseWriter: w}
-	s.shareAPI(rec, r)
-	if rec.status >= 300 {
-		return
+	idx, err := s.index(ctx, user)
+	if err != nil {
+		return err
 	}
-	err := s.cfg.Stores.Records.Delete(r.Context(), p.user, filePrefix+r.PathValue("id"))
-	if err != nil && !errors.Is(err, keystore.ErrNotFound) {
-		s.cfg.Logger.Error("index delete", "err", err)
+	stale := s.cfg.Now().Add(-s.longestUpload())
+	for id, fe := range idx {
+		if fe.Pending && fe.Reserved.Before(stale) {
+			if err := s.settle(ctx, user, id, fe, func(int64) int64 { return fe.Charged }); err != nil {
+				return err
+			}
+		}
 	}
+	if idx, err = s.index(ctx, user); err != nil {
+		return err
+	}
+	var used int64
+	items := 0
+	for _, fe := range idx {
+		used += fe.charged()
+		if !fe.Deleted {
+			items++
+		}
+	}
+	id := up.Item.ID
+	old, have := idx[id]
+	res := fileEntry{Version: up.Item.Version, Charged: want, Pending: true, Reserved: s.cfg.Now(), rev: old.rev}
+	switch {
+	case have && old.Pending:
+		return errConflict // another upload of this item is in flight
+	case up.PrevVersion == 0 && have:
+		return errExists // live, or deleted (its ID is never reused)
+	case up.PrevVersion == 0 && items >= s.maxItems():
+		return errItemLimit
+	case have && old.Deleted:
+		return errNotFound
+	case have: // a new version replaces the old one
+		used -= old.charged()
+		res.Prev = &old
+		res.Charged = max(want, old.charged())
+	}
+	if used+want > s.cfg.Quota {
+		return errQuota
+	}
+	err = s.putEntry(ctx, user, id, res)
+	if errors.Is(err, keystore.ErrExists) || errors.Is(err, keystore.ErrConflict) {
+		return errConflict // another process updated the entry first
+	}
+	return err
+}
+
+// longestUpload bounds how long an upload may run: its deadlines
+// (limits.go) and the bookkeeping after it.
+func (s *Server) longestUpload() time.Duration {
+	return s.cfg.ReadTimeout + s.cfg.WriteTimeout + s.atRate(s.cfg.maxUploadBody()) + postCommitTimeout
+}
+
+// settleUpload settles the user's pending entry for id, if it still has
+// one, with charged giving the charge of a stored payload size.
+func (s *Server) settleUpload(ctx context.Context, user, id string, charged func(payload int64) int64) error {
+	mu := s.userLock(user)
+	mu.Lock()
+	defer mu.Unlock()
+	fe, ok, err := s.entry(ctx, user, id)
+	if err != nil || !ok || !fe.Pending {
+		return err // settled already (stale, or the item was deleted meanwhile)
+	}
+	return s.settle(ctx, user, id, fe, charged)
+}
+
+// settle replaces a pending entry fe by what is stored: the item at the
+// reserved version, owned by user, is charged; otherwise the upload
+// failed and the reservation is released (the previous entry restored, or
+// none). The caller holds the user's lock.
+func (s *Server) settle(ctx context.Context, user, id string, fe fileEntry, charged func(payload int64) int64) error {
+	it, err := s.svc.Stores.Items.Item(ctx, id)
+	var next fileEntry
+	switch {
+	case err == nil && it.Owner == user && it.Version == fe.Version:
+		next = fileEntry{Size: it.Size, Version: it.Version, Created: it.Created, Charged: charged(it.Size)}
+		if fe.Prev != nil && !fe.Prev.Created.IsZero() {
+			next.Created = fe.Prev.Created // listed by when the item was first stored
+		}
+		if next.Created.IsZero() {
+			next.Created = s.cfg.Now()
+		}
+	case err == nil, errors.Is(err, share.ErrNotFound):
+		if fe.Prev == nil {
+			err := s.cfg.Stores.Records.Delete(ctx, user, filePrefix+id)
+			if errors.Is(err, keystore.ErrNotFound) {
+				return nil
+			}
+			return err
+		}
+		next = *fe.Prev
+	default:
+		return err // stays pending, settled when stale
+	}
+	next.rev = fe.rev
+	return s.putEntry(ctx, user, id, next)
+}
+
+// handleDelete lets share delete the item, then keeps its residual charge
+// in the index.
+func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request, p principal) {
+	s.shareAPI(w, r)
+	ctx, cancel := afterCommit(r)
+	defer cancel()
+	if err := s.settleDelete(ctx, p.user, r.PathValue("id")); err != nil {
+		s.cfg.Logger.Error("index after delete", "err", err)
+	}
+}
+
+// settleDelete turns the user's entry for id into a deleted one charging
+// deletedResidual, if the item is deleted and its tombstone names user,
+// whatever share answered.
+func (s *Server) settleDelete(ctx context.Context, user, id string) error {
+	if !share.ValidID(id) {
+		return nil
+	}
+	mu := s.userLock(user)
+	mu.Lock()
+	defer mu.Unlock()
+	owner, err := s.svc.Stores.Items.DeletedItem(ctx, id)
+	if errors.Is(err, share.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if owner != user {
+		return nil
+	}
+	fe, _, err := s.entry(ctx, user, id)
+	if err != nil || fe.Deleted {
+		return err
+	}
+	var n uint64
+	head, err := s.svc.Stores.Audit.AuditHead(ctx, id)
+	switch {
+	case err == nil:
+		n = head.Seq
+	case !errors.Is(err, share.ErrNotFound):
+		return err
+	}
+	if l, ok := fe.listed(); ok {
+		fe = l
+	}
+	return s.putEntry(ctx, user, id, fileEntry{Version: fe.Version, Created: fe.Created,
+		Charged: deletedResidual(n), Deleted: true, rev: fe.rev})
 }
 
 // handleFiles lists the user's items, newest first, paginated.
@@ -218,14 +429,18 @@ func (s *Server) handleFiles(w http.ResponseWriter, r *http.Request, p principal
 		}
 		offset = n
 	}
-	idx, err := s.index(r, p.user)
+	all, err := s.index(r.Context(), p.user)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	ids := make([]string, 0, len(idx))
-	for id := range idx {
-		ids = append(ids, id)
+	idx := make(map[string]fileEntry, len(all))
+	ids := make([]string, 0, len(all))
+	for id, fe := range all {
+		if l, ok := fe.listed(); ok {
+			idx[id] = l
+			ids = append(ids, id)
+		}
 	}
 	slices.SortFunc(ids, func(a, b string) int {
 		if c := idx[b].Created.Compare(idx[a].Created); c != 0 {
@@ -247,37 +462,18 @@ func (s *Server) handleFiles(w http.ResponseWriter, r *http.Request, p principal
 }
 
 func (s *Server) handleStorage(w http.ResponseWriter, r *http.Request, p principal) {
-	idx, err := s.index(r, p.user)
+	idx, err := s.index(r.Context(), p.user)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	resp := api.StorageResponse{QuotaBytes: s.cfg.Quota, FileCount: len(idx), MaxObjectBytes: s.cfg.MaxObjectSize}
+	resp := api.StorageResponse{QuotaBytes: s.cfg.Quota, MaxObjectBytes: s.cfg.MaxObjectSize}
 	for _, fe := range idx {
 		resp.UsedBytes += fe.charged()
+		if _, ok := fe.listed(); ok {
+			resp.FileCount++
+		}
 	}
 	resp.PercentageUsed = float64(resp.UsedBytes) * 100 / float64(resp.QuotaBytes)
 	writeJSON(w, http.StatusOK, resp)
 }
-
-// statusRecorder remembers the status share's handler answered with.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusRecorder) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusRecorder) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	return s.ResponseWriter.Write(b)
-}
-
-func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }

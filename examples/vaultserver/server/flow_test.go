@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sealkit/sealkit/examples/vaultclient/client"
+	"github.com/sealkit/sealkit/examples/vaultserver/server"
 	"github.com/sealkit/sealkit/keystore"
 	"github.com/sealkit/sealkit/share"
 	"github.com/sealkit/sealkit/share/sharetest"
@@ -94,8 +95,14 @@ func TestFlows(t *testing.T) {
 	if err != nil || len(files) != 0 {
 		t.Fatalf("List after delete = %+v, %v", files, err)
 	}
-	if u, _ := alice.Storage(ctx); u.UsedBytes != 0 {
-		t.Fatalf("usage after delete = %d", u.UsedBytes)
+	// What stays is charged: the tombstone, the audit chain and its head,
+	// the index entry.
+	head, err := ts.srv.Service().Stores.Audit.AuditHead(ctx, it.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := alice.Storage(ctx); u.UsedBytes != server.DeletedRecordCost*int64(3+head.Seq) || u.FileCount != 0 {
+		t.Fatalf("usage after delete = %+v, want %d records charged", u, 3+head.Seq)
 	}
 }
 

@@ -28,10 +28,12 @@ type Server struct {
 	linkRate  *limiter // per client address, and per existing link
 	csp       string   // Content-Security-Policy of every response
 	budget    *budget  // request body bytes in flight
-	uploads   sync.Map // user → *sync.Mutex: one quota check and upload at a time per user
 
 	slotRate *limiter   // storageauth slots created per client address
 	slotMu   sync.Mutex // serialises this process's updates of the slot count (slots.go)
+
+	uploads [userLocks]sync.Mutex // by hash of user: one index update at a time per user (files.go)
+	userMu  sync.Mutex            // serialises this process's updates of the account count (users.go)
 }
 
 var _ http.Handler = (*Server)(nil)

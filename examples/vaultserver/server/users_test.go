@@ -1,0 +1,50 @@
+package server_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+
+	"github.com/sealkit/sealkit/examples/vaultclient/client"
+	"github.com/sealkit/sealkit/examples/vaultserver/server"
+)
+
+// The server registers at most Config.MaxUsers accounts, counted durably
+// (a restarted server over the same stores goes on refusing), and a
+// registration of a taken name costs no count. Before, nothing capped
+// accounts, and with them total storage.
+func TestMaxUsers(t *testing.T) {
+	ctx := context.Background()
+	var cfg server.Config
+	ts := start(t, func(c *server.Config) { c.MaxUsers = 2; cfg = *c })
+	ts.register(t, "alice")
+	for range 3 {
+		if _, _, err := client.Register(ctx, ts.opts, "alice", "another passphrase"); !client.IsStatus(err, http.StatusConflict) {
+			t.Fatalf("alice again: %v, want 409", err)
+		}
+	}
+	ts.register(t, "bob")
+	refused := func(opts client.Options, user string) {
+		t.Helper()
+		_, _, err := client.Register(ctx, opts, user, "correct horse "+user)
+		var ae *client.APIError
+		if !errors.As(err, &ae) || ae.Status != http.StatusForbidden || ae.Code != server.CodeUserLimit {
+			t.Fatalf("%s beyond MaxUsers: %v, want 403 %s", user, err, server.CodeUserLimit)
+		}
+	}
+	refused(ts.opts, "carol")
+	// The refused name was not kept: it is free, not half made.
+	if _, _, err := client.Register(ctx, ts.opts, "carol", "x"); client.IsStatus(err, http.StatusConflict) {
+		t.Fatal("a refused registration kept its name")
+	}
+
+	// A new server over the same stores (a restart, or a second process).
+	again, err := server.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := ts.opts
+	opts.HTTPClient = &http.Client{Transport: inProcess{again}}
+	refused(opts, "dave")
+}
