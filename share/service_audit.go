@@ -66,7 +66,14 @@ func (s *Service) audit(ctx context.Context, ev *Event, action, actor, item, sub
 	if err != nil || !chain {
 		return err
 	}
-	if err := s.appendAudit(ctx, ev); err != nil {
+	err = s.appendAudit(ctx, ev)
+	switch {
+	case errors.Is(err, ErrLimit):
+		// A full chain must not lock key holders out of their files: the
+		// download is served unrecorded, and the claim stays so that the
+		// next ones in the window do not try again (SPEC §9).
+		return nil
+	case err != nil:
 		// Refused downloads are not served: let the next one be chained.
 		s.Stores.Audit.ReleaseDownload(ctx, item, actor, now)
 		return err
