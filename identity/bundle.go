@@ -2,11 +2,13 @@ package identity
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/binary"
 	"errors"
 	"math"
+	"slices"
 	"time"
 	"unicode/utf8"
 )
@@ -122,8 +124,8 @@ type KeyBundle struct {
 	KeyChangeSignature  []byte
 }
 
-// SignBundle returns b signed by key: IdentityKey becomes key's public key
-// and PreviousIdentityKey is cleared. Created, if zero, becomes now. For
+// SignBundle returns b signed by key: IdentityKey becomes key's public key,
+// PreviousIdentityKey is cleared and Keys are sorted. Created, if zero, becomes now. For
 // version 2 or later set Previous to the previous bundle's Hash; to move
 // to a new identity key use SignKeyChange instead.
 func SignBundle(key *PrivateKey, b KeyBundle) (*KeyBundle, error) {
@@ -147,7 +149,10 @@ func signBundle(key, oldKey *PrivateKey, b KeyBundle) (*KeyBundle, error) {
 	if oldKey != nil {
 		b.PreviousIdentityKey = oldKey.Public()
 	}
-	b.Keys = append([]PublishedKey(nil), b.Keys...)
+	b.Keys = slices.Clone(b.Keys)
+	slices.SortStableFunc(b.Keys, func(x, y PublishedKey) int {
+		return cmp.Or(cmp.Compare(x.Type, y.Type), cmp.Compare(x.Purpose, y.Purpose))
+	})
 	b.Previous = append([]byte(nil), b.Previous...)
 	b.Signature, b.KeyChangeSignature = nil, nil
 	if err := b.check(); err != nil {
