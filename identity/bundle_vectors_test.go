@@ -524,7 +524,9 @@ func generateBundleVectors(t *testing.T) {
 		r.version, r.prev, r.prevAlg, r.prevKey = 2, a1.Hash(), "rsa", aliceNew.Public().Bytes()
 	})
 	mal("keys-unsorted", func(r *rawBundle) { r.keys[0], r.keys[1] = r.keys[1], r.keys[0] })
-	mal("keys-repeated", func(r *rawBundle) { r.keys[1] = identity.PublishedKey{Type: r.keys[0].Type, Purpose: r.keys[0].Purpose, Data: []byte{1}} })
+	mal("keys-repeated", func(r *rawBundle) {
+		r.keys[1] = identity.PublishedKey{Type: r.keys[0].Type, Purpose: r.keys[0].Purpose, Data: []byte{1}}
+	})
 	mal("key-count-over-keys", func(r *rawBundle) { r.keyCount = len(r.keys) + 1 })
 	mal("key-type-upper-case", func(r *rawBundle) { r.keys[0].Type = "Ed25519-request" })
 	mal("key-type-empty", func(r *rawBundle) { r.keys[0].Type = "" })
