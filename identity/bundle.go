@@ -255,11 +255,7 @@ func (b *KeyBundle) body() []byte {
 	out = binary.BigEndian.AppendUint64(out, uint64(b.Created.Unix()))
 	out = appendKey(out, b.IdentityKey)
 	out = appendStr8(out, string(b.Previous))
-	if b.PreviousIdentityKey == nil {
-		out = append(out, 0)
-	} else {
-		out = appendKey(out, b.PreviousIdentityKey)
-	}
+	out = appendKey(out, b.PreviousIdentityKey)
 	out = append(out, byte(len(b.Keys)))
 	for _, k := range b.Keys {
 		out = appendStr8(out, k.Type)
@@ -274,7 +270,11 @@ func appendStr8(out []byte, s string) []byte {
 	return append(append(out, byte(len(s))), s...)
 }
 
+// appendKey writes key(k), or for nil the empty alg that means no key.
 func appendKey(out []byte, k *PublicKey) []byte {
+	if k == nil {
+		return append(out, 0)
+	}
 	out = appendStr8(out, string(k.Algorithm()))
 	return appendStr8(out, string(k.Bytes()))
 }

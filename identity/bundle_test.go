@@ -277,3 +277,20 @@ func BenchmarkSafetyNumber(b *testing.B) {
 		}
 	}
 }
+
+// A zero KeyBundle encodes and hashes without panicking, and is refused.
+func TestZeroBundle(t *testing.T) {
+	var b identity.KeyBundle
+	if _, err := identity.ParseBundle(b.Bytes()); !errors.Is(err, identity.ErrBundleMalformed) {
+		t.Fatalf("ParseBundle of a zero bundle's bytes: %v", err)
+	}
+	if len(b.Hash()) != identity.BundleHashSize {
+		t.Fatal("Hash size")
+	}
+	if err := identity.VerifyBundle(&b, b.Pin()); !errors.Is(err, identity.ErrBundleMalformed) {
+		t.Fatalf("VerifyBundle of a zero bundle: %v", err)
+	}
+	if err := identity.VerifyBundle(nil, identity.BundlePin{}); !errors.Is(err, identity.ErrBundleMalformed) {
+		t.Fatalf("VerifyBundle(nil): %v", err)
+	}
+}
