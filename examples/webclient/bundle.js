@@ -213,7 +213,7 @@ export async function safetyNumber(a, b) {
 /**
  * checkBundleVectors checks identity/testdata/bundles.json: every bundle
  * through parseBundle, bundleHash and verifyBundle, and every safety
- * number (the vectors hold pairs in both orders, which must agree).
+ * number (one pair is in the file in both orders).
  */
 export async function checkBundleVectors(file, tally) {
   let f;
