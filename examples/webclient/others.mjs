@@ -10,6 +10,7 @@ import * as ks from "./keystore.js";
 import * as sk from "./sealkit.js";
 import { combineRecoveryShares } from "./shares.js";
 import { verifyRequest } from "./httpsig.js";
+import { checkBundleVectors } from "./bundle.js";
 
 const subtle = globalThis.crypto.subtle;
 
@@ -371,6 +372,7 @@ async function checkIdentityDerived(file, tally) {
 
 async function checkIdentity(f, tally, dir) {
   await checkIdentityDerived(path.join(dir, "derived.json"), tally);
+  await checkBundleVectors(path.join(dir, "bundles.json"), tally);
   const keys = new Map();
   const byName = new Map();
   let n = 0;
