@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/sealkit/sealkit/backend/internal/adapt"
+	"github.com/sealkit/sealkit/backend/internal/records"
 	"github.com/sealkit/sealkit/identity"
 	"github.com/sealkit/sealkit/keystore"
 	"github.com/sealkit/sealkit/share"
@@ -42,11 +43,12 @@ const migrationLock = 0x5ea1_c17
 
 // DB is an open sealkit PostgreSQL database.
 type DB struct {
-	pool *pgxpool.Pool
+	pool    *pgxpool.Pool
+	sweeper records.Sweeper
 }
 
-// Open connects to the database named by dsn and applies any pending
-// schema migrations.
+// Open connects to the database named by dsn, applies any pending schema
+// migrations and sweeps garbage blob chunks (see PutBlob).
 func Open(ctx context.Context, dsn string) (*DB, error) {
 	pool, err := pgxpool.New(ctx, dsn)
 	if err != nil {
@@ -55,6 +57,10 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	}
 	db := &DB{pool: pool}
 	if err := db.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	if err := db.sweepBlobs(ctx); err != nil {
 		pool.Close()
 		return nil, err
 	}

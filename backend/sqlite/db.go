@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/sealkit/sealkit/backend/internal/adapt"
+	"github.com/sealkit/sealkit/backend/internal/records"
 	"github.com/sealkit/sealkit/identity"
 	"github.com/sealkit/sealkit/keystore"
 	"github.com/sealkit/sealkit/share"
@@ -39,11 +40,12 @@ var migrations embed.FS
 
 // DB is an open sealkit SQLite database.
 type DB struct {
-	sql *sql.DB
+	sql     *sql.DB
+	sweeper records.Sweeper
 }
 
-// Open opens (creating if needed) the database file at path and applies
-// any pending schema migrations.
+// Open opens (creating if needed) the database file at path, applies any
+// pending schema migrations and sweeps garbage blob chunks (see PutBlob).
 func Open(ctx context.Context, path string) (*DB, error) {
 	if path == "" {
 		return nil, errors.New("sqlite: empty path; use OpenMemory for a throwaway database")
@@ -87,6 +89,10 @@ func open(ctx context.Context, dsn string, maxConns int) (*DB, error) {
 	s.SetConnMaxIdleTime(0)
 	db := &DB{sql: s}
 	if err := db.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := db.sweepBlobs(ctx); err != nil {
 		s.Close()
 		return nil, err
 	}
