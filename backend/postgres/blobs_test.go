@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"testing"
 	"time"
 
@@ -134,5 +135,50 @@ func TestBlobGarbage(t *testing.T) {
 	}
 	if n := count(t, raw, `SELECT count(*) FROM blobs`); n != 1 {
 		t.Fatalf("%d generations stored, want the kept one", n)
+	}
+}
+
+// A database whose blobs were written before blobs had generations: the
+// migration names each blob's chunks by its key, and replacing the blob
+// later frees them.
+func TestMigrationBlobGenerations(t *testing.T) {
+	ctx := context.Background()
+	dsn := testSchema(t)
+	db, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	raw := connect(t, dsn)
+	for _, q := range []string{
+		`DROP TABLE blob_names`,
+		`ALTER TABLE blobs DROP COLUMN expires`,
+		`DELETE FROM schema_migrations WHERE name = '0003_blob_generations.sql'`,
+		`INSERT INTO blobs (id, size) VALUES ('OLD', 5)`,
+		`INSERT INTO blob_chunks (id, seq, data) VALUES ('OLD', 0, 'hello')`,
+	} {
+		if _, err := raw.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db, err = postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rc, err := db.Blobs().Get(ctx, "OLD")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil || string(got) != "hello" {
+		t.Fatalf("the old blob after migration: %q, %v", got, err)
+	}
+	if _, err := db.Blobs().Put(ctx, "OLD", bytes.NewReader([]byte("new"))); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, raw, `SELECT count(*) FROM blob_chunks WHERE id = 'OLD'`); n != 0 {
+		t.Fatalf("the replaced old blob keeps %d chunks", n)
 	}
 }
