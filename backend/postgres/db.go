@@ -2,7 +2,8 @@
 // outgrow one machine. It uses a pgx connection pool; compare-and-swap is a
 // conditional UPDATE on the version, counters are read-modify-write
 // transactions holding the row with SELECT … FOR UPDATE, and blobs are
-// stored in 1 MiB chunks so a large blob streams in constant memory.
+// stored in 1 MiB chunks so a large blob streams in constant memory, each
+// chunk in its own transaction so a stalled upload holds none open.
 //
 // Blobs may instead live in S3-compatible object storage: implement the
 // share package's BlobStore over it (for example with gocloud.dev/blob)

@@ -6,7 +6,9 @@
 // before a write returns, and a killed process never leaves a half-written
 // record. Writers take the write lock when their transaction begins
 // (BEGIN IMMEDIATE) and wait up to BusyTimeout for it, so concurrent
-// read-modify-write transactions queue instead of failing.
+// read-modify-write transactions queue instead of failing. No transaction
+// waits on anything but the database: a blob is written a chunk per
+// transaction (see PutBlob), so a stalled upload holds no lock.
 package sqlite
 
 import (
