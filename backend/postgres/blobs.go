@@ -71,17 +71,16 @@ func (c chunks) CreatePending(ctx context.Context, gen string, exp int64) error 
 }
 
 func (c chunks) WriteChunk(ctx context.Context, gen string, seq int64, data []byte, now, exp int64) error {
-	return c.db.tx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE blobs SET expires = $1 WHERE id = $2 AND expires > $3`, exp, gen, now)
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() == 0 {
-			return records.ErrPendingGone
-		}
-		_, err = tx.Exec(ctx, `INSERT INTO blob_chunks (id, seq, data) VALUES ($1, $2, $3)`, gen, seq, data)
+	// One statement, so one round trip and atomic without BEGIN/COMMIT.
+	tag, err := c.db.pool.Exec(ctx, `WITH g AS (UPDATE blobs SET expires = $1 WHERE id = $2 AND expires > $3 RETURNING id)
+		INSERT INTO blob_chunks (id, seq, data) SELECT id, $4, $5 FROM g`, exp, gen, now, seq, data)
+	if err != nil {
 		return err
-	})
+	}
+	if tag.RowsAffected() == 0 {
+		return records.ErrPendingGone
+	}
+	return nil
 }
 
 func (c chunks) CommitPending(ctx context.Context, id, gen string, size, n, now int64) (string, error) {
