@@ -678,8 +678,8 @@ func RunBlobs(t *testing.T, newStore func(t *testing.T) share.BlobStore) {
 
 // stallDeadline bounds a put made while another put's source stalls: it
 // turns a put that waits for the stalled one into a failure instead of a
-// hang; it is not a measurement.
-const stallDeadline = 5 * time.Second
+// hang; it is not a measurement, and is generous for remote stores.
+const stallDeadline = 30 * time.Second
 
 func runStalledPut(t *testing.T, s share.BlobStore, data []byte) {
 	// Two copies of data: over a megabyte, so a chunked store has written
