@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"sync"
 	"testing"
 	"time"
 
@@ -135,6 +136,20 @@ func TestBlobGarbage(t *testing.T) {
 	}
 	if n := count(t, raw, `SELECT count(*) FROM blobs`); n != 1 {
 		t.Fatalf("%d generations stored, want the kept one", n)
+	}
+
+	// Racing puts of one new name: every replaced generation is freed.
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			if _, err := db.PutBlob(ctx, "race", bytes.NewReader(make([]byte, records.ChunkSize+1))); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if chunks, gens := count(t, raw, `SELECT count(*) FROM blob_chunks`), count(t, raw, `SELECT count(*) FROM blobs`); chunks != 4 || gens != 2 {
+		t.Fatalf("after racing puts %d chunks in %d generations are stored, want 4 in 2", chunks, gens)
 	}
 }
 

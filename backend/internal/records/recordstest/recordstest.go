@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) Backend) {
 	t.Run("Blobs", func(t *testing.T) { testBlobs(t, open(t)) })
 	t.Run("StalledPutBlob", func(t *testing.T) { testStalledPut(t, open(t)) })
 	t.Run("ReaderKeepsGeneration", func(t *testing.T) { testReaderGeneration(t, open(t)) })
+	t.Run("ConcurrentPutBlob", func(t *testing.T) { testConcurrentPut(t, open(t)) })
 }
 
 var ctx = context.Background()
@@ -458,4 +459,27 @@ func testReaderGeneration(t *testing.T, s Backend) {
 	if err == nil || bytes.IndexByte(rest, 'b') >= 0 {
 		t.Errorf("a reader of the replaced blob read on: %d bytes, %v", len(rest), err)
 	}
+}
+
+// testConcurrentPut races puts of one new blob: each succeeds, and the blob
+// is one of them, whole.
+func testConcurrentPut(t *testing.T, s Backend) {
+	const n = 4
+	content := func(i int) []byte { return bytes.Repeat([]byte{byte('a' + i)}, records.ChunkSize*3/2) }
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			if _, err := s.PutBlob(ctx, "same", bytes.NewReader(content(i))); err != nil {
+				t.Errorf("put %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	got := readAll(t, s, "same")
+	for i := range n {
+		if bytes.Equal(got, content(i)) {
+			return
+		}
+	}
+	t.Errorf("after racing puts the blob is none of them: %d bytes", len(got))
 }
