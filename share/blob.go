@@ -15,7 +15,10 @@ import (
 // BlobStore holds item payloads (ciphertext) by key. Keys are ValidID
 // strings; implementations must refuse others. Put streams from r and
 // replaces any blob already under key only once r is fully read (a failed
-// Put leaves the old blob or nothing, never a partial one).
+// Put leaves the old blob or nothing, never a partial one). r is often a
+// client's upload: while Put waits on it, Put holds no lock that other
+// calls or other stores' writes wait for, so a stalled client delays only
+// its own upload.
 type BlobStore interface {
 	Put(ctx context.Context, key string, r io.Reader) (int64, error)
 	Get(ctx context.Context, key string) (io.ReadCloser, error)

@@ -2,7 +2,8 @@
 // outgrow one machine. It uses a pgx connection pool; compare-and-swap is a
 // conditional UPDATE on the version, counters are read-modify-write
 // transactions holding the row with SELECT … FOR UPDATE, and blobs are
-// stored in 1 MiB chunks so a large blob streams in constant memory.
+// stored in 1 MiB chunks so a large blob streams in constant memory, each
+// chunk in its own transaction so a stalled upload holds none open.
 //
 // Blobs may instead live in S3-compatible object storage: implement the
 // share package's BlobStore over it (for example with gocloud.dev/blob)
@@ -14,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/sealkit/sealkit/backend/internal/adapt"
+	"github.com/sealkit/sealkit/backend/internal/records"
 	"github.com/sealkit/sealkit/identity"
 	"github.com/sealkit/sealkit/keystore"
 	"github.com/sealkit/sealkit/share"
@@ -42,11 +44,12 @@ const migrationLock = 0x5ea1_c17
 
 // DB is an open sealkit PostgreSQL database.
 type DB struct {
-	pool *pgxpool.Pool
+	pool    *pgxpool.Pool
+	sweeper records.Sweeper
 }
 
-// Open connects to the database named by dsn and applies any pending
-// schema migrations.
+// Open connects to the database named by dsn, applies any pending schema
+// migrations and sweeps garbage blob chunks (see PutBlob).
 func Open(ctx context.Context, dsn string) (*DB, error) {
 	pool, err := pgxpool.New(ctx, dsn)
 	if err != nil {
@@ -55,6 +58,10 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	}
 	db := &DB{pool: pool}
 	if err := db.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	if err := db.sweepBlobs(ctx); err != nil {
 		pool.Close()
 		return nil, err
 	}

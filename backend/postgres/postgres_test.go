@@ -19,6 +19,19 @@ import (
 // SEALKIT_POSTGRES_DSN, dropped when the test ends, or skips.
 func openTest(t testing.TB) *postgres.DB {
 	t.Helper()
+	db, err := postgres.Open(context.Background(), testSchema(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	return db
+}
+
+// testSchema creates a fresh schema in the database named by
+// SEALKIT_POSTGRES_DSN, dropped when the test ends, and returns a DSN that
+// uses it; or skips.
+func testSchema(t testing.TB) string {
+	t.Helper()
 	dsn := os.Getenv(postgres.DSNEnv)
 	if dsn == "" {
 		t.Skipf("PostgreSQL tests need %s=postgres://user@host:port/db?sslmode=disable (.ci/run starts a throwaway cluster and sets it)", postgres.DSNEnv)
@@ -49,12 +62,7 @@ func openTest(t testing.TB) *postgres.DB {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	db, err := postgres.Open(ctx, u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
-	return db
+	return u.String()
 }
 
 func TestStores(t *testing.T) {

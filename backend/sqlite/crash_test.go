@@ -2,11 +2,13 @@ package sqlite_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,6 +32,8 @@ func TestMain(m *testing.M) {
 		os.Exit(childWriter(strings.TrimPrefix(job, "writer:")))
 	case strings.HasPrefix(job, "counter:"):
 		os.Exit(childCounter(strings.TrimPrefix(job, "counter:")))
+	case strings.HasPrefix(job, "blobs:"):
+		os.Exit(childBlobs(strings.TrimPrefix(job, "blobs:")))
 	}
 	os.Exit(m.Run())
 }
@@ -221,5 +225,141 @@ func TestConcurrentProcesses(t *testing.T) {
 	r, _ := db.Get(context.Background(), "c", "n")
 	if want := strconv.Itoa((procs + 1) * each); string(r.Data) != want {
 		t.Errorf("counter = %s, want %s: an update was lost across processes", r.Data, want)
+	}
+}
+
+// blobContent is the blob a blob-writing child puts in its round i: two
+// and a half chunks, derived from i.
+func blobContent(i int) []byte {
+	return bytes.Repeat(fmt.Appendf(nil, "%07d|", i), records.ChunkSize*5/2/8)
+}
+
+// childBlobs replaces one blob forever (until killed). It prints "ack N"
+// after each put returns, and, during a put, "at K" when the put asks for
+// the bytes of chunk K and "at end" when it reads the end, so that the
+// parent can kill it at each stage of a put.
+func childBlobs(path string) int {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		fmt.Println("error", err)
+		return 1
+	}
+	out := bufio.NewWriter(os.Stdout)
+	for i := 0; ; i++ {
+		src := &progressReader{r: bytes.NewReader(blobContent(i)), out: out}
+		if _, err := db.PutBlob(ctx, "b", src); err != nil {
+			fmt.Println("error", err)
+			return 1
+		}
+		fmt.Fprintf(out, "ack %d\n", i)
+		out.Flush()
+	}
+}
+
+// progressReader reports when its reader reaches each chunk and the end.
+type progressReader struct {
+	r    *bytes.Reader
+	off  int64
+	next int64 // the next chunk to report
+	out  *bufio.Writer
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	if p.r.Len() == 0 {
+		fmt.Fprintln(p.out, "at end")
+		p.out.Flush()
+	} else if p.off >= p.next*records.ChunkSize {
+		fmt.Fprintf(p.out, "at %d\n", p.next)
+		p.out.Flush()
+		p.next++
+	}
+	n, err := p.r.Read(b)
+	p.off += int64(n)
+	return n, err
+}
+
+// TestCrashSafetyBlobs kills a child with SIGKILL while it replaces a blob
+// again and again, a chunk per transaction, at a different stage of a put
+// each round (before chunk 0, 1 or 2 is written, and just before the put
+// names its chunks), then checks that the blob is whole (the last
+// acknowledged put, or the one in flight if it was named), and that the
+// sweep at the next Open, once the dead child's pending chunks are older
+// than PendingBlobTTL, leaves only the blob's own chunks.
+func TestCrashSafetyBlobs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a child process")
+	}
+	path := filepath.Join(t.TempDir(), "blobs.db")
+	for round, stage := range []string{"at 0", "at 1", "at 2", "at end"} {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), childEnv+"=blobs:"+path)
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		acked := -1
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			line := sc.Text()
+			if n, ok := strings.CutPrefix(line, "ack "); ok {
+				acked, _ = strconv.Atoi(n)
+				continue
+			}
+			if !strings.HasPrefix(line, "at ") {
+				t.Fatalf("child: %s", line)
+			}
+			if line == stage && acked >= round {
+				break
+			}
+		}
+		cmd.Process.Signal(syscall.SIGKILL)
+		for sc.Scan() {
+			if n, ok := strings.CutPrefix(sc.Text(), "ack "); ok {
+				acked, _ = strconv.Atoi(n)
+			}
+		}
+		cmd.Wait()
+		if acked < 0 {
+			t.Fatal("the child acknowledged nothing")
+		}
+		checkCrashBlob(t, path, acked)
+
+		raw := openRaw(t, path)
+		if _, err := raw.Exec(`UPDATE blobs SET expires = 2 WHERE expires > 2`); err != nil {
+			t.Fatal(err)
+		}
+		raw.Close()
+		checkCrashBlob(t, path, acked) // opens, and so sweeps
+		raw = openRaw(t, path)
+		if chunks, gens := count(t, raw, `SELECT count(*) FROM blob_chunks`), count(t, raw, `SELECT count(*) FROM blobs`); chunks != 3 || gens != 1 {
+			t.Fatalf("after the sweep %d chunks in %d generations are stored, want the blob's 3 in 1", chunks, gens)
+		}
+		raw.Close()
+	}
+}
+
+func checkCrashBlob(t *testing.T, path string, acked int) {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatalf("reopening after SIGKILL: %v", err)
+	}
+	defer db.Close()
+	rc, err := db.Blobs().Get(context.Background(), "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, blobContent(acked)) && !bytes.Equal(got, blobContent(acked+1)) {
+		sum := sha256.Sum256(got)
+		t.Fatalf("the blob (acked up to %d) is damaged: %d bytes, sha256 %s", acked, len(got), hex.EncodeToString(sum[:8]))
 	}
 }

@@ -6,7 +6,9 @@
 // before a write returns, and a killed process never leaves a half-written
 // record. Writers take the write lock when their transaction begins
 // (BEGIN IMMEDIATE) and wait up to BusyTimeout for it, so concurrent
-// read-modify-write transactions queue instead of failing.
+// read-modify-write transactions queue instead of failing. No transaction
+// waits on anything but the database: a blob is written a chunk per
+// transaction (see PutBlob), so a stalled upload holds no lock.
 package sqlite
 
 import (
@@ -18,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/sealkit/sealkit/backend/internal/adapt"
+	"github.com/sealkit/sealkit/backend/internal/records"
 	"github.com/sealkit/sealkit/identity"
 	"github.com/sealkit/sealkit/keystore"
 	"github.com/sealkit/sealkit/share"
@@ -39,11 +42,12 @@ var migrations embed.FS
 
 // DB is an open sealkit SQLite database.
 type DB struct {
-	sql *sql.DB
+	sql     *sql.DB
+	sweeper records.Sweeper
 }
 
-// Open opens (creating if needed) the database file at path and applies
-// any pending schema migrations.
+// Open opens (creating if needed) the database file at path, applies any
+// pending schema migrations and sweeps garbage blob chunks (see PutBlob).
 func Open(ctx context.Context, path string) (*DB, error) {
 	if path == "" {
 		return nil, errors.New("sqlite: empty path; use OpenMemory for a throwaway database")
@@ -87,6 +91,10 @@ func open(ctx context.Context, dsn string, maxConns int) (*DB, error) {
 	s.SetConnMaxIdleTime(0)
 	db := &DB{sql: s}
 	if err := db.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := db.sweepBlobs(ctx); err != nil {
 		s.Close()
 		return nil, err
 	}

@@ -640,7 +640,9 @@ func (b *barrierLinks) Link(ctx context.Context, id string) (*share.Link, error)
 }
 
 // RunBlobs checks a BlobStore: streaming put, get, ranges, replace, delete,
-// and refusal of keys that could escape the store.
+// refusal of keys that could escape the store, and that a put whose source
+// stalls (a slow or hostile uploader) neither blocks another put nor shows
+// a partial blob.
 func RunBlobs(t *testing.T, newStore func(t *testing.T) share.BlobStore) {
 	s := newStore(t)
 	data := bytes.Repeat([]byte("0123456789"), 100_000)
@@ -689,6 +691,66 @@ func RunBlobs(t *testing.T, newStore func(t *testing.T) share.BlobStore) {
 	noErr(t, "delete", s.Delete(ctx, "B1.1"))
 	wantErr(t, "delete twice", s.Delete(ctx, "B1.1"), share.ErrNotFound)
 	wantErr(t, "get deleted", func() error { _, err := s.Get(ctx, "B1.1"); return err }(), share.ErrNotFound)
+
+	_, err = s.Put(ctx, "B4", &failing{data: data})
+	if err == nil {
+		t.Fatal("put from a failing reader succeeded")
+	}
+	wantErr(t, "get after a failed put", func() error { _, err := s.Get(ctx, "B4"); return err }(), share.ErrNotFound)
+
+	runStalledPut(t, s, data)
+}
+
+// stallDeadline bounds a put made while another put's source stalls: it
+// turns a put that waits for the stalled one into a failure instead of a
+// hang; it is not a measurement, and is generous for remote stores.
+const stallDeadline = 30 * time.Second
+
+func runStalledPut(t *testing.T, s share.BlobStore, data []byte) {
+	// Two copies of data: over a megabyte, so a chunked store has written
+	// part of the blob when the source stalls.
+	src := &stalling{data: bytes.Repeat(data, 2), stalled: make(chan struct{}), release: make(chan struct{})}
+	var once sync.Once
+	release := func() { once.Do(func() { close(src.release) }) }
+	t.Cleanup(release) // a failing check must not leave the put blocked
+	done := make(chan error, 1)
+	go func() { _, err := s.Put(ctx, "B2", src); done <- err }()
+	select {
+	case <-src.stalled:
+	case err := <-done:
+		t.Fatalf("put from a stalling reader returned early: %v", err)
+	}
+	c, cancel := context.WithTimeout(ctx, stallDeadline)
+	defer cancel()
+	_, err := s.Put(c, "B3", bytes.NewReader(data))
+	noErr(t, "put while another put's source stalls", err)
+	rc, err := s.Get(c, "B3")
+	noErr(t, "get while another put's source stalls", err)
+	rc.Close()
+	wantErr(t, "get of a stalled put", func() error { _, err := s.Get(c, "B2"); return err }(), share.ErrNotFound)
+	release()
+	if err := <-done; err == nil {
+		t.Fatal("put from a reader that failed after stalling succeeded")
+	}
+	wantErr(t, "get after a stalled put failed", func() error { _, err := s.Get(ctx, "B2"); return err }(), share.ErrNotFound)
+}
+
+// stalling yields data, then blocks until release is closed, then fails.
+type stalling struct {
+	data             []byte
+	stalled, release chan struct{}
+	once             sync.Once
+}
+
+func (s *stalling) Read(p []byte) (int, error) {
+	if len(s.data) > 0 {
+		n := copy(p, s.data)
+		s.data = s.data[n:]
+		return n, nil
+	}
+	s.once.Do(func() { close(s.stalled) })
+	<-s.release
+	return 0, fmt.Errorf("sharetest: the uploader went away")
 }
 
 type failing struct{ data []byte }

@@ -8,12 +8,15 @@ import (
 
 // OpenBlob returns a reader over bytes [off, off+n) of blob id, fetching
 // one chunk at a time; n < 0 means to the end. It checks the range against
-// the stored size before reading anything.
+// the stored size before reading anything, and reads the generation it
+// found then: a put or delete of id while it reads makes it fail, never
+// return bytes of two blobs.
 func OpenBlob(ctx context.Context, b Blobs, id string, off, n int64) (io.ReadCloser, error) {
-	size, err := b.BlobSize(ctx, id)
+	st, err := b.StatBlob(ctx, id)
 	if err != nil {
 		return nil, err
 	}
+	size := st.Size
 	if off < 0 || off > size {
 		return nil, fmt.Errorf("records: blob range starts at %d, outside a %d-byte blob", off, size)
 	}
@@ -24,13 +27,13 @@ func OpenBlob(ctx context.Context, b Blobs, id string, off, n int64) (io.ReadClo
 		}
 		end = off + n
 	}
-	return &blobReader{ctx: ctx, b: b, id: id, off: off, end: end, seq: -1}, nil
+	return &blobReader{ctx: ctx, b: b, id: id, gen: st.Gen, off: off, end: end, seq: -1}, nil
 }
 
 type blobReader struct {
 	ctx      context.Context
 	b        Blobs
-	id       string
+	id, gen  string
 	off, end int64
 	seq      int64  // the chunk held in buf
 	buf      []byte // chunk seq
@@ -42,7 +45,7 @@ func (r *blobReader) Read(p []byte) (int, error) {
 	}
 	seq := r.off / ChunkSize
 	if seq != r.seq {
-		c, err := r.b.ReadBlobChunk(r.ctx, r.id, seq)
+		c, err := r.b.ReadBlobChunk(r.ctx, r.id, r.gen, seq)
 		if err != nil {
 			return 0, err
 		}

@@ -60,17 +60,29 @@ type Store interface {
 }
 
 // Blobs stores large byte streams in fixed-size chunks, so that neither
-// writing nor reading one holds more than a chunk in memory.
+// writing nor reading one holds more than a chunk in memory. Each put
+// writes a new generation of chunks (see PutChunked).
 type Blobs interface {
-	// PutBlob stores everything read from r under id in one transaction,
-	// replacing any blob already there: a failed or cancelled put leaves
-	// the previous state (the old blob, or none) untouched.
+	// PutBlob stores everything read from r under id, replacing any blob
+	// already there once r is fully read: a failed or cancelled put, or a
+	// crash during one, leaves the previous state (the old blob, or none)
+	// untouched. No transaction is open while it reads from r.
 	PutBlob(ctx context.Context, id string, r io.Reader) (int64, error)
 	// BlobSize reports a stored blob's length.
 	BlobSize(ctx context.Context, id string) (int64, error)
-	// ReadBlobChunk returns chunk seq of id (the last may be short).
-	ReadBlobChunk(ctx context.Context, id string, seq int64) ([]byte, error)
+	// StatBlob reports a stored blob's length and generation.
+	StatBlob(ctx context.Context, id string) (BlobStat, error)
+	// ReadBlobChunk returns chunk seq (the last may be short) of id while
+	// id names generation gen; ErrNotFound once it names another, so a
+	// reader never mixes the chunks of two puts.
+	ReadBlobChunk(ctx context.Context, id, gen string, seq int64) ([]byte, error)
 	DeleteBlob(ctx context.Context, id string) error
+}
+
+// BlobStat describes a stored blob.
+type BlobStat struct {
+	Size int64
+	Gen  string // the generation id names, new with every put
 }
 
 // ChunkSize is the blob chunk length. 1 MiB keeps per-chunk overhead small

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strconv"
 	"sync"
 	"testing"
@@ -32,6 +33,9 @@ func Run(t *testing.T, open func(t *testing.T) Backend) {
 	t.Run("Purge", func(t *testing.T) { testPurge(t, open(t)) })
 	t.Run("Cancelled", func(t *testing.T) { testCancelled(t, open(t)) })
 	t.Run("Blobs", func(t *testing.T) { testBlobs(t, open(t)) })
+	t.Run("StalledPutBlob", func(t *testing.T) { testStalledPut(t, open(t)) })
+	t.Run("ReaderKeepsGeneration", func(t *testing.T) { testReaderGeneration(t, open(t)) })
+	t.Run("ConcurrentPutBlob", func(t *testing.T) { testConcurrentPut(t, open(t)) })
 }
 
 var ctx = context.Background()
@@ -305,4 +309,177 @@ func testBlobs(t *testing.T, s Backend) {
 	if err := s.DeleteBlob(ctx, "b"); !errors.Is(err, records.ErrNotFound) {
 		t.Errorf("second DeleteBlob: %v", err)
 	}
+}
+
+// Stalled is a PutBlob source that yields Before bytes, then blocks until
+// Release: it is closed once a Read found the bytes used up, and the
+// source ends (or fails with Err) when Release is closed.
+type Stalled struct {
+	Before  int
+	Err     error
+	stalled chan struct{}
+	release chan struct{}
+	once    sync.Once
+	relOnce sync.Once
+}
+
+// NewStalled returns a source of before bytes that then stalls.
+func NewStalled(before int) *Stalled {
+	return &Stalled{Before: before, stalled: make(chan struct{}), release: make(chan struct{})}
+}
+
+// Stalled is closed once the source blocks.
+func (s *Stalled) Stalled() <-chan struct{} { return s.stalled }
+
+// Release lets the blocked Read return: io.EOF, or Err if set.
+func (s *Stalled) Release() { s.relOnce.Do(func() { close(s.release) }) }
+
+func (s *Stalled) Read(p []byte) (int, error) {
+	if s.Before > 0 {
+		k := min(len(p), s.Before)
+		for i := range p[:k] {
+			p[i] = 's'
+		}
+		s.Before -= k
+		return k, nil
+	}
+	s.once.Do(func() { close(s.stalled) })
+	<-s.release
+	if s.Err != nil {
+		return 0, s.Err
+	}
+	return 0, io.EOF
+}
+
+// writeDeadline bounds each write made while puts are stalled: a bound that
+// turns a write waiting for a stalled put's lock (or connection) into a
+// failure instead of a hang, not a measurement.
+const writeDeadline = 10 * time.Second
+
+var errWentAway = errors.New("recordstest: client went away")
+
+// testStalledPut stalls more puts than a connection pool holds by default
+// (pgxpool: max(4, NumCPU)), each after a chunk and a half, and checks that
+// other writes go through meanwhile, that the stalled puts show nothing,
+// and that a stalled put that fails leaves the old blob.
+func testStalledPut(t *testing.T, s Backend) {
+	if _, err := s.PutBlob(ctx, "old", bytes.NewReader([]byte("old blob"))); err != nil {
+		t.Fatal(err)
+	}
+	n := runtime.NumCPU() + 4
+	srcs := make([]*Stalled, n)
+	errs := make(chan error, n)
+	for i := range srcs {
+		src := NewStalled(records.ChunkSize * 3 / 2)
+		srcs[i] = src
+		t.Cleanup(src.Release) // a failing check must not leave puts blocked
+		id := "stalled" + strconv.Itoa(i)
+		if i == 0 {
+			id, src.Err = "old", errWentAway
+		}
+		go func() { _, err := s.PutBlob(ctx, id, src); errs <- err }()
+		select {
+		case <-src.Stalled():
+		case err := <-errs:
+			t.Fatalf("put %d failed while %d puts stall: %v", i, i, err)
+		case <-time.After(writeDeadline):
+			t.Fatalf("put %d did not reach its source while %d puts stall", i, i)
+		}
+		if i == 0 {
+			c, cancel := context.WithTimeout(ctx, writeDeadline)
+			_, err := s.Create(c, records.Record{Kind: "k", ID: "during", Data: []byte("x")})
+			cancel()
+			if err != nil {
+				t.Fatalf("a record write while a put stalls: %v", err)
+			}
+		}
+	}
+	c, cancel := context.WithTimeout(ctx, writeDeadline)
+	defer cancel()
+	if _, err := s.Modify(c, "k", "during", func(r *records.Record) error { r.Data = []byte("y"); return nil }); err != nil {
+		t.Fatalf("a read-modify-write while puts stall: %v", err)
+	}
+	if _, err := s.PutBlob(c, "other", bytes.NewReader(make([]byte, records.ChunkSize+1))); err != nil {
+		t.Fatalf("a blob put while puts stall: %v", err)
+	}
+	if _, err := s.BlobSize(c, "stalled1"); !errors.Is(err, records.ErrNotFound) {
+		t.Errorf("a stalled put's chunks are visible: %v", err)
+	}
+	if n, err := s.BlobSize(c, "old"); err != nil || n != int64(len("old blob")) {
+		t.Errorf("a stalled replacement changed the blob: %d, %v", n, err)
+	}
+	for _, src := range srcs {
+		src.Release()
+	}
+	for range srcs {
+		if err := <-errs; err != nil && !errors.Is(err, errWentAway) {
+			t.Errorf("a released put: %v", err)
+		}
+	}
+	if got := readAll(t, s, "old"); string(got) != "old blob" {
+		t.Errorf("a failed replacement left %d bytes", len(got))
+	}
+	if got := readAll(t, s, "stalled1"); !bytes.Equal(got, bytes.Repeat([]byte("s"), records.ChunkSize*3/2)) {
+		t.Errorf("a stalled put completed with %d bytes", len(got))
+	}
+}
+
+func readAll(t *testing.T, s Backend, id string) []byte {
+	t.Helper()
+	rc, err := records.OpenBlob(ctx, s, id, 0, -1)
+	if err != nil {
+		t.Fatalf("open %s: %v", id, err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatalf("read %s: %v", id, err)
+	}
+	return b
+}
+
+// testReaderGeneration replaces a blob while a reader is in its first
+// chunk: the reader fails rather than go on with the new blob's chunks.
+func testReaderGeneration(t *testing.T, s Backend) {
+	if _, err := s.PutBlob(ctx, "b", bytes.NewReader(bytes.Repeat([]byte("a"), 2*records.ChunkSize))); err != nil {
+		t.Fatal(err)
+	}
+	rc, err := records.OpenBlob(ctx, s, "b", 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	if _, err := io.ReadFull(rc, make([]byte, 10)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.PutBlob(ctx, "b", bytes.NewReader(bytes.Repeat([]byte("b"), 2*records.ChunkSize))); err != nil {
+		t.Fatal(err)
+	}
+	rest, err := io.ReadAll(rc)
+	if err == nil || bytes.IndexByte(rest, 'b') >= 0 {
+		t.Errorf("a reader of the replaced blob read on: %d bytes, %v", len(rest), err)
+	}
+}
+
+// testConcurrentPut races puts of one new blob: each succeeds, and the blob
+// is one of them, whole.
+func testConcurrentPut(t *testing.T, s Backend) {
+	const n = 4
+	content := func(i int) []byte { return bytes.Repeat([]byte{byte('a' + i)}, records.ChunkSize*3/2) }
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			if _, err := s.PutBlob(ctx, "same", bytes.NewReader(content(i))); err != nil {
+				t.Errorf("put %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	got := readAll(t, s, "same")
+	for i := range n {
+		if bytes.Equal(got, content(i)) {
+			return
+		}
+	}
+	t.Errorf("after racing puts the blob is none of them: %d bytes", len(got))
 }

@@ -1,0 +1,199 @@
+package postgres_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/sealkit/sealkit/backend/internal/records"
+	"github.com/sealkit/sealkit/backend/internal/records/recordstest"
+	"github.com/sealkit/sealkit/backend/postgres"
+	"github.com/sealkit/sealkit/share"
+)
+
+// writeDeadline bounds the writes made while an upload stalls, so that a
+// write queued behind it fails instead of hanging; it is not a
+// measurement.
+const writeDeadline = 5 * time.Second
+
+func connect(t *testing.T, dsn string) *pgx.Conn {
+	t.Helper()
+	c, err := pgx.Connect(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close(context.Background()) })
+	return c
+}
+
+func count(t *testing.T, c *pgx.Conn, query string) int {
+	t.Helper()
+	var n int
+	if err := c.QueryRow(context.Background(), query).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// While a bearer-token upload's client stalls, the upload holds no
+// transaction open (no lock, no snapshot holding back vacuum) and other
+// users' signed requests (replay-store inserts) go through.
+func TestStalledUploadHoldsNoTransaction(t *testing.T) {
+	ctx := context.Background()
+	dsn := testSchema(t)
+	db, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	raw := connect(t, dsn)
+	src := recordstest.NewStalled(records.ChunkSize + records.ChunkSize/2)
+	t.Cleanup(src.Release)
+	done := make(chan error, 1)
+	go func() { _, err := db.Blobs().Put(ctx, "UPLOAD", src); done <- err }()
+	<-src.Stalled()
+
+	if n := count(t, raw, `SELECT count(*) FROM pg_stat_activity
+		WHERE datname = current_database() AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'`); n != 0 {
+		t.Errorf("%d transactions stay open while an upload stalls", n)
+	}
+	c, cancel := context.WithTimeout(ctx, writeDeadline)
+	defer cancel()
+	if err := db.ReplayStore().Remember(c, "bob-key", "nonce-1", time.Now().Add(time.Minute)); err != nil {
+		t.Fatalf("a signed request's replay insert while an upload stalls: %v", err)
+	}
+	if _, err := db.Blobs().Get(c, "UPLOAD"); !errors.Is(err, share.ErrNotFound) {
+		t.Fatalf("a stalled upload is visible: %v", err)
+	}
+	src.Release()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if n, err := db.BlobSize(ctx, "UPLOAD"); err != nil || n != records.ChunkSize*3/2 {
+		t.Fatalf("the upload, once released: %d bytes, %v", n, err)
+	}
+}
+
+// A put whose source fails removes the chunks it wrote; one whose writer
+// stops for good (its pending generation made to look older than
+// PendingBlobTTL) is swept when the database is next opened, and its
+// writer, if it resumes, fails instead of naming a generation with chunks
+// missing.
+func TestBlobGarbage(t *testing.T) {
+	ctx := context.Background()
+	dsn := testSchema(t)
+	db, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	raw := connect(t, dsn)
+	if _, err := db.PutBlob(ctx, "keep", bytes.NewReader(make([]byte, 2*records.ChunkSize))); err != nil {
+		t.Fatal(err)
+	}
+
+	failing := recordstest.NewStalled(3 * records.ChunkSize)
+	failing.Err = errors.New("client went away")
+	failing.Release()
+	if _, err := db.PutBlob(ctx, "keep", failing); err == nil {
+		t.Fatal("a put from a failing source succeeded")
+	}
+	if n := count(t, raw, `SELECT count(*) FROM blob_chunks`); n != 2 {
+		t.Fatalf("after a failed put %d chunks are stored, want the 2 of the kept blob", n)
+	}
+
+	stalled := recordstest.NewStalled(2*records.ChunkSize + 1)
+	t.Cleanup(stalled.Release)
+	done := make(chan error, 1)
+	go func() { _, err := db.PutBlob(ctx, "keep", stalled); done <- err }()
+	<-stalled.Stalled()
+	if n := count(t, raw, `SELECT count(*) FROM blob_chunks`); n != 4 {
+		t.Fatalf("a stalled put wrote %d chunks beside the kept blob's 2, want 2", n-2)
+	}
+	if _, err := raw.Exec(ctx, `UPDATE blobs SET expires = 2 WHERE expires > 2`); err != nil {
+		t.Fatal(err)
+	}
+	other, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other.Close()
+	if n := count(t, raw, `SELECT count(*) FROM blob_chunks`); n != 2 {
+		t.Fatalf("after the sweep %d chunks are stored, want the 2 of the kept blob", n)
+	}
+	stalled.Release()
+	if err := <-done; !errors.Is(err, records.ErrPendingGone) {
+		t.Fatalf("a put whose pending chunks were swept: %v, want ErrPendingGone", err)
+	}
+	if n, err := db.BlobSize(ctx, "keep"); err != nil || n != 2*records.ChunkSize {
+		t.Fatalf("the kept blob: %d bytes, %v", n, err)
+	}
+	if n := count(t, raw, `SELECT count(*) FROM blobs`); n != 1 {
+		t.Fatalf("%d generations stored, want the kept one", n)
+	}
+
+	// Racing puts of one new name: every replaced generation is freed.
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			if _, err := db.PutBlob(ctx, "race", bytes.NewReader(make([]byte, records.ChunkSize+1))); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if chunks, gens := count(t, raw, `SELECT count(*) FROM blob_chunks`), count(t, raw, `SELECT count(*) FROM blobs`); chunks != 4 || gens != 2 {
+		t.Fatalf("after racing puts %d chunks in %d generations are stored, want 4 in 2", chunks, gens)
+	}
+}
+
+// A database whose blobs were written before blobs had generations: the
+// migration names each blob's chunks by its key, and replacing the blob
+// later frees them.
+func TestMigrationBlobGenerations(t *testing.T) {
+	ctx := context.Background()
+	dsn := testSchema(t)
+	db, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	raw := connect(t, dsn)
+	for _, q := range []string{
+		`DROP TABLE blob_names`,
+		`ALTER TABLE blobs DROP COLUMN expires`,
+		`DELETE FROM schema_migrations WHERE name = '0003_blob_generations.sql'`,
+		`INSERT INTO blobs (id, size) VALUES ('OLD', 5)`,
+		`INSERT INTO blob_chunks (id, seq, data) VALUES ('OLD', 0, 'hello')`,
+	} {
+		if _, err := raw.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db, err = postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rc, err := db.Blobs().Get(ctx, "OLD")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil || string(got) != "hello" {
+		t.Fatalf("the old blob after migration: %q, %v", got, err)
+	}
+	if _, err := db.Blobs().Put(ctx, "OLD", bytes.NewReader([]byte("new"))); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, raw, `SELECT count(*) FROM blob_chunks WHERE id = 'OLD'`); n != 0 {
+		t.Fatalf("the replaced old blob keeps %d chunks", n)
+	}
+}
