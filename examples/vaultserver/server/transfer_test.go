@@ -22,6 +22,7 @@ import (
 	"github.com/sealkit/sealkit/examples/vaultserver/server"
 	"github.com/sealkit/sealkit/identity"
 	"github.com/sealkit/sealkit/share"
+	"github.com/sealkit/sealkit/storageauth"
 )
 
 // awaitReplayed sends head again on a new connection until the server
@@ -127,15 +128,15 @@ func TestStalledUploadCutOff(t *testing.T) {
 }
 
 // TestAnonymousBodiesApartFromUsers: anonymous storageauth PUTs holding
-// body bytes from two addresses do not take the budget users' bodies
-// need, even when it is the smallest New allows.
+// body bytes from two addresses, as many as would fill the users' budget
+// at storageauth's largest record each, do not take the budget users'
+// bodies need.
 func TestAnonymousBodiesApartFromUsers(t *testing.T) {
 	const object = 1 << 10
-	perUser := int64(object + 8<<20 + 4)
 	addr, opts := serveLimited(t, func(c *server.Config) {
 		c.MaxObjectSize = object
-		c.MaxInflightBytesPerUser = perUser
-		c.MaxInflightBytes = perUser
+		c.MaxInflightBytesPerUser = object + 8<<20 + 4 + 8<<20
+		c.MaxInflightBytes = 12 * storageauth.MaxRecordBytes
 	})
 	bob, _, err := client.Register(context.Background(), opts, "bob", "correct horse bob")
 	if err != nil {
