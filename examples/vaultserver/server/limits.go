@@ -96,15 +96,33 @@ func (s *Server) setDeadlines(w http.ResponseWriter) {
 // deadline starts WriteTimeout away and moves by the bytes written. A
 // transfer that sends nothing, or trickles, is cut off after its grace;
 // one that keeps the rate may take as long as its real size needs.
+//
+// Once a body has ended, net/http reads on in the background and takes a
+// read timeout as the client gone, cancelling the request's context: so
+// the read deadline then follows the write deadline, which bounds the
+// rest of the request.
 func (s *Server) pace(w http.ResponseWriter, k routeKind, body *meteredBody, g *guardWriter) {
 	rc := http.NewResponseController(w)
 	switch k {
 	case uploadRoute:
-		body.pace = newPacer(func(d time.Time) {
+		p := newPacer(func(d time.Time) {
 			_ = rc.SetReadDeadline(d)
 			_ = rc.SetWriteDeadline(d.Add(s.cfg.WriteTimeout))
 		}, s.cfg.MinTransferRate, s.cfg.ReadTimeout)
+		body.pace = p
+		body.eof = func() { _ = rc.SetReadDeadline(p.deadline.Add(s.cfg.WriteTimeout)) }
 	case downloadRoute:
-		g.pace = newPacer(func(d time.Time) { _ = rc.SetWriteDeadline(d) }, s.cfg.MinTransferRate, s.cfg.WriteTimeout)
+		ended := false // the request body, read under ReadTimeout
+		p := newPacer(func(d time.Time) {
+			if ended {
+				_ = rc.SetReadDeadline(d)
+			}
+			_ = rc.SetWriteDeadline(d)
+		}, s.cfg.MinTransferRate, s.cfg.WriteTimeout)
+		g.pace = p
+		body.eof = func() {
+			ended = true
+			_ = rc.SetReadDeadline(p.deadline)
+		}
 	}
 }

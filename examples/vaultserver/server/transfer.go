@@ -52,6 +52,7 @@ type meteredBody struct {
 	io.ReadCloser
 	t    *ticket
 	pace *pacer // nil: the route's fixed deadline stands
+	eof  func() // called once the body has ended
 }
 
 func (b *meteredBody) Read(p []byte) (int, error) {
@@ -63,6 +64,10 @@ func (b *meteredBody) Read(p []byte) (int, error) {
 		if b.pace != nil {
 			b.pace.credit(n)
 		}
+	}
+	if err == io.EOF && b.eof != nil {
+		b.eof()
+		b.eof = nil
 	}
 	return n, err
 }

@@ -466,3 +466,65 @@ func TestStalledDownloadCutOff(t *testing.T) {
 		t.Fatalf("stalled download delivered %d bytes after its place was freed, want it cut short of %d", n, size)
 	}
 }
+
+// slowWriter takes at most 64 KiB at a time, waiting between writes, so a
+// download takes many times ReadTimeout while staying far above the rate.
+type slowWriter struct{ n int64 }
+
+func (w *slowWriter) Write(p []byte) (int, error) {
+	time.Sleep(20 * time.Millisecond)
+	w.n += int64(len(p))
+	return len(p), nil
+}
+
+// TestLongTransfersNotCutOff: an upload and a download that keep
+// MinTransferRate but take many times ReadTimeout and WriteTimeout finish.
+func TestLongTransfersNotCutOff(t *testing.T) {
+	const size = 16 << 20
+	addr, opts := serveLimited(t, func(c *server.Config) {
+		c.ReadTimeout = 300 * time.Millisecond
+		c.WriteTimeout = 300 * time.Millisecond
+		c.MinTransferRate = 64 << 10
+	})
+	ctx := context.Background()
+	alice, _, err := client.Register(ctx, opts, "alice", "correct horse alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer alice.Close()
+	it, err := alice.Upload(ctx, "big", bytes.NewReader(make([]byte, size)), size, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An upload sent in pieces, with pauses, taking longer than ReadTimeout.
+	const upload = 2 << 20
+	c := dial(t, addr)
+	if _, err := c.Write(signedHead(t, alice, "POST", opts.URL+"/api/v1/items", upload)); err != nil {
+		t.Fatal(err)
+	}
+	piece := make([]byte, 64<<10)
+	for range upload / len(piece) {
+		time.Sleep(20 * time.Millisecond)
+		if _, err := c.Write(piece); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.SetReadDeadline(time.Now().Add(patience))
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatalf("slow upload: %v", err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	// The body is no share upload frame: share's answer says the body was
+	// read to its end (cut off, it is 401 malformed_signature or nothing).
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), "invalid") {
+		t.Fatalf("slow upload: %d %s, want share's 400 invalid", resp.StatusCode, b)
+	}
+
+	w := &slowWriter{}
+	start := time.Now()
+	if _, err := alice.Download(ctx, it.ID, w); err != nil {
+		t.Fatalf("download after %v: %v", time.Since(start), err)
+	}
+	t.Logf("download took %v", time.Since(start))
+}
