@@ -528,3 +528,101 @@ func TestLongTransfersNotCutOff(t *testing.T) {
 	}
 	t.Logf("download took %v", time.Since(start))
 }
+
+// readStatus reads one response from c and returns its status, body and
+// Retry-After.
+func readStatus(t *testing.T, c net.Conn) (int, string, string) {
+	t.Helper()
+	c.SetReadDeadline(time.Now().Add(patience))
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, strings.TrimSpace(string(b)), resp.Header.Get("Retry-After")
+}
+
+// TestBudgetRunsOutWhileSending: a signed body without Content-Length
+// (so admitted before its size is known) that runs over its user's budget
+// while arriving is cut off, and its client told 429 rate_limited with
+// Retry-After, not the Verifier's answer to a broken body.
+func TestBudgetRunsOutWhileSending(t *testing.T) {
+	const object = 1 << 10
+	perUser := int64(object + 8<<20 + 4)
+	ts := start(t, func(c *server.Config) {
+		c.MaxObjectSize = object
+		c.MaxInflightBytesPerUser = perUser
+	})
+	alice := ts.register(t, "alice")
+	addr := ts.Listener.Addr().String()
+	hold := dial(t, addr)
+	if _, err := hold.Write(signedHead(t, alice, "POST", ts.URL+"/api/v1/items", int(perUser)-100)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hold.Write(make([]byte, perUser-1000)); err != nil {
+		t.Fatal(err)
+	}
+	awaitStatus(t, alice, ts.URL, 2000, http.StatusTooManyRequests) // the held bytes are charged
+	const size = 4000
+	head := signedHead(t, alice, "POST", ts.URL+"/api/v1/token", size)
+	head = bytes.Replace(head, []byte(fmt.Sprintf("Content-Length: %d\r\n", size)), []byte("Transfer-Encoding: chunked\r\n"), 1)
+	c := dial(t, addr)
+	fmt.Fprintf(c, "%s%x\r\n%s\r\n0\r\n\r\n", head, size, make([]byte, size))
+	status, body, retry := readStatus(t, c)
+	if status != http.StatusTooManyRequests || !strings.Contains(body, server.CodeRateLimited) || retry == "" {
+		t.Fatalf("chunked body over the budget: %d %s, Retry-After %q; want 429 rate_limited with Retry-After", status, body, retry)
+	}
+}
+
+// TestAnonymousPool: anonymous bodies held from two addresses fill the
+// anonymous pool; a third address's anonymous request is cut off with 503
+// busy and Retry-After, while a user's signed request is served.
+func TestAnonymousPool(t *testing.T) {
+	const per = 256 << 10
+	addr, opts := serveLimited(t, func(c *server.Config) {
+		c.MaxAnonInflightBytesPerAddr = per
+		c.MaxAnonInflightBytes = 2 * per
+	})
+	bob, _, err := client.Register(context.Background(), opts, "bob", "correct horse bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bob.Close()
+	for i := range 2 {
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(2+i))}}
+		c, err := d.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		fmt.Fprintf(c, "POST /api/v1/register HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+			addr, per, bytes.Repeat([]byte(" "), per-1000))
+	}
+	// Without Content-Length, so it runs out while sending: the route's
+	// handler sees a broken body, its client the budget's refusal.
+	login := fmt.Sprintf("POST /api/v1/login/start HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n",
+		addr, 3000, bytes.Repeat([]byte(" "), 3000))
+	stop := time.Now().Add(patience)
+	for {
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 4)}}
+		c, err := d.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(c, login)
+		status, body, retry := readStatus(t, c)
+		c.Close()
+		if status == http.StatusServiceUnavailable {
+			if !strings.Contains(body, server.CodeBusy) || retry == "" {
+				t.Errorf("anonymous request over the pool: %d %s, Retry-After %q", status, body, retry)
+			}
+			break
+		}
+		if time.Now().After(stop) {
+			t.Fatalf("anonymous request with the anonymous pool full: %d %s, want 503 busy", status, body)
+		}
+	}
+	if status, _ := probe(t, bob, opts.URL, 200); status != http.StatusOK {
+		t.Fatalf("bob with the anonymous pool full: %d, want 200", status)
+	}
+}
