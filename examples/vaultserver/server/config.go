@@ -208,6 +208,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.MaxAnonInflightBytesPerAddr <= 0 {
 		c.MaxAnonInflightBytesPerAddr = DefaultMaxAnonInflightBytesPerAddr
+		if c.MaxAnonInflightBytes > 0 {
+			c.MaxAnonInflightBytesPerAddr = min(c.MaxAnonInflightBytesPerAddr, c.MaxAnonInflightBytes)
+		}
 	}
 	if c.MaxAnonInflightBytes <= 0 {
 		c.MaxAnonInflightBytes = max(DefaultMaxAnonInflightBytes, c.MaxAnonInflightBytesPerAddr)

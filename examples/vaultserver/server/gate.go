@@ -5,12 +5,6 @@ import (
 	"sync"
 )
 
-// maxStreamsPerConn is the HTTP/2 MaxConcurrentStreams of Server.Serve:
-// the requests one connection may have open at once (net/http's default
-// is 250). Together with MaxConnsPerAddr it bounds the handlers one
-// client address can start; MaxRequestsPerAddr bounds those in flight.
-const maxStreamsPerConn = 16
-
 // downloadRetryAfter is the Retry-After, in seconds, of a download refused
 // because its user (or address) has as many open as it may.
 const downloadRetryAfter = "5"

@@ -18,6 +18,12 @@ import (
 	"time"
 )
 
+// maxStreamsPerConn is the HTTP/2 MaxConcurrentStreams of Serve: the
+// requests one connection may have open at once (net/http's default is
+// 250). Together with MaxConnsPerAddr it bounds the streams one client
+// address can open; MaxRequestsPerAddr bounds the requests in flight.
+const maxStreamsPerConn = 16
+
 // Serve serves h on ln until ctx is done, then shuts down gracefully:
 // it stops accepting, lets requests in flight finish for up to grace,
 // and returns nil if they all did. With tlsConfig nil it serves plain HTTP.
