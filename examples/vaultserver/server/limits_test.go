@@ -310,14 +310,8 @@ func TestBodyBudget(t *testing.T) {
 	})
 	alice := ts.register(t, "alice")
 	bob := ts.register(t, "bob")
-	hold := dial(t, ts.Listener.Addr().String())
-	if _, err := hold.Write(signedHead(t, alice, "POST", ts.URL+"/api/v1/items", int(perUser)-100)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := hold.Write(make([]byte, perUser-150)); err != nil { // budget is charged as bytes arrive
-		t.Fatal(err)
-	}
-	if retry := awaitStatus(t, alice, ts.URL, 200, http.StatusTooManyRequests); retry == "" {
+	hold, retry := holdBody(t, alice, ts.Listener.Addr().String(), ts.URL, int(perUser)-100, perUser-150, 200)
+	if retry == "" {
 		t.Error("429 without Retry-After")
 	}
 	if status, retry := probe(t, bob, ts.URL, 200); status != http.StatusServiceUnavailable || retry == "" {

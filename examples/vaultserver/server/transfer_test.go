@@ -57,6 +57,46 @@ func holdUpload(t *testing.T, s *client.Session, addr, url string, size int) {
 	t.Fatal("no upload head held")
 }
 
+// holdBody sends a signed upload declaring size body bytes and sends
+// send of them, then probes s with n-byte bodies until s is refused with
+// 429 (its budget now holds the bytes sent), and returns the held
+// connection and the refusal's Retry-After. A probe admitted while the
+// upload's bytes are still arriving can take the budget they need, which
+// cuts the upload off; then it starts again with a new signature.
+func holdBody(t *testing.T, s *client.Session, addr, url string, size int, send int64, n int) (net.Conn, string) {
+	t.Helper()
+	stop := time.Now().Add(patience)
+	for {
+		hold := dial(t, addr)
+		if _, err := hold.Write(signedHead(t, s, "POST", url+"/api/v1/items", size)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := hold.Write(make([]byte, send)); err != nil {
+			t.Fatal(err)
+		}
+		cut := make(chan struct{})
+		go func() {
+			io.Copy(io.Discard, hold) // only a cut-off upload is answered
+			close(cut)
+		}()
+		for alive := true; alive; {
+			select {
+			case <-cut:
+				alive = false
+				continue
+			default:
+			}
+			if status, retry := probe(t, s, url, n); status == http.StatusTooManyRequests {
+				return hold, retry
+			}
+			if time.Now().After(stop) {
+				t.Fatalf("%s: never refused while holding %d body bytes", s.User(), send)
+			}
+		}
+		hold.Close()
+	}
+}
+
 // TestUploadsHoldNoBudgetWithoutBytes: signed uploads declaring the
 // largest body, from accounts holding a whole server's budget between
 // them, but sending no body byte, hold none of it: another user's bodies
@@ -467,13 +507,12 @@ func TestStalledDownloadCutOff(t *testing.T) {
 	}
 }
 
-// slowWriter takes at most 64 KiB at a time, waiting between writes, so a
-// download takes many times ReadTimeout while staying far above the rate.
-type slowWriter struct{ n int64 }
+// slowWriter waits on every write, so a download into it takes many
+// times WriteTimeout while staying far above the rate.
+type slowWriter struct{}
 
-func (w *slowWriter) Write(p []byte) (int, error) {
+func (slowWriter) Write(p []byte) (int, error) {
 	time.Sleep(20 * time.Millisecond)
-	w.n += int64(len(p))
 	return len(p), nil
 }
 
@@ -482,8 +521,8 @@ func (w *slowWriter) Write(p []byte) (int, error) {
 func TestLongTransfersNotCutOff(t *testing.T) {
 	const size = 16 << 20
 	addr, opts := serveLimited(t, func(c *server.Config) {
-		c.ReadTimeout = 300 * time.Millisecond
-		c.WriteTimeout = 300 * time.Millisecond
+		c.ReadTimeout = time.Second
+		c.WriteTimeout = time.Second
 		c.MinTransferRate = 64 << 10
 	})
 	ctx := context.Background()
@@ -503,8 +542,8 @@ func TestLongTransfersNotCutOff(t *testing.T) {
 		t.Fatal(err)
 	}
 	piece := make([]byte, 64<<10)
-	for range upload / len(piece) {
-		time.Sleep(20 * time.Millisecond)
+	for range upload / len(piece) { // 3.2 s, ten times the rate
+		time.Sleep(100 * time.Millisecond)
 		if _, err := c.Write(piece); err != nil {
 			t.Fatal(err)
 		}
@@ -521,9 +560,8 @@ func TestLongTransfersNotCutOff(t *testing.T) {
 		t.Fatalf("slow upload: %d %s, want share's 400 invalid", resp.StatusCode, b)
 	}
 
-	w := &slowWriter{}
 	start := time.Now()
-	if _, err := alice.Download(ctx, it.ID, w); err != nil {
+	if _, err := alice.Download(ctx, it.ID, slowWriter{}); err != nil {
 		t.Fatalf("download after %v: %v", time.Since(start), err)
 	}
 	t.Logf("download took %v", time.Since(start))
@@ -555,14 +593,7 @@ func TestBudgetRunsOutWhileSending(t *testing.T) {
 	})
 	alice := ts.register(t, "alice")
 	addr := ts.Listener.Addr().String()
-	hold := dial(t, addr)
-	if _, err := hold.Write(signedHead(t, alice, "POST", ts.URL+"/api/v1/items", int(perUser)-100)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := hold.Write(make([]byte, perUser-1000)); err != nil {
-		t.Fatal(err)
-	}
-	awaitStatus(t, alice, ts.URL, 2000, http.StatusTooManyRequests) // the held bytes are charged
+	holdBody(t, alice, addr, ts.URL, int(perUser)-100, perUser-1000, 2000)
 	const size = 4000
 	head := signedHead(t, alice, "POST", ts.URL+"/api/v1/token", size)
 	head = bytes.Replace(head, []byte(fmt.Sprintf("Content-Length: %d\r\n", size)), []byte("Transfer-Encoding: chunked\r\n"), 1)
