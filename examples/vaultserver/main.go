@@ -51,8 +51,12 @@ func run() error {
 	maxConns := flag.Int("max-conns-per-addr", server.DefaultMaxConnsPerAddr, "open connections per client address (IPv6: per /64)")
 	inflight := flag.Int64("max-inflight", 0, "request body bytes held at once in all (0: the larger of 512 MiB and twice -max-inflight-per-user)")
 	inflightUser := flag.Int64("max-inflight-per-user", 0, "request body bytes held at once per user (0: twice the largest upload)")
-	readTimeout := flag.Duration("read-timeout", server.DefaultReadTimeout, "time a request may take to send its body (uploads: more, by -min-rate)")
-	minRate := flag.Int64("min-rate", server.DefaultMinTransferRate, "slowest upload or download accepted, in bytes per second")
+	anonInflight := flag.Int64("max-anon-inflight", server.DefaultMaxAnonInflightBytes, "anonymous request body bytes held at once in all, apart from users'")
+	anonInflightAddr := flag.Int64("max-anon-inflight-per-addr", server.DefaultMaxAnonInflightBytesPerAddr, "anonymous request body bytes held at once per client address")
+	maxRequests := flag.Int("max-requests-per-addr", server.DefaultMaxRequestsPerAddr, "requests in flight per client address (HTTP/2 carries many on a connection)")
+	maxDownloads := flag.Int("max-downloads-per-user", server.DefaultMaxDownloadsPerUser, "downloads open at once per user (link downloads: per client address)")
+	readTimeout := flag.Duration("read-timeout", server.DefaultReadTimeout, "time a request may take to send its body (uploads: as long as they keep -min-rate)")
+	minRate := flag.Int64("min-rate", server.DefaultMinTransferRate, "slowest upload or download kept, in bytes per second; one that stalls for -read-timeout (downloads: 30 s) or falls that far behind is cut off")
 	flag.Parse()
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -97,6 +101,8 @@ func run() error {
 		Authority: authority(*insecure, ln.Addr().String()), InsecureLoopback: *insecure,
 		Quota: *quota, MaxObjectSize: *maxObject, MaxItems: *maxItems, MaxSlots: *maxSlots, MaxUsers: *maxUsers, Logger: log,
 		MaxConnsPerAddr: *maxConns, MaxInflightBytes: *inflight, MaxInflightBytesPerUser: *inflightUser,
+		MaxAnonInflightBytes: *anonInflight, MaxAnonInflightBytesPerAddr: *anonInflightAddr,
+		MaxRequestsPerAddr: *maxRequests, MaxDownloadsPerUser: *maxDownloads,
 		ReadTimeout: *readTimeout, MinTransferRate: *minRate,
 	})
 	if err != nil {

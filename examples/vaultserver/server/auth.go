@@ -11,8 +11,9 @@ import (
 // authenticate establishes the acting user from an RFC 9421 signature
 // (identity.Verifier: registered key, fresh, not replayed, body digest) or,
 // failing that, a bearer token this server issued. It returns ok=false and
-// no error for a request with neither. Either way the user's body budget
-// is taken before the body is read (the Verifier's Admit, for signatures).
+// no error for a request with neither. Either way the request is admitted
+// to the user's body budget before the body is read (the Verifier's Admit,
+// for signatures).
 func (s *Server) authenticate(r *http.Request) (*http.Request, bool, error) {
 	if r.Header.Get("Signature-Input") != "" || r.Header.Get("Signature") != "" {
 		if !s.cfg.InsecureLoopback && r.TLS == nil {

@@ -26,6 +26,12 @@ const (
 	DefaultMinTransferRate   = 64 << 10 // bytes per second
 	DefaultMaxConnsPerAddr   = 32
 	DefaultMaxInflightBytes  = 512 << 20
+	// Anonymous requests (register, login, storageauth, link routes) have
+	// a pool of their own, apart from the users' MaxInflightBytes.
+	DefaultMaxAnonInflightBytes        = 32 << 20
+	DefaultMaxAnonInflightBytesPerAddr = 2 << 20
+	DefaultMaxRequestsPerAddr          = 64
+	DefaultMaxDownloadsPerUser         = 8
 )
 
 const (
@@ -100,10 +106,12 @@ type Config struct {
 	// be written (DefaultReadTimeout, DefaultWriteTimeout). A slower
 	// client is cut off.
 	ReadTimeout, WriteTimeout time.Duration
-	// MinTransferRate (bytes per second) stretches those deadlines for
-	// transfers: an upload gets ReadTimeout plus its Content-Length at
-	// this rate to arrive, and a download WriteTimeout plus MaxObjectSize
-	// at this rate (DefaultMinTransferRate).
+	// MinTransferRate (bytes per second) is the slowest transfer kept
+	// (DefaultMinTransferRate): an upload's read deadline and a
+	// download's write deadline start ReadTimeout and WriteTimeout away
+	// and move by each byte's share of a second at this rate, never more
+	// than ReadTimeout (WriteTimeout) ahead. A transfer that stalls or
+	// falls that far behind the rate is cut off.
 	MinTransferRate int64
 	// MaxConnsPerAddr caps the open connections of one client address
 	// (IPv4 address or IPv6 /64) in Server.Serve; more are closed as they
@@ -111,16 +119,35 @@ type Config struct {
 	// connection comes from the proxy: raise it there, and limit per
 	// client at the proxy.
 	MaxConnsPerAddr int
-	// MaxInflightBytes caps the request body bytes all requests in flight
-	// may hold, and MaxInflightBytesPerUser those of one user (or one
-	// client address, for anonymous requests). A request takes its
-	// Content-Length (or its route's cap, if it has none) before its body
-	// is read and gives it back when answered; over budget it is refused
-	// with Retry-After: 503 busy globally, 429 rate_limited per user.
-	// Defaults: twice the largest upload body per user, and
-	// DefaultMaxInflightBytes or twice the per-user budget, whichever is
-	// more, in all. Each must admit one largest upload.
+	// MaxInflightBytes caps the request body bytes authenticated
+	// requests in flight may hold, and MaxInflightBytesPerUser those of
+	// one user. Body bytes are charged as they arrive and given back when
+	// the request is answered; a request whose Content-Length does not
+	// fit is refused before its body is read, and one that runs over
+	// while sending is cut off; either way with Retry-After: 503 busy
+	// globally, 429 rate_limited per user. Defaults: twice the largest
+	// upload body per user, and DefaultMaxInflightBytes or twice the
+	// per-user budget, whichever is more, in all. Each must admit one
+	// largest upload.
 	MaxInflightBytes, MaxInflightBytesPerUser int64
+	// MaxAnonInflightBytes and MaxAnonInflightBytesPerAddr are the same
+	// for anonymous requests, in all and per client address, in a pool
+	// apart from the users' (DefaultMaxAnonInflightBytes,
+	// DefaultMaxAnonInflightBytesPerAddr). Each must admit the largest
+	// anonymous body (the register route's). Behind a reverse proxy raise
+	// the per-address one, as MaxConnsPerAddr.
+	MaxAnonInflightBytes, MaxAnonInflightBytesPerAddr int64
+	// MaxRequestsPerAddr caps the requests one client address has in
+	// flight (DefaultMaxRequestsPerAddr); more are refused with 429
+	// rate_limited. HTTP/2 multiplexes requests on a connection, so
+	// MaxConnsPerAddr alone does not bound them. Behind a reverse proxy
+	// raise it, as MaxConnsPerAddr.
+	MaxRequestsPerAddr int
+	// MaxDownloadsPerUser caps the downloads one user, or one client
+	// address downloading through links, has open at once
+	// (DefaultMaxDownloadsPerUser): each holds a blob chunk in memory
+	// until its client reads it. More are refused with 429 rate_limited.
+	MaxDownloadsPerUser int
 	// ShutdownGrace is how long Server.Serve lets requests in flight
 	// finish at shutdown (DefaultShutdownGrace).
 	ShutdownGrace time.Duration
@@ -184,6 +211,24 @@ func (c *Config) setDefaults() error {
 	}
 	if c.MaxInflightBytesPerUser < upload || c.MaxInflightBytes < c.MaxInflightBytesPerUser {
 		return errors.New("vault: Config.MaxInflightBytes and MaxInflightBytesPerUser must each admit the largest upload (MaxObjectSize + 8 MiB)")
+	}
+	if c.MaxAnonInflightBytesPerAddr <= 0 {
+		c.MaxAnonInflightBytesPerAddr = DefaultMaxAnonInflightBytesPerAddr
+		if c.MaxAnonInflightBytes > 0 {
+			c.MaxAnonInflightBytesPerAddr = min(c.MaxAnonInflightBytesPerAddr, c.MaxAnonInflightBytes)
+		}
+	}
+	if c.MaxAnonInflightBytes <= 0 {
+		c.MaxAnonInflightBytes = max(DefaultMaxAnonInflightBytes, c.MaxAnonInflightBytesPerAddr)
+	}
+	if c.MaxAnonInflightBytesPerAddr < maxAnonBody || c.MaxAnonInflightBytes < c.MaxAnonInflightBytesPerAddr {
+		return errors.New("vault: Config.MaxAnonInflightBytes and MaxAnonInflightBytesPerAddr must each admit the largest anonymous body (256 KiB)")
+	}
+	if c.MaxRequestsPerAddr <= 0 {
+		c.MaxRequestsPerAddr = DefaultMaxRequestsPerAddr
+	}
+	if c.MaxDownloadsPerUser <= 0 {
+		c.MaxDownloadsPerUser = DefaultMaxDownloadsPerUser
 	}
 	if c.Now == nil {
 		c.Now = time.Now

@@ -296,9 +296,10 @@ func awaitStatus(t *testing.T, s *client.Session, url string, n, want int) strin
 }
 
 // TestBodyBudget: a user holding an upload's worth of body budget (its
-// headers sent, its body not) is refused further bodies with 429 and
-// Retry-After before they are read; when the global budget is that full,
-// another user gets 503 busy; once the upload ends both budgets are free.
+// headers and most of its body sent, the rest not) is refused further
+// bodies with 429 and Retry-After before they are read; when the global
+// budget is that full, another user gets 503 busy; once the upload ends
+// both budgets are free.
 func TestBodyBudget(t *testing.T) {
 	const object = 1 << 10
 	perUser := int64(object + 8<<20 + 4) // the smallest allowed: one largest upload
@@ -309,11 +310,8 @@ func TestBodyBudget(t *testing.T) {
 	})
 	alice := ts.register(t, "alice")
 	bob := ts.register(t, "bob")
-	hold := dial(t, ts.Listener.Addr().String())
-	if _, err := hold.Write(signedHead(t, alice, "POST", ts.URL+"/api/v1/items", int(perUser)-100)); err != nil {
-		t.Fatal(err)
-	}
-	if retry := awaitStatus(t, alice, ts.URL, 200, http.StatusTooManyRequests); retry == "" {
+	hold, retry := holdBody(t, alice, ts.Listener.Addr().String(), ts.URL, int(perUser)-100, perUser-150, 200)
+	if retry == "" {
 		t.Error("429 without Retry-After")
 	}
 	if status, retry := probe(t, bob, ts.URL, 200); status != http.StatusServiceUnavailable || retry == "" {

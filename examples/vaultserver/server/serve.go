@@ -18,12 +18,18 @@ import (
 	"time"
 )
 
+// maxStreamsPerConn is the HTTP/2 MaxConcurrentStreams of Serve: the
+// requests one connection may have open at once (net/http's default is
+// 250). Together with MaxConnsPerAddr it bounds the streams one client
+// address can open; MaxRequestsPerAddr bounds the requests in flight.
+const maxStreamsPerConn = 16
+
 // Serve serves h on ln until ctx is done, then shuts down gracefully:
 // it stops accepting, lets requests in flight finish for up to grace,
 // and returns nil if they all did. With tlsConfig nil it serves plain HTTP.
 // It applies the default connection limits (DefaultReadHeaderTimeout,
-// DefaultIdleTimeout, DefaultMaxConnsPerAddr); Server.Serve applies its
-// Config's.
+// DefaultIdleTimeout, DefaultMaxConnsPerAddr, and 16 concurrent HTTP/2
+// streams per connection); Server.Serve applies its Config's.
 func Serve(ctx context.Context, ln net.Listener, h http.Handler, tlsConfig *tls.Config, grace time.Duration) error {
 	c := Config{ShutdownGrace: grace}
 	c.setServeDefaults()
@@ -43,6 +49,9 @@ func serve(ctx context.Context, ln net.Listener, h http.Handler, tlsConfig *tls.
 		ReadHeaderTimeout: c.ReadHeaderTimeout,
 		IdleTimeout:       c.IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
+		// Over TLS clients may speak HTTP/2, many requests to a
+		// connection: bound them per connection too.
+		HTTP2: &http.HTTP2Config{MaxConcurrentStreams: maxStreamsPerConn},
 	}
 	ln = newConnLimiter(ln, c.MaxConnsPerAddr)
 	errc := make(chan error, 1)

@@ -28,6 +28,8 @@ type Server struct {
 	linkRate  *limiter // per client address, and per existing link
 	csp       string   // Content-Security-Policy of every response
 	budget    *budget  // request body bytes in flight
+	requests  *gate    // requests in flight per client address
+	downloads *gate    // downloads in flight per user (link downloads: per client address)
 
 	slotRate *limiter   // storageauth slots created per client address
 	slotMu   sync.Mutex // serialises this process's updates of the slot count (slots.go)
@@ -44,7 +46,11 @@ func New(cfg Config) (*Server, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, csp: baseCSP, budget: newBudget(cfg.MaxInflightBytes, cfg.MaxInflightBytesPerUser)}
+	s := &Server{cfg: cfg, csp: baseCSP,
+		budget:    newBudget(cfg.MaxInflightBytes, cfg.MaxInflightBytesPerUser, cfg.MaxAnonInflightBytes, cfg.MaxAnonInflightBytesPerAddr),
+		requests:  newGate(cfg.MaxRequestsPerAddr),
+		downloads: newGate(cfg.MaxDownloadsPerUser),
+	}
 	s.loginRate = newBackoff(cfg.LoginRate, maxKeys, cfg.Now)
 	s.loginIP = newLimiter(Rate{Burst: cfg.LoginRate.Burst * ipFactor, Per: cfg.LoginRate.Per}, maxKeys, cfg.Now)
 	s.linkRate = newLimiter(cfg.LinkRate, maxKeys, cfg.Now)
@@ -85,6 +91,7 @@ func New(cfg Config) (*Server, error) {
 	}}
 	sa := storageauth.NewServer(cfg.Stores.StorageAuth)
 	sa.RequireRetrieveProof = true
+	sa.MaxCiphertext = storageauth.DefaultMaxCiphertext // what maxStorageBody is sized for
 	sa.Now = cfg.Now
 	sa.AllowCreate = s.allowSlot
 
@@ -101,9 +108,9 @@ func New(cfg Config) (*Server, error) {
 	m.HandleFunc("GET /api/v1/storage", s.limit(authRoute, s.authed(s.handleStorage)))
 	m.HandleFunc("POST /api/v1/items", s.limit(upload, s.authed(s.handleUpload)))
 	m.HandleFunc("POST /api/v1/items/{id}/delete", s.limit(authRoute, s.authed(s.handleDelete)))
-	m.HandleFunc("POST /api/v1/items/{id}/download", s.limit(download, s.optionalAuth(s.shareAPI)))
+	m.HandleFunc("POST /api/v1/items/{id}/download", s.limit(download, s.optionalAuth(s.downloadLimited(s.shareAPI))))
 	m.HandleFunc("GET /api/v1/links/{id}", s.limit(anonRoute, s.linkLimited(s.shareAPI)))
-	m.HandleFunc("POST /api/v1/links/{id}/access", s.limit(linkAccess, s.linkLimited(s.shareAPI)))
+	m.HandleFunc("POST /api/v1/links/{id}/access", s.limit(linkAccess, s.linkLimited(s.downloadLimited(s.shareAPI))))
 	m.HandleFunc("/api/", s.limit(authRoute, s.optionalAuth(s.shareAPI)))
 	m.Handle("/storageauth/", s.limit(storageRoute, http.StripPrefix("/storageauth", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sa.ServeHTTP(w, withClientAddr(r)) // for allowSlot
@@ -125,13 +132,22 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// ServeHTTP implements http.Handler.
+// ServeHTTP implements http.Handler. A client address may have at most
+// MaxRequestsPerAddr requests in flight (HTTP/2 carries many on one
+// connection, so counting connections is not enough); more are refused
+// with 429 rate_limited and Retry-After.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer") // link secrets ride in fragments; keep paths private too
 	h.Set("Content-Security-Policy", s.csp)
 	s.setDeadlines(w)
+	addr := requestAddrKey(r)
+	if !s.requests.enter(addr) {
+		writeRefusal(w, r, errUserBusy)
+		return
+	}
+	defer s.requests.leave(addr)
 	s.mux.ServeHTTP(w, r)
 }
 
