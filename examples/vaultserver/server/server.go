@@ -31,11 +31,11 @@ type Server struct {
 	requests  *gate    // requests in flight per client address
 	downloads *gate    // downloads in flight per user (link downloads: per client address)
 
-	slotRate *limiter   // storageauth slots created per client address
-	slotMu   sync.Mutex // serialises this process's updates of the slot count (slots.go)
+	slotRate  *limiter // storageauth slots created per client address
+	slotCount counter  // storageauth slots created in all (slots.go)
+	userCount counter  // accounts registered (users.go)
 
 	uploads [userLocks]sync.Mutex // by hash of user: one index update at a time per user (files.go)
-	userMu  sync.Mutex            // serialises this process's updates of the account count (users.go)
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -50,6 +50,8 @@ func New(cfg Config) (*Server, error) {
 		budget:    newBudget(cfg.MaxInflightBytes, cfg.MaxInflightBytesPerUser, cfg.MaxAnonInflightBytes, cfg.MaxAnonInflightBytesPerAddr),
 		requests:  newGate(cfg.MaxRequestsPerAddr),
 		downloads: newGate(cfg.MaxDownloadsPerUser),
+		slotCount: counter{id: idSlotCount},
+		userCount: counter{id: idUserCount},
 	}
 	s.loginRate = newBackoff(cfg.LoginRate, maxKeys, cfg.Now)
 	s.loginIP = newLimiter(Rate{Burst: cfg.LoginRate.Burst * ipFactor, Per: cfg.LoginRate.Per}, maxKeys, cfg.Now)

@@ -3,10 +3,8 @@ package server
 import (
 	"context"
 	"errors"
-	"strconv"
 	"time"
 
-	"github.com/sealkit/sealkit/keystore"
 	"github.com/sealkit/sealkit/storageauth"
 )
 
@@ -16,17 +14,10 @@ import (
 // per client address, and Config.MaxSlots in all. Updating a slot that
 // holds a record is not limited: it replaces the record.
 
-// The slot count is kept in Stores.Records under an owner no user can have
-// (share.ValidID refuses ""), so it survives restarts and is shared by
-// every server process over one database. It counts slots created since it
-// was introduced; slots are never deleted, so it only grows.
-const (
-	slotCountOwner = ""
-	idSlotCount    = "vault/storageauth/slots"
-	// slotCountTries bounds compare-and-swap retries against other
-	// processes (this one serialises its own updates).
-	slotCountTries = 8
-)
+// The slot count is a durable counter (counter.go) shared by every server
+// process over one database. It counts slots created since it was
+// introduced; slots are never deleted, so it only grows.
+const idSlotCount = "vault/storageauth/slots"
 
 // slotRateLimited is storageauth.ErrRateLimited with the wait before a
 // retry, which storageauth sends as Retry-After.
@@ -53,33 +44,9 @@ func (s *Server) allowSlot(ctx context.Context, _ string) error {
 // MaxSlots. A creation that then fails (a lost race for the same slot)
 // keeps its place: the count errs towards refusing.
 func (s *Server) reserveSlot(ctx context.Context) error {
-	s.slotMu.Lock()
-	defer s.slotMu.Unlock()
-	recs := s.cfg.Stores.Records
-	for range slotCountTries {
-		e, err := recs.Get(ctx, slotCountOwner, idSlotCount)
-		var n int64
-		switch {
-		case errors.Is(err, keystore.ErrNotFound):
-		case err != nil:
-			return err
-		default:
-			if n, err = strconv.ParseInt(string(e.Data), 10, 64); err != nil || n < 0 {
-				return errors.New("vault: slot count record is damaged")
-			}
-		}
-		if n >= s.cfg.MaxSlots {
-			return storageauth.ErrFull
-		}
-		next := []byte(strconv.FormatInt(n+1, 10))
-		if e.Version == 0 {
-			_, err = recs.Put(ctx, slotCountOwner, idSlotCount, next)
-		} else {
-			_, err = recs.Update(ctx, slotCountOwner, idSlotCount, e.Version, next)
-		}
-		if !errors.Is(err, keystore.ErrExists) && !errors.Is(err, keystore.ErrConflict) {
-			return err
-		}
+	err := s.slotCount.add(ctx, s.cfg.Stores.Records, s.cfg.MaxSlots, storageauth.ErrFull)
+	if errors.Is(err, errCounterBusy) {
+		return &slotRateLimited{time.Second} // other processes are creating slots
 	}
-	return &slotRateLimited{time.Second} // busy: other processes are creating slots
+	return err
 }
