@@ -25,6 +25,10 @@
 // opens it, an error wrapping ErrCorrupt when it was changed. A recipient
 // can read and re-seal what it can open; envelopes are not signatures.
 //
+// Keys have a one-line text form for files and command lines (SPEC §10):
+// recipients print with String and parse with ParseRecipient or
+// ParseRecipients, identities with SecretKeyString and ParseIdentity.
+//
 // The byte format is specified in SPEC.md beside this file, with golden
 // vectors in testdata/vectors.json.
 package envelope

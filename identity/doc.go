@@ -22,6 +22,10 @@
 //     it cannot run before a signature has been checked.
 //   - TokenIssuer and TokenVerifier: EdDSA JWTs issued after a signed login
 //     challenge.
+//   - KeyBundle, SignBundle and VerifyBundle: a user's published keys signed
+//     by their identity key, versioned and hash-chained, so a client can
+//     refuse a substituted or rolled-back key; SafetyNumber for people to
+//     compare identity keys out of band.
 //
 // Every rejection is a *RejectError carrying a machine-readable Reason and
 // an HTTP status (401, 403 or 503); compare with errors.Is against the
