@@ -24,8 +24,9 @@ func TestLoad(t *testing.T) {
 			t.Fatalf("%s: %v", DurationEnv, err)
 		}
 	}
+	const clients = 8
 	rep, err := load.Run(context.Background(), load.Options{
-		Clients: 8, Duration: d, FileSize: 64 << 10,
+		Clients: clients, Duration: d, FileSize: 64 << 10,
 		Policy: &keystore.Policy{Params: keystore.KDFParams{KDF: keystore.PBKDF2SHA256, Iterations: 1000}, InsecureAllowWeak: true},
 	})
 	if err != nil {
@@ -41,7 +42,9 @@ func TestLoad(t *testing.T) {
 	if rep.Mismatches != 0 {
 		t.Errorf("%d downloads differ from their uploads", rep.Mismatches)
 	}
-	if rep.Uploads == 0 || rep.Shares == 0 || rep.Downloads < rep.Uploads {
+	// Each client downloads what the previous one shared; when time runs
+	// out, each may have one shared file not yet downloaded.
+	if rep.Uploads == 0 || rep.Shares == 0 || rep.Downloads+clients < rep.Uploads {
 		t.Errorf("too little happened: %v", rep)
 	}
 }
