@@ -613,6 +613,9 @@ func TestAnonymousPool(t *testing.T) {
 	addr, opts := serveLimited(t, func(c *server.Config) {
 		c.MaxAnonInflightBytesPerAddr = per
 		c.MaxAnonInflightBytes = 2 * per
+		// The two held bodies must stay held while the probe retries: on a
+		// loaded machine the default ReadTimeout could cut them first.
+		c.ReadTimeout = 3 * patience
 	})
 	bob, _, err := client.Register(context.Background(), opts, "bob", "correct horse bob")
 	if err != nil {
