@@ -4,7 +4,7 @@
 
 import { readFile } from "node:fs/promises";
 
-import { importPublicKey, IdentityError } from "./identity.js";
+import { concat, importPublicKey, IdentityError } from "./identity.js";
 
 const subtle = globalThis.crypto.subtle;
 const utf8 = new TextEncoder();
@@ -33,16 +33,6 @@ export class BundleError extends Error {
 }
 
 const malformed = (why) => new BundleError("malformed", why);
-
-function concat(...parts) {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
 
 const sameBytes = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
 

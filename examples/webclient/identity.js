@@ -33,7 +33,8 @@ export const b64u = {
   },
 };
 
-function concat(...parts) {
+/** concat joins byte arrays (bundle.js uses it too). */
+export function concat(...parts) {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let off = 0;
   for (const p of parts) {
