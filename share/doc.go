@@ -6,7 +6,7 @@
 //
 // Two halves meet at Transport:
 //
-//   - Client is the user side. It seals with envelope (AssociatedData =
+//   - Client is the user side. It seals with envelope (associated data
 //     ItemAD(id, owner, version), so a server that swaps ciphertexts,
 //     headers or wrapped keys between records is caught at open), wraps and
 //     unwraps DEKs, signs audit events with Ed25519, and keeps its private

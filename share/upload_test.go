@@ -19,7 +19,7 @@ import (
 // version v under a fresh detached key.
 func itemHeader(t *testing.T, id, owner string, v uint64) []byte {
 	t.Helper()
-	w, err := envelope.NewWriter(io.Discard, &envelope.SealOptions{Key: envelope.NewKey(), AssociatedData: share.ItemAD(id, owner, v)})
+	w, err := envelope.NewWriter(io.Discard, share.ItemAD(id, owner, v), &envelope.SealOptions{Key: envelope.NewKey()})
 	if err != nil {
 		t.Fatal(err)
 	}

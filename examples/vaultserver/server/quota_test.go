@@ -20,7 +20,7 @@ import (
 // open. The server stores headers unopened, so only their bytes matter here.
 func paddedHeader(t *testing.T, id, owner string, size int) []byte {
 	t.Helper()
-	w, err := envelope.NewWriter(io.Discard, &envelope.SealOptions{Key: envelope.NewKey(), AssociatedData: share.ItemAD(id, owner, 1)})
+	w, err := envelope.NewWriter(io.Discard, share.ItemAD(id, owner, 1), &envelope.SealOptions{Key: envelope.NewKey()})
 	if err != nil {
 		t.Fatal(err)
 	}
