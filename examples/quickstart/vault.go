@@ -18,6 +18,7 @@ import (
 	"github.com/sealkit/sealkit/identity"
 	"github.com/sealkit/sealkit/keystore"
 	"github.com/sealkit/sealkit/share"
+	"github.com/sealkit/sealkit/share/sharehttp"
 )
 
 // vault is the server side: share's HTTP API over SQLite, authenticated by
@@ -38,19 +39,16 @@ func newVault(db *sqlite.DB) *vault {
 	// iterations. Go clients may use keystore.DefaultPolicy (Argon2id).
 	v.keystore = keystore.New(db.Keystore(), keystore.BrowserPolicy())
 	verifier := &identity.Verifier{Registry: v.registry, Replay: db.ReplayStore()}
-	api := &share.Handler{
-		Service: share.NewService(db.Share(), db.Blobs()),
-		Authenticate: func(r *http.Request) (string, error) {
-			who, err := verifier.Verify(r)
-			if err != nil {
-				v.mu.Lock()
-				v.lastRefuse = err
-				v.mu.Unlock()
-				return "", err
-			}
-			return who.Owner(), nil
-		},
-	}
+	api := sharehttp.NewHandler(share.NewService(db.Share(), db.Blobs()), func(r *http.Request) (string, error) {
+		who, err := verifier.Verify(r)
+		if err != nil {
+			v.mu.Lock()
+			v.lastRefuse = err
+			v.mu.Unlock()
+			return "", err
+		}
+		return who.Owner(), nil
+	})
 	v.srv = httptest.NewTLSServer(api)
 	return v
 }
@@ -144,7 +142,7 @@ func (v *vault) login(ctx context.Context, name, passphrase string) (*user, erro
 	return &user{
 		Client: &share.Client{
 			User: name,
-			Transport: &share.HTTPTransport{BaseURL: v.srv.URL, Client: &http.Client{
+			Transport: &sharehttp.Client{BaseURL: v.srv.URL, HTTPClient: &http.Client{
 				Transport: &identity.Transport{Key: idKey, Base: wire},
 			}},
 			Identities:     []envelope.Identity{inboxID},
@@ -238,7 +236,7 @@ func vaultFlows(ctx context.Context, s *steps, db *sqlite.DB) error {
 	if err != nil {
 		return err
 	}
-	anyone := &share.HTTPTransport{BaseURL: v.srv.URL, Client: v.srv.Client()}
+	anyone := &sharehttp.Client{BaseURL: v.srv.URL, HTTPClient: v.srv.Client()}
 	s.say("Alice made a public link: 7 days, 2 downloads; its 128-bit secret travels in the URL fragment (#%s…), never to the server.", link.Secret[:6])
 	if _, err := share.OpenLink(ctx, anyone, share.LinkSecret{ID: link.ID, Secret: "guessed-wrong"}, io.Discard); !errors.Is(err, share.ErrBadProof) {
 		return fmt.Errorf("a wrong link secret: %v", err)

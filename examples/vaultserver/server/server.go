@@ -10,6 +10,7 @@ import (
 	"github.com/sealkit/sealkit/identity"
 	"github.com/sealkit/sealkit/keystore"
 	"github.com/sealkit/sealkit/share"
+	"github.com/sealkit/sealkit/share/sharehttp"
 	"github.com/sealkit/sealkit/storageauth"
 )
 
@@ -18,7 +19,7 @@ type Server struct {
 	cfg       Config
 	mux       *http.ServeMux
 	svc       *share.Service
-	shareH    *share.Handler
+	shareH    *sharehttp.Handler
 	verifier  *identity.Verifier
 	tokens    *identity.TokenVerifier
 	issuer    *identity.TokenIssuer
@@ -84,13 +85,13 @@ func New(cfg Config) (*Server, error) {
 	s.svc = share.NewService(cfg.Stores.Share, cfg.Stores.Blobs)
 	s.svc.MaxBlobSize = cfg.MaxObjectSize
 	s.svc.Now = cfg.Now
-	s.shareH = &share.Handler{Service: s.svc, Authenticate: func(r *http.Request) (string, error) {
+	s.shareH = sharehttp.NewHandler(s.svc, func(r *http.Request) (string, error) {
 		p, ok := principalFrom(r.Context())
 		if !ok {
 			return "", share.ErrUnauthenticated
 		}
 		return p.user, nil
-	}}
+	})
 	sa := storageauth.NewServer(cfg.Stores.StorageAuth)
 	sa.RequireRetrieveProof = true
 	sa.MaxCiphertext = storageauth.DefaultMaxCiphertext // what maxStorageBody is sized for
