@@ -38,22 +38,28 @@ func newVault(db *sqlite.DB) *vault {
 	// Browser clients must be able to unlock too: PBKDF2-SHA256, 600,000
 	// iterations. Go clients may use keystore.DefaultPolicy (Argon2id).
 	v.keystore = keystore.New(db.Keystore(), keystore.BrowserPolicy())
-	verifier := &identity.Verifier{Registry: v.registry, Replay: db.ReplayStore()}
-	api := sharehttp.NewHandler(share.NewService(db.Share(), db.Blobs()), func(r *http.Request) (string, error) {
-		who, err := verifier.Verify(r)
-		if err != nil {
-			v.mu.Lock()
-			v.lastRefuse = err
-			v.mu.Unlock()
-			return "", err
-		}
-		return who.Owner(), nil
-	})
-	v.srv = httptest.NewTLSServer(api)
+	// The Authenticator puts the verified owner in each request's
+	// context; share's handler reads it (Owner), and refusals are
+	// answered {"error": reason} after the quickstart notes why.
+	auth := &identity.Authenticator{
+		Signatures: &identity.Verifier{Registry: v.registry, Replay: db.ReplayStore()},
+		Optional:   true, // share's handler refuses anonymous calls to user routes
+		Deny:       v.refused,
+	}
+	api := sharehttp.NewHandler(share.NewService(db.Share(), db.Blobs()), auth.Owner)
+	v.srv = httptest.NewTLSServer(auth.Handler(api))
 	return v
 }
 
 func (v *vault) Close() { v.srv.Close() }
+
+// refused notes why the verifier refused a request, then answers it.
+func (v *vault) refused(w http.ResponseWriter, r *http.Request, err error) {
+	v.mu.Lock()
+	v.lastRefuse = err
+	v.mu.Unlock()
+	identity.WriteError(w, err)
+}
 
 // recorder keeps a copy of the last request a client sent, so that the
 // quickstart can play the eavesdropper who replays it.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/sealkit/sealkit/examples/vaultserver/api"
 	"github.com/sealkit/sealkit/identity"
@@ -17,12 +16,11 @@ import (
 // Record IDs in Stores.Records. "account" and "key/…" are keystore's layout
 // (keystore SPEC §5); the server's own records begin "vault/".
 const (
-	idAccount    = "account"
-	keyPrefix    = "key/"
-	idVerifier   = "vault/verifier"
-	filePrefix   = "vault/file/"
-	authKeySize  = 32
-	proofMaxSkew = 5 * time.Minute
+	idAccount   = "account"
+	keyPrefix   = "key/"
+	idVerifier  = "vault/verifier"
+	filePrefix  = "vault/file/"
+	authKeySize = 32
 )
 
 func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
@@ -151,18 +149,16 @@ func (s *Server) checkRegistration(req *api.RegisterRequest) (*identity.PublicKe
 }
 
 // checkProof verifies the registration's signed message: right purpose,
-// payload the user name, made by pub, recent.
+// made by pub (which is not registered yet), recent, payload the user name.
 func (s *Server) checkProof(b []byte, user string, pub *identity.PublicKey) error {
 	m, err := identity.ParseSignedMessage(b)
 	if err != nil {
 		return err
 	}
-	now := s.cfg.Now()
-	switch {
-	case m.Purpose != RegisterPurpose, string(m.Payload) != user,
-		m.KeyID != pub.KeyID(), m.Alg != identity.Ed25519,
-		m.Created.Before(now.Add(-proofMaxSkew)), m.Created.After(now.Add(proofMaxSkew)),
-		!pub.Verify(m.SignedBytes(), m.Signature):
+	if err := identity.VerifyMessage(m, pub, RegisterPurpose, s.cfg.Now()); err != nil {
+		return err
+	}
+	if string(m.Payload) != user {
 		return identity.ErrBadSignature
 	}
 	return nil
@@ -228,7 +224,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleKeys(w http.ResponseWriter, r *http.Request, p principal) {
-	s.writeKeys(w, r, p.user)
+	s.writeKeys(w, r, p.Owner)
 }
 
 // writeKeys answers with the user's account and sealed key records.
@@ -257,11 +253,11 @@ func (s *Server) writeKeys(w http.ResponseWriter, r *http.Request, user string) 
 // handleToken exchanges a signed request for a short-lived token. A token
 // cannot renew itself: the request must carry a signature.
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request, p principal) {
-	if p.verified == nil {
+	if p.Verified == nil {
 		writeError(w, identity.ErrMissingSignature)
 		return
 	}
-	tok, err := s.issuer.Issue(p.verified, TokenAudience)
+	tok, err := s.issuer.Issue(p.Verified, TokenAudience)
 	if err != nil {
 		writeError(w, err)
 		return

@@ -226,11 +226,11 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, p principa
 		writeError(w, errInvalid)
 		return
 	}
-	if up.Item.Owner != p.user {
+	if up.Item.Owner != p.Owner {
 		writeError(w, share.ErrPermission)
 		return
 	}
-	if err := s.reserve(r.Context(), p.user, up, charge(f, size)); err != nil {
+	if err := s.reserve(r.Context(), p.Owner, up, charge(f, size)); err != nil {
 		writeError(w, err)
 		return
 	}
@@ -244,7 +244,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, p principa
 	// is stored.
 	ctx, cancel := afterCommit(r)
 	defer cancel()
-	if err := s.settleUpload(ctx, p.user, up.Item.ID, func(payload int64) int64 { return charge(f, payload) }); err != nil {
+	if err := s.settleUpload(ctx, p.Owner, up.Item.ID, func(payload int64) int64 { return charge(f, payload) }); err != nil {
 		s.cfg.Logger.Error("index after upload", "err", err)
 	}
 }
@@ -366,7 +366,7 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request, p principa
 	s.shareAPI(w, r)
 	ctx, cancel := afterCommit(r)
 	defer cancel()
-	if err := s.settleDelete(ctx, p.user, r.PathValue("id")); err != nil {
+	if err := s.settleDelete(ctx, p.Owner, r.PathValue("id")); err != nil {
 		s.cfg.Logger.Error("index after delete", "err", err)
 	}
 }
@@ -430,7 +430,7 @@ func (s *Server) handleFiles(w http.ResponseWriter, r *http.Request, p principal
 		}
 		offset = n
 	}
-	all, err := s.index(r.Context(), p.user)
+	all, err := s.index(r.Context(), p.Owner)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -452,7 +452,7 @@ func (s *Server) handleFiles(w http.ResponseWriter, r *http.Request, p principal
 	resp := api.FilesResponse{Files: []*share.Item{}, Total: len(ids), Limit: limit, Offset: offset}
 	start := min(offset, len(ids))
 	for _, id := range ids[start : start+min(limit, len(ids)-start)] { // offset+limit could overflow
-		it, err := s.svc.Item(r.Context(), p.user, id)
+		it, err := s.svc.Item(r.Context(), p.Owner, id)
 		if err != nil {
 			writeError(w, err)
 			return
@@ -463,7 +463,7 @@ func (s *Server) handleFiles(w http.ResponseWriter, r *http.Request, p principal
 }
 
 func (s *Server) handleStorage(w http.ResponseWriter, r *http.Request, p principal) {
-	idx, err := s.index(r.Context(), p.user)
+	idx, err := s.index(r.Context(), p.Owner)
 	if err != nil {
 		writeError(w, err)
 		return

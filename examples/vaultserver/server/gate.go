@@ -3,6 +3,8 @@ package server
 import (
 	"net/http"
 	"sync"
+
+	"github.com/sealkit/sealkit/identity"
 )
 
 // downloadRetryAfter is the Retry-After, in seconds, of a download refused
@@ -45,8 +47,8 @@ func (g *gate) leave(key string) {
 func (s *Server) downloadLimited(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		key := anonPrefix + requestAddrKey(r)
-		if p, ok := principalFrom(r.Context()); ok {
-			key = "user:" + p.user
+		if p, ok := identity.PrincipalFrom(r.Context()); ok {
+			key = "user:" + p.Owner
 		}
 		if !s.downloads.enter(key) {
 			w.Header().Set("Retry-After", downloadRetryAfter)

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"net"
 	"net/http"
 	"os"
@@ -20,8 +19,8 @@ type Server struct {
 	mux       *http.ServeMux
 	svc       *share.Service
 	shareH    *sharehttp.Handler
-	verifier  *identity.Verifier
-	tokens    *identity.TokenVerifier
+	auth      *identity.Authenticator // signature or bearer token (auth.go)
+	optAuth   *identity.Authenticator // auth, also passing anonymous requests
 	issuer    *identity.TokenIssuer
 	login     *keystore.Verifier
 	loginRate *backoff // per user and client address (ratelimit.go)
@@ -67,31 +66,33 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.issuer = &identity.TokenIssuer{Key: tokenKey, Issuer: "sealkit-vault", TTL: cfg.TokenTTL, Now: cfg.Now}
-	s.tokens = &identity.TokenVerifier{Key: tokenKey.Public(), Issuer: "sealkit-vault", Audience: TokenAudience,
-		Registry: cfg.Stores.Registry, Now: cfg.Now}
-	// One Verifier for every route: its cap is the upload route's, and
-	// each route's smaller cap reaches it through http.MaxBytesReader.
-	s.verifier = &identity.Verifier{
-		Registry:     cfg.Stores.Registry,
-		Replay:       cfg.Stores.Replay,
-		MaxBodyBytes: cfg.maxUploadBody(),
-		Authority:    cfg.Authority,
-		Now:          cfg.Now,
-		Admit:        func(r *http.Request, e identity.KeyEntry) error { return admit(r, "user:"+e.Owner) },
-	}
+	var proxy *identity.TrustedProxy
 	if cfg.InsecureLoopback {
-		s.verifier.TrustedProxy = &identity.TrustedProxy{Authority: cfg.Authority, Allow: fromLoopback}
+		proxy = &identity.TrustedProxy{Authority: cfg.Authority, Allow: fromLoopback}
 	}
+	s.auth = &identity.Authenticator{
+		// One Verifier for every route: its cap is the upload route's, and
+		// each route's smaller cap reaches it through http.MaxBytesReader.
+		Signatures: &identity.Verifier{
+			Registry:     cfg.Stores.Registry,
+			Replay:       cfg.Stores.Replay,
+			MaxBodyBytes: cfg.maxUploadBody(),
+			Authority:    cfg.Authority,
+			TrustedProxy: proxy,
+			Now:          cfg.Now,
+		},
+		Tokens: &identity.TokenVerifier{Key: tokenKey.Public(), Issuer: "sealkit-vault", Audience: TokenAudience,
+			Registry: cfg.Stores.Registry, TrustedProxy: proxy, Now: cfg.Now},
+		Admit: func(r *http.Request, e identity.KeyEntry) error { return admit(r, "user:"+e.Owner) },
+		Deny:  s.refuse,
+	}
+	opt := *s.auth
+	opt.Optional = true
+	s.optAuth = &opt
 	s.svc = share.NewService(cfg.Stores.Share, cfg.Stores.Blobs)
 	s.svc.MaxBlobSize = cfg.MaxObjectSize
 	s.svc.Now = cfg.Now
-	s.shareH = sharehttp.NewHandler(s.svc, func(r *http.Request) (string, error) {
-		p, ok := principalFrom(r.Context())
-		if !ok {
-			return "", share.ErrUnauthenticated
-		}
-		return p.user, nil
-	})
+	s.shareH = sharehttp.NewHandler(s.svc, s.optAuth.Owner)
 	sa := storageauth.NewServer(cfg.Stores.StorageAuth)
 	sa.RequireRetrieveProof = true
 	sa.MaxCiphertext = storageauth.DefaultMaxCiphertext // what maxStorageBody is sized for
@@ -195,17 +196,4 @@ func staticOnly(h http.Handler) http.Handler {
 func fromLoopback(r *http.Request) bool {
 	ip := net.ParseIP(clientIP(r))
 	return ip != nil && ip.IsLoopback()
-}
-
-// principal is who is acting: a user, and how it proved it.
-type principal struct {
-	user     string
-	verified *identity.Verified // set for signed requests
-}
-
-type principalKey struct{}
-
-func principalFrom(ctx context.Context) (principal, bool) {
-	p, ok := ctx.Value(principalKey{}).(principal)
-	return p, ok
 }
