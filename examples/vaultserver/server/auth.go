@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/sealkit/sealkit/httplimit"
 	"github.com/sealkit/sealkit/identity"
 )
 
@@ -45,7 +46,7 @@ func (s *Server) authenticate(r *http.Request) (*http.Request, bool, error) {
 	if err != nil || e.Revoked {
 		return r, false, identity.ErrRevokedKey
 	}
-	if err := admit(r, "user:"+e.Owner); err != nil {
+	if err := httplimit.Admit(r, e.Owner); err != nil {
 		return r, false, err
 	}
 	p := principal{user: e.Owner}
@@ -77,7 +78,7 @@ func (s *Server) optionalAuth(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		r, ok, err := s.authenticate(r)
 		if err == nil && !ok {
-			err = admit(r, "addr:"+requestAddrKey(r))
+			err = httplimit.AdmitAnonymous(r)
 		}
 		if err != nil {
 			s.cfg.Logger.Info("refused request", "path", r.URL.Path, "err", err)
