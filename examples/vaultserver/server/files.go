@@ -312,7 +312,7 @@ func (s *Server) reserve(ctx context.Context, user string, up *share.Upload, wan
 // longestUpload bounds how long an upload may run: its deadlines
 // (limits.go) and the bookkeeping after it.
 func (s *Server) longestUpload() time.Duration {
-	return s.cfg.ReadTimeout + s.cfg.WriteTimeout + atRate(s.cfg.maxUploadBody(), s.cfg.MinTransferRate) + postCommitTimeout
+	return s.limits.MaxUploadTime(s.cfg.maxUploadBody()) + postCommitTimeout
 }
 
 // settleUpload settles the user's pending entry for id, if it still has

@@ -1,4 +1,4 @@
-package server
+package httplimit
 
 import (
 	"io"
@@ -8,10 +8,36 @@ import (
 	"sync"
 )
 
+// ClientAddr is the unit every per-address limit counts r's client as:
+// the TCP peer's IPv4 address (an IPv4-mapped IPv6 address is IPv4), or
+// the /64 network of its IPv6 address, since one subscriber is commonly
+// handed a whole /64 and could otherwise take a fresh count for every
+// address in it. A peer that is not an IP address (a Unix socket) counts
+// as its RemoteAddr.
+//
+// It does not trust X-Forwarded-For: behind a reverse proxy every client
+// is the proxy, so limit per client there, or set r.RemoteAddr from the
+// proxy's header before these limits see the request.
+func ClientAddr(r *http.Request) string {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return addrKey(ap.Addr())
+}
+
+func addrKey(a netip.Addr) string {
+	a = a.Unmap().WithZone("")
+	if a.Is4() {
+		return a.String()
+	}
+	return netip.PrefixFrom(a, 64).Masked().String()
+}
+
 // connLimiter is a net.Listener that lets each client address hold at
 // most max open connections: one more is closed as soon as it is
-// accepted, before a byte of it is read, so one client cannot use up the
-// server's connections and goroutines.
+// accepted, so one client cannot use up the server's connections and
+// goroutines.
 type connLimiter struct {
 	net.Listener
 	max int
@@ -71,23 +97,3 @@ func (c *countedConn) Close() error {
 // ReadFrom keeps the underlying connection's fast path (sendfile for a
 // TCP connection) for net/http's responses.
 func (c *countedConn) ReadFrom(r io.Reader) (int64, error) { return io.Copy(c.Conn, r) }
-
-// addrKey is the unit a client address counts as: an IPv4 address, or the
-// /64 of an IPv6 address (a single host commonly holds a whole /64, so
-// counting addresses would let it open connections without end).
-func addrKey(a netip.Addr) string {
-	a = a.Unmap().WithZone("")
-	if a.Is4() {
-		return a.String()
-	}
-	return netip.PrefixFrom(a, 64).Masked().String()
-}
-
-// requestAddrKey is addrKey of the request's TCP peer.
-func requestAddrKey(r *http.Request) string {
-	ap, err := netip.ParseAddrPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return addrKey(ap.Addr())
-}

@@ -1,4 +1,4 @@
-package server
+package httplimit
 
 import (
 	"io"
@@ -8,9 +8,44 @@ import (
 )
 
 // paceChunk is the most bytes a download writes under one deadline
-// extension, so a large Write (a whole blob chunk) is paced like many
-// small ones.
+// extension, so a large Write is paced like many small ones.
 const paceChunk = 32 << 10
+
+// pace holds transfers to MinTransferRate instead of fixed deadlines: an
+// upload's read deadline starts ReadTimeout away and moves by the bytes
+// received (its response then has WriteTimeout more), a download's write
+// deadline starts WriteTimeout away and moves by the bytes written.
+//
+// Once a body has ended, net/http reads on in the background and takes a
+// read timeout as the client gone, cancelling the request's context: so
+// the read deadline then follows the write deadline, which bounds the
+// rest of the request.
+func (l *Limits) pace(w http.ResponseWriter, k Transfer, body *meteredBody, g *guardWriter) {
+	rc := http.NewResponseController(w)
+	rate, rt, wt := l.cfg.MinTransferRate, l.cfg.ReadTimeout, l.cfg.WriteTimeout
+	switch k {
+	case Upload:
+		p := newPacer(func(d time.Time) {
+			_ = rc.SetReadDeadline(d)
+			_ = rc.SetWriteDeadline(d.Add(wt))
+		}, rate, rt)
+		body.pace = p
+		body.eof = func() { _ = rc.SetReadDeadline(p.deadline.Add(wt)) }
+	case Download:
+		ended := false // the request body, read under ReadTimeout
+		p := newPacer(func(d time.Time) {
+			if ended {
+				_ = rc.SetReadDeadline(d)
+			}
+			_ = rc.SetWriteDeadline(d)
+		}, rate, wt)
+		g.pace = p
+		body.eof = func() {
+			ended = true
+			_ = rc.SetReadDeadline(p.deadline)
+		}
+	}
+}
 
 // pacer enforces a minimum transfer rate by moving a deadline as bytes
 // move: each byte buys 1/rate of time, and at most grace may be banked
@@ -36,22 +71,17 @@ func (p *pacer) credit(n int) {
 	if banked := time.Now().Add(p.grace); d.After(banked) {
 		d = banked
 	}
-	p.deadline = d.Add(atRate(int64(n), p.rate))
+	p.deadline = d.Add(transferTime(int64(n), p.rate))
 	p.set(p.deadline)
 }
 
-// atRate is how long n bytes take at rate bytes per second.
-func atRate(n, rate int64) time.Duration {
-	return time.Duration(float64(n) / float64(rate) * float64(time.Second))
-}
-
 // meteredBody is a request body that charges its bytes to the request's
-// budget ticket as they arrive and, for uploads, paces the read deadline
-// by them. Bytes over budget are dropped and the read fails.
+// ticket as they arrive and, for uploads, paces the read deadline by them.
+// Bytes over budget are dropped and the read fails.
 type meteredBody struct {
 	io.ReadCloser
 	t    *ticket
-	pace *pacer // nil: the route's fixed deadline stands
+	pace *pacer // nil: the fixed deadline stands
 	eof  func() // called once the body has ended
 }
 
@@ -72,23 +102,20 @@ func (b *meteredBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// guardWriter is the ResponseWriter the route's handler gets. If the
+// guardWriter is the ResponseWriter a route's handler gets. If the
 // request's body was stopped for lack of budget, the handler sees a read
-// error and answers as for a broken body; the client gets the budget
-// refusal (503 busy or 429 rate_limited, with Retry-After) instead. For
-// downloads it also paces the write deadline by the bytes written.
+// error and answers as for a broken body; the client gets the budget's
+// refusal instead. For downloads it also paces the write deadline by the
+// bytes written.
 type guardWriter struct {
 	http.ResponseWriter
 	r       *http.Request
 	t       *ticket
+	l       *Limits
 	base    http.Header // the headers set before the handler ran
-	pace    *pacer      // nil: the route's fixed deadline stands
+	pace    *pacer      // nil: the fixed deadline stands
 	wrote   bool
 	swallow bool // the refusal was sent; the handler's answer is dropped
-}
-
-func newGuardWriter(w http.ResponseWriter, r *http.Request, t *ticket) *guardWriter {
-	return &guardWriter{ResponseWriter: w, r: r, t: t, base: w.Header().Clone()}
 }
 
 func (g *guardWriter) WriteHeader(code int) {
@@ -105,7 +132,7 @@ func (g *guardWriter) WriteHeader(code int) {
 		h := g.Header()
 		clear(h)
 		maps.Copy(h, g.base)
-		writeRefusal(g.ResponseWriter, g.r, g.t.refused)
+		g.l.refuse(g.ResponseWriter, g.r, g.t.refused)
 		return
 	}
 	g.ResponseWriter.WriteHeader(code)
@@ -135,8 +162,7 @@ func (g *guardWriter) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-// finish sends the budget refusal if the handler returned without
-// answering.
+// finish sends the refusal if the handler returned without answering.
 func (g *guardWriter) finish() {
 	if !g.wrote && g.t.refused != nil {
 		g.WriteHeader(http.StatusOK)
