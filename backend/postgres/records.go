@@ -198,6 +198,7 @@ func (s recs) Delete(ctx context.Context, kind, id string) error {
 
 func (s recs) Modify(ctx context.Context, kind, id string, fn func(*driver.Record) error) (driver.Record, error) {
 	var out driver.Record
+	var fnErr error // returned as it is
 	// FOR UPDATE holds the row from the read on, so no other writer can
 	// slip in between read and write.
 	err := s.inTx(ctx, func(t recs) error {
@@ -205,8 +206,8 @@ func (s recs) Modify(ctx context.Context, kind, id string, fn func(*driver.Recor
 		if err != nil {
 			return err
 		}
-		if err := fn(&r); err != nil {
-			return err
+		if fnErr = fn(&r); fnErr != nil {
+			return fnErr
 		}
 		r.Kind, r.ID, r.Version, r.Data = kind, id, r.Version+1, records.Body(r.Data)
 		if _, err := t.q.Exec(ctx, `UPDATE records SET owner = $1, ref = $2, version = $3, data = $4, expires = $5
@@ -216,6 +217,9 @@ func (s recs) Modify(ctx context.Context, kind, id string, fn func(*driver.Recor
 		out = r
 		return nil
 	})
+	if fnErr != nil {
+		return driver.Record{}, fnErr
+	}
 	return out, wrap("modify", err)
 }
 
