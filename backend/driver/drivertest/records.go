@@ -1,6 +1,4 @@
-// Package recordstest checks a records.Store and records.Blobs
-// implementation against the semantics the public store adapters rely on.
-package recordstest
+package drivertest
 
 import (
 	"bytes"
@@ -14,35 +12,42 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sealkit/sealkit/backend/driver"
 	"github.com/sealkit/sealkit/backend/internal/records"
 )
 
-// Backend is what a test harness opens: a fresh, empty store.
-type Backend interface {
-	records.Store
-	records.Blobs
-}
-
-// Run runs every check against stores made by open.
-func Run(t *testing.T, open func(t *testing.T) Backend) {
+// RunDriver runs the checks of the record model alone (no public store on
+// top) against drivers made by open.
+func RunDriver(t *testing.T, open func(t *testing.T) driver.Driver) {
 	t.Run("CreateGet", func(t *testing.T) { testCreateGet(t, open(t)) })
 	t.Run("CompareAndSwap", func(t *testing.T) { testCAS(t, open(t)) })
 	t.Run("ListDelete", func(t *testing.T) { testListDelete(t, open(t)) })
+	t.Run("Range", func(t *testing.T) { testRange(t, open(t)) })
 	t.Run("ConcurrentCAS", func(t *testing.T) { testConcurrentCAS(t, open(t)) })
 	t.Run("ConcurrentModify", func(t *testing.T) { testConcurrentModify(t, open(t)) })
 	t.Run("Purge", func(t *testing.T) { testPurge(t, open(t)) })
 	t.Run("Cancelled", func(t *testing.T) { testCancelled(t, open(t)) })
+	t.Run("Atomic", func(t *testing.T) { testAtomic(t, open) })
 	t.Run("Blobs", func(t *testing.T) { testBlobs(t, open(t)) })
 	t.Run("StalledPutBlob", func(t *testing.T) { testStalledPut(t, open(t)) })
 	t.Run("ReaderKeepsGeneration", func(t *testing.T) { testReaderGeneration(t, open(t)) })
 	t.Run("ConcurrentPutBlob", func(t *testing.T) { testConcurrentPut(t, open(t)) })
 }
 
+func openBlob(ctx context.Context, b driver.Blobs, id string, off, n int64) (io.ReadCloser, error) {
+	return records.OpenBlob(ctx, b, id, off, n)
+}
+
+func blobSize(ctx context.Context, b driver.Blobs, id string) (int64, error) {
+	st, err := b.StatBlob(ctx, id)
+	return st.Size, err
+}
+
 var ctx = context.Background()
 
-func testCreateGet(t *testing.T, s Backend) {
+func testCreateGet(t *testing.T, s driver.Driver) {
 	exp := time.Unix(1700000000, 123)
-	r, err := s.Create(ctx, records.Record{Kind: "k", ID: "a", Owner: "o", Ref: "r", Data: []byte("body"), Expires: exp})
+	r, err := s.Create(ctx, driver.Record{Kind: "k", ID: "a", Owner: "o", Ref: "r", Data: []byte("body"), Expires: exp})
 	if err != nil || r.Version != 1 {
 		t.Fatalf("Create = %v, %v; want version 1", r.Version, err)
 	}
@@ -53,19 +58,19 @@ func testCreateGet(t *testing.T, s Backend) {
 	if got.Owner != "o" || got.Ref != "r" || got.Version != 1 || string(got.Data) != "body" || !got.Expires.Equal(exp) {
 		t.Errorf("Get = %+v", got)
 	}
-	if _, err := s.Create(ctx, records.Record{Kind: "k", ID: "a", Data: []byte("other")}); !errors.Is(err, records.ErrExists) {
+	if _, err := s.Create(ctx, driver.Record{Kind: "k", ID: "a", Data: []byte("other")}); !errors.Is(err, driver.ErrExists) {
 		t.Errorf("second Create: %v, want ErrExists", err)
 	}
 	if got, _ := s.Get(ctx, "k", "a"); string(got.Data) != "body" {
 		t.Errorf("a refused Create changed the record: %q", got.Data)
 	}
-	if _, err := s.Get(ctx, "k", "missing"); !errors.Is(err, records.ErrNotFound) {
+	if _, err := s.Get(ctx, "k", "missing"); !errors.Is(err, driver.ErrNotFound) {
 		t.Errorf("Get missing: %v, want ErrNotFound", err)
 	}
-	if _, err := s.Get(ctx, "other-kind", "a"); !errors.Is(err, records.ErrNotFound) {
+	if _, err := s.Get(ctx, "other-kind", "a"); !errors.Is(err, driver.ErrNotFound) {
 		t.Errorf("Get across kinds: %v, want ErrNotFound", err)
 	}
-	if _, err := s.Create(ctx, records.Record{Kind: "k", ID: "empty"}); err != nil {
+	if _, err := s.Create(ctx, driver.Record{Kind: "k", ID: "empty"}); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := s.Get(ctx, "k", "empty"); err != nil || len(got.Data) != 0 || !got.Expires.IsZero() {
@@ -73,18 +78,18 @@ func testCreateGet(t *testing.T, s Backend) {
 	}
 }
 
-func testCAS(t *testing.T, s Backend) {
-	if _, err := s.Create(ctx, records.Record{Kind: "k", ID: "a", Data: []byte("v1")}); err != nil {
+func testCAS(t *testing.T, s driver.Driver) {
+	if _, err := s.Create(ctx, driver.Record{Kind: "k", ID: "a", Data: []byte("v1")}); err != nil {
 		t.Fatal(err)
 	}
-	r, err := s.Update(ctx, records.Record{Kind: "k", ID: "a", Owner: "o2", Data: []byte("v2")}, 1)
+	r, err := s.Update(ctx, driver.Record{Kind: "k", ID: "a", Owner: "o2", Data: []byte("v2")}, 1)
 	if err != nil || r.Version != 2 {
 		t.Fatalf("Update = %v, %v", r.Version, err)
 	}
-	if _, err := s.Update(ctx, records.Record{Kind: "k", ID: "a", Data: []byte("stale")}, 1); !errors.Is(err, records.ErrConflict) {
+	if _, err := s.Update(ctx, driver.Record{Kind: "k", ID: "a", Data: []byte("stale")}, 1); !errors.Is(err, driver.ErrConflict) {
 		t.Errorf("stale Update: %v, want ErrConflict", err)
 	}
-	if _, err := s.Update(ctx, records.Record{Kind: "k", ID: "nope", Data: []byte("x")}, 1); !errors.Is(err, records.ErrNotFound) {
+	if _, err := s.Update(ctx, driver.Record{Kind: "k", ID: "nope", Data: []byte("x")}, 1); !errors.Is(err, driver.ErrNotFound) {
 		t.Errorf("Update missing: %v, want ErrNotFound", err)
 	}
 	got, _ := s.Get(ctx, "k", "a")
@@ -93,40 +98,40 @@ func testCAS(t *testing.T, s Backend) {
 	}
 }
 
-func testListDelete(t *testing.T, s Backend) {
+func testListDelete(t *testing.T, s driver.Driver) {
 	for i, owner := range []string{"alice", "bob", "alice", "carol"} {
 		id := fmt.Sprintf("id%d", i)
-		if _, err := s.Create(ctx, records.Record{Kind: "k", ID: id, Owner: owner, Ref: "ref-" + owner}); err != nil {
+		if _, err := s.Create(ctx, driver.Record{Kind: "k", ID: id, Owner: owner, Ref: "ref-" + owner}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	s.Create(ctx, records.Record{Kind: "other", ID: "x", Owner: "alice"})
-	list, err := s.List(ctx, "k", records.ByOwner, "alice")
+	s.Create(ctx, driver.Record{Kind: "other", ID: "x", Owner: "alice"})
+	list, err := s.List(ctx, "k", driver.ByOwner, "alice")
 	if err != nil || len(list) != 2 || list[0].ID != "id0" || list[1].ID != "id2" {
 		t.Fatalf("List by owner = %v, %v", list, err)
 	}
-	list, err = s.List(ctx, "k", records.ByRef, "ref-bob")
+	list, err = s.List(ctx, "k", driver.ByRef, "ref-bob")
 	if err != nil || len(list) != 1 || list[0].ID != "id1" {
 		t.Fatalf("List by ref = %v, %v", list, err)
 	}
-	if list, err := s.List(ctx, "k", records.ByOwner, "nobody"); err != nil || len(list) != 0 {
+	if list, err := s.List(ctx, "k", driver.ByOwner, "nobody"); err != nil || len(list) != 0 {
 		t.Errorf("List empty = %v, %v", list, err)
 	}
 	if err := s.Delete(ctx, "k", "id0"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Delete(ctx, "k", "id0"); !errors.Is(err, records.ErrNotFound) {
+	if err := s.Delete(ctx, "k", "id0"); !errors.Is(err, driver.ErrNotFound) {
 		t.Errorf("second Delete: %v, want ErrNotFound", err)
 	}
-	if list, _ := s.List(ctx, "k", records.ByOwner, "alice"); len(list) != 1 {
+	if list, _ := s.List(ctx, "k", driver.ByOwner, "alice"); len(list) != 1 {
 		t.Errorf("after Delete, List = %v", list)
 	}
 }
 
 // testConcurrentCAS has writers increment a counter by read + CAS with
 // retry: every increment must land exactly once.
-func testConcurrentCAS(t *testing.T, s Backend) {
-	if _, err := s.Create(ctx, records.Record{Kind: "k", ID: "n", Data: []byte("0")}); err != nil {
+func testConcurrentCAS(t *testing.T, s driver.Driver) {
+	if _, err := s.Create(ctx, driver.Record{Kind: "k", ID: "n", Data: []byte("0")}); err != nil {
 		t.Fatal(err)
 	}
 	const writers, each = 8, 10
@@ -145,7 +150,7 @@ func testConcurrentCAS(t *testing.T, s Backend) {
 					r.Data = []byte(strconv.Itoa(n + 1))
 					if _, err = s.Update(ctx, r, r.Version); err == nil {
 						break
-					} else if !errors.Is(err, records.ErrConflict) {
+					} else if !errors.Is(err, driver.ErrConflict) {
 						errs <- err
 						return
 					}
@@ -166,9 +171,9 @@ func testConcurrentCAS(t *testing.T, s Backend) {
 
 // testConcurrentModify spends a budget from many goroutines: never more
 // than the budget, and exactly the budget in total.
-func testConcurrentModify(t *testing.T, s Backend) {
+func testConcurrentModify(t *testing.T, s driver.Driver) {
 	const budget, tries = 25, 60
-	if _, err := s.Create(ctx, records.Record{Kind: "k", ID: "budget", Data: []byte(strconv.Itoa(budget))}); err != nil {
+	if _, err := s.Create(ctx, driver.Record{Kind: "k", ID: "budget", Data: []byte(strconv.Itoa(budget))}); err != nil {
 		t.Fatal(err)
 	}
 	errSpent := errors.New("spent")
@@ -177,7 +182,7 @@ func testConcurrentModify(t *testing.T, s Backend) {
 	var wg sync.WaitGroup
 	for range tries {
 		wg.Go(func() {
-			_, err := s.Modify(ctx, "k", "budget", func(r *records.Record) error {
+			_, err := s.Modify(ctx, "k", "budget", func(r *driver.Record) error {
 				n, _ := strconv.Atoi(string(r.Data))
 				if n == 0 {
 					return errSpent
@@ -200,17 +205,17 @@ func testConcurrentModify(t *testing.T, s Backend) {
 	if granted != budget || string(r.Data) != "0" {
 		t.Errorf("granted %d with %s left, want exactly %d granted", granted, r.Data, budget)
 	}
-	if _, err := s.Modify(ctx, "k", "missing", func(*records.Record) error { return nil }); !errors.Is(err, records.ErrNotFound) {
+	if _, err := s.Modify(ctx, "k", "missing", func(*driver.Record) error { return nil }); !errors.Is(err, driver.ErrNotFound) {
 		t.Errorf("Modify missing: %v, want ErrNotFound", err)
 	}
 }
 
-func testPurge(t *testing.T, s Backend) {
+func testPurge(t *testing.T, s driver.Driver) {
 	now := time.Now()
-	s.Create(ctx, records.Record{Kind: "k", ID: "old", Expires: now.Add(-time.Minute)})
-	s.Create(ctx, records.Record{Kind: "k", ID: "new", Expires: now.Add(time.Minute)})
-	s.Create(ctx, records.Record{Kind: "k", ID: "never"})
-	s.Create(ctx, records.Record{Kind: "j", ID: "old", Expires: now.Add(-time.Minute)})
+	s.Create(ctx, driver.Record{Kind: "k", ID: "old", Expires: now.Add(-time.Minute)})
+	s.Create(ctx, driver.Record{Kind: "k", ID: "new", Expires: now.Add(time.Minute)})
+	s.Create(ctx, driver.Record{Kind: "k", ID: "never"})
+	s.Create(ctx, driver.Record{Kind: "j", ID: "old", Expires: now.Add(-time.Minute)})
 	if err := s.Purge(ctx, "k", now); err != nil {
 		t.Fatal(err)
 	}
@@ -224,13 +229,13 @@ func testPurge(t *testing.T, s Backend) {
 	}
 }
 
-func testCancelled(t *testing.T, s Backend) {
+func testCancelled(t *testing.T, s driver.Driver) {
 	c, cancel := context.WithCancel(ctx)
 	cancel()
-	if _, err := s.Create(c, records.Record{Kind: "k", ID: "a"}); !errors.Is(err, context.Canceled) {
+	if _, err := s.Create(c, driver.Record{Kind: "k", ID: "a"}); !errors.Is(err, context.Canceled) {
 		t.Errorf("Create with a cancelled context: %v", err)
 	}
-	if _, err := s.Get(ctx, "k", "a"); !errors.Is(err, records.ErrNotFound) {
+	if _, err := s.Get(ctx, "k", "a"); !errors.Is(err, driver.ErrNotFound) {
 		t.Errorf("a cancelled Create stored a record: %v", err)
 	}
 	if _, err := s.PutBlob(c, "b", bytes.NewReader([]byte("x"))); !errors.Is(err, context.Canceled) {
@@ -250,8 +255,8 @@ func (r *failingReader) Read(p []byte) (int, error) {
 	return k, nil
 }
 
-func testBlobs(t *testing.T, s Backend) {
-	data := make([]byte, 2*records.ChunkSize+12345)
+func testBlobs(t *testing.T, s driver.Driver) {
+	data := make([]byte, 2*driver.ChunkSize+12345)
 	for i := range data {
 		data[i] = byte(i * 7)
 	}
@@ -259,14 +264,14 @@ func testBlobs(t *testing.T, s Backend) {
 	if err != nil || n != int64(len(data)) {
 		t.Fatalf("PutBlob = %d, %v", n, err)
 	}
-	if _, err := s.PutBlob(ctx, "b", &failingReader{n: records.ChunkSize + 10}); err == nil {
+	if _, err := s.PutBlob(ctx, "b", &failingReader{n: driver.ChunkSize + 10}); err == nil {
 		t.Fatal("PutBlob from a failing reader succeeded")
 	}
-	if n, err := s.BlobSize(ctx, "b"); err != nil || n != int64(len(data)) {
+	if n, err := blobSize(ctx, s, "b"); err != nil || n != int64(len(data)) {
 		t.Fatalf("a failed replacement changed the blob: size %d, %v", n, err)
 	}
-	for _, r := range []struct{ off, n int64 }{{0, -1}, {0, 0}, {1, 10}, {records.ChunkSize - 3, 7}, {records.ChunkSize, records.ChunkSize}, {int64(len(data)) - 1, 1}, {int64(len(data)), -1}} {
-		rc, err := records.OpenBlob(ctx, s, "b", r.off, r.n)
+	for _, r := range []struct{ off, n int64 }{{0, -1}, {0, 0}, {1, 10}, {driver.ChunkSize - 3, 7}, {driver.ChunkSize, driver.ChunkSize}, {int64(len(data)) - 1, 1}, {int64(len(data)), -1}} {
+		rc, err := openBlob(ctx, s, "b", r.off, r.n)
 		if err != nil {
 			t.Fatalf("OpenBlob(%d, %d): %v", r.off, r.n, err)
 		}
@@ -280,13 +285,13 @@ func testBlobs(t *testing.T, s Backend) {
 			t.Errorf("range (%d, %d): %d bytes, %v", r.off, r.n, len(got), err)
 		}
 	}
-	if _, err := records.OpenBlob(ctx, s, "b", 5, int64(len(data))); err == nil {
+	if _, err := openBlob(ctx, s, "b", 5, int64(len(data))); err == nil {
 		t.Error("a range past the end was accepted")
 	}
-	if _, err := s.PutBlob(ctx, "broken", &failingReader{n: records.ChunkSize + 10}); err == nil {
+	if _, err := s.PutBlob(ctx, "broken", &failingReader{n: driver.ChunkSize + 10}); err == nil {
 		t.Fatal("PutBlob from a failing reader succeeded")
 	}
-	if _, err := s.BlobSize(ctx, "broken"); !errors.Is(err, records.ErrNotFound) {
+	if _, err := blobSize(ctx, s, "broken"); !errors.Is(err, driver.ErrNotFound) {
 		t.Errorf("a failed PutBlob left a blob: %v", err)
 	}
 	if n, err := s.PutBlob(ctx, "empty", bytes.NewReader(nil)); err != nil || n != 0 {
@@ -295,7 +300,7 @@ func testBlobs(t *testing.T, s Backend) {
 	if n, err := s.PutBlob(ctx, "b", bytes.NewReader([]byte("new"))); err != nil || n != 3 {
 		t.Fatalf("replacing PutBlob = %d, %v", n, err)
 	}
-	if rc, err := records.OpenBlob(ctx, s, "b", 0, -1); err != nil {
+	if rc, err := openBlob(ctx, s, "b", 0, -1); err != nil {
 		t.Fatal(err)
 	} else if got, _ := io.ReadAll(rc); string(got) != "new" {
 		t.Errorf("after replacement read %q", got)
@@ -303,10 +308,10 @@ func testBlobs(t *testing.T, s Backend) {
 	if err := s.DeleteBlob(ctx, "b"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := records.OpenBlob(ctx, s, "b", 0, -1); !errors.Is(err, records.ErrNotFound) {
+	if _, err := openBlob(ctx, s, "b", 0, -1); !errors.Is(err, driver.ErrNotFound) {
 		t.Errorf("deleted blob opens: %v", err)
 	}
-	if err := s.DeleteBlob(ctx, "b"); !errors.Is(err, records.ErrNotFound) {
+	if err := s.DeleteBlob(ctx, "b"); !errors.Is(err, driver.ErrNotFound) {
 		t.Errorf("second DeleteBlob: %v", err)
 	}
 }
@@ -362,7 +367,7 @@ var errWentAway = errors.New("recordstest: client went away")
 // (pgxpool: max(4, NumCPU)), each after a chunk and a half, and checks that
 // other writes go through meanwhile, that the stalled puts show nothing,
 // and that a stalled put that fails leaves the old blob.
-func testStalledPut(t *testing.T, s Backend) {
+func testStalledPut(t *testing.T, s driver.Driver) {
 	if _, err := s.PutBlob(ctx, "old", bytes.NewReader([]byte("old blob"))); err != nil {
 		t.Fatal(err)
 	}
@@ -370,7 +375,7 @@ func testStalledPut(t *testing.T, s Backend) {
 	srcs := make([]*Stalled, n)
 	errs := make(chan error, n)
 	for i := range srcs {
-		src := NewStalled(records.ChunkSize * 3 / 2)
+		src := NewStalled(driver.ChunkSize * 3 / 2)
 		srcs[i] = src
 		t.Cleanup(src.Release) // a failing check must not leave puts blocked
 		id := "stalled" + strconv.Itoa(i)
@@ -387,7 +392,7 @@ func testStalledPut(t *testing.T, s Backend) {
 		}
 		if i == 0 {
 			c, cancel := context.WithTimeout(ctx, writeDeadline)
-			_, err := s.Create(c, records.Record{Kind: "k", ID: "during", Data: []byte("x")})
+			_, err := s.Create(c, driver.Record{Kind: "k", ID: "during", Data: []byte("x")})
 			cancel()
 			if err != nil {
 				t.Fatalf("a record write while a put stalls: %v", err)
@@ -396,16 +401,16 @@ func testStalledPut(t *testing.T, s Backend) {
 	}
 	c, cancel := context.WithTimeout(ctx, writeDeadline)
 	defer cancel()
-	if _, err := s.Modify(c, "k", "during", func(r *records.Record) error { r.Data = []byte("y"); return nil }); err != nil {
+	if _, err := s.Modify(c, "k", "during", func(r *driver.Record) error { r.Data = []byte("y"); return nil }); err != nil {
 		t.Fatalf("a read-modify-write while puts stall: %v", err)
 	}
-	if _, err := s.PutBlob(c, "other", bytes.NewReader(make([]byte, records.ChunkSize+1))); err != nil {
+	if _, err := s.PutBlob(c, "other", bytes.NewReader(make([]byte, driver.ChunkSize+1))); err != nil {
 		t.Fatalf("a blob put while puts stall: %v", err)
 	}
-	if _, err := s.BlobSize(c, "stalled1"); !errors.Is(err, records.ErrNotFound) {
+	if _, err := blobSize(c, s, "stalled1"); !errors.Is(err, driver.ErrNotFound) {
 		t.Errorf("a stalled put's chunks are visible: %v", err)
 	}
-	if n, err := s.BlobSize(c, "old"); err != nil || n != int64(len("old blob")) {
+	if n, err := blobSize(c, s, "old"); err != nil || n != int64(len("old blob")) {
 		t.Errorf("a stalled replacement changed the blob: %d, %v", n, err)
 	}
 	for _, src := range srcs {
@@ -419,14 +424,14 @@ func testStalledPut(t *testing.T, s Backend) {
 	if got := readAll(t, s, "old"); string(got) != "old blob" {
 		t.Errorf("a failed replacement left %d bytes", len(got))
 	}
-	if got := readAll(t, s, "stalled1"); !bytes.Equal(got, bytes.Repeat([]byte("s"), records.ChunkSize*3/2)) {
+	if got := readAll(t, s, "stalled1"); !bytes.Equal(got, bytes.Repeat([]byte("s"), driver.ChunkSize*3/2)) {
 		t.Errorf("a stalled put completed with %d bytes", len(got))
 	}
 }
 
-func readAll(t *testing.T, s Backend, id string) []byte {
+func readAll(t *testing.T, s driver.Driver, id string) []byte {
 	t.Helper()
-	rc, err := records.OpenBlob(ctx, s, id, 0, -1)
+	rc, err := openBlob(ctx, s, id, 0, -1)
 	if err != nil {
 		t.Fatalf("open %s: %v", id, err)
 	}
@@ -440,11 +445,11 @@ func readAll(t *testing.T, s Backend, id string) []byte {
 
 // testReaderGeneration replaces a blob while a reader is in its first
 // chunk: the reader fails rather than go on with the new blob's chunks.
-func testReaderGeneration(t *testing.T, s Backend) {
-	if _, err := s.PutBlob(ctx, "b", bytes.NewReader(bytes.Repeat([]byte("a"), 2*records.ChunkSize))); err != nil {
+func testReaderGeneration(t *testing.T, s driver.Driver) {
+	if _, err := s.PutBlob(ctx, "b", bytes.NewReader(bytes.Repeat([]byte("a"), 2*driver.ChunkSize))); err != nil {
 		t.Fatal(err)
 	}
-	rc, err := records.OpenBlob(ctx, s, "b", 0, -1)
+	rc, err := openBlob(ctx, s, "b", 0, -1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -452,7 +457,7 @@ func testReaderGeneration(t *testing.T, s Backend) {
 	if _, err := io.ReadFull(rc, make([]byte, 10)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.PutBlob(ctx, "b", bytes.NewReader(bytes.Repeat([]byte("b"), 2*records.ChunkSize))); err != nil {
+	if _, err := s.PutBlob(ctx, "b", bytes.NewReader(bytes.Repeat([]byte("b"), 2*driver.ChunkSize))); err != nil {
 		t.Fatal(err)
 	}
 	rest, err := io.ReadAll(rc)
@@ -463,9 +468,9 @@ func testReaderGeneration(t *testing.T, s Backend) {
 
 // testConcurrentPut races puts of one new blob: each succeeds, and the blob
 // is one of them, whole.
-func testConcurrentPut(t *testing.T, s Backend) {
+func testConcurrentPut(t *testing.T, s driver.Driver) {
 	const n = 4
-	content := func(i int) []byte { return bytes.Repeat([]byte{byte('a' + i)}, records.ChunkSize*3/2) }
+	content := func(i int) []byte { return bytes.Repeat([]byte{byte('a' + i)}, driver.ChunkSize*3/2) }
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {

@@ -1,4 +1,4 @@
-package adapt
+package backend
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/sealkit/sealkit/backend/driver"
 	"github.com/sealkit/sealkit/backend/internal/records"
 	"github.com/sealkit/sealkit/share"
 )
@@ -27,17 +28,20 @@ const (
 	kindAudit      = "share.audit"
 	kindAuditHead  = "share.audit.head"
 	kindDownload   = "share.audit.download"
+	kindOwned      = "share.item.owned"
+	kindUsage      = "share.usage"
 )
 
 // Share returns every share registry over s. Records are stored as their
 // JSON form; owner and ref columns carry the keys the registries list by.
-func Share(s records.Store) share.Stores {
+// Its Tx runs in one transaction of s.
+func Share(s driver.Store) share.Stores {
 	r := shareStores{s}
 	return share.Stores{Items: r, Keys: r, Users: r, Shares: r, Invitations: r,
-		Connections: r, Spaces: r, Links: r, Audit: r}
+		Connections: r, Spaces: r, Links: r, Audit: r, Usage: r, Tx: r}
 }
 
-type shareStores struct{ s records.Store }
+type shareStores struct{ s driver.Store }
 
 var (
 	_ share.ItemStore       = shareStores{}
@@ -49,18 +53,24 @@ var (
 	_ share.SpaceStore      = shareStores{}
 	_ share.LinkStore       = shareStores{}
 	_ share.AuditLog        = shareStores{}
+	_ share.UsageStore      = shareStores{}
+	_ share.Transactor      = shareStores{}
 )
+
+func (a shareStores) Atomic(ctx context.Context, fn func(tx share.Stores) error) error {
+	return a.s.Atomic(ctx, func(tx driver.Store) error { return fn(Share(tx)) })
+}
 
 func (a shareStores) create(ctx context.Context, kind, id, owner, ref string, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	_, err = a.s.Create(ctx, records.Record{Kind: kind, ID: id, Owner: owner, Ref: ref, Data: data})
+	_, err = a.s.Create(ctx, driver.Record{Kind: kind, ID: id, Owner: owner, Ref: ref, Data: data})
 	return err
 }
 
-func getAs[T any](ctx context.Context, s records.Store, kind, id string) (*T, error) {
+func getAs[T any](ctx context.Context, s driver.Store, kind, id string) (*T, error) {
 	r, err := s.Get(ctx, kind, id)
 	if err != nil {
 		return nil, err
@@ -68,7 +78,7 @@ func getAs[T any](ctx context.Context, s records.Store, kind, id string) (*T, er
 	return decodeAs[T](r)
 }
 
-func decodeAs[T any](r records.Record) (*T, error) {
+func decodeAs[T any](r driver.Record) (*T, error) {
 	v := new(T)
 	if err := json.Unmarshal(r.Data, v); err != nil {
 		return nil, fmt.Errorf("share: stored %s %q is damaged", r.Kind, r.ID)
@@ -76,7 +86,7 @@ func decodeAs[T any](r records.Record) (*T, error) {
 	return v, nil
 }
 
-func listAs[T any](ctx context.Context, s records.Store, kind string, field records.Field, value string) ([]*T, error) {
+func listAs[T any](ctx context.Context, s driver.Store, kind string, field driver.Field, value string) ([]*T, error) {
 	rs, err := s.List(ctx, kind, field, value)
 	if err != nil {
 		return nil, err
@@ -93,8 +103,8 @@ func listAs[T any](ctx context.Context, s records.Store, kind string, field reco
 }
 
 // modifyAs changes a stored record in one transaction; fn's error aborts.
-func modifyAs[T any](ctx context.Context, s records.Store, kind, id string, fn func(*T) error) error {
-	_, err := s.Modify(ctx, kind, id, func(r *records.Record) error {
+func modifyAs[T any](ctx context.Context, s driver.Store, kind, id string, fn func(*T) error) error {
+	_, err := s.Modify(ctx, kind, id, func(r *driver.Record) error {
 		v, err := decodeAs[T](*r)
 		if err != nil {
 			return err
@@ -108,10 +118,23 @@ func modifyAs[T any](ctx context.Context, s records.Store, kind, id string, fn f
 	return err
 }
 
-// Items.
+// Items. Each live item has three index records besides its own, one per
+// share.ItemSort, whose IDs are the owner's prefix for that sort followed by
+// the item's cursor in it, and whose bodies are copies of the item's: so
+// OwnedItems is one range scan of the driver's primary index. The item and
+// its index records are written in one transaction.
 
 func (a shareStores) CreateItem(ctx context.Context, it *share.Item) error {
-	return a.create(ctx, kindItem, it.ID, it.Owner, "", it)
+	data, err := json.Marshal(it)
+	if err != nil {
+		return err
+	}
+	return a.s.Atomic(ctx, func(tx driver.Store) error {
+		if _, err := tx.Create(ctx, driver.Record{Kind: kindItem, ID: it.ID, Owner: it.Owner, Data: data}); err != nil {
+			return err
+		}
+		return putOwned(ctx, tx, it, data)
+	})
 }
 
 func (a shareStores) Item(ctx context.Context, id string) (*share.Item, error) {
@@ -130,21 +153,29 @@ func (a shareStores) UpdateItem(ctx context.Context, it *share.Item, prevVersion
 	if err != nil {
 		return err
 	}
-	_, err = a.s.Modify(ctx, kindItem, it.ID, func(r *records.Record) error {
-		if r.Ref == itemTombstone {
-			return share.ErrNotFound
-		}
-		old, err := decodeAs[share.Item](*r)
+	return a.s.Atomic(ctx, func(tx driver.Store) error {
+		_, err := tx.Modify(ctx, kindItem, it.ID, func(r *driver.Record) error {
+			if r.Ref == itemTombstone {
+				return share.ErrNotFound
+			}
+			old, err := decodeAs[share.Item](*r)
+			if err != nil {
+				return err
+			}
+			if old.Version != prevVersion {
+				return share.ErrConflict
+			}
+			r.Owner, r.Data = it.Owner, data
+			return nil
+		})
 		if err != nil {
 			return err
 		}
-		if old.Version != prevVersion {
-			return share.ErrConflict
+		if err := dropOwned(ctx, tx, it.ID); err != nil {
+			return err
 		}
-		r.Owner, r.Data = it.Owner, data
-		return nil
+		return putOwned(ctx, tx, it, data)
 	})
-	return err
 }
 
 // itemTombstone in an item record's ref column marks the item deleted (no
@@ -155,14 +186,19 @@ func (a shareStores) UpdateItem(ctx context.Context, it *share.Item, prevVersion
 const itemTombstone = ".deleted"
 
 func (a shareStores) DeleteItem(ctx context.Context, id string) error {
-	_, err := a.s.Modify(ctx, kindItem, id, func(r *records.Record) error {
-		if r.Ref == itemTombstone {
-			return share.ErrNotFound
+	return a.s.Atomic(ctx, func(tx driver.Store) error {
+		_, err := tx.Modify(ctx, kindItem, id, func(r *driver.Record) error {
+			if r.Ref == itemTombstone {
+				return share.ErrNotFound
+			}
+			r.Ref, r.Data = itemTombstone, nil
+			return nil
+		})
+		if err != nil {
+			return err
 		}
-		r.Ref, r.Data = itemTombstone, nil
-		return nil
+		return dropOwned(ctx, tx, id)
 	})
-	return err
 }
 
 func (a shareStores) DeletedItem(ctx context.Context, id string) (string, error) {
@@ -176,6 +212,127 @@ func (a shareStores) DeletedItem(ctx context.Context, id string) (string, error)
 	return r.Owner, nil
 }
 
+func (a shareStores) OwnedItems(ctx context.Context, owner string, sort share.ItemSort, after string, limit int) ([]*share.Item, error) {
+	if err := share.CheckPage(sort, after, limit); err != nil {
+		return nil, err
+	}
+	p := ownedPrefix(owner, sort)
+	// p ends in '/': p with '0' (the next byte) bounds every ID that
+	// begins with p, and no other.
+	rs, err := a.s.Range(ctx, kindOwned, p+after, p[:len(p)-1]+"0", limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*share.Item, 0, len(rs))
+	for _, r := range rs {
+		it, err := decodeAs[share.Item](r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, it)
+	}
+	return out, nil
+}
+
+// itemSorts are the orders of OwnedItems, each with the tag its index
+// records' IDs carry.
+var itemSorts = [...]struct {
+	sort share.ItemSort
+	tag  string
+}{{share.SortByCreated, "created"}, {share.SortBySize, "size"}, {share.SortByID, "id"}}
+
+// ownedPrefix begins the ID of every index record of owner's items in order
+// s, and of no other record.
+func ownedPrefix(owner string, s share.ItemSort) string {
+	for _, t := range itemSorts {
+		if t.sort == s {
+			return compositeID(owner, t.tag)
+		}
+	}
+	panic("backend: no index for item sort") // CheckPage refused it
+}
+
+// putOwned writes the index records of item it, whose JSON form is data.
+// An index record already there is the same item's (Migrate ran twice).
+func putOwned(ctx context.Context, tx driver.Store, it *share.Item, data []byte) error {
+	for _, t := range itemSorts {
+		r := driver.Record{Kind: kindOwned, ID: ownedPrefix(it.Owner, t.sort) + t.sort.Cursor(it), Owner: it.Owner, Ref: it.ID, Data: data}
+		if _, err := tx.Create(ctx, r); err != nil && !errors.Is(err, driver.ErrExists) {
+			return err
+		}
+	}
+	return nil
+}
+
+// dropOwned deletes the index records of item id (found by their ref, so a
+// damaged item body does not keep them).
+func dropOwned(ctx context.Context, tx driver.Store, id string) error {
+	rs, err := tx.List(ctx, kindOwned, driver.ByRef, id)
+	if err != nil {
+		return err
+	}
+	for _, r := range rs {
+		if err := tx.Delete(ctx, kindOwned, r.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// indexStoredItem adds the index records of stored item id if it is live
+// (Migrate).
+func indexStoredItem(ctx context.Context, tx driver.Store, id string) error {
+	r, err := tx.Get(ctx, kindItem, id)
+	if errors.Is(err, driver.ErrNotFound) || err == nil && r.Ref == itemTombstone {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	it, err := decodeAs[share.Item](r)
+	if err != nil {
+		return err
+	}
+	return putOwned(ctx, tx, it, r.Data)
+}
+
+// Usage: one record per owner holding its totals.
+
+type usageJSON struct {
+	Bytes int64 `json:"bytes"`
+	Items int64 `json:"items"`
+}
+
+func (a shareStores) AddUsage(ctx context.Context, owner string, d share.Usage) (share.Usage, error) {
+	for {
+		var out share.Usage
+		err := modifyAs(ctx, a.s, kindUsage, owner, func(u *usageJSON) error {
+			out = share.Usage{Bytes: u.Bytes, Items: u.Items}.Plus(d)
+			u.Bytes, u.Items = out.Bytes, out.Items
+			return nil
+		})
+		if !errors.Is(err, driver.ErrNotFound) {
+			return out, err
+		}
+		out = share.Usage{}.Plus(d)
+		err = a.create(ctx, kindUsage, owner, owner, "", usageJSON{Bytes: out.Bytes, Items: out.Items})
+		if !errors.Is(err, driver.ErrExists) { // else a concurrent first AddUsage won: add to its total
+			return out, err
+		}
+	}
+}
+
+func (a shareStores) Usage(ctx context.Context, owner string) (share.Usage, error) {
+	u, err := getAs[usageJSON](ctx, a.s, kindUsage, owner)
+	if errors.Is(err, driver.ErrNotFound) {
+		return share.Usage{}, nil
+	}
+	if err != nil {
+		return share.Usage{}, err
+	}
+	return share.Usage{Bytes: u.Bytes, Items: u.Items}, nil
+}
+
 // Wrapped keys.
 
 func (a shareStores) PutKey(ctx context.Context, k *share.WrappedKey) error {
@@ -187,7 +344,7 @@ func (a shareStores) Key(ctx context.Context, item, recipient string) (*share.Wr
 }
 
 func (a shareStores) KeysForItem(ctx context.Context, item string) ([]*share.WrappedKey, error) {
-	out, err := listAs[share.WrappedKey](ctx, a.s, kindWrappedKey, records.ByRef, item)
+	out, err := listAs[share.WrappedKey](ctx, a.s, kindWrappedKey, driver.ByRef, item)
 	sort.Slice(out, func(i, j int) bool { return out[i].Recipient < out[j].Recipient })
 	return out, err
 }
@@ -217,11 +374,11 @@ func (a shareStores) Share(ctx context.Context, id string) (*share.Share, error)
 }
 
 func (a shareStores) SharesForRecipient(ctx context.Context, user string) ([]*share.Share, error) {
-	return listAs[share.Share](ctx, a.s, kindShare, records.ByOwner, user)
+	return listAs[share.Share](ctx, a.s, kindShare, driver.ByOwner, user)
 }
 
 func (a shareStores) SharesForItem(ctx context.Context, item string) ([]*share.Share, error) {
-	return listAs[share.Share](ctx, a.s, kindShare, records.ByRef, item)
+	return listAs[share.Share](ctx, a.s, kindShare, driver.ByRef, item)
 }
 
 func (a shareStores) DeleteShare(ctx context.Context, id string) error {
@@ -249,7 +406,7 @@ func (a shareStores) UseInvitation(ctx context.Context, id string) error {
 }
 
 func (a shareStores) InvitationsFrom(ctx context.Context, inviter string) ([]*share.Invitation, error) {
-	return listAs[share.Invitation](ctx, a.s, kindInvitation, records.ByOwner, inviter)
+	return listAs[share.Invitation](ctx, a.s, kindInvitation, driver.ByOwner, inviter)
 }
 
 func (a shareStores) DeleteInvitation(ctx context.Context, id string) error {
@@ -285,7 +442,7 @@ func (a shareStores) ClaimSpace(ctx context.Context, id string, claimed []byte) 
 }
 
 func (a shareStores) SpacesFrom(ctx context.Context, sharer string) ([]*share.Space, error) {
-	return listAs[share.Space](ctx, a.s, kindSpace, records.ByOwner, sharer)
+	return listAs[share.Space](ctx, a.s, kindSpace, driver.ByOwner, sharer)
 }
 
 func (a shareStores) DeleteSpace(ctx context.Context, id string) error {
@@ -304,7 +461,7 @@ func (a shareStores) Link(ctx context.Context, id string) (*share.Link, error) {
 }
 
 func (a shareStores) LinksForItem(ctx context.Context, item string) ([]*share.Link, error) {
-	return listAs[share.Link](ctx, a.s, kindLink, records.ByRef, item)
+	return listAs[share.Link](ctx, a.s, kindLink, driver.ByRef, item)
 }
 
 func (a shareStores) ConsumeDownload(ctx context.Context, id string, now time.Time) (int, error) {
@@ -368,7 +525,7 @@ func (a shareStores) AppendAudit(ctx context.Context, e *share.AuditEntry) error
 	prev := share.GenesisHash(item)
 	if e.Seq > 1 {
 		p, err := getAs[share.AuditEntry](ctx, a.s, kindAudit, auditID(item, e.Seq-1))
-		if errors.Is(err, records.ErrNotFound) {
+		if errors.Is(err, driver.ErrNotFound) {
 			return share.ErrConflict
 		}
 		if err != nil {
@@ -383,8 +540,8 @@ func (a shareStores) AppendAudit(ctx context.Context, e *share.AuditEntry) error
 	if err != nil {
 		return err
 	}
-	_, err = a.s.Create(ctx, records.Record{Kind: kindAudit, ID: auditID(item, e.Seq), Ref: item, Data: data})
-	if errors.Is(err, records.ErrExists) {
+	_, err = a.s.Create(ctx, driver.Record{Kind: kindAudit, ID: auditID(item, e.Seq), Ref: item, Data: data})
+	if errors.Is(err, driver.ErrExists) {
 		return share.ErrConflict
 	}
 	if err != nil {
@@ -399,11 +556,11 @@ func (a shareStores) AppendAudit(ctx context.Context, e *share.AuditEntry) error
 // entry is chained already, and a head left behind by a failure here or a
 // crash before it is caught up by AuditHead and the next append.
 func (a shareStores) advanceHead(ctx context.Context, item string, seq uint64, data []byte) {
-	_, err := a.s.Create(ctx, records.Record{Kind: kindAuditHead, ID: item, Data: data})
-	if !errors.Is(err, records.ErrExists) {
+	_, err := a.s.Create(ctx, driver.Record{Kind: kindAuditHead, ID: item, Data: data})
+	if !errors.Is(err, driver.ErrExists) {
 		return
 	}
-	a.s.Modify(ctx, kindAuditHead, item, func(r *records.Record) error {
+	a.s.Modify(ctx, kindAuditHead, item, func(r *driver.Record) error {
 		h, err := decodeAs[share.AuditEntry](*r)
 		if err == nil && h.Seq >= seq {
 			return errHeadCurrent
@@ -422,7 +579,7 @@ func (a shareStores) AuditEntries(ctx context.Context, item string, after uint64
 	var out []*share.AuditEntry
 	for seq := after + 1; len(out) < limit && seq > after; seq++ {
 		e, err := getAs[share.AuditEntry](ctx, a.s, kindAudit, auditID(item, seq))
-		if errors.Is(err, records.ErrNotFound) {
+		if errors.Is(err, driver.ErrNotFound) {
 			break
 		}
 		if err != nil {
@@ -435,7 +592,7 @@ func (a shareStores) AuditEntries(ctx context.Context, item string, after uint64
 
 func (a shareStores) AuditHead(ctx context.Context, item string) (*share.AuditEntry, error) {
 	head, err := getAs[share.AuditEntry](ctx, a.s, kindAuditHead, item)
-	if errors.Is(err, records.ErrNotFound) {
+	if errors.Is(err, driver.ErrNotFound) {
 		head, err = nil, nil
 	}
 	if err != nil {
@@ -447,7 +604,7 @@ func (a shareStores) AuditHead(ctx context.Context, item string) (*share.AuditEn
 			next = head.Seq + 1
 		}
 		e, err := getAs[share.AuditEntry](ctx, a.s, kindAudit, auditID(item, next))
-		if errors.Is(err, records.ErrNotFound) {
+		if errors.Is(err, driver.ErrNotFound) {
 			break
 		}
 		if err != nil {
@@ -473,7 +630,7 @@ var errClaimHeld = errors.New("download already claimed in this window")
 func (a shareStores) ClaimDownload(ctx context.Context, item, actor string, now time.Time, window time.Duration) (bool, error) {
 	id := compositeID(item, actor)
 	err := a.create(ctx, kindDownload, id, actor, item, downloadClaim{Last: now})
-	if !errors.Is(err, records.ErrExists) {
+	if !errors.Is(err, driver.ErrExists) {
 		return err == nil, err
 	}
 	err = modifyAs(ctx, a.s, kindDownload, id, func(c *downloadClaim) error {
@@ -498,16 +655,16 @@ func (a shareStores) ReleaseDownload(ctx context.Context, item, actor string, cl
 		c.Last = time.Time{}
 		return nil
 	})
-	if errors.Is(err, errClaimHeld) || errors.Is(err, records.ErrNotFound) {
+	if errors.Is(err, errClaimHeld) || errors.Is(err, driver.ErrNotFound) {
 		return nil
 	}
 	return err
 }
 
 // Blobs returns a share.BlobStore over b, streaming in fixed-size chunks.
-func Blobs(b records.Blobs) share.BlobStore { return blobStore{b} }
+func Blobs(b driver.Blobs) share.BlobStore { return blobStore{b} }
 
-type blobStore struct{ b records.Blobs }
+type blobStore struct{ b driver.Blobs }
 
 var _ share.BlobStore = blobStore{}
 
@@ -539,10 +696,11 @@ func (s blobStore) GetRange(ctx context.Context, key string, off, n int64) (io.R
 	if off < 0 || n < 0 {
 		return nil, fmt.Errorf("%w: range", share.ErrInvalid)
 	}
-	size, err := s.b.BlobSize(ctx, key)
+	st, err := s.b.StatBlob(ctx, key)
 	if err != nil {
 		return nil, err
 	}
+	size := st.Size
 	if off > size {
 		return nil, fmt.Errorf("%w: range", share.ErrInvalid)
 	}

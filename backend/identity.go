@@ -1,4 +1,4 @@
-package adapt
+package backend
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/sealkit/sealkit/backend/internal/records"
+	"github.com/sealkit/sealkit/backend/driver"
 	"github.com/sealkit/sealkit/identity"
 )
 
@@ -20,9 +20,9 @@ const (
 // KeyRegistry returns an identity.KeyRegistry over s. Entries are stored
 // as JSON with the public key as a JWK; a key's ID is recomputed from the
 // key when read, never trusted from the row.
-func KeyRegistry(s records.Store) identity.KeyRegistry { return keyRegistry{s} }
+func KeyRegistry(s driver.Store) identity.KeyRegistry { return keyRegistry{s} }
 
-type keyRegistry struct{ s records.Store }
+type keyRegistry struct{ s driver.Store }
 
 var _ identity.KeyRegistry = keyRegistry{}
 
@@ -44,7 +44,7 @@ func (k keyRegistry) Register(ctx context.Context, e identity.KeyEntry) error {
 	if err != nil {
 		return err
 	}
-	_, err = k.s.Create(ctx, records.Record{Kind: kindKey, ID: e.KeyID(), Owner: e.Owner, Data: data})
+	_, err = k.s.Create(ctx, driver.Record{Kind: kindKey, ID: e.KeyID(), Owner: e.Owner, Data: data})
 	return err
 }
 
@@ -56,7 +56,7 @@ func (k keyRegistry) Lookup(ctx context.Context, keyID string) (identity.KeyEntr
 	return decodeKeyEntry(r)
 }
 
-func decodeKeyEntry(r records.Record) (identity.KeyEntry, error) {
+func decodeKeyEntry(r driver.Record) (identity.KeyEntry, error) {
 	var j keyEntryJSON
 	if err := json.Unmarshal(r.Data, &j); err != nil {
 		return identity.KeyEntry{}, fmt.Errorf("identity: stored key entry %q is damaged", r.ID)
@@ -70,7 +70,7 @@ func decodeKeyEntry(r records.Record) (identity.KeyEntry, error) {
 
 // modify changes a stored entry in one transaction.
 func (k keyRegistry) modify(ctx context.Context, keyID string, fn func(*keyEntryJSON)) error {
-	_, err := k.s.Modify(ctx, kindKey, keyID, func(r *records.Record) error {
+	_, err := k.s.Modify(ctx, kindKey, keyID, func(r *driver.Record) error {
 		var j keyEntryJSON
 		if err := json.Unmarshal(r.Data, &j); err != nil {
 			return fmt.Errorf("identity: stored key entry %q is damaged", keyID)
@@ -95,13 +95,13 @@ func (k keyRegistry) Revoke(ctx context.Context, keyID string) error {
 // is a record that expires with its request; expired records are purged
 // every purgeEvery insertions, so the table stays bounded by the traffic
 // of one freshness window.
-func ReplayStore(s records.Store) identity.ReplayStore { return &replayStore{s: s} }
+func ReplayStore(s driver.Store) identity.ReplayStore { return &replayStore{s: s} }
 
 // purgeEvery is how many insertions pass between purges of expired nonces.
 const purgeEvery = 1024
 
 type replayStore struct {
-	s records.Store
+	s driver.Store
 	n atomic.Uint64
 }
 
@@ -114,15 +114,15 @@ func (rs *replayStore) Remember(ctx context.Context, keyID, nonce string, expire
 		}
 	}
 	id := compositeID(keyID, nonce)
-	_, err := rs.s.Create(ctx, records.Record{Kind: kindReplay, ID: id, Expires: expires})
-	if !errors.Is(err, records.ErrExists) {
+	_, err := rs.s.Create(ctx, driver.Record{Kind: kindReplay, ID: id, Expires: expires})
+	if !errors.Is(err, driver.ErrExists) {
 		return err
 	}
 	// Taken: a replay, unless the entry has expired and not yet been
 	// purged. Then it is renewed by compare-and-swap, so of two
 	// concurrent renewals exactly one succeeds.
 	old, err := rs.s.Get(ctx, kindReplay, id)
-	if errors.Is(err, records.ErrNotFound) {
+	if errors.Is(err, driver.ErrNotFound) {
 		return identity.ErrExists // purged in between: refuse, fail closed
 	}
 	if err != nil {
@@ -132,7 +132,7 @@ func (rs *replayStore) Remember(ctx context.Context, keyID, nonce string, expire
 		return identity.ErrExists
 	}
 	old.Expires = expires
-	if _, err := rs.s.Update(ctx, old, old.Version); errors.Is(err, records.ErrConflict) || errors.Is(err, records.ErrNotFound) {
+	if _, err := rs.s.Update(ctx, old, old.Version); errors.Is(err, driver.ErrConflict) || errors.Is(err, driver.ErrNotFound) {
 		return identity.ErrExists
 	} else if err != nil {
 		return err

@@ -1,11 +1,11 @@
-package adapt
+package backend
 
 import (
 	"context"
 	"errors"
 	"fmt"
 
-	"github.com/sealkit/sealkit/backend/internal/records"
+	"github.com/sealkit/sealkit/backend/driver"
 	"github.com/sealkit/sealkit/storageauth"
 )
 
@@ -14,9 +14,9 @@ const kindStorageAuth = "storageauth.slot"
 // StorageAuth returns a storageauth.Store over s. Slots are stored in
 // their JSON wire form and re-validated with storageauth.ParseRecord when
 // read, so a damaged row is an error, not a record.
-func StorageAuth(s records.Store) storageauth.Store { return storageAuthStore{s} }
+func StorageAuth(s driver.Store) storageauth.Store { return storageAuthStore{s} }
 
-type storageAuthStore struct{ s records.Store }
+type storageAuthStore struct{ s driver.Store }
 
 var _ storageauth.Store = storageAuthStore{}
 
@@ -37,13 +37,13 @@ func (a storageAuthStore) CompareAndSwap(ctx context.Context, rec *storageauth.R
 		return err
 	}
 	if prev == 0 {
-		_, err := a.s.Create(ctx, records.Record{Kind: kindStorageAuth, ID: rec.ID, Data: data})
-		if errors.Is(err, records.ErrExists) {
+		_, err := a.s.Create(ctx, driver.Record{Kind: kindStorageAuth, ID: rec.ID, Data: data})
+		if errors.Is(err, driver.ErrExists) {
 			return fmt.Errorf("storageauth: slot already holds a record: %w", storageauth.ErrConflict)
 		}
 		return err
 	}
-	_, err = a.s.Modify(ctx, kindStorageAuth, rec.ID, func(r *records.Record) error {
+	_, err = a.s.Modify(ctx, kindStorageAuth, rec.ID, func(r *driver.Record) error {
 		cur, err := storageauth.ParseRecord(r.Data)
 		if err != nil {
 			return err
@@ -54,7 +54,7 @@ func (a storageAuthStore) CompareAndSwap(ctx context.Context, rec *storageauth.R
 		r.Data = data
 		return nil
 	})
-	if errors.Is(err, records.ErrNotFound) {
+	if errors.Is(err, driver.ErrNotFound) {
 		return fmt.Errorf("storageauth: slot is empty, expected version %d: %w", prev, storageauth.ErrConflict)
 	}
 	return err

@@ -1,29 +1,29 @@
-package adapt
+package backend
 
 import (
 	"context"
 	"sort"
 
-	"github.com/sealkit/sealkit/backend/internal/records"
+	"github.com/sealkit/sealkit/backend/driver"
 	"github.com/sealkit/sealkit/keystore"
 )
 
 const kindKeystore = "keystore"
 
 // Keystore returns a keystore.Store over s.
-func Keystore(s records.Store) keystore.Store { return keystoreStore{s} }
+func Keystore(s driver.Store) keystore.Store { return keystoreStore{s} }
 
-type keystoreStore struct{ s records.Store }
+type keystoreStore struct{ s driver.Store }
 
 var _ keystore.Store = keystoreStore{}
 
 func (k keystoreStore) Put(ctx context.Context, owner, id string, data []byte) (uint64, error) {
-	r, err := k.s.Create(ctx, records.Record{Kind: kindKeystore, ID: compositeID(owner, id), Owner: owner, Ref: id, Data: data})
+	r, err := k.s.Create(ctx, driver.Record{Kind: kindKeystore, ID: compositeID(owner, id), Owner: owner, Ref: id, Data: data})
 	return uint64(r.Version), err
 }
 
 func (k keystoreStore) Update(ctx context.Context, owner, id string, version uint64, data []byte) (uint64, error) {
-	r, err := k.s.Update(ctx, records.Record{Kind: kindKeystore, ID: compositeID(owner, id), Owner: owner, Ref: id, Data: data}, int64(version))
+	r, err := k.s.Update(ctx, driver.Record{Kind: kindKeystore, ID: compositeID(owner, id), Owner: owner, Ref: id, Data: data}, int64(version))
 	return uint64(r.Version), err
 }
 
@@ -36,7 +36,7 @@ func (k keystoreStore) Get(ctx context.Context, owner, id string) (keystore.Entr
 }
 
 func (k keystoreStore) List(ctx context.Context, owner string) ([]keystore.Entry, error) {
-	rs, err := k.s.List(ctx, kindKeystore, records.ByOwner, owner)
+	rs, err := k.s.List(ctx, kindKeystore, driver.ByOwner, owner)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package recordstest
+package drivertest
 
 import (
 	"context"
@@ -13,13 +13,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sealkit/sealkit/backend/internal/records"
+	"github.com/sealkit/sealkit/backend/driver"
 )
 
 // Benchmark measures put, get and compare-and-swap of a 1 KiB record, and
 // streaming a 256 MiB blob in and out with the peak Go heap reported
 // (it must stay constant, not grow with the blob).
-func Benchmark(b *testing.B, open func(b *testing.B) Backend) {
+func Benchmark(b *testing.B, open func(b *testing.B) driver.Driver) {
 	body := make([]byte, 1024)
 	b.Run("Put", func(b *testing.B) {
 		s := open(b)
@@ -27,7 +27,7 @@ func Benchmark(b *testing.B, open func(b *testing.B) Backend) {
 		b.SetBytes(int64(len(body)))
 		i := 0
 		for b.Loop() {
-			if _, err := s.Create(context.Background(), records.Record{Kind: "bench", ID: strconv.Itoa(i), Data: body}); err != nil {
+			if _, err := s.Create(context.Background(), driver.Record{Kind: "bench", ID: strconv.Itoa(i), Data: body}); err != nil {
 				b.Fatal(err)
 			}
 			i++
@@ -35,7 +35,7 @@ func Benchmark(b *testing.B, open func(b *testing.B) Backend) {
 	})
 	b.Run("Get", func(b *testing.B) {
 		s := open(b)
-		s.Create(context.Background(), records.Record{Kind: "bench", ID: "x", Data: body})
+		s.Create(context.Background(), driver.Record{Kind: "bench", ID: "x", Data: body})
 		b.ReportAllocs()
 		b.SetBytes(int64(len(body)))
 		for b.Loop() {
@@ -46,7 +46,7 @@ func Benchmark(b *testing.B, open func(b *testing.B) Backend) {
 	})
 	b.Run("CAS", func(b *testing.B) {
 		s := open(b)
-		r, _ := s.Create(context.Background(), records.Record{Kind: "bench", ID: "x", Data: body})
+		r, _ := s.Create(context.Background(), driver.Record{Kind: "bench", ID: "x", Data: body})
 		b.ReportAllocs()
 		b.SetBytes(int64(len(body)))
 		for b.Loop() {
@@ -72,7 +72,7 @@ func Benchmark(b *testing.B, open func(b *testing.B) Backend) {
 			if _, err := s.PutBlob(context.Background(), id, src); err != nil {
 				b.Fatal(err)
 			}
-			rc, err := records.OpenBlob(context.Background(), s, id, 0, -1)
+			rc, err := openBlob(context.Background(), s, id, 0, -1)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -1,4 +1,4 @@
-package adapt_test
+package backend_test
 
 import (
 	"context"
@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sealkit/sealkit/backend/internal/adapt"
-	"github.com/sealkit/sealkit/backend/internal/records"
+	"github.com/sealkit/sealkit/backend"
+	"github.com/sealkit/sealkit/backend/driver"
 	"github.com/sealkit/sealkit/backend/sqlite"
 	"github.com/sealkit/sealkit/share"
 	"github.com/sealkit/sealkit/share/sharetest"
@@ -26,13 +26,13 @@ func openSQLite(tb testing.TB) *sqlite.DB {
 	return db
 }
 
-// countingStore counts the records a records.Store hands back.
+// countingStore counts the records a driver.Store hands back.
 type countingStore struct {
-	records.Store
+	driver.Store
 	read int
 }
 
-func (c *countingStore) Get(ctx context.Context, kind, id string) (records.Record, error) {
+func (c *countingStore) Get(ctx context.Context, kind, id string) (driver.Record, error) {
 	r, err := c.Store.Get(ctx, kind, id)
 	if err == nil {
 		c.read++
@@ -40,7 +40,7 @@ func (c *countingStore) Get(ctx context.Context, kind, id string) (records.Recor
 	return r, err
 }
 
-func (c *countingStore) List(ctx context.Context, kind string, field records.Field, value string) ([]records.Record, error) {
+func (c *countingStore) List(ctx context.Context, kind string, field driver.Field, value string) ([]driver.Record, error) {
 	rs, err := c.Store.List(ctx, kind, field, value)
 	c.read += len(rs)
 	return rs, err
@@ -68,7 +68,7 @@ func appendNext(t testing.TB, log share.AuditLog, item string) {
 // is: the head comes from its own record, not from the chain.
 func TestAuditAppendReadsDoNotGrow(t *testing.T) {
 	cs := &countingStore{Store: openSQLite(t)}
-	log := adapt.Share(cs).Audit
+	log := backend.Share(cs).Audit
 	readsAt := map[int]int{}
 	for n := 1; n <= 150; n++ {
 		cs.read = 0
@@ -85,7 +85,7 @@ func TestAuditAppendReadsDoNotGrow(t *testing.T) {
 // it right.
 func TestAuditHeadCatchesUp(t *testing.T) {
 	db := openSQLite(t)
-	log := adapt.Share(db).Audit
+	log := backend.Share(db).Audit
 	for range 3 {
 		appendNext(t, log, "A")
 	}
@@ -109,7 +109,7 @@ func TestAuditHeadCatchesUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	stale, _ := json.Marshal(third[0])
-	if _, err := db.Modify(ctx, "share.audit.head", "A", func(r *records.Record) error {
+	if _, err := db.Modify(ctx, "share.audit.head", "A", func(r *driver.Record) error {
 		r.Data = stale
 		return nil
 	}); err != nil {
@@ -130,5 +130,5 @@ func TestAuditHeadCatchesUp(t *testing.T) {
 }
 
 func BenchmarkAuditAppendSQLite(b *testing.B) {
-	sharetest.BenchmarkAuditAppend(b, func(b *testing.B) share.AuditLog { return adapt.Share(openSQLite(b)).Audit })
+	sharetest.BenchmarkAuditAppend(b, func(b *testing.B) share.AuditLog { return backend.Share(openSQLite(b)).Audit })
 }
