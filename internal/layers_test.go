@@ -38,6 +38,7 @@ var testHelpers = []string{
 	module + "/storageauth/storageauthtest",
 	// Conformance suites internal to the backends.
 	module + "/backend/driver/drivertest",
+	module + "/keylog/keylogtest",
 	// Internal test helpers: vector loading and paired benchmarks.
 	module + "/internal/testvec",
 	module + "/internal/benchutil",
