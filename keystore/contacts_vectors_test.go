@@ -47,6 +47,8 @@ const contactsVectorFile = "testdata/contacts.json"
 
 // makeContactsVectors seals each plaintext with a nonce derived from its
 // name, so the file is reproducible byte for byte.
+// It returns nil where GCM with a chosen nonce is refused
+// (GODEBUG=fips140=only).
 func makeContactsVectors(t *testing.T, kek []byte, owner string) []byte {
 	const label = "sealkit/keystore/v1/contacts"
 	key, err := hkdf.Key(sha256.New, kek, nil, label, 32)
@@ -54,7 +56,10 @@ func makeContactsVectors(t *testing.T, kek []byte, owner string) []byte {
 		t.Fatal(err)
 	}
 	block, _ := aes.NewCipher(key)
-	gcm, _ := cipher.NewGCM(block)
+	gcm, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil
+	}
 	ad := func(o string) []byte { return append([]byte("sealkit/keystore/v1/contacts-record\x00"), o...) }
 	seal := func(name, plain, o string) string {
 		n := sha256.Sum256([]byte("nonce " + name))
@@ -121,7 +126,10 @@ func TestContactsVectors(t *testing.T) {
 	}
 	kek, _ := hex.DecodeString(acct.MasterKEK)
 	want := makeContactsVectors(t, kek, acct.Owner)
-	if *update {
+	if want == nil {
+		t.Log("GCM with chosen nonces refused (FIPS 140-only mode): checking the frozen file without regenerating it")
+	}
+	if *update && want != nil {
 		if err := os.WriteFile(contactsVectorFile, want, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -130,7 +138,7 @@ func TestContactsVectors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(got, want) {
+	if want != nil && !bytes.Equal(got, want) {
 		t.Fatalf("%s differs from what the generator makes: frozen vectors must not change", contactsVectorFile)
 	}
 	var f contactsVectors
@@ -209,7 +217,10 @@ func FuzzContactsBook(f *testing.F) {
 	key, _ := hex.DecodeString(vf.SealKey)
 	ad, _ := hex.DecodeString(vf.AD)
 	block, _ := aes.NewCipher(key)
-	gcm, _ := cipher.NewGCM(block)
+	gcm, err := cipher.NewGCM(block)
+	if err != nil {
+		f.Skip("GCM with chosen nonces refused (FIPS 140-only mode)")
+	}
 	f.Fuzz(func(t *testing.T, plain []byte) {
 		nonce := make([]byte, 12)
 		store.Delete(ctx, acct.Owner, "contacts")
