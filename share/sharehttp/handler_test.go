@@ -169,7 +169,10 @@ func TestClientAnswers(t *testing.T) {
 		{"invalid list entry", `[{"item":"../I1"}]`,
 			func(c *sharehttp.Client) error { _, err := c.ItemKeys(ctx, "I1"); return err }, share.ErrInvalid},
 		{"short link frame", "\x00\x00\x00\x10{}",
-			func(c *sharehttp.Client) error { _, _, err := c.AccessLink(ctx, "L1", &share.AccessRequest{}); return err }, share.ErrInvalid},
+			func(c *sharehttp.Client) error {
+				_, _, err := c.AccessLink(ctx, "L1", &share.AccessRequest{})
+				return err
+			}, share.ErrInvalid},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if err := tc.call(fakeServer(t, http.StatusOK, tc.body)); !errors.Is(err, tc.want) {
