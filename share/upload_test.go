@@ -177,8 +177,8 @@ func TestUploadCreateRaceKeepsWinnersBlob(t *testing.T) {
 	}
 }
 
-// ReadUploadFrame reads what HTTPTransport.Upload sends, and Body gives
-// Handler the same bytes again.
+// EncodeUploadFrame writes u32be(len(record)) || record, ReadUploadFrame
+// reads it back, and Body gives the Handler the same bytes again.
 func TestReadUploadFrame(t *testing.T) {
 	up := newUpload("F1", "alice", []byte("header"))
 	record, err := json.Marshal(up)
@@ -188,6 +188,9 @@ func TestReadUploadFrame(t *testing.T) {
 	frame := binary.BigEndian.AppendUint32(nil, uint32(len(record)))
 	frame = append(frame, record...)
 	body := append(bytes.Clone(frame), "payload"...)
+	if enc, err := sharehttp.EncodeUploadFrame(up); err != nil || !bytes.Equal(enc, frame) {
+		t.Fatalf("EncodeUploadFrame: %q, %v; want %q", enc, err, frame)
+	}
 
 	r := bytes.NewReader(body)
 	f, err := sharehttp.ReadUploadFrame(r)

@@ -33,6 +33,18 @@ type RevokeRequest struct {
 	Event     *share.Event `json:"event"`
 }
 
+// Validate checks the shape before the Service sees it: an event and a
+// valid recipient ID.
+func (r *RevokeRequest) Validate() error {
+	if r.Event == nil {
+		return invalid("revoke without event")
+	}
+	if !share.ValidID(r.Recipient) {
+		return invalid("revoke recipient ID")
+	}
+	return nil
+}
+
 // ClaimRequest is the body of the claim route: the space key wrapped for
 // the recipient.
 type ClaimRequest struct {
