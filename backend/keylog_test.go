@@ -1,0 +1,199 @@
+package backend_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/sealkit/sealkit/backend"
+	"github.com/sealkit/sealkit/backend/driver"
+	"github.com/sealkit/sealkit/backend/postgres"
+	"github.com/sealkit/sealkit/backend/sqlite"
+	"github.com/sealkit/sealkit/internal/testenv"
+	"github.com/sealkit/sealkit/keylog"
+	"github.com/sealkit/sealkit/keylog/keylogtest"
+	"golang.org/x/mod/sumdb/note"
+)
+
+func TestKeyLogSQLiteMemory(t *testing.T) {
+	keylogtest.TestStore(t, func(t *testing.T) keylog.Store { return backend.KeyLog(openSQLite(t)) })
+}
+
+// TestKeyLogSQLiteFile runs the suite on a file, where concurrent commits
+// take several connections.
+func TestKeyLogSQLiteFile(t *testing.T) {
+	keylogtest.TestStore(t, func(t *testing.T) keylog.Store {
+		db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "log.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return backend.KeyLog(db)
+	})
+}
+
+func TestKeyLogPostgres(t *testing.T) {
+	keylogtest.TestStore(t, func(t *testing.T) keylog.Store {
+		db, err := postgres.Open(ctx, postgresSchema(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(db.Close)
+		return backend.KeyLog(db)
+	})
+}
+
+// postgresSchema creates a fresh schema in the database named by
+// SEALKIT_POSTGRES_DSN, dropped when the test ends, and returns a DSN that
+// uses it; or skips, as backend/postgres's tests do.
+func postgresSchema(t testing.TB) string {
+	t.Helper()
+	dsn := os.Getenv(postgres.DSNEnv)
+	if dsn == "" {
+		postgresMissing.Do(func() {
+			testenv.Missing("backend", "PostgreSQL", "set "+postgres.DSNEnv+"=postgres://user@host:port/db?sslmode=disable (.ci/run starts a throwaway cluster and sets it)")
+		})
+		t.Skipf("PostgreSQL tests need %s=postgres://user@host:port/db?sslmode=disable (.ci/run starts a throwaway cluster and sets it)", postgres.DSNEnv)
+	}
+	admin, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatalf("connecting to %s: %v", postgres.DSNEnv, err)
+	}
+	defer admin.Close(ctx)
+	var b [6]byte
+	rand.Read(b[:])
+	schema := "sealkit_test_" + hex.EncodeToString(b[:])
+	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c, err := pgx.Connect(context.Background(), dsn)
+		if err == nil {
+			c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+			c.Close(context.Background())
+		}
+	})
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal("unparsable DSN")
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// postgresMissing says once per run that the PostgreSQL tests skip.
+var postgresMissing sync.Once
+
+func testLogKey(t testing.TB) (note.Signer, *keylog.Verifier) {
+	t.Helper()
+	skey, vkey, err := note.GenerateKey(rand.Reader, "log.example/keys")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := note.NewSigner(skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := keylog.NewVerifier("log.example/keys", vkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, v
+}
+
+// A log over the Stores of a transaction appends with the transaction's
+// other writes, or not at all.
+func TestKeyLogAppendsInTheCallersTransaction(t *testing.T) {
+	db := openSQLite(t)
+	signer, v := testLogKey(t)
+	errAbort := errors.New("abort")
+	e := keylog.Entry{User: "alice", Data: []byte("bundle")}
+	appendEntry := func(abort bool) error {
+		return db.Atomic(ctx, func(tx driver.Store) error {
+			l, err := keylog.New(backend.KeyLog(tx), "log.example/keys", signer)
+			if err != nil {
+				return err
+			}
+			if _, err := l.Append(ctx, e); err != nil {
+				return err
+			}
+			if _, err := tx.Create(ctx, driver.Record{Kind: "directory", ID: "alice", Data: e.Data}); err != nil {
+				return err
+			}
+			if abort {
+				return errAbort
+			}
+			return nil
+		})
+	}
+	if err := appendEntry(true); !errors.Is(err, errAbort) {
+		t.Fatalf("aborted transaction: %v", err)
+	}
+	s := backend.KeyLog(db)
+	if h, err := s.Head(ctx); err != nil || h.Size != 0 {
+		t.Fatalf("after an aborted transaction the log's head is %+v, %v; want empty", h, err)
+	}
+	if idx, _ := s.UserIndexes(ctx, "alice", 0, 10); len(idx) != 0 {
+		t.Fatalf("an aborted append left user indexes %v", idx)
+	}
+	if err := appendEntry(false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Get(ctx, "directory", "alice"); err != nil {
+		t.Fatal(err)
+	}
+	l, err := keylog.New(s, "log.example/keys", signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, err := l.Checkpoint(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp, err := v.ParseCheckpoint(signed)
+	if err != nil || cp.Size != 1 {
+		t.Fatalf("checkpoint after the committed append: %+v, %v", cp, err)
+	}
+	p, err := l.InclusionProof(ctx, 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.VerifyInclusion(cp, e, p); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Users whose hex IDs share a prefix ("ab" and "abc") do not see each
+// other's entries, and user labels with "/" stay apart.
+func TestKeyLogUserIndexesDoNotMix(t *testing.T) {
+	s := backend.KeyLog(openSQLite(t))
+	signer, _ := testLogKey(t)
+	l, err := keylog.New(s, "log.example/keys", signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	users := []string{"ab", "abc", "a", "a/b", "a/", "ab"}
+	for _, u := range users {
+		if _, err := l.Append(ctx, keylog.Entry{User: u}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for user, want := range map[string][]uint64{"ab": {0, 5}, "abc": {1}, "a": {2}, "a/b": {3}, "a/": {4}} {
+		got, err := s.UserIndexes(ctx, user, 0, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(want) || (len(got) > 0 && (got[0] != want[0] || got[len(got)-1] != want[len(want)-1])) {
+			t.Errorf("UserIndexes(%q) = %v, want %v", user, got, want)
+		}
+	}
+}
