@@ -1,18 +1,24 @@
 // Package keylogtest is the conformance suite of keylog.Store: run
 // TestStore against any implementation (memory, SQLite, PostgreSQL, a
-// third party's), as testing/fstest checks an fs.FS.
+// third party's), as testing/fstest checks an fs.FS. Fill builds large
+// logs for a store's benchmarks.
 package keylogtest
 
 import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync"
 	"testing"
 
 	"github.com/sealkit/sealkit/keylog"
+	tlog "github.com/transparency-dev/formats/log"
+	"github.com/transparency-dev/merkle/compact"
+	"github.com/transparency-dev/merkle/rfc6962"
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -271,6 +277,64 @@ func testLogOverStore(t *testing.T, s keylog.Store) {
 			if err := v.VerifyConsistency(cps[old-1], cps[size-1], p); err != nil {
 				t.Errorf("consistency %d to %d: %v", old, size, err)
 			}
+		}
+	}
+}
+
+// FillEntry is the entry [Fill] logs at index i: user "user<i>" (so each
+// user has one entry) and 64 bytes of data.
+func FillEntry(i uint64) keylog.Entry {
+	h := sha256.Sum256(binary.BigEndian.AppendUint64(nil, i))
+	return keylog.Entry{User: fmt.Sprintf("user%d", i), Data: append(h[:], h[:]...)}
+}
+
+// Fill appends n entries ([FillEntry]) to s as a [keylog.Log] would, but
+// without signing a checkpoint for each: only the last commit carries one,
+// signed by signer for the log named origin. It builds the large logs of
+// benchmarks quickly; call it inside a transaction to batch the commits.
+func Fill(tb testing.TB, s keylog.Store, origin string, signer note.Signer, n int) {
+	tb.Helper()
+	ctx := context.Background()
+	head, err := s.Head(ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ids := compact.RangeNodes(0, head.Size, nil)
+	nids := make([]keylog.NodeID, len(ids))
+	for i, id := range ids {
+		nids[i] = keylog.NodeID{Level: uint8(id.Level), Index: id.Index}
+	}
+	var hashes [][]byte
+	if len(nids) > 0 {
+		if hashes, err = s.Nodes(ctx, nids); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	rf := compact.RangeFactory{Hash: rfc6962.DefaultHasher.HashChildren}
+	r, err := rf.NewRange(0, head.Size, hashes)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for k := range n {
+		size := r.End()
+		c := &keylog.Commit{Size: size, Entry: FillEntry(size)}
+		if err := r.Append(c.Entry.LeafHash(), func(id compact.NodeID, h []byte) {
+			c.Nodes = append(c.Nodes, keylog.Node{ID: keylog.NodeID{Level: uint8(id.Level), Index: id.Index}, Hash: h})
+		}); err != nil {
+			tb.Fatal(err)
+		}
+		if k == n-1 {
+			root, err := r.GetRootHash(nil)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			text := tlog.Checkpoint{Origin: origin, Size: size + 1, Hash: root}.Marshal()
+			if c.Checkpoint, err = note.Sign(&note.Note{Text: string(text)}, signer); err != nil {
+				tb.Fatal(err)
+			}
+		}
+		if err := s.Commit(ctx, c); err != nil {
+			tb.Fatal(err)
 		}
 	}
 }
