@@ -376,6 +376,11 @@ func generateVectors(t testing.TB) *vectorSet {
 		many += fmt.Sprintf("— w%d.example %s\n", i, base64.StdEncoding.EncodeToString(fixedBytes(fmt.Sprint(i))))
 	}
 	cp("101-signatures", many, 0, "", "malformed")
+	// Ed25519's S must be below the group order L (RFC 8032 §5.1.7): S+L
+	// verifies the same equation and must still be refused.
+	unreduced := bytes.Clone(sig)
+	addOrder(unreduced[4+32:])
+	cp("signature-s-not-reduced", body+"\n\n"+line(unreduced), 0, "", "bad_signature")
 
 	// Client rules.
 	pv := func(vl *vectorLog, old, nw uint64) *proofVector {
@@ -407,4 +412,15 @@ func repeat(s string, n int) []string {
 		out[i] = s
 	}
 	return out
+}
+
+// addOrder adds the Ed25519 group order L to the little-endian scalar s.
+func addOrder(s []byte) {
+	l := []byte{0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10}
+	carry := 0
+	for i := range s {
+		v := int(s[i]) + int(l[i]) + carry
+		s[i], carry = byte(v), v>>8
+	}
 }
