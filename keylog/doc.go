@@ -6,7 +6,9 @@
 //
 // Server side, a [Log] over a [Store] appends entries ([Log.Append]),
 // signs checkpoints and answers proofs with bounded work; [NewHandler]
-// serves it over HTTP and [HTTPSource] reads it back. Client side, all
+// serves it over HTTP and [HTTPSource] reads it back. [MemStore] keeps a
+// log in memory; [github.com/sealkit/sealkit/backend.KeyLog] keeps it in
+// SQLite, PostgreSQL or any backend/driver store. Client side, all
 // pure verification that WebCrypto can reproduce (Ed25519 and SHA-256
 // only):
 //   - [Verifier] checks a checkpoint's signature and an entry's inclusion;
