@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/bits"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -328,5 +329,34 @@ func BenchmarkKeyLogAppend(b *testing.B) {
 			b.ReportMetric(float64(read)/appends, "records-read/op")
 			b.ReportMetric(float64(written)/appends, "records-written/op")
 		})
+	}
+}
+
+// An append reads the head twice (the Log's read, the commit's
+// compare-and-swap) and the perfect subtrees of the tree, one per set bit
+// of its size, and writes the head, the entry, its user index and the
+// nodes it completes (the leaf, then one per trailing set bit): O(log n)
+// records, whatever the log holds.
+func TestKeyLogAppendTouchesLogRecords(t *testing.T) {
+	var read, written int
+	s := backend.KeyLog(countingDriver{openSQLite(t), &read, &written})
+	signer, _ := testLogKey(t)
+	l, err := keylog.New(s, "log.example/keys", signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for size := range uint64(300) {
+		read, written = 0, 0
+		if _, err := l.Append(ctx, keylogtest.FillEntry(size)); err != nil {
+			t.Fatal(err)
+		}
+		wantRead := 0
+		if size > 0 {
+			wantRead = 2 + bits.OnesCount64(size)
+		}
+		wantWritten := 4 + bits.TrailingZeros64(^size)
+		if read != wantRead || written != wantWritten {
+			t.Fatalf("append at size %d read %d and wrote %d records, want %d and %d", size, read, written, wantRead, wantWritten)
+		}
 	}
 }
