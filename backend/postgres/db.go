@@ -78,18 +78,22 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 // Close closes every connection of the pool.
 func (db *DB) Close() { db.pool.Close() }
 
+// migrate applies, in order and in one transaction under an advisory lock,
+// every embedded migration not yet recorded in schema_migrations. Its
+// errors name the backend, as sqlite's do: the first connection of the
+// pool is made here, so an unreachable database fails here.
 func (db *DB) migrate(ctx context.Context) error {
 	names, err := fs.Glob(migrations, "migrations/*.sql")
 	if err != nil {
-		return err
+		return fmt.Errorf("postgres: %w", err)
 	}
 	sort.Strings(names)
-	return db.tx(ctx, func(tx pgx.Tx) error {
+	err = db.tx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLock); err != nil {
-			return fmt.Errorf("postgres: migration lock: %w", err)
+			return fmt.Errorf("migration lock: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY)`); err != nil {
-			return fmt.Errorf("postgres: migrations table: %w", err)
+			return fmt.Errorf("migrations table: %w", err)
 		}
 		for _, name := range names {
 			body, err := migrations.ReadFile(name)
@@ -105,11 +109,12 @@ func (db *DB) migrate(ctx context.Context) error {
 				continue
 			}
 			if _, err := tx.Exec(ctx, string(body)); err != nil {
-				return fmt.Errorf("postgres: migration %s: %w", name, err)
+				return fmt.Errorf("migration %s: %w", name, err)
 			}
 		}
 		return nil
 	})
+	return wrap("migrate", err)
 }
 
 // tx runs fn in a transaction, committing if it returns nil and ctx is not

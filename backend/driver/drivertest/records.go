@@ -229,20 +229,6 @@ func testPurge(t *testing.T, s driver.Driver) {
 	}
 }
 
-func testCancelled(t *testing.T, s driver.Driver) {
-	c, cancel := context.WithCancel(ctx)
-	cancel()
-	if _, err := s.Create(c, driver.Record{Kind: "k", ID: "a"}); !errors.Is(err, context.Canceled) {
-		t.Errorf("Create with a cancelled context: %v", err)
-	}
-	if _, err := s.Get(ctx, "k", "a"); !errors.Is(err, driver.ErrNotFound) {
-		t.Errorf("a cancelled Create stored a record: %v", err)
-	}
-	if _, err := s.PutBlob(c, "b", bytes.NewReader([]byte("x"))); !errors.Is(err, context.Canceled) {
-		t.Errorf("PutBlob with a cancelled context: %v", err)
-	}
-}
-
 // failingReader fails after n bytes.
 type failingReader struct{ n int }
 
