@@ -105,7 +105,7 @@ type Blobs interface {
 
 // BlobStat describes a stored blob.
 type BlobStat struct {
-	Size int64
+	Size int64  // the blob's length in bytes
 	Gen  string // the generation id names: new with every put, never reused
 }
 

@@ -306,8 +306,8 @@ func testBlobs(t *testing.T, s driver.Driver) {
 // Release: it is closed once a Read found the bytes used up, and the
 // source ends (or fails with Err) when Release is closed.
 type Stalled struct {
-	Before  int
-	Err     error
+	Before  int   // bytes yielded before the source blocks
+	Err     error // what the blocked Read returns once released; nil: io.EOF
 	stalled chan struct{}
 	release chan struct{}
 	once    sync.Once
@@ -325,6 +325,7 @@ func (s *Stalled) Stalled() <-chan struct{} { return s.stalled }
 // Release lets the blocked Read return: io.EOF, or Err if set.
 func (s *Stalled) Release() { s.relOnce.Do(func() { close(s.release) }) }
 
+// Read yields the Before bytes (as "s"), then blocks until Release.
 func (s *Stalled) Read(p []byte) (int, error) {
 	if s.Before > 0 {
 		k := min(len(p), s.Before)
