@@ -8,9 +8,9 @@
 // A DB is a [driver.Driver]; its stores are those package backend maps
 // onto it ([DB.Stores]), and [DB.Atomic] is one PostgreSQL transaction.
 //
-// Blobs may instead live in S3-compatible object storage: implement the
-// share package's BlobStore over it (for example with gocloud.dev/blob)
-// and keep only records here.
+// Blobs may instead live in S3-compatible object storage: implement
+// [share.BlobStore] over it (for example with gocloud.dev/blob) and keep
+// only records here.
 package postgres
 
 import (
@@ -52,7 +52,7 @@ type DB struct {
 
 // Open connects to the database named by dsn, applies any pending schema
 // and record migrations ([backend.Migrate]) and sweeps garbage blob chunks
-// (see PutBlob).
+// (see [DB.PutBlob]).
 func Open(ctx context.Context, dsn string) (*DB, error) {
 	pool, err := pgxpool.New(ctx, dsn)
 	if err != nil {
@@ -139,21 +139,21 @@ func (db *DB) tx(ctx context.Context, fn func(pgx.Tx) error) error {
 // transaction.
 func (db *DB) Stores() *backend.Stores { return backend.New(db) }
 
-// Keystore returns the database as a keystore.Store.
+// Keystore returns the database as a [keystore.Store].
 func (db *DB) Keystore() keystore.Store { return backend.Keystore(db) }
 
-// StorageAuth returns the database as a storageauth.Store.
+// StorageAuth returns the database as a [storageauth.Store].
 func (db *DB) StorageAuth() storageauth.Store { return backend.StorageAuth(db) }
 
-// KeyRegistry returns the database as an identity.KeyRegistry.
+// KeyRegistry returns the database as an [identity.KeyRegistry].
 func (db *DB) KeyRegistry() identity.KeyRegistry { return backend.KeyRegistry(db) }
 
-// ReplayStore returns the database as an identity.ReplayStore.
+// ReplayStore returns the database as an [identity.ReplayStore].
 func (db *DB) ReplayStore() identity.ReplayStore { return backend.ReplayStore(db) }
 
-// Share returns the database as every registry a share.Service runs on;
+// Share returns the database as every registry a [share.Service] runs on;
 // its Tx is one transaction.
 func (db *DB) Share() share.Stores { return backend.Share(db) }
 
-// Blobs returns the database as a share.BlobStore (1 MiB chunks, streamed).
+// Blobs returns the database as a [share.BlobStore] (1 MiB chunks, streamed).
 func (db *DB) Blobs() share.BlobStore { return backend.Blobs(db) }
