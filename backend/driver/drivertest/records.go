@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/sealkit/sealkit/backend/driver"
 	"github.com/sealkit/sealkit/backend/internal/records"
 )
@@ -100,32 +103,29 @@ func testCAS(t *testing.T, s driver.Driver) {
 
 func testListDelete(t *testing.T, s driver.Driver) {
 	for i, owner := range []string{"alice", "bob", "alice", "carol"} {
-		id := fmt.Sprintf("id%d", i)
-		if _, err := s.Create(ctx, driver.Record{Kind: "k", ID: id, Owner: owner, Ref: "ref-" + owner}); err != nil {
-			t.Fatal(err)
-		}
+		_, err := s.Create(ctx, driver.Record{Kind: "k", ID: fmt.Sprintf("id%d", i), Owner: owner, Ref: "ref-" + owner})
+		require.NoError(t, err)
 	}
 	s.Create(ctx, driver.Record{Kind: "other", ID: "x", Owner: "alice"})
+	for _, c := range []struct {
+		field driver.Field
+		value string
+		want  []string
+	}{
+		{driver.ByOwner, "alice", []string{"id0", "id2"}},
+		{driver.ByRef, "ref-bob", []string{"id1"}},
+		{driver.ByOwner, "nobody", nil},
+		{driver.ByRef, "alice", nil}, // an owner is not a ref
+	} {
+		list, err := s.List(ctx, "k", c.field, c.value)
+		require.NoError(t, err)
+		assert.Equal(t, c.want, ids(list), "List(%v, %q)", c.field, c.value)
+	}
+	require.NoError(t, s.Delete(ctx, "k", "id0"))
+	assert.ErrorIs(t, s.Delete(ctx, "k", "id0"), driver.ErrNotFound, "second Delete")
 	list, err := s.List(ctx, "k", driver.ByOwner, "alice")
-	if err != nil || len(list) != 2 || list[0].ID != "id0" || list[1].ID != "id2" {
-		t.Fatalf("List by owner = %v, %v", list, err)
-	}
-	list, err = s.List(ctx, "k", driver.ByRef, "ref-bob")
-	if err != nil || len(list) != 1 || list[0].ID != "id1" {
-		t.Fatalf("List by ref = %v, %v", list, err)
-	}
-	if list, err := s.List(ctx, "k", driver.ByOwner, "nobody"); err != nil || len(list) != 0 {
-		t.Errorf("List empty = %v, %v", list, err)
-	}
-	if err := s.Delete(ctx, "k", "id0"); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Delete(ctx, "k", "id0"); !errors.Is(err, driver.ErrNotFound) {
-		t.Errorf("second Delete: %v, want ErrNotFound", err)
-	}
-	if list, _ := s.List(ctx, "k", driver.ByOwner, "alice"); len(list) != 1 {
-		t.Errorf("after Delete, List = %v", list)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, []string{"id2"}, ids(list), "List after Delete")
 }
 
 // testConcurrentCAS has writers increment a counter by read + CAS with
