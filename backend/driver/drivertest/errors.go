@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
+	"github.com/sealkit/sealkit/backend"
 	"github.com/sealkit/sealkit/backend/driver"
 )
 
@@ -103,4 +106,50 @@ func RunBroken(t *testing.T, broken driver.Driver, prefix string) {
 			assert.False(t, errors.Is(err, sentinel), "%s on a closed database answers %v", m.name, sentinel)
 		}
 	}
+}
+
+// cancellingReader yields bytes of 'c' and cancels its context once it has
+// yielded after bytes; read counts what it yielded.
+type cancellingReader struct {
+	after, read int
+	cancel      context.CancelFunc
+}
+
+func (r *cancellingReader) Read(p []byte) (int, error) {
+	r.read += len(p)
+	for i := range p {
+		p[i] = 'c'
+	}
+	if r.read >= r.after {
+		r.cancel()
+	}
+	return len(p), nil
+}
+
+// testCancelledMidStream cancels a put and a read once their first chunk
+// has passed: each stops at the next chunk with the context's error, the
+// put reads at most one chunk more of its (endless) source and stores
+// nothing, and the reader returns no byte past the chunk it holds.
+func testCancelledMidStream(t *testing.T, d driver.Driver) {
+	c, cancel := context.WithCancel(ctx)
+	src := &cancellingReader{after: driver.ChunkSize, cancel: cancel}
+	_, err := d.PutBlob(c, "endless", src)
+	require.ErrorIs(t, err, context.Canceled, "PutBlob whose context is cancelled after a chunk")
+	assert.LessOrEqual(t, src.read, 2*driver.ChunkSize, "PutBlob read on after its context was cancelled")
+	_, err = d.StatBlob(ctx, "endless")
+	assert.ErrorIs(t, err, driver.ErrNotFound, "a cancelled put stored a blob")
+
+	_, err = d.PutBlob(ctx, "b", bytes.NewReader(bytes.Repeat([]byte("r"), 3*driver.ChunkSize)))
+	require.NoError(t, err)
+	c, cancel = context.WithCancel(ctx)
+	defer cancel()
+	rc, err := backend.Blobs(d).Get(c, "b")
+	require.NoError(t, err)
+	defer rc.Close()
+	_, err = io.ReadFull(rc, make([]byte, driver.ChunkSize))
+	require.NoError(t, err)
+	cancel()
+	n, err := io.Copy(io.Discard, rc)
+	assert.ErrorIs(t, err, context.Canceled, "a read whose context is cancelled after a chunk")
+	assert.Zero(t, n, "a read went on past the chunk it held after its context was cancelled")
 }

@@ -30,6 +30,7 @@ func RunDriver(t *testing.T, open func(t *testing.T) driver.Driver) {
 	t.Run("ConcurrentModify", func(t *testing.T) { testConcurrentModify(t, open(t)) })
 	t.Run("Purge", func(t *testing.T) { testPurge(t, open(t)) })
 	t.Run("Cancelled", func(t *testing.T) { testCancelled(t, open(t)) })
+	t.Run("CancelledMidStream", func(t *testing.T) { testCancelledMidStream(t, open(t)) })
 	t.Run("Atomic", func(t *testing.T) { testAtomic(t, open) })
 	t.Run("Blobs", func(t *testing.T) { testBlobs(t, open(t)) })
 	t.Run("StalledPutBlob", func(t *testing.T) { testStalledPut(t, open(t)) })
