@@ -75,8 +75,13 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	return db, nil
 }
 
-// Close closes every connection of the pool.
-func (db *DB) Close() { db.pool.Close() }
+// Close closes every connection of the pool, waiting for those in use to
+// be released. It returns nil: it is an [io.Closer], as sqlite's DB is, so
+// a server can hold either.
+func (db *DB) Close() error {
+	db.pool.Close()
+	return nil
+}
 
 // migrate applies, in order and in one transaction under an advisory lock,
 // every embedded migration not yet recorded in schema_migrations. Its

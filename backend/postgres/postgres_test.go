@@ -24,7 +24,7 @@ func openTest(t testing.TB) *postgres.DB {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(db.Close)
+	t.Cleanup(func() { db.Close() })
 	return db
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -15,6 +16,7 @@ import (
 
 var (
 	_ driver.Driver = (*DB)(nil)
+	_ io.Closer     = (*DB)(nil)
 	_ driver.Store  = recs{}
 )
 

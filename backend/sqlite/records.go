@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/sealkit/sealkit/backend/driver"
@@ -13,6 +14,7 @@ import (
 
 var (
 	_ driver.Driver = (*DB)(nil)
+	_ io.Closer     = (*DB)(nil)
 	_ driver.Store  = recs{}
 )
 
