@@ -13,11 +13,11 @@ import (
 
 // Stores is every store of the SDK over one driver.
 type Stores struct {
-	Keystore    keystore.Store
-	KeyRegistry identity.KeyRegistry
-	Replay      identity.ReplayStore
-	StorageAuth storageauth.Store
-	Share       share.Stores // Share.Tx spans the share stores only; use [Stores.Atomic] to span them all
+	Keystore    keystore.Store       // accounts and key records ([keystore.New])
+	KeyRegistry identity.KeyRegistry // request-signing keys ([identity.Verifier] Registry)
+	Replay      identity.ReplayStore // nonces seen ([identity.Verifier] Replay)
+	StorageAuth storageauth.Store    // storage-authorisation slots ([storageauth.NewServer])
+	Share       share.Stores         // Share.Tx spans the share stores only; use [Stores.Atomic] to span them all
 	// Blobs is nil in the Stores a transaction hands to its function: a
 	// blob is never written inside a transaction.
 	Blobs share.BlobStore

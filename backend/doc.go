@@ -1,7 +1,10 @@
-// Package backend maps every store interface of sealkit (keystore,
-// identity, storageauth, share) onto one record driver (package driver), so
-// the SQLite and PostgreSQL backends, and any third-party backend, implement
-// a dozen driver methods and share every adapter.
+// Package backend maps every store interface of sealkit ([keystore.Store],
+// [identity.KeyRegistry], [identity.ReplayStore], [storageauth.Store],
+// [share.Stores], [share.BlobStore]) onto one record driver
+// ([driver.Driver]), so the SQLite and PostgreSQL backends, and any
+// third-party backend, implement a dozen driver methods and share every
+// adapter. The example of [New] is a whole driver over Go maps, and
+// package drivertest checks a driver with every store's conformance suite.
 //
 // [New] returns every store over a driver; [Stores.Atomic] runs writes to
 // all of them (a registration's keystore, identity and share records) in one

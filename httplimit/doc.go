@@ -17,20 +17,20 @@
 //
 // # What each limit defends against
 //
-//   - Connections per client address ([Limits.Listener], MaxConnsPerAddr,
+//   - Connections per client address ([Limits.Listener], [Config.MaxConnsPerAddr],
 //     default 32): one client opening connections until the server runs
 //     out of file descriptors and goroutines. One more is closed as it is
 //     accepted.
 //   - Slow headers, idle connections and big headers ([Limits.Server]:
-//     ReadHeaderTimeout 10 s, IdleTimeout 2 min, MaxHeaderBytes 64 KiB):
+//     [Config.ReadHeaderTimeout] 10 s, IdleTimeout 2 min, MaxHeaderBytes 64 KiB):
 //     connections held open at no cost to the client (slowloris).
-//   - HTTP/2 streams per connection (MaxStreamsPerConn, default 16) and
+//   - HTTP/2 streams per connection ([Config.MaxStreamsPerConn], default 16) and
 //     requests in flight per client address ([Limits.Handler],
-//     MaxRequestsPerAddr, default 64, then 429 rate_limited): HTTP/2
+//     [Config.MaxRequestsPerAddr], default 64, then 429 rate_limited): HTTP/2
 //     carries many requests on one connection, so counting connections
 //     alone does not bound them.
-//   - Slow bodies and slow readers (ReadTimeout 10 s, WriteTimeout 30 s,
-//     and on [Upload] and [Download] routes MinTransferRate, 64 KiB/s):
+//   - Slow bodies and slow readers ([Config.ReadTimeout] 10 s, WriteTimeout 30 s,
+//     and on [Upload] and [Download] routes [Config.MinTransferRate], 64 KiB/s):
 //     a request that trickles holds a goroutine and its buffers. Fixed
 //     deadlines would either cut off large honest transfers or let small
 //     ones hang for minutes, so transfers get deadlines that move with the
@@ -39,9 +39,9 @@
 //     the timeout.
 //   - Body caps per route ([Route].MaxBody): a Content-Length above the
 //     cap is 413 too_large before a byte is read.
-//   - Body memory in flight ([Admit], MaxInflightBytes 512 MiB and
-//     MaxInflightBytesPerUser 64 MiB; MaxAnonInflightBytes 32 MiB and
-//     MaxAnonInflightBytesPerAddr 2 MiB): many requests buffering bodies
+//   - Body memory in flight ([Admit], [Config.MaxInflightBytes] 512 MiB and
+//     [Config.MaxInflightBytesPerUser] 64 MiB; [Config.MaxAnonInflightBytes] 32 MiB and
+//     [Config.MaxAnonInflightBytesPerAddr] 2 MiB): many requests buffering bodies
 //     at once. Bytes are charged as they arrive, so a signed request that
 //     declares a large body and sends nothing holds nothing; a request
 //     whose declared size does not fit is refused before its body, one

@@ -37,10 +37,11 @@ var (
 // RetryError is a refusal that passes: Err (ErrBusy or ErrRateLimited) is
 // worth retrying after Wait.
 type RetryError struct {
-	Err  error
-	Wait time.Duration
+	Err  error         // ErrBusy or ErrRateLimited
+	Wait time.Duration // how long to wait before retrying
 }
 
+// Error names the refusal and the wait.
 func (e *RetryError) Error() string { return fmt.Sprintf("%v (retry after %v)", e.Err, e.Wait) }
 
 // Unwrap returns Err.

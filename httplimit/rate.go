@@ -11,8 +11,8 @@ import (
 // Rate is a token bucket: Burst attempts at once, refilled at Burst per
 // Per.
 type Rate struct {
-	Burst int
-	Per   time.Duration
+	Burst int           // attempts allowed at once
+	Per   time.Duration // the time in which Burst attempts refill
 }
 
 // MaxKeys bounds the memory of each RateLimiter and Backoff: past it, the
@@ -96,7 +96,7 @@ const (
 	BackoffForget   = 24 * time.Hour
 )
 
-// ErrNoClientAddr: [Backoff.Allow] found no client address in its
+// ErrNoClientAddr is returned when [Backoff.Allow] finds no client address in its
 // context (the request did not pass [Limits.Handler]). It is a wiring
 // bug, refused rather than counted under a key every client shares.
 var ErrNoClientAddr = errors.New("httplimit: no client address in the context")

@@ -128,6 +128,11 @@ func TestInternalImportsNoPublicPackage(t *testing.T) {
 func TestOnlyTestHelpersLinkTesting(t *testing.T) {
 	pkgs := listModule(t)
 	for _, h := range testHelpers {
+		// The allowance is for conformance suites (named …test, as
+		// testing/fstest is) and internal helpers, never a library.
+		if !strings.HasSuffix(h, "test") && !isRootInternal(h) {
+			t.Errorf("test helper %s is neither a …test conformance package nor under internal/", h)
+		}
 		p, ok := pkgs[h]
 		if !ok {
 			t.Errorf("test helper %s is gone: remove it from testHelpers", h)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+
 	"github.com/sealkit/sealkit/keystore"
 )
 
@@ -200,12 +202,10 @@ func TestPolicy(t *testing.T) {
 				p    *keystore.Policy
 				want bool
 			}{{&keystore.Policy{Params: tc.params}, tc.strict}, {&keystore.Policy{Params: tc.params, InsecureAllowWeak: true}, tc.weak}} {
-				err := c.p.Validate()
-				if c.want && err != nil {
-					t.Errorf("weak=%v: %v", c.p.InsecureAllowWeak, err)
-				}
-				if !c.want && !errors.Is(err, keystore.ErrPolicy) {
-					t.Errorf("weak=%v: %v, want ErrPolicy", c.p.InsecureAllowWeak, err)
+				if err := c.p.Validate(); c.want {
+					assert.NoError(t, err, "InsecureAllowWeak=%v", c.p.InsecureAllowWeak)
+				} else {
+					assert.ErrorIs(t, err, keystore.ErrPolicy, "InsecureAllowWeak=%v", c.p.InsecureAllowWeak)
 				}
 			}
 		})

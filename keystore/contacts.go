@@ -58,6 +58,7 @@ var (
 
 // Contact is what the book remembers of one user.
 type Contact struct {
+	// User is the contact's user name, the book's key.
 	User string
 	// IdentityKey is the pinned Ed25519 identity key.
 	IdentityKey ed25519.PublicKey

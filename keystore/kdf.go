@@ -20,6 +20,7 @@ const (
 	PBKDF2SHA256 KDF = 2
 )
 
+// String returns the KDF's name, as the CLI and errors show it.
 func (k KDF) String() string {
 	switch k {
 	case Argon2id:
@@ -34,13 +35,14 @@ func (k KDF) String() string {
 // are Argon2id's; Iterations is PBKDF2's. They are stored in the account
 // record so that any client can repeat the derivation.
 type KDFParams struct {
-	KDF        KDF
+	KDF        KDF    // which derivation
 	Time       uint32 // Argon2id passes
 	MemoryKiB  uint32 // Argon2id memory in KiB
 	Threads    uint8  // Argon2id lanes
 	Iterations uint32 // PBKDF2 iterations
 }
 
+// String returns the KDF and its cost, e.g. "argon2id(t=3,m=65536KiB,p=4)".
 func (p KDFParams) String() string {
 	if p.KDF == PBKDF2SHA256 {
 		return fmt.Sprintf("pbkdf2-sha256(i=%d)", p.Iterations)

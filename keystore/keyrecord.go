@@ -52,8 +52,8 @@ const (
 	MaxNameLen = 128
 	// MaxPublicLen and MaxSealedLen cap a key record's fields (an RSA-4096
 	// SPKI is 550 bytes, its sealed PKCS#8 about 2,400).
-	MaxPublicLen = 2048
-	MaxSealedLen = 4096
+	MaxPublicLen = 2048    // a public key (SPKI)
+	MaxSealedLen = 4096    // a sealed private key
 	gcmOverhead  = 12 + 16 // random nonce || … || tag
 )
 

@@ -6,10 +6,10 @@ import "context"
 // 1 after Put, one more after each Update. It is what compare-and-swap
 // compares; it is unrelated to a key's version.
 type Entry struct {
-	Owner   string
-	ID      string
-	Version uint64
-	Data    []byte
+	Owner   string // the user the entry belongs to
+	ID      string // unique per owner
+	Version uint64 // the store's revision, for [Store.Update]
+	Data    []byte // the record, opaque to the store
 }
 
 // Store keeps records by owner and ID. It sees only what a server may see

@@ -29,7 +29,9 @@ type Verifier struct {
 // check and refuses with an error of its choosing (a "retry later" with a
 // delay, an account lock); Done is called after it with the outcome.
 type AttemptLimiter interface {
+	// Allow is called before a check; an error refuses the attempt.
 	Allow(ctx context.Context, owner string) error
+	// Done is called after a check that Allow let through, with its outcome.
 	Done(ctx context.Context, owner string, ok bool)
 }
 

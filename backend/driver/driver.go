@@ -1,9 +1,10 @@
 // Package driver is what a storage backend of sealkit implements: one table
-// of small records and chunked blobs. Package backend maps every store
-// interface of the SDK (keystore, identity, storageauth, share) onto a
-// [Driver], so a backend written against this package (about a dozen
-// methods) gets every store, and its conformance suite, drivertest, checks
-// it with the same tests the SQLite and PostgreSQL backends pass.
+// of small records and chunked blobs. [github.com/sealkit/sealkit/backend.New]
+// maps every store interface of the SDK (keystore, identity, storageauth,
+// share) onto a [Driver], so a backend written against this package (about
+// a dozen methods) gets every store, and its conformance suite,
+// [github.com/sealkit/sealkit/backend/driver/drivertest.Run], checks it
+// with the same tests the SQLite and PostgreSQL backends pass.
 //
 // Every store keeps small records: an ID, an owner, a version for
 // compare-and-swap and an opaque body that is ciphertext or public data.
@@ -105,7 +106,7 @@ type Blobs interface {
 
 // BlobStat describes a stored blob.
 type BlobStat struct {
-	Size int64
+	Size int64  // the blob's length in bytes
 	Gen  string // the generation id names: new with every put, never reused
 }
 

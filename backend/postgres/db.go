@@ -8,9 +8,9 @@
 // A DB is a [driver.Driver]; its stores are those package backend maps
 // onto it ([DB.Stores]), and [DB.Atomic] is one PostgreSQL transaction.
 //
-// Blobs may instead live in S3-compatible object storage: implement the
-// share package's BlobStore over it (for example with gocloud.dev/blob)
-// and keep only records here.
+// Blobs may instead live in S3-compatible object storage: implement
+// [share.BlobStore] over it (for example with gocloud.dev/blob) and keep
+// only records here.
 package postgres
 
 import (
@@ -52,7 +52,7 @@ type DB struct {
 
 // Open connects to the database named by dsn, applies any pending schema
 // and record migrations ([backend.Migrate]) and sweeps garbage blob chunks
-// (see PutBlob).
+// (see [DB.PutBlob]).
 func Open(ctx context.Context, dsn string) (*DB, error) {
 	pool, err := pgxpool.New(ctx, dsn)
 	if err != nil {
@@ -75,21 +75,30 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	return db, nil
 }
 
-// Close closes every connection of the pool.
-func (db *DB) Close() { db.pool.Close() }
+// Close closes every connection of the pool, waiting for those in use to
+// be released. It returns nil: it is an [io.Closer], as sqlite's DB is, so
+// a server can hold either.
+func (db *DB) Close() error {
+	db.pool.Close()
+	return nil
+}
 
+// migrate applies, in order and in one transaction under an advisory lock,
+// every embedded migration not yet recorded in schema_migrations. Its
+// errors name the backend, as sqlite's do: the first connection of the
+// pool is made here, so an unreachable database fails here.
 func (db *DB) migrate(ctx context.Context) error {
 	names, err := fs.Glob(migrations, "migrations/*.sql")
 	if err != nil {
-		return err
+		return fmt.Errorf("postgres: %w", err)
 	}
 	sort.Strings(names)
-	return db.tx(ctx, func(tx pgx.Tx) error {
+	err = db.tx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLock); err != nil {
-			return fmt.Errorf("postgres: migration lock: %w", err)
+			return fmt.Errorf("migration lock: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY)`); err != nil {
-			return fmt.Errorf("postgres: migrations table: %w", err)
+			return fmt.Errorf("migrations table: %w", err)
 		}
 		for _, name := range names {
 			body, err := migrations.ReadFile(name)
@@ -105,11 +114,12 @@ func (db *DB) migrate(ctx context.Context) error {
 				continue
 			}
 			if _, err := tx.Exec(ctx, string(body)); err != nil {
-				return fmt.Errorf("postgres: migration %s: %w", name, err)
+				return fmt.Errorf("migration %s: %w", name, err)
 			}
 		}
 		return nil
 	})
+	return wrap("migrate", err)
 }
 
 // tx runs fn in a transaction, committing if it returns nil and ctx is not
@@ -134,21 +144,21 @@ func (db *DB) tx(ctx context.Context, fn func(pgx.Tx) error) error {
 // transaction.
 func (db *DB) Stores() *backend.Stores { return backend.New(db) }
 
-// Keystore returns the database as a keystore.Store.
+// Keystore returns the database as a [keystore.Store].
 func (db *DB) Keystore() keystore.Store { return backend.Keystore(db) }
 
-// StorageAuth returns the database as a storageauth.Store.
+// StorageAuth returns the database as a [storageauth.Store].
 func (db *DB) StorageAuth() storageauth.Store { return backend.StorageAuth(db) }
 
-// KeyRegistry returns the database as an identity.KeyRegistry.
+// KeyRegistry returns the database as an [identity.KeyRegistry].
 func (db *DB) KeyRegistry() identity.KeyRegistry { return backend.KeyRegistry(db) }
 
-// ReplayStore returns the database as an identity.ReplayStore.
+// ReplayStore returns the database as an [identity.ReplayStore].
 func (db *DB) ReplayStore() identity.ReplayStore { return backend.ReplayStore(db) }
 
-// Share returns the database as every registry a share.Service runs on;
+// Share returns the database as every registry a [share.Service] runs on;
 // its Tx is one transaction.
 func (db *DB) Share() share.Stores { return backend.Share(db) }
 
-// Blobs returns the database as a share.BlobStore (1 MiB chunks, streamed).
+// Blobs returns the database as a [share.BlobStore] (1 MiB chunks, streamed).
 func (db *DB) Blobs() share.BlobStore { return backend.Blobs(db) }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -23,7 +24,7 @@ func openTest(t testing.TB) *postgres.DB {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(db.Close)
+	t.Cleanup(func() { db.Close() })
 	return db
 }
 
@@ -67,6 +68,21 @@ func testSchema(t testing.TB) string {
 
 func TestStores(t *testing.T) {
 	drivertest.Run(t, func(t *testing.T) driver.Driver { return openTest(t) })
+}
+
+// TestClosedDatabase checks that every method of a closed pool fails with
+// an error that names the backend (Atomic's did not).
+func TestClosedDatabase(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	if _, err := db.Create(ctx, driver.Record{Kind: "k", ID: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.PutBlob(ctx, "b", strings.NewReader("blob")); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	drivertest.RunBroken(t, db, "postgres: ")
 }
 
 func BenchmarkPostgres(b *testing.B) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -15,6 +16,7 @@ import (
 
 var (
 	_ driver.Driver = (*DB)(nil)
+	_ io.Closer     = (*DB)(nil)
 	_ driver.Store  = recs{}
 )
 
@@ -83,7 +85,12 @@ func (db *DB) Atomic(ctx context.Context, fn func(tx driver.Store) error) error 
 }
 
 func (s recs) Atomic(ctx context.Context, fn func(tx driver.Store) error) error {
-	return s.inTx(ctx, func(t recs) error { return fn(t) })
+	var fnErr error // returned as it is
+	err := s.inTx(ctx, func(t recs) error { fnErr = fn(t); return fnErr })
+	if fnErr != nil {
+		return fnErr
+	}
+	return wrap("atomic", err) // the transaction's own begin or commit
 }
 
 // inTx runs fn in s's transaction, or in a new one that commits if fn

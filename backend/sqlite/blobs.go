@@ -12,11 +12,11 @@ import (
 
 var _ records.ChunkStore = chunks{}
 
-// PutBlob stores r as a new generation, a chunk per transaction, and names
-// it in one last transaction (records.PutChunked): a stalled source holds
-// no lock. A failed put deletes its chunks; chunks a crash leaves are
-// swept at Open and, at most once per records.PendingBlobTTL, from PutBlob,
-// once they have gone PendingBlobTTL without a new chunk.
+// PutBlob implements [driver.Blobs.PutBlob]: it stores r as a new
+// generation, a chunk per transaction, and names it in one last
+// transaction, so a stalled source holds no lock. A failed put deletes its
+// chunks; chunks a crash leaves are swept at [Open] and then, at most once
+// an hour, from PutBlob, once they have gone an hour without a new chunk.
 func (db *DB) PutBlob(ctx context.Context, id string, r io.Reader) (int64, error) {
 	db.sweeper.MaybeSweep(ctx, chunks{db})
 	n, err := records.PutChunked(ctx, chunks{db}, id, r)

@@ -8,7 +8,7 @@
 // (BEGIN IMMEDIATE) and wait up to BusyTimeout for it, so concurrent
 // read-modify-write transactions queue instead of failing. No transaction
 // waits on anything but the database: a blob is written a chunk per
-// transaction (see PutBlob), so a stalled upload holds no lock.
+// transaction (see [DB.PutBlob]), so a stalled upload holds no lock.
 //
 // A DB is a [driver.Driver]; its stores are those package backend maps
 // onto it ([DB.Stores]), and [DB.Atomic] is one SQLite transaction.
@@ -52,7 +52,7 @@ type DB struct {
 
 // Open opens (creating if needed) the database file at path, applies any
 // pending schema and record migrations ([backend.Migrate]) and sweeps
-// garbage blob chunks (see PutBlob).
+// garbage blob chunks (see [DB.PutBlob]).
 func Open(ctx context.Context, path string) (*DB, error) {
 	if path == "" {
 		return nil, errors.New("sqlite: empty path; use OpenMemory for a throwaway database")
@@ -170,21 +170,21 @@ func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 // transaction.
 func (db *DB) Stores() *backend.Stores { return backend.New(db) }
 
-// Keystore returns the database as a keystore.Store.
+// Keystore returns the database as a [keystore.Store].
 func (db *DB) Keystore() keystore.Store { return backend.Keystore(db) }
 
-// StorageAuth returns the database as a storageauth.Store.
+// StorageAuth returns the database as a [storageauth.Store].
 func (db *DB) StorageAuth() storageauth.Store { return backend.StorageAuth(db) }
 
-// KeyRegistry returns the database as an identity.KeyRegistry.
+// KeyRegistry returns the database as an [identity.KeyRegistry].
 func (db *DB) KeyRegistry() identity.KeyRegistry { return backend.KeyRegistry(db) }
 
-// ReplayStore returns the database as an identity.ReplayStore.
+// ReplayStore returns the database as an [identity.ReplayStore].
 func (db *DB) ReplayStore() identity.ReplayStore { return backend.ReplayStore(db) }
 
-// Share returns the database as every registry a share.Service runs on;
+// Share returns the database as every registry a [share.Service] runs on;
 // its Tx is one transaction.
 func (db *DB) Share() share.Stores { return backend.Share(db) }
 
-// Blobs returns the database as a share.BlobStore (1 MiB chunks, streamed).
+// Blobs returns the database as a [share.BlobStore] (1 MiB chunks, streamed).
 func (db *DB) Blobs() share.BlobStore { return backend.Blobs(db) }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/sealkit/sealkit/backend/driver"
@@ -13,6 +14,7 @@ import (
 
 var (
 	_ driver.Driver = (*DB)(nil)
+	_ io.Closer     = (*DB)(nil)
 	_ driver.Store  = recs{}
 )
 
@@ -82,7 +84,12 @@ func (db *DB) Atomic(ctx context.Context, fn func(tx driver.Store) error) error 
 }
 
 func (s recs) Atomic(ctx context.Context, fn func(tx driver.Store) error) error {
-	return s.inTx(ctx, func(t recs) error { return fn(t) })
+	var fnErr error // returned as it is
+	err := s.inTx(ctx, func(t recs) error { fnErr = fn(t); return fnErr })
+	if fnErr != nil {
+		return fnErr
+	}
+	return wrap("atomic", err) // the transaction's own begin or commit
 }
 
 // inTx runs fn in s's transaction, or in a new one that commits if fn

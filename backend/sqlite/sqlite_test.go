@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/sealkit/sealkit/backend/driver"
@@ -34,6 +35,21 @@ func TestStoresMemory(t *testing.T) {
 
 func TestStoresFile(t *testing.T) {
 	drivertest.Run(t, func(t *testing.T) driver.Driver { return openFile(t) })
+}
+
+// TestClosedDatabase checks that every method of a closed database fails
+// with an error that names the backend (Atomic's did not).
+func TestClosedDatabase(t *testing.T) {
+	ctx := context.Background()
+	db := openFile(t)
+	if _, err := db.Create(ctx, driver.Record{Kind: "k", ID: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.PutBlob(ctx, "b", strings.NewReader("blob")); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	drivertest.RunBroken(t, db, "sqlite: ")
 }
 
 func BenchmarkFile(b *testing.B) {

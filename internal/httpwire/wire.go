@@ -19,18 +19,18 @@ import (
 // Code binds a wire error code to a package's sentinel and the status it
 // is sent with.
 type Code struct {
-	Code   string
-	Status int
-	Err    error
+	Code   string // the wire code, as in {"error": code}
+	Status int    // the HTTP status it is sent with
+	Err    error  // the sentinel it stands for
 }
 
 // Convention is one package's use of the wire: its name (for messages),
 // its error codes, and the sentinels a refused body maps to.
 type Convention struct {
-	Package  string
-	Codes    []Code
-	TooLarge error // a body over its cap
-	Invalid  error // a body that is not exactly one JSON value of the type
+	Package  string // the package's name, prefixed to messages
+	Codes    []Code // every code the package sends
+	TooLarge error  // a body over its cap
+	Invalid  error  // a body that is not exactly one JSON value of the type
 }
 
 // CodeInternal is sent for any error that is not one of a package's codes;
@@ -44,10 +44,10 @@ const MaxErrorBody = 4 << 10
 // and the package's sentinel for the code (nil for a code it does not
 // know), which errors.Is matches.
 type Error struct {
-	Package string
-	Status  int
-	Code    string
-	Err     error
+	Package string // the package that answered, for the message
+	Status  int    // the HTTP status
+	Code    string // the wire code; "" if the body had none
+	Err     error  // the package's sentinel for Code; nil for a code it does not know
 }
 
 // Error names the sentinel's text when the code has one, so that a user

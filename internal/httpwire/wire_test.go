@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 var (
@@ -41,19 +44,17 @@ func TestErrorRoundTrip(t *testing.T) {
 	} {
 		rec := httptest.NewRecorder()
 		conv.WriteError(rec, tc.err)
-		if rec.Code != tc.status || strings.Contains(rec.Body.String(), "secret") {
-			t.Fatalf("%v: wrote %d %q", tc.err, rec.Code, rec.Body)
-		}
+		require.Equal(t, tc.status, rec.Code, "status written for %v", tc.err)
+		require.NotContains(t, rec.Body.String(), "secret", "an internal error's text reached the wire")
 		got := conv.ResponseError(rec.Result())
 		var e *Error
-		if !errors.As(got, &e) || e.Status != tc.status || e.Code != tc.code {
-			t.Fatalf("%v: read back %#v", tc.err, got)
-		}
-		if tc.is != nil && !errors.Is(got, tc.is) {
-			t.Fatalf("%v: errors.Is(%v) false", got, tc.is)
-		}
-		if tc.is == nil && e.Err != nil {
-			t.Fatalf("unknown code mapped to %v", e.Err)
+		require.ErrorAs(t, got, &e)
+		assert.Equal(t, tc.status, e.Status)
+		assert.Equal(t, tc.code, e.Code)
+		if tc.is != nil {
+			assert.ErrorIs(t, got, tc.is)
+		} else {
+			assert.NoError(t, e.Err, "an unknown code mapped to a sentinel")
 		}
 	}
 }
@@ -83,8 +84,10 @@ func TestReadJSON(t *testing.T) {
 	} {
 		var v rec
 		err := conv.ReadJSON(strings.NewReader(tc.body), 32, &v)
-		if !errors.Is(err, tc.want) || (tc.want == nil) != (err == nil) {
-			t.Errorf("%q: %v, want %v", tc.body, err, tc.want)
+		if tc.want == nil {
+			assert.NoError(t, err, "%q", tc.body)
+		} else {
+			assert.ErrorIs(t, err, tc.want, "%q", tc.body)
 		}
 	}
 	req := httptest.NewRequest("POST", "/", strings.NewReader(strings.Repeat("x", 100)))

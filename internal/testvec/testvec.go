@@ -54,10 +54,10 @@ func Hex(t testing.TB, s string) []byte {
 // Wycheproof is the common top level of a Wycheproof v1 vector file. Groups
 // are left raw because every schema shapes them differently.
 type Wycheproof struct {
-	Algorithm     string            `json:"algorithm"`
-	Schema        string            `json:"schema"`
-	NumberOfTests int               `json:"numberOfTests"`
-	TestGroups    []json.RawMessage `json:"testGroups"`
+	Algorithm     string            `json:"algorithm"`     // e.g. "AES-GCM"
+	Schema        string            `json:"schema"`        // the JSON schema the groups follow
+	NumberOfTests int               `json:"numberOfTests"` // the count of tests the file states
+	TestGroups    []json.RawMessage `json:"testGroups"`    // the groups, decoded by each schema's loader
 }
 
 // Count fails the test unless ran equals want: it proves a loop over a vector

@@ -1,7 +1,10 @@
-// Package drivertest checks a record driver (package driver) against the
+// Package drivertest checks a record driver ([driver.Driver]) against the
 // semantics package backend relies on, and then runs every public store
-// conformance suite (keystoretest, identitytest, storageauthtest, sharetest)
-// on the stores backend maps onto it, so a backend's test is one call.
+// conformance suite ([keystoretest.Run], [identitytest.RunKeyRegistry],
+// [identitytest.RunReplayStore], [storageauthtest.Run], [sharetest.Run],
+// [sharetest.RunBlobs]) on the stores [backend.New] maps onto it, so a
+// backend's test is one call to [Run]. [RunBroken] checks the errors of a
+// driver whose database is gone.
 package drivertest
 
 import (

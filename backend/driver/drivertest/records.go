@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/sealkit/sealkit/backend/driver"
 	"github.com/sealkit/sealkit/backend/internal/records"
 )
@@ -27,6 +30,7 @@ func RunDriver(t *testing.T, open func(t *testing.T) driver.Driver) {
 	t.Run("ConcurrentModify", func(t *testing.T) { testConcurrentModify(t, open(t)) })
 	t.Run("Purge", func(t *testing.T) { testPurge(t, open(t)) })
 	t.Run("Cancelled", func(t *testing.T) { testCancelled(t, open(t)) })
+	t.Run("CancelledMidStream", func(t *testing.T) { testCancelledMidStream(t, open(t)) })
 	t.Run("Atomic", func(t *testing.T) { testAtomic(t, open) })
 	t.Run("Blobs", func(t *testing.T) { testBlobs(t, open(t)) })
 	t.Run("StalledPutBlob", func(t *testing.T) { testStalledPut(t, open(t)) })
@@ -100,32 +104,29 @@ func testCAS(t *testing.T, s driver.Driver) {
 
 func testListDelete(t *testing.T, s driver.Driver) {
 	for i, owner := range []string{"alice", "bob", "alice", "carol"} {
-		id := fmt.Sprintf("id%d", i)
-		if _, err := s.Create(ctx, driver.Record{Kind: "k", ID: id, Owner: owner, Ref: "ref-" + owner}); err != nil {
-			t.Fatal(err)
-		}
+		_, err := s.Create(ctx, driver.Record{Kind: "k", ID: fmt.Sprintf("id%d", i), Owner: owner, Ref: "ref-" + owner})
+		require.NoError(t, err)
 	}
 	s.Create(ctx, driver.Record{Kind: "other", ID: "x", Owner: "alice"})
+	for _, c := range []struct {
+		field driver.Field
+		value string
+		want  []string
+	}{
+		{driver.ByOwner, "alice", []string{"id0", "id2"}},
+		{driver.ByRef, "ref-bob", []string{"id1"}},
+		{driver.ByOwner, "nobody", nil},
+		{driver.ByRef, "alice", nil}, // an owner is not a ref
+	} {
+		list, err := s.List(ctx, "k", c.field, c.value)
+		require.NoError(t, err)
+		assert.Equal(t, c.want, ids(list), "List(%v, %q)", c.field, c.value)
+	}
+	require.NoError(t, s.Delete(ctx, "k", "id0"))
+	assert.ErrorIs(t, s.Delete(ctx, "k", "id0"), driver.ErrNotFound, "second Delete")
 	list, err := s.List(ctx, "k", driver.ByOwner, "alice")
-	if err != nil || len(list) != 2 || list[0].ID != "id0" || list[1].ID != "id2" {
-		t.Fatalf("List by owner = %v, %v", list, err)
-	}
-	list, err = s.List(ctx, "k", driver.ByRef, "ref-bob")
-	if err != nil || len(list) != 1 || list[0].ID != "id1" {
-		t.Fatalf("List by ref = %v, %v", list, err)
-	}
-	if list, err := s.List(ctx, "k", driver.ByOwner, "nobody"); err != nil || len(list) != 0 {
-		t.Errorf("List empty = %v, %v", list, err)
-	}
-	if err := s.Delete(ctx, "k", "id0"); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Delete(ctx, "k", "id0"); !errors.Is(err, driver.ErrNotFound) {
-		t.Errorf("second Delete: %v, want ErrNotFound", err)
-	}
-	if list, _ := s.List(ctx, "k", driver.ByOwner, "alice"); len(list) != 1 {
-		t.Errorf("after Delete, List = %v", list)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, []string{"id2"}, ids(list), "List after Delete")
 }
 
 // testConcurrentCAS has writers increment a counter by read + CAS with
@@ -229,20 +230,6 @@ func testPurge(t *testing.T, s driver.Driver) {
 	}
 }
 
-func testCancelled(t *testing.T, s driver.Driver) {
-	c, cancel := context.WithCancel(ctx)
-	cancel()
-	if _, err := s.Create(c, driver.Record{Kind: "k", ID: "a"}); !errors.Is(err, context.Canceled) {
-		t.Errorf("Create with a cancelled context: %v", err)
-	}
-	if _, err := s.Get(ctx, "k", "a"); !errors.Is(err, driver.ErrNotFound) {
-		t.Errorf("a cancelled Create stored a record: %v", err)
-	}
-	if _, err := s.PutBlob(c, "b", bytes.NewReader([]byte("x"))); !errors.Is(err, context.Canceled) {
-		t.Errorf("PutBlob with a cancelled context: %v", err)
-	}
-}
-
 // failingReader fails after n bytes.
 type failingReader struct{ n int }
 
@@ -320,8 +307,8 @@ func testBlobs(t *testing.T, s driver.Driver) {
 // Release: it is closed once a Read found the bytes used up, and the
 // source ends (or fails with Err) when Release is closed.
 type Stalled struct {
-	Before  int
-	Err     error
+	Before  int   // bytes yielded before the source blocks
+	Err     error // what the blocked Read returns once released; nil: io.EOF
 	stalled chan struct{}
 	release chan struct{}
 	once    sync.Once
@@ -339,6 +326,7 @@ func (s *Stalled) Stalled() <-chan struct{} { return s.stalled }
 // Release lets the blocked Read return: io.EOF, or Err if set.
 func (s *Stalled) Release() { s.relOnce.Do(func() { close(s.release) }) }
 
+// Read yields the Before bytes (as "s"), then blocks until Release.
 func (s *Stalled) Read(p []byte) (int, error) {
 	if s.Before > 0 {
 		k := min(len(p), s.Before)

@@ -7,14 +7,16 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/sealkit/sealkit/backend/driver"
 )
 
 // testRange checks Range's bounds, limit and byte order (not a collation's:
 // "Z" < "_" < "a" < "é").
 func testRange(t *testing.T, s driver.Store) {
-	ids := []string{"a", "a/1", "a/2", "a0", "b", "Z", "_", "é"}
-	for _, id := range ids {
+	for _, id := range []string{"a", "a/1", "a/2", "a0", "b", "Z", "_", "é"} {
 		if _, err := s.Create(ctx, driver.Record{Kind: "k", ID: id}); err != nil {
 			t.Fatal(err)
 		}
@@ -37,33 +39,21 @@ func testRange(t *testing.T, s driver.Store) {
 		{"", "", -1, nil},
 	} {
 		got, err := s.Range(ctx, "k", c.after, c.before, c.limit)
-		if err != nil {
-			t.Fatalf("Range(%q, %q, %d): %v", c.after, c.before, c.limit, err)
-		}
-		var gotIDs []string
-		for _, r := range got {
-			gotIDs = append(gotIDs, r.ID)
-		}
-		if !equal(gotIDs, c.want) {
-			t.Errorf("Range(%q, %q, %d) = %q, want %q", c.after, c.before, c.limit, gotIDs, c.want)
-		}
+		require.NoError(t, err, "Range(%q, %q, %d)", c.after, c.before, c.limit)
+		assert.Equal(t, c.want, ids(got), "Range(%q, %q, %d)", c.after, c.before, c.limit)
 	}
 	list, err := s.List(ctx, "k", driver.ByOwner, "")
-	if err != nil || len(list) != len(ids) || list[0].ID != "Z" || list[1].ID != "_" || list[len(list)-1].ID != "é" {
-		t.Errorf("List is not in byte order: %v, %v", list, err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, []string{"Z", "_", "a", "a/1", "a/2", "a0", "b", "é"}, ids(list), "List is not in byte order")
 }
 
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
+// ids returns the IDs of rs, nil for none.
+func ids(rs []driver.Record) []string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, r.ID)
 	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
+	return out
 }
 
 var errAbort = errors.New("drivertest: transaction aborted by its function")
