@@ -51,7 +51,7 @@ func TestKeyLogPostgres(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(db.Close)
+		t.Cleanup(func() { db.Close() })
 		return backend.KeyLog(db)
 	})
 }
@@ -270,7 +270,7 @@ func BenchmarkKeyLogAppend(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				b.Cleanup(p.Close)
+				b.Cleanup(func() { p.Close() })
 				db = p
 			}
 			signer, _ := testLogKey(b)
