@@ -53,8 +53,8 @@ func NewMemory() *Memory {
 // NewMemoryStores returns Stores backed by one new Memory.
 func NewMemoryStores() Stores {
 	m := NewMemory()
-	return Stores{Items: m, Keys: m, Users: m, Shares: m, Invitations: m,
-		Connections: m, Spaces: m, Links: m, Audit: m}
+	return tmpFill(Stores{Items: m, Keys: m, Users: m, Shares: m, Invitations: m,
+		Connections: m, Spaces: m, Links: m, Audit: m})
 }
 
 func cloneItem(v *Item) *Item {

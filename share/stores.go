@@ -145,6 +145,8 @@ type Stores struct {
 	Spaces      SpaceStore
 	Links       LinkStore
 	Audit       AuditLog
+	Usage       UsageStore
+	Tx          Transactor
 }
 
 // GenesisHash returns Prev of the first audit entry of item.
