@@ -25,7 +25,9 @@ const (
 // the registries and blob store, verifies and chains audit events, and never
 // holds a key that opens an item. Every method that acts for a user takes
 // the acting, already-authenticated user ID; the HTTP Handler gets it from
-// its Authenticate hook.
+// its Authenticate hook. Every call that writes several records writes them
+// in one Stores.Tx.Atomic (SPEC.md "Consistency across registries").
+// A Service must not be copied after first use.
 type Service struct {
 	Stores Stores
 	Blobs  BlobStore
@@ -61,6 +63,29 @@ type Service struct {
 	// its maximum): past it shares, links, downloads and link downloads of
 	// the item are refused, while revokes and the delete are still chained.
 	MaxAuditChain int
+
+	// Hooks for the server embedding the Service (SPEC.md "Server hooks").
+
+	// Quota returns the most owner's items may hold: Usage.Bytes as
+	// [ItemCharge] and [DeletedCharge] count them, Usage.Items live items.
+	// A zero field is no limit; nil means no quota. Upload checks it
+	// before any payload byte is written (ErrQuota past Bytes, ErrLimit
+	// past Items) and again as it commits.
+	Quota func(ctx context.Context, owner string) (Usage, error)
+	// Admit, if set, decides whether an upload may start: it is called
+	// once the request is checked and before the quota is reserved or any
+	// payload byte is written. Its error refuses the upload and is
+	// returned as is; wrap ErrLimit, ErrQuota, ErrTooLarge or
+	// ErrPermission so that the HTTP binding sends their codes.
+	Admit func(ctx context.Context, a *Admission) error
+	// Notify, if set, receives each operation after it has committed, on
+	// the caller's goroutine; an operation that failed or rolled back is
+	// never reported. It cannot fail the operation and should not block:
+	// queue the Change for slow work (notifications, metrics, export).
+	Notify func(ctx context.Context, c *Change)
+
+	reserved inflight // uploads in flight in this process, per owner
+	caps     capLocks // capped creations in this process, per capped set
 }
 
 // NewService returns a Service over stores and blobs with the defaults.
@@ -119,6 +144,29 @@ const maxKeysPerItem = 1024
 // and Delete after the item is.
 const postCommitTimeout = 30 * time.Second
 
+// errNoTx is returned by a write over Stores without a Transactor or a
+// UsageStore: every constructor in sealkit sets both.
+var errNoTx = errors.New("share: Stores.Tx or Stores.Usage is nil")
+
+// errAuditRace is appendAudit's lost compare-and-swap inside a transaction:
+// the transaction is rolled back and run again (atomic).
+var errAuditRace = fmt.Errorf("%w: audit head moved", ErrConflict)
+
+// atomic runs fn in one transaction over the stores, again (up to
+// maxAuditRetries times) when it lost an audit append to a concurrent one.
+func (s *Service) atomic(ctx context.Context, fn func(st Stores) error) error {
+	if s.Stores.Tx == nil || s.Stores.Usage == nil {
+		return errNoTx
+	}
+	for range maxAuditRetries {
+		err := s.Stores.Tx.Atomic(ctx, fn)
+		if !errors.Is(err, errAuditRace) {
+			return err
+		}
+	}
+	return fmt.Errorf("%w: audit log busy", ErrConflict)
+}
+
 // PublishUser registers actor's directory entry.
 func (s *Service) PublishUser(ctx context.Context, actor string, u *User) error {
 	if u == nil {
@@ -137,7 +185,11 @@ func (s *Service) PublishUser(ctx context.Context, actor string, u *User) error 
 	}
 	c := cloneUser(u)
 	c.Created = s.now()
-	return s.Stores.Users.CreateUser(ctx, c)
+	if err := s.Stores.Users.CreateUser(ctx, c); err != nil {
+		return err
+	}
+	s.notify(ctx, Change{Op: OpPublishUser, Actor: actor, Time: c.Created})
+	return nil
 }
 
 // User returns a directory entry; any authenticated user may look one up.
@@ -149,11 +201,11 @@ func (s *Service) User(ctx context.Context, actor, id string) (*User, error) {
 }
 
 // ownedItem returns the item if actor owns it.
-func (s *Service) ownedItem(ctx context.Context, actor, id string) (*Item, error) {
+func ownedItem(ctx context.Context, st Stores, actor, id string) (*Item, error) {
 	if err := checkIDs(id); err != nil {
 		return nil, err
 	}
-	it, err := s.Stores.Items.Item(ctx, id)
+	it, err := st.Items.Item(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -164,18 +216,18 @@ func (s *Service) ownedItem(ctx context.Context, actor, id string) (*Item, error
 }
 
 // readableItem returns the item if actor owns it or holds a wrapped key for it.
-func (s *Service) readableItem(ctx context.Context, actor, id string) (*Item, error) {
+func readableItem(ctx context.Context, st Stores, actor, id string) (*Item, error) {
 	if err := checkIDs(id); err != nil {
 		return nil, err
 	}
-	it, err := s.Stores.Items.Item(ctx, id)
+	it, err := st.Items.Item(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	if it.Owner == actor {
 		return it, nil
 	}
-	if _, err := s.Stores.Keys.Key(ctx, id, actor); err != nil {
+	if _, err := st.Keys.Key(ctx, id, actor); err != nil {
 		if errors.Is(err, ErrNotFound) {
 			return nil, ErrPermission
 		}
@@ -188,9 +240,15 @@ func (s *Service) readableItem(ctx context.Context, actor, id string) (*Item, er
 // rotation after a revoke), streaming the payload to the blob store while
 // hashing it. Only the owner uploads; a new version may only carry keys for
 // recipients that already had one (adding a recipient is a share, which is
-// audited). The header must be exactly one envelope header. The payload goes
-// under a fresh blob name, so a racing upload that loses never removes the
-// winner's. It returns the stored record with SHA256, Size and BlobRef set.
+// audited). The header must be exactly one envelope header.
+//
+// Before any payload byte is written, Admit (if set) sees the upload and
+// the quota is reserved: the declared size of a [SizedPayload] (or a
+// reader with a Len method), else all the room the owner has left. The
+// payload goes under a fresh blob name, then the item, its keys and the
+// owner's usage commit in one transaction; an upload that fails or loses
+// deletes only its own blob. It returns the stored record with SHA256,
+// Size and BlobRef set.
 func (s *Service) Upload(ctx context.Context, actor string, up *Upload, blob io.Reader) (*Item, error) {
 	if up == nil {
 		return nil, invalid("no upload")
@@ -208,47 +266,65 @@ func (s *Service) Upload(ctx context.Context, actor string, up *Upload, blob io.
 	if err := checkItemHeader(it.Header); err != nil {
 		return nil, err
 	}
-	var old *Item
-	allowed := map[string]string{actor: ""} // recipient -> space
-	if up.PrevVersion == 0 {
-		// A live or deleted ID is refused here, before the payload is
-		// read, not by CreateItem after it was streamed and stored.
-		if _, err := s.Stores.Items.Item(ctx, it.ID); err == nil {
-			return nil, ErrExists
-		} else if !errors.Is(err, ErrNotFound) {
-			return nil, err
-		}
-		if _, err := s.Stores.Items.DeletedItem(ctx, it.ID); err == nil {
-			return nil, ErrExists
-		} else if !errors.Is(err, ErrNotFound) {
-			return nil, err
-		}
-	} else {
-		var err error
-		if old, err = s.ownedItem(ctx, actor, it.ID); err != nil {
-			return nil, err
-		}
-		if old.Version != up.PrevVersion {
-			return nil, ErrConflict
-		}
-		keys, err := s.Stores.Keys.KeysForItem(ctx, it.ID)
-		if err != nil {
-			return nil, err
-		}
-		for _, k := range keys {
-			allowed[k.Recipient] = k.Space
-		}
+	if s.Stores.Tx == nil || s.Stores.Usage == nil {
+		return nil, errNoTx
 	}
-	seen := map[string]bool{}
+	// Checked here, before the payload is read, and again in the commit.
+	old, oldCharge, err := s.uploadable(ctx, s.Stores, actor, up)
+	if err != nil {
+		return nil, err
+	}
+	var ownerKey *WrappedKey
 	for _, k := range up.Keys {
-		space, ok := allowed[k.Recipient]
-		if k.Item != it.ID || k.Version != it.Version || !ok || space != k.Space || seen[k.Recipient] {
-			return nil, fmt.Errorf("%w: key for %q not allowed in this upload", ErrPermission, k.Recipient)
+		if k.Recipient == actor {
+			ownerKey = k
 		}
-		seen[k.Recipient] = true
 	}
-	if !seen[actor] {
-		return nil, invalid("the owner's wrapped key is missing")
+	maxBlob := orDefault(s.MaxBlobSize, DefaultMaxBlobSize)
+	declared := declaredSize(blob)
+	if declared > maxBlob {
+		return nil, ErrTooLarge
+	}
+	d := Usage{Bytes: headCharge(it, ownerKey) + max(declared, 0) - oldCharge}
+	if old == nil {
+		d.Items = 1
+	}
+	stored, err := s.Stores.Usage.Usage(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	if s.Admit != nil {
+		inflight := s.reserved.get(actor)
+		a := &Admission{Actor: actor, Item: cloneItem(it), New: old == nil, Records: 1 + len(up.Keys),
+			PayloadSize: declared, Charge: d.Bytes,
+			Usage: Usage{stored.Bytes + inflight.Bytes, stored.Items + inflight.Items}}
+		if err := s.Admit(ctx, a); err != nil {
+			return nil, err
+		}
+	}
+	limit, err := s.quota(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	// A new version reserves what it adds (both versions are stored until
+	// it commits); one of unknown size reserves the room left, up to
+	// MaxBlobSize, and may store no more.
+	res := Usage{Bytes: max(d.Bytes, 0), Items: d.Items}
+	payloadCap := maxBlob
+	if declared >= 0 {
+		payloadCap = declared
+	}
+	fill := int64(0)
+	if declared < 0 && limit.Bytes > 0 {
+		fill = maxBlob
+	}
+	granted, release, err := s.reserved.reserve(actor, stored, res, limit, fill)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	if fill > 0 {
+		payloadCap = min(payloadCap, granted.Bytes-res.Bytes+max(-d.Bytes, 0))
 	}
 
 	// A fresh random name per upload, so that an upload that loses the
@@ -256,9 +332,8 @@ func (s *Service) Upload(ctx context.Context, actor string, up *Upload, blob io.
 	// NewID holds no dot: it never equals an <id>.<version> name that
 	// earlier releases wrote.
 	it.BlobRef = NewID()
-	max := orDefault(s.MaxBlobSize, DefaultMaxBlobSize)
 	h := sha256.New()
-	lr := &io.LimitedReader{R: blob, N: max + 1}
+	lr := &io.LimitedReader{R: blob, N: payloadCap + 1}
 	n, err := s.Blobs.Put(ctx, it.BlobRef, io.TeeReader(lr, h))
 	if err != nil {
 		return nil, err
@@ -267,41 +342,155 @@ func (s *Service) Upload(ctx context.Context, actor string, up *Upload, blob io.
 	// caller's context is cancelled (a client gone), within a bound.
 	post, cancel := context.WithTimeout(context.WithoutCancel(ctx), postCommitTimeout)
 	defer cancel()
-	if n > max {
-		s.Blobs.Delete(post, it.BlobRef)
-		return nil, ErrTooLarge
+	switch {
+	case declared >= 0 && n != declared:
+		err = invalid("payload of %d bytes, not the %d declared", n, declared)
+	case n > maxBlob:
+		err = ErrTooLarge
+	case n > payloadCap:
+		err = ErrQuota
+	}
+	if err != nil {
+		s.dropBlob(post, actor, it.BlobRef)
+		return nil, err
 	}
 	it.SHA256, it.Size, it.Created = h.Sum(nil), n, s.now()
-
+	final := Usage{Bytes: ItemCharge(it, ownerKey) - oldCharge}
 	if old == nil {
-		if err := s.Stores.Items.CreateItem(ctx, it); err != nil {
-			s.Blobs.Delete(post, it.BlobRef)
-			return nil, err
+		final.Items = 1
+	}
+	// A new version replaces the item's recipients' keys and its links:
+	// it holds their capped sets' locks, so that a share or link created
+	// meanwhile in this process counts either the old set or the new.
+	var capped []string
+	if old != nil {
+		capped = []string{recipientsKey(it.ID), linksKey(it.ID)}
+	}
+	err = s.atomicCapped(ctx, capped, func(st Stores) error {
+		old, oldCharge2, err := s.uploadable(ctx, st, actor, up)
+		if err != nil {
+			return err
+		}
+		if oldCharge2 != oldCharge {
+			return ErrConflict
+		}
+		return s.storeUpload(ctx, st, it, old, up.Keys, final, limit)
+	})
+	if err != nil {
+		s.dropBlob(post, actor, it.BlobRef)
+		return nil, err
+	}
+	if old != nil {
+		s.dropBlob(post, actor, old.BlobRef)
+	}
+	c := Change{Op: OpUpload, Actor: actor, Owner: actor, Item: it.ID, Version: it.Version, Size: it.Size, Time: it.Created}
+	s.notify(ctx, c)
+	return cloneItem(it), nil
+}
+
+// uploadable checks that up may be stored now: a new item's ID is neither
+// live nor deleted; a new version replaces the stored one and carries keys
+// only for those who hold one, each in its space. It returns the version
+// replaced (nil for a new item) and its charge.
+func (s *Service) uploadable(ctx context.Context, st Stores, actor string, up *Upload) (*Item, int64, error) {
+	id := up.Item.ID
+	allowed := map[string]string{actor: ""} // recipient -> space
+	var old *Item
+	var oldCharge int64
+	if up.PrevVersion == 0 {
+		if _, err := st.Items.Item(ctx, id); err == nil {
+			return nil, 0, ErrExists
+		} else if !errors.Is(err, ErrNotFound) {
+			return nil, 0, err
+		}
+		if _, err := st.Items.DeletedItem(ctx, id); err == nil {
+			return nil, 0, ErrExists
+		} else if !errors.Is(err, ErrNotFound) {
+			return nil, 0, err
 		}
 	} else {
-		if err := s.Stores.Items.UpdateItem(ctx, it, old.Version); err != nil {
-			s.Blobs.Delete(post, it.BlobRef)
-			return nil, err
+		var err error
+		if old, err = ownedItem(ctx, st, actor, id); err != nil {
+			return nil, 0, err
 		}
-		// The old version's keys and links open the old DEK only: drop them.
-		for r := range allowed {
-			if !seen[r] {
-				s.dropRecipient(post, it.ID, r)
-			} else {
-				s.Stores.Keys.DeleteKey(post, it.ID, r)
+		if old.Version != up.PrevVersion {
+			return nil, 0, ErrConflict
+		}
+		keys, err := st.Keys.KeysForItem(ctx, id)
+		if err != nil {
+			return nil, 0, err
+		}
+		ownerKey := &WrappedKey{}
+		for _, k := range keys {
+			allowed[k.Recipient] = k.Space
+			if k.Recipient == actor {
+				ownerKey = k
 			}
 		}
-		s.dropLinks(post, it.ID)
-		s.Blobs.Delete(post, old.BlobRef)
+		oldCharge = ItemCharge(old, ownerKey)
 	}
+	seen := map[string]bool{}
 	for _, k := range up.Keys {
-		c := cloneKey(k)
-		c.Created = it.Created
-		if err := s.Stores.Keys.PutKey(post, c); err != nil {
-			return nil, err
+		space, ok := allowed[k.Recipient]
+		if k.Item != id || k.Version != up.Item.Version || !ok || space != k.Space || seen[k.Recipient] {
+			return nil, 0, fmt.Errorf("%w: key for %q not allowed in this upload", ErrPermission, k.Recipient)
+		}
+		seen[k.Recipient] = true
+	}
+	if !seen[actor] {
+		return nil, 0, invalid("the owner's wrapped key is missing")
+	}
+	return old, oldCharge, nil
+}
+
+// storeUpload writes an upload checked by uploadable: the item (created, or
+// swapped for old), the old version's keys, shares and links dropped, the
+// new keys, and the owner's usage, which must stay within limit.
+func (s *Service) storeUpload(ctx context.Context, st Stores, it, old *Item, keys []*WrappedKey, d, limit Usage) error {
+	if old == nil {
+		if err := st.Items.CreateItem(ctx, it); err != nil {
+			return err
+		}
+	} else {
+		if err := st.Items.UpdateItem(ctx, it, old.Version); err != nil {
+			return err
+		}
+		// The old version's keys and links open the old DEK only: drop
+		// them, and the shares of recipients the new version leaves out.
+		carried := map[string]bool{}
+		for _, k := range keys {
+			carried[k.Recipient] = true
+		}
+		oldKeys, err := st.Keys.KeysForItem(ctx, it.ID)
+		if err != nil {
+			return err
+		}
+		for _, k := range oldKeys {
+			if carried[k.Recipient] {
+				err = st.Keys.DeleteKey(ctx, it.ID, k.Recipient)
+			} else {
+				err = dropRecipient(ctx, st, it.ID, k.Recipient)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		if err := dropLinks(ctx, st, it.ID); err != nil {
+			return err
 		}
 	}
-	return cloneItem(it), nil
+	for _, k := range keys {
+		c := cloneKey(k)
+		c.Created = it.Created
+		if err := st.Keys.PutKey(ctx, c); err != nil {
+			return err
+		}
+	}
+	total, err := st.Usage.AddUsage(ctx, it.Owner, d)
+	if err != nil {
+		return err
+	}
+	return within(total, d, limit)
 }
 
 // checkItemHeader refuses a header that is not exactly one envelope header.
@@ -321,25 +510,33 @@ func checkItemHeader(b []byte) error {
 
 // Item returns an item record to its owner or a recipient.
 func (s *Service) Item(ctx context.Context, actor, id string) (*Item, error) {
-	return s.readableItem(ctx, actor, id)
+	return readableItem(ctx, s.Stores, actor, id)
 }
 
 // Download returns the payload of an item to its owner or a recipient,
 // after chaining ev (a signed ActionDownload event) into the item's audit log.
 func (s *Service) Download(ctx context.Context, actor, id string, ev *Event) (io.ReadCloser, error) {
-	it, err := s.readableItem(ctx, actor, id)
+	it, err := readableItem(ctx, s.Stores, actor, id)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.audit(ctx, ev, ActionDownload, actor, id, ""); err != nil {
+	if err := s.checkEvent(ctx, s.Stores, ev, ActionDownload, actor, id, ""); err != nil {
 		return nil, err
 	}
-	return s.Blobs.Get(ctx, it.BlobRef)
+	if err := s.atomic(ctx, func(st Stores) error { return s.chainDownload(ctx, st, ev) }); err != nil {
+		return nil, err
+	}
+	rc, err := s.Blobs.Get(ctx, it.BlobRef)
+	if err != nil {
+		return nil, err
+	}
+	s.notify(ctx, Change{Op: OpDownload, Actor: actor, Owner: it.Owner, Item: id, Version: it.Version, Size: it.Size})
+	return rc, nil
 }
 
 // MyKey returns actor's wrapped key for an item.
 func (s *Service) MyKey(ctx context.Context, actor, item string) (*WrappedKey, error) {
-	if _, err := s.readableItem(ctx, actor, item); err != nil {
+	if _, err := readableItem(ctx, s.Stores, actor, item); err != nil {
 		return nil, err
 	}
 	return s.Stores.Keys.Key(ctx, item, actor)
@@ -347,75 +544,110 @@ func (s *Service) MyKey(ctx context.Context, actor, item string) (*WrappedKey, e
 
 // ItemKeys lists an item's wrapped keys, to its owner only.
 func (s *Service) ItemKeys(ctx context.Context, actor, item string) ([]*WrappedKey, error) {
-	if _, err := s.ownedItem(ctx, actor, item); err != nil {
+	if _, err := ownedItem(ctx, s.Stores, actor, item); err != nil {
 		return nil, err
 	}
 	return s.Stores.Keys.KeysForItem(ctx, item)
 }
 
-// Delete removes an item, its payload, keys, shares and links; owner only.
-// The audit log keeps the chain, ending with the delete event.
+// Delete removes an item, its keys, shares and links, chains the delete
+// event and charges the owner the residual of what the item leaves behind
+// (DeletedCharge), all in one transaction; then the payload goes. Owner
+// only. The audit log keeps the chain, ending with the delete event.
 func (s *Service) Delete(ctx context.Context, actor, id string, ev *Event) error {
-	it, err := s.ownedItem(ctx, actor, id)
+	var it *Item
+	err := s.atomic(ctx, func(st Stores) error {
+		var err error
+		if it, err = ownedItem(ctx, st, actor, id); err != nil {
+			return err
+		}
+		if err := s.checkEvent(ctx, st, ev, ActionDelete, actor, id, ""); err != nil {
+			return err
+		}
+		keys, err := st.Keys.KeysForItem(ctx, id)
+		if err != nil {
+			return err
+		}
+		ownerKey := &WrappedKey{}
+		for _, k := range keys {
+			if k.Recipient == actor {
+				ownerKey = k
+			}
+			if err := dropRecipient(ctx, st, id, k.Recipient); err != nil {
+				return err
+			}
+		}
+		if err := dropLinks(ctx, st, id); err != nil {
+			return err
+		}
+		if err := st.Items.DeleteItem(ctx, id); err != nil {
+			return err
+		}
+		if err := s.appendAudit(ctx, st, ev); err != nil {
+			return err
+		}
+		head, err := st.Audit.AuditHead(ctx, id)
+		if err != nil {
+			return err
+		}
+		_, err = st.Usage.AddUsage(ctx, actor, Usage{Bytes: DeletedCharge(head.Seq) - ItemCharge(it, ownerKey), Items: -1})
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	if err := s.checkEvent(ctx, ev, ActionDelete, actor, id, ""); err != nil {
-		return err
-	}
-	keys, err := s.Stores.Keys.KeysForItem(ctx, id)
-	if err != nil {
-		return err
-	}
-	for _, k := range keys {
-		s.dropRecipient(ctx, id, k.Recipient)
-	}
-	s.dropLinks(ctx, id)
-	if err := s.Stores.Items.DeleteItem(ctx, id); err != nil {
-		return err
-	}
-	// Deleted: the payload goes and the event is chained even if the
-	// caller's context is cancelled, within a bound.
+	// Deleted: the payload goes even if the caller's context is cancelled,
+	// within a bound.
 	post, cancel := context.WithTimeout(context.WithoutCancel(ctx), postCommitTimeout)
 	defer cancel()
-	if err := s.Blobs.Delete(post, it.BlobRef); err != nil && !errors.Is(err, ErrNotFound) {
-		return err
-	}
-	return s.appendAudit(post, ev)
+	s.dropBlob(post, actor, it.BlobRef)
+	s.notify(ctx, Change{Op: OpDelete, Actor: actor, Owner: actor, Item: id, Version: it.Version, Size: it.Size})
+	return nil
 }
 
 // dropRecipient removes a recipient's key and share records for an item,
-// and the spaces no share names any more.
-func (s *Service) dropRecipient(ctx context.Context, item, recipient string) error {
-	err := s.Stores.Keys.DeleteKey(ctx, item, recipient)
-	shares, lerr := s.Stores.Shares.SharesForItem(ctx, item)
-	if lerr != nil {
-		return lerr
+// and the spaces no share names any more. ErrNotFound if the recipient
+// held no key for the item.
+func dropRecipient(ctx context.Context, st Stores, item, recipient string) error {
+	if err := st.Keys.DeleteKey(ctx, item, recipient); err != nil {
+		return err
+	}
+	shares, err := st.Shares.SharesForItem(ctx, item)
+	if err != nil {
+		return err
 	}
 	for _, sh := range shares {
-		if sh.Recipient == recipient {
-			s.Stores.Shares.DeleteShare(ctx, sh.ID)
-			if sh.Space != "" {
-				s.dropSpace(ctx, sh.Space, recipient)
+		if sh.Recipient != recipient {
+			continue
+		}
+		if err := st.Shares.DeleteShare(ctx, sh.ID); err != nil {
+			return err
+		}
+		if sh.Space != "" {
+			if err := dropSpace(ctx, st, sh.Space, recipient); err != nil {
+				return err
 			}
 		}
 	}
-	return err
+	return nil
 }
 
-func (s *Service) dropLinks(ctx context.Context, item string) {
-	links, err := s.Stores.Links.LinksForItem(ctx, item)
+func dropLinks(ctx context.Context, st Stores, item string) error {
+	links, err := st.Links.LinksForItem(ctx, item)
 	if err != nil {
-		return
+		return err
 	}
 	for _, l := range links {
-		s.Stores.Links.DeleteLink(ctx, l.ID)
+		if err := st.Links.DeleteLink(ctx, l.ID); err != nil {
+			return err
+		}
 	}
+	return nil
 }
 
 // signingKey returns a user's registered Ed25519 key.
-func (s *Service) signingKey(ctx context.Context, user string) (ed25519.PublicKey, error) {
-	u, err := s.Stores.Users.User(ctx, user)
+func signingKey(ctx context.Context, st Stores, user string) (ed25519.PublicKey, error) {
+	u, err := st.Users.User(ctx, user)
 	if err != nil {
 		return nil, err
 	}

@@ -8,7 +8,8 @@ import (
 	"time"
 )
 
-// maxAuditRetries bounds the compare-and-swap loop of one append.
+// maxAuditRetries bounds how often a transaction that lost an audit
+// append is run again.
 const maxAuditRetries = 16
 
 // DownloadAuditWindow bounds download entries: a user's downloads of one
@@ -38,8 +39,8 @@ func pastCap(action string) bool { return action == ActionRevoke || action == Ac
 
 // auditRoom returns ErrLimit if item's chain is full, checked before a
 // share, link or link download stores anything.
-func (s *Service) auditRoom(ctx context.Context, item string) error {
-	head, err := s.Stores.Audit.AuditHead(ctx, item)
+func (s *Service) auditRoom(ctx context.Context, st Stores, item string) error {
+	head, err := st.Audit.AuditHead(ctx, item)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return nil
@@ -51,34 +52,22 @@ func (s *Service) auditRoom(ctx context.Context, item string) error {
 	return nil
 }
 
-// audit checks that ev is the signed event for this request and chains it
-// into the item's log; a download is chained only if it is the actor's
-// first of the item in DownloadAuditWindow.
-func (s *Service) audit(ctx context.Context, ev *Event, action, actor, item, subject string) error {
-	if err := s.checkEvent(ctx, ev, action, actor, item, subject); err != nil {
-		return err
-	}
-	if action != ActionDownload {
-		return s.appendAudit(ctx, ev)
-	}
-	now := s.now()
-	chain, err := s.Stores.Audit.ClaimDownload(ctx, item, actor, now, DownloadAuditWindow)
+// chainDownload chains a checked download event if it is the actor's first
+// of the item in DownloadAuditWindow. A refused download is not served, and
+// its transaction takes the claim back, so the next one is chained.
+func (s *Service) chainDownload(ctx context.Context, st Stores, ev *Event) error {
+	chain, err := st.Audit.ClaimDownload(ctx, ev.Item, ev.Actor, s.now(), DownloadAuditWindow)
 	if err != nil || !chain {
 		return err
 	}
-	err = s.appendAudit(ctx, ev)
-	switch {
-	case errors.Is(err, ErrLimit):
+	err = s.appendAudit(ctx, st, ev)
+	if errors.Is(err, ErrLimit) {
 		// A full chain must not lock key holders out of their files: the
 		// download is served unrecorded, and the claim stays so that the
 		// next ones in the window do not try again (SPEC §9).
 		return nil
-	case err != nil:
-		// Refused downloads are not served: let the next one be chained.
-		s.Stores.Audit.ReleaseDownload(ctx, item, actor, now)
-		return err
 	}
-	return nil
+	return err
 }
 
 // withinWindow reports whether a download claimed at last still covers one
@@ -89,7 +78,7 @@ func withinWindow(last, now time.Time, window time.Duration) bool {
 }
 
 // checkEvent checks that ev is the signed event for this request.
-func (s *Service) checkEvent(ctx context.Context, ev *Event, action, actor, item, subject string) error {
+func (s *Service) checkEvent(ctx context.Context, st Stores, ev *Event, action, actor, item, subject string) error {
 	if ev == nil {
 		return invalid("a signed audit event is required")
 	}
@@ -103,7 +92,7 @@ func (s *Service) checkEvent(ctx context.Context, ev *Event, action, actor, item
 	if d := s.now().Sub(ev.Time); d > skew || d < -skew {
 		return invalid("audit event time too far from the server's")
 	}
-	pub, err := s.signingKey(ctx, actor)
+	pub, err := signingKey(ctx, st, actor)
 	if err != nil {
 		return err
 	}
@@ -114,35 +103,36 @@ func (s *Service) checkEvent(ctx context.Context, ev *Event, action, actor, item
 }
 
 // attest chains a server-attested (unsigned) link-download event.
-func (s *Service) attest(ctx context.Context, link, item string) error {
+func (s *Service) attest(ctx context.Context, st Stores, link, item string) error {
 	ev := &Event{Action: ActionLinkDownload, Actor: link, Item: item, Subject: link,
 		Time: s.now(), Nonce: make([]byte, NonceSize)}
 	rand.Read(ev.Nonce)
-	return s.appendAudit(ctx, ev)
+	return s.appendAudit(ctx, st, ev)
 }
 
-func (s *Service) appendAudit(ctx context.Context, ev *Event) error {
-	for range maxAuditRetries {
-		e := &AuditEntry{Seq: 1, Prev: genesis(ev.Item), Event: *ev}
-		head, err := s.Stores.Audit.AuditHead(ctx, ev.Item)
-		switch {
-		case err == nil:
-			e.Seq, e.Prev = head.Seq+1, head.Hash
-		case !errors.Is(err, ErrNotFound):
-			return err
-		}
-		// The compare-and-swap fixes Seq, so no entry past the cap is
-		// ever chained but a revoke or a delete.
-		if e.Seq > s.maxAuditChain() && !pastCap(ev.Action) {
-			return limitError("audit entries per item", int(s.maxAuditChain()))
-		}
-		e.Hash = e.ComputeHash()
-		err = s.Stores.Audit.AppendAudit(ctx, e)
-		if !errors.Is(err, ErrConflict) {
-			return err
-		}
+// appendAudit chains ev after the head of its item's chain. It runs inside
+// a transaction: a lost compare-and-swap is errAuditRace, on which atomic
+// runs the whole transaction again.
+func (s *Service) appendAudit(ctx context.Context, st Stores, ev *Event) error {
+	e := &AuditEntry{Seq: 1, Prev: genesis(ev.Item), Event: *ev}
+	head, err := st.Audit.AuditHead(ctx, ev.Item)
+	switch {
+	case err == nil:
+		e.Seq, e.Prev = head.Seq+1, head.Hash
+	case !errors.Is(err, ErrNotFound):
+		return err
 	}
-	return fmt.Errorf("%w: audit log busy", ErrConflict)
+	// The compare-and-swap fixes Seq, so no entry past the cap is ever
+	// chained but a revoke or a delete.
+	if e.Seq > s.maxAuditChain() && !pastCap(ev.Action) {
+		return limitError("audit entries per item", int(s.maxAuditChain()))
+	}
+	e.Hash = e.ComputeHash()
+	err = st.Audit.AppendAudit(ctx, e)
+	if errors.Is(err, ErrConflict) {
+		return errAuditRace
+	}
+	return err
 }
 
 // Audit returns a page of an item's audit chain to its owner: up to limit

@@ -2,7 +2,10 @@ package share
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
+	"sync"
 	"time"
 )
 
@@ -35,15 +38,14 @@ func limitError(what string, max int) error {
 	return fmt.Errorf("%w: at most %d %s", ErrLimit, max, what)
 }
 
-// capped creates one record under a cap: it refuses if count is already at
-// max, creates the record, then counts again and undoes its own create if
-// concurrent creates took the count past max. So however many calls race,
-// no more than max records remain once they return (a call may be refused
-// that would have fit alone), and only for the moment between a create and
-// its undo do the stores hold more: at most max plus the calls in flight.
-// That needs a listing to reflect every create that completed before it
-// began, as Memory's and the SQL backends' do.
-func capped(what string, max int, count func() (int, error), create func() error, undo func()) error {
+// capped creates one record under a cap, inside the caller's transaction:
+// it refuses if count is already at max, creates the record, then counts
+// again and refuses if the count went past max, which rolls its own create
+// back with the transaction. The caller holds the set's capLocks lock, so
+// within one process no concurrent create of the set runs; across
+// processes only serialised transactions (SQLite's) make it exact
+// (SPEC.md "Concurrency").
+func capped(what string, max int, count func() (int, error), create func() error) error {
 	n, err := count()
 	if err != nil {
 		return err
@@ -54,11 +56,10 @@ func capped(what string, max int, count func() (int, error), create func() error
 	if err := create(); err != nil {
 		return err
 	}
-	if n, err = count(); err != nil || n > max {
-		undo()
-		if err != nil {
-			return err
-		}
+	if n, err = count(); err != nil {
+		return err
+	}
+	if n > max {
 		return limitError(what, max)
 	}
 	return nil
@@ -67,8 +68,8 @@ func capped(what string, max int, count func() (int, error), create func() error
 // liveLinks counts an item's links that can still be used (not expired,
 // downloads left). With sweep it first removes the others: nothing can
 // open them again, and they would otherwise stay stored for ever.
-func (s *Service) liveLinks(ctx context.Context, item string, now time.Time, sweep bool) (int, error) {
-	links, err := s.Stores.Links.LinksForItem(ctx, item)
+func liveLinks(ctx context.Context, st Stores, item string, now time.Time, sweep bool) (int, error) {
+	links, err := st.Links.LinksForItem(ctx, item)
 	if err != nil {
 		return 0, err
 	}
@@ -77,15 +78,17 @@ func (s *Service) liveLinks(ctx context.Context, item string, now time.Time, swe
 		if now.Before(l.Expires) && l.Remaining > 0 {
 			n++
 		} else if sweep {
-			s.Stores.Links.DeleteLink(ctx, l.ID)
+			if err := st.Links.DeleteLink(ctx, l.ID); err != nil {
+				return 0, err
+			}
 		}
 	}
 	return n, nil
 }
 
 // recipients counts the users other than owner holding a key for item.
-func (s *Service) recipients(ctx context.Context, item, owner string) (int, error) {
-	keys, err := s.Stores.Keys.KeysForItem(ctx, item)
+func recipients(ctx context.Context, st Stores, item, owner string) (int, error) {
+	keys, err := st.Keys.KeysForItem(ctx, item)
 	if err != nil {
 		return 0, err
 	}
@@ -101,8 +104,8 @@ func (s *Service) recipients(ctx context.Context, item, owner string) (int, erro
 // keptInvitations counts inviter's invitations that are outstanding (not
 // expired) or used (each is a connection). With sweep it first removes the
 // expired unused ones, which nobody can accept any more.
-func (s *Service) keptInvitations(ctx context.Context, inviter string, now time.Time, sweep bool) (int, error) {
-	ins, err := s.Stores.Invitations.InvitationsFrom(ctx, inviter)
+func keptInvitations(ctx context.Context, st Stores, inviter string, now time.Time, sweep bool) (int, error) {
+	ins, err := st.Invitations.InvitationsFrom(ctx, inviter)
 	if err != nil {
 		return 0, err
 	}
@@ -111,28 +114,97 @@ func (s *Service) keptInvitations(ctx context.Context, inviter string, now time.
 		if in.Used || now.Before(in.Expires) {
 			n++
 		} else if sweep {
-			s.Stores.Invitations.DeleteInvitation(ctx, in.ID)
+			if err := st.Invitations.DeleteInvitation(ctx, in.ID); err != nil {
+				return 0, err
+			}
 		}
 	}
 	return n, nil
 }
 
-func (s *Service) spacesOf(ctx context.Context, sharer string) (int, error) {
-	sps, err := s.Stores.Spaces.SpacesFrom(ctx, sharer)
+func spacesOf(ctx context.Context, st Stores, sharer string) (int, error) {
+	sps, err := st.Spaces.SpacesFrom(ctx, sharer)
 	return len(sps), err
 }
 
 // dropSpace removes a space no share names any more; a space is reusable
 // across items, so one of recipient's other shares may still name it.
-func (s *Service) dropSpace(ctx context.Context, space, recipient string) {
-	shares, err := s.Stores.Shares.SharesForRecipient(ctx, recipient)
+func dropSpace(ctx context.Context, st Stores, space, recipient string) error {
+	shares, err := st.Shares.SharesForRecipient(ctx, recipient)
 	if err != nil {
-		return
+		return err
 	}
 	for _, sh := range shares {
 		if sh.Space == space {
-			return
+			return nil
 		}
 	}
-	s.Stores.Spaces.DeleteSpace(ctx, space)
+	err = st.Spaces.DeleteSpace(ctx, space)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+// capLocks serialises, within one process, the count-then-create of each
+// capped set: an item's recipients or live links, a user's invitations or
+// spaces. A transaction alone does not, where transactions do not see each
+// other's uncommitted creates (PostgreSQL's READ COMMITTED): two of them
+// could each count max−1 and both commit. Across processes sharing one
+// database it holds nothing (SPEC.md "Concurrency").
+type capLocks struct {
+	mu sync.Mutex
+	m  map[string]*capLock
+}
+
+type capLock struct {
+	mu   sync.Mutex
+	refs int // holders and waiters; the entry goes when it drops to 0
+}
+
+// The key of each capped set.
+func recipientsKey(item string) string  { return "recipients/" + item }
+func linksKey(item string) string       { return "links/" + item }
+func invitationsKey(user string) string { return "invitations/" + user }
+func spacesKey(user string) string      { return "spaces/" + user }
+
+// lock takes the locks of keys, in byte order so that two callers never
+// wait on each other; call the function it returns to release them.
+func (l *capLocks) lock(keys ...string) (unlock func()) {
+	keys = slices.Compact(slices.Sorted(slices.Values(keys)))
+	held := make([]*capLock, len(keys))
+	l.mu.Lock()
+	if l.m == nil {
+		l.m = map[string]*capLock{}
+	}
+	for i, k := range keys {
+		e := l.m[k]
+		if e == nil {
+			e = &capLock{}
+			l.m[k] = e
+		}
+		e.refs++
+		held[i] = e
+	}
+	l.mu.Unlock()
+	for _, e := range held {
+		e.mu.Lock()
+	}
+	return func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		for i, e := range held {
+			e.mu.Unlock()
+			if e.refs--; e.refs == 0 {
+				delete(l.m, keys[i])
+			}
+		}
+	}
+}
+
+// atomicCapped is atomic under the capLocks of keys, the capped sets fn
+// adds to.
+func (s *Service) atomicCapped(ctx context.Context, keys []string, fn func(st Stores) error) error {
+	defer s.caps.lock(keys...)()
+	return s.atomic(ctx, fn)
 }

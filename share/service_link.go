@@ -18,8 +18,9 @@ type AccessRequest struct {
 	Proof []byte `json:"proof"`
 }
 
-// CreateLink stores a public password link for an item; owner only. An
-// item has at most MaxLinksPerItem live links (ErrLimit).
+// CreateLink stores a public password link for an item and chains its
+// event, together; owner only. An item has at most MaxLinksPerItem live
+// links (ErrLimit).
 func (s *Service) CreateLink(ctx context.Context, actor string, req *LinkRequest) error {
 	if req == nil || req.Link == nil {
 		return invalid("no link")
@@ -29,46 +30,48 @@ func (s *Service) CreateLink(ctx context.Context, actor string, req *LinkRequest
 	if err := l.Validate(); err != nil {
 		return err
 	}
-	it, err := s.ownedItem(ctx, actor, l.Item)
+	err := s.atomicCapped(ctx, []string{linksKey(l.Item)}, func(st Stores) error {
+		it, err := ownedItem(ctx, st, actor, l.Item)
+		if err != nil {
+			return err
+		}
+		if l.Owner != actor {
+			return ErrPermission
+		}
+		if l.Version != it.Version {
+			return invalid("link for another version of the item")
+		}
+		if int64(l.Iterations) < minLinkIterations.Load() {
+			return invalid("link KDF iterations below the floor")
+		}
+		now := s.now()
+		if !l.Expires.After(now) || l.Expires.Sub(now) > MaxLinkTTL {
+			return invalid("link expiry out of range")
+		}
+		if err := s.checkEvent(ctx, st, req.Event, ActionShare, actor, l.Item, l.ID); err != nil {
+			return err
+		}
+		if err := s.auditRoom(ctx, st, l.Item); err != nil {
+			return err
+		}
+		l.Created = now
+		swept := false
+		err = capped("live links per item", s.maxLinks(),
+			func() (int, error) {
+				n, err := liveLinks(ctx, st, l.Item, now, !swept)
+				swept = true
+				return n, err
+			},
+			func() error { return st.Links.CreateLink(ctx, l) })
+		if err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, st, req.Event) // no link without its event
+	})
 	if err != nil {
 		return err
 	}
-	if l.Owner != actor {
-		return ErrPermission
-	}
-	if l.Version != it.Version {
-		return invalid("link for another version of the item")
-	}
-	if int64(l.Iterations) < minLinkIterations.Load() {
-		return invalid("link KDF iterations below the floor")
-	}
-	now := s.now()
-	if !l.Expires.After(now) || l.Expires.Sub(now) > MaxLinkTTL {
-		return invalid("link expiry out of range")
-	}
-	if err := s.checkEvent(ctx, req.Event, ActionShare, actor, l.Item, l.ID); err != nil {
-		return err
-	}
-	if err := s.auditRoom(ctx, l.Item); err != nil {
-		return err
-	}
-	l.Created = now
-	swept := false
-	err = capped("live links per item", s.maxLinks(),
-		func() (int, error) {
-			n, err := s.liveLinks(ctx, l.Item, now, !swept)
-			swept = true
-			return n, err
-		},
-		func() error { return s.Stores.Links.CreateLink(ctx, l) },
-		func() { s.Stores.Links.DeleteLink(ctx, l.ID) })
-	if err != nil {
-		return err
-	}
-	if err := s.appendAudit(ctx, req.Event); err != nil {
-		s.Stores.Links.DeleteLink(ctx, l.ID) // no link without its event
-		return err
-	}
+	s.notify(ctx, Change{Op: OpCreateLink, Actor: actor, Owner: actor, Item: l.Item, Subject: l.ID, Version: l.Version, Time: l.Created})
 	return nil
 }
 
@@ -130,26 +133,32 @@ func (s *Service) AccessLink(ctx context.Context, id string, req *AccessRequest)
 	if l.Remaining <= 0 {
 		return nil, nil, ErrExhausted
 	}
-	it, err := s.Stores.Items.Item(ctx, l.Item)
+	// The download taken and its attested event commit together.
+	var it *Item
+	var left int
+	err = s.atomic(ctx, func(st Stores) error {
+		var err error
+		if it, err = st.Items.Item(ctx, l.Item); err != nil {
+			return err
+		}
+		if it.Version != l.Version {
+			return ErrNotFound // the item was rotated: this link's key is gone
+		}
+		if err := s.auditRoom(ctx, st, l.Item); err != nil {
+			return err
+		}
+		if left, err = st.Links.ConsumeDownload(ctx, id, s.now()); err != nil {
+			return err
+		}
+		return s.attest(ctx, st, id, l.Item)
+	})
 	if err != nil {
-		return nil, nil, err
-	}
-	if it.Version != l.Version {
-		return nil, nil, ErrNotFound // the item was rotated: this link's key is gone
-	}
-	if err := s.auditRoom(ctx, l.Item); err != nil {
-		return nil, nil, err
-	}
-	left, err := s.Stores.Links.ConsumeDownload(ctx, id, s.now())
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := s.attest(ctx, id, l.Item); err != nil {
 		return nil, nil, err
 	}
 	blob, err := s.Blobs.Get(ctx, it.BlobRef)
 	if err != nil {
 		return nil, nil, err
 	}
+	s.notify(ctx, Change{Op: OpLinkDownload, Actor: id, Owner: it.Owner, Item: it.ID, Subject: id, Version: it.Version, Size: it.Size})
 	return &LinkGrant{Item: it, WrappedKey: l.WrappedKey, Remaining: left}, blob, nil
 }

@@ -60,8 +60,8 @@ type AcceptRequest struct {
 
 // sharedItem checks what every share request must: the actor owns the
 // item and the share, and does not share with itself. It returns the item.
-func (s *Service) sharedItem(ctx context.Context, actor string, sh *Share) (*Item, error) {
-	it, err := s.ownedItem(ctx, actor, sh.Item)
+func sharedItem(ctx context.Context, st Stores, actor string, sh *Share) (*Item, error) {
+	it, err := ownedItem(ctx, st, actor, sh.Item)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +77,7 @@ func (s *Service) sharedItem(ctx context.Context, actor string, sh *Share) (*Ite
 // Share creates a direct share. Only the item's owner
 // shares; sharing with yourself is ErrSelfShare, with an unknown user
 // ErrNotFound, twice ErrExists, past MaxRecipients or a full audit chain
-// ErrLimit.
+// ErrLimit. The key, the share record and the event commit together.
 func (s *Service) Share(ctx context.Context, actor string, req *ShareRequest) error {
 	if req == nil {
 		return invalid("no share request")
@@ -86,52 +86,54 @@ func (s *Service) Share(ctx context.Context, actor string, req *ShareRequest) er
 		return err
 	}
 	sh, k := req.Share, req.Key
-	it, err := s.sharedItem(ctx, actor, sh)
+	var it *Item
+	err := s.atomicCapped(ctx, []string{recipientsKey(sh.Item)}, func(st Stores) error {
+		var err error
+		if it, err = sharedItem(ctx, st, actor, sh); err != nil {
+			return err
+		}
+		if sh.Mode != ModeDirect || k.Space != "" {
+			return invalid("not a direct share")
+		}
+		if k.Item != sh.Item || k.Recipient != sh.Recipient || k.Version != it.Version {
+			return invalid("wrapped key does not match the share")
+		}
+		if _, err := st.Users.User(ctx, sh.Recipient); err != nil {
+			return err
+		}
+		if err := s.checkEvent(ctx, st, req.Event, ActionShare, actor, sh.Item, sh.Recipient); err != nil {
+			return err
+		}
+		return s.createShare(ctx, st, sh, k, req.Event)
+	})
 	if err != nil {
 		return err
 	}
-	if sh.Mode != ModeDirect || k.Space != "" {
-		return invalid("not a direct share")
-	}
-	if k.Item != sh.Item || k.Recipient != sh.Recipient || k.Version != it.Version {
-		return invalid("wrapped key does not match the share")
-	}
-	if _, err := s.Stores.Users.User(ctx, sh.Recipient); err != nil {
-		return err
-	}
-	if err := s.checkEvent(ctx, req.Event, ActionShare, actor, sh.Item, sh.Recipient); err != nil {
-		return err
-	}
-	return s.createShare(ctx, sh, k, req.Event)
+	s.notify(ctx, Change{Op: OpShare, Actor: actor, Owner: actor, Item: sh.Item, Subject: sh.Recipient, Version: it.Version})
+	return nil
 }
 
 // createShare stores the recipient's key, under MaxRecipients, then the
-// share record, and chains the share event.
-func (s *Service) createShare(ctx context.Context, sh *Share, k *WrappedKey, ev *Event) error {
-	if err := s.auditRoom(ctx, sh.Item); err != nil {
+// share record, and chains the share event, in the caller's transaction.
+func (s *Service) createShare(ctx context.Context, st Stores, sh *Share, k *WrappedKey, ev *Event) error {
+	if err := s.auditRoom(ctx, st, sh.Item); err != nil {
 		return err
 	}
 	now := s.now()
 	k, sh = cloneKey(k), cloneShare(sh)
 	k.Created, sh.Created = now, now
 	err := capped("recipients per item", s.maxRecipients(),
-		func() (int, error) { return s.recipients(ctx, sh.Item, sh.Owner) },
-		func() error { return s.Stores.Keys.PutKey(ctx, k) },
-		func() { s.Stores.Keys.DeleteKey(ctx, k.Item, k.Recipient) })
+		func() (int, error) { return recipients(ctx, st, sh.Item, sh.Owner) },
+		func() error { return st.Keys.PutKey(ctx, k) })
 	if err != nil {
 		return err
 	}
-	if err := s.Stores.Shares.CreateShare(ctx, sh); err != nil {
-		s.Stores.Keys.DeleteKey(ctx, k.Item, k.Recipient)
+	if err := st.Shares.CreateShare(ctx, sh); err != nil {
 		return err
 	}
-	if err := s.appendAudit(ctx, ev); err != nil {
-		// A share whose event is not in the chain does not stay.
-		s.Stores.Shares.DeleteShare(ctx, sh.ID)
-		s.Stores.Keys.DeleteKey(ctx, k.Item, k.Recipient)
-		return err
-	}
-	return nil
+	// A share whose event is not in the chain does not stay: an error
+	// here rolls the key and the record back.
+	return s.appendAudit(ctx, st, ev)
 }
 
 // Received lists the shares addressed to actor.
@@ -139,25 +141,35 @@ func (s *Service) Received(ctx context.Context, actor string) ([]*Share, error) 
 	return s.Stores.Shares.SharesForRecipient(ctx, actor)
 }
 
-// Revoke deletes recipient's wrapped key and share records for an item;
-// owner only. ErrNotFound if the item was not shared with recipient.
+// Revoke deletes recipient's wrapped key and share records for an item and
+// chains the revoke event, together; owner only. ErrNotFound if the item
+// was not shared with recipient.
 func (s *Service) Revoke(ctx context.Context, actor, item, recipient string, ev *Event) error {
 	if err := checkIDs(recipient); err != nil {
 		return err
 	}
-	if _, err := s.ownedItem(ctx, actor, item); err != nil {
+	var it *Item
+	err := s.atomic(ctx, func(st Stores) error {
+		var err error
+		if it, err = ownedItem(ctx, st, actor, item); err != nil {
+			return err
+		}
+		if recipient == actor {
+			return ErrSelfShare
+		}
+		if err := s.checkEvent(ctx, st, ev, ActionRevoke, actor, item, recipient); err != nil {
+			return err
+		}
+		if err := dropRecipient(ctx, st, item, recipient); err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, st, ev)
+	})
+	if err != nil {
 		return err
 	}
-	if recipient == actor {
-		return ErrSelfShare
-	}
-	if err := s.checkEvent(ctx, ev, ActionRevoke, actor, item, recipient); err != nil {
-		return err
-	}
-	if err := s.dropRecipient(ctx, item, recipient); err != nil {
-		return err
-	}
-	return s.appendAudit(ctx, ev)
+	s.notify(ctx, Change{Op: OpRevoke, Actor: actor, Owner: actor, Item: item, Subject: recipient, Version: it.Version})
+	return nil
 }
 
 // Invite stores an invitation from actor. Its token is only a hash here.
@@ -184,18 +196,25 @@ func (s *Service) Invite(ctx context.Context, actor string, in *Invitation) erro
 	}
 	c := cloneInvitation(in)
 	c.Used, c.Created = false, now
-	swept := false
-	return capped("invitations per user", s.maxInvitations(),
-		func() (int, error) {
-			n, err := s.keptInvitations(ctx, actor, now, !swept)
-			swept = true
-			return n, err
-		},
-		func() error { return s.Stores.Invitations.CreateInvitation(ctx, c) },
-		func() { s.Stores.Invitations.DeleteInvitation(ctx, c.ID) })
+	err := s.atomicCapped(ctx, []string{invitationsKey(actor)}, func(st Stores) error {
+		swept := false
+		return capped("invitations per user", s.maxInvitations(),
+			func() (int, error) {
+				n, err := keptInvitations(ctx, st, actor, now, !swept)
+				swept = true
+				return n, err
+			},
+			func() error { return st.Invitations.CreateInvitation(ctx, c) })
+	})
+	if err != nil {
+		return err
+	}
+	s.notify(ctx, Change{Op: OpInvite, Actor: actor, Subject: c.ID, Time: now})
+	return nil
 }
 
-// Accept turns an invitation into a connection holding both public keys.
+// Accept turns an invitation into a connection holding both public keys;
+// the invitation is marked used and the connection created together.
 // A wrong token is ErrBadProof, a late one ErrExpired, a second use ErrUsed.
 func (s *Service) Accept(ctx context.Context, actor, id string, req *AcceptRequest) (*Connection, error) {
 	if err := checkIDs(id); err != nil {
@@ -210,45 +229,54 @@ func (s *Service) Accept(ctx context.Context, actor, id string, req *AcceptReque
 	if _, err := recipientFor(req.Key); err != nil {
 		return nil, invalid("unusable invitee key")
 	}
-	in, err := s.Stores.Invitations.Invitation(ctx, id)
+	var c *Connection
+	err := s.atomic(ctx, func(st Stores) error {
+		in, err := st.Invitations.Invitation(ctx, id)
+		if err != nil {
+			return err
+		}
+		if subtle.ConstantTimeCompare(HashInvitationToken(id, req.Token), in.TokenHash) != 1 {
+			return ErrBadProof
+		}
+		if in.Inviter == actor {
+			return ErrSelfShare
+		}
+		if in.Invitee != "" && in.Invitee != actor {
+			return ErrPermission
+		}
+		if !s.now().Before(in.Expires) {
+			return ErrExpired
+		}
+		if in.Used {
+			return ErrUsed
+		}
+		if err := st.Invitations.UseInvitation(ctx, id); err != nil {
+			if errors.Is(err, ErrConflict) {
+				return ErrUsed
+			}
+			return err
+		}
+		c = &Connection{ID: id, Inviter: in.Inviter, Invitee: actor,
+			InviterKey: clonePub(in.InviterKey), InviteeKey: clonePub(req.Key), Created: s.now()}
+		return st.Connections.CreateConnection(ctx, c)
+	})
 	if err != nil {
 		return nil, err
 	}
-	if subtle.ConstantTimeCompare(HashInvitationToken(id, req.Token), in.TokenHash) != 1 {
-		return nil, ErrBadProof
-	}
-	if in.Inviter == actor {
-		return nil, ErrSelfShare
-	}
-	if in.Invitee != "" && in.Invitee != actor {
-		return nil, ErrPermission
-	}
-	if !s.now().Before(in.Expires) {
-		return nil, ErrExpired
-	}
-	if in.Used {
-		return nil, ErrUsed
-	}
-	if err := s.Stores.Invitations.UseInvitation(ctx, id); err != nil {
-		if errors.Is(err, ErrConflict) {
-			return nil, ErrUsed
-		}
-		return nil, err
-	}
-	c := &Connection{ID: id, Inviter: in.Inviter, Invitee: actor,
-		InviterKey: clonePub(in.InviterKey), InviteeKey: clonePub(req.Key), Created: s.now()}
-	if err := s.Stores.Connections.CreateConnection(ctx, c); err != nil {
-		return nil, err
-	}
+	s.notify(ctx, Change{Op: OpAccept, Actor: actor, Subject: id, Time: c.Created})
 	return cloneConnection(c), nil
 }
 
 // Connection returns a connection to either party.
 func (s *Service) Connection(ctx context.Context, actor, id string) (*Connection, error) {
+	return connection(ctx, s.Stores, actor, id)
+}
+
+func connection(ctx context.Context, st Stores, actor, id string) (*Connection, error) {
 	if err := checkIDs(id); err != nil {
 		return nil, err
 	}
-	c, err := s.Stores.Connections.Connection(ctx, id)
+	c, err := st.Connections.Connection(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -260,7 +288,8 @@ func (s *Service) Connection(ctx context.Context, actor, id string) (*Connection
 
 // ShareToSpace creates a share through an encryption space:
 // the owner of the item, a party to the connection, shares with the other
-// party. A new space counts against the sharer's MaxSpaces (ErrLimit).
+// party. A new space counts against the sharer's MaxSpaces (ErrLimit). The
+// space, the key, the share record and the event commit together.
 func (s *Service) ShareToSpace(ctx context.Context, actor string, req *SpaceShareRequest) error {
 	if req == nil {
 		return invalid("no space share request")
@@ -268,79 +297,96 @@ func (s *Service) ShareToSpace(ctx context.Context, actor string, req *SpaceShar
 	if err := req.Validate(); err != nil {
 		return err
 	}
-	sh, k := req.Share, req.Key
-	it, err := s.sharedItem(ctx, actor, sh)
+	sh := req.Share
+	var it *Item
+	keys := []string{recipientsKey(sh.Item)}
+	if req.Space != nil {
+		keys = append(keys, spacesKey(actor))
+	}
+	err := s.atomicCapped(ctx, keys, func(st Stores) error {
+		var err error
+		it, err = s.spaceShare(ctx, st, actor, req)
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	conn, err := s.Connection(ctx, actor, sh.Connection)
+	s.notify(ctx, Change{Op: OpShare, Actor: actor, Owner: actor, Item: sh.Item, Subject: sh.Recipient, Version: it.Version})
+	return nil
+}
+
+// spaceShare is ShareToSpace inside its transaction.
+func (s *Service) spaceShare(ctx context.Context, st Stores, actor string, req *SpaceShareRequest) (*Item, error) {
+	sh, k := req.Share, req.Key
+	it, err := sharedItem(ctx, st, actor, sh)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	conn, err := connection(ctx, st, actor, sh.Connection)
+	if err != nil {
+		return nil, err
 	}
 	if other := map[bool]string{true: conn.Invitee, false: conn.Inviter}[conn.Inviter == actor]; other != sh.Recipient {
-		return invalid("the recipient is not the other party of the connection")
+		return nil, invalid("the recipient is not the other party of the connection")
 	}
 	space := req.Space
 	if space != nil {
 		if space.ID != sh.Space || space.Connection != conn.ID || space.Sharer != actor ||
 			space.Recipient != sh.Recipient || len(space.ClaimedKey) != 0 {
-			return invalid("space does not match the share")
+			return nil, invalid("space does not match the share")
 		}
 	} else {
-		if space, err = s.Stores.Spaces.Space(ctx, sh.Space); err != nil {
-			return err
+		if space, err = st.Spaces.Space(ctx, sh.Space); err != nil {
+			return nil, err
 		}
 		if space.Sharer != actor || space.Recipient != sh.Recipient || space.Connection != conn.ID {
-			return ErrPermission
+			return nil, ErrPermission
 		}
 	}
 	if k.Item != sh.Item || k.Recipient != sh.Recipient || k.Version != it.Version || k.Space != sh.Space {
-		return invalid("wrapped key does not match the share")
+		return nil, invalid("wrapped key does not match the share")
 	}
 	switch sh.Mode {
 	case ModeWrap:
 		if len(k.Record) == 0 {
-			return invalid("vault-mode share without a wrapped key")
+			return nil, invalid("vault-mode share without a wrapped key")
 		}
 	case ModeReencrypt:
 		if len(k.Record) != 0 {
-			return invalid("a re-encrypted share's key is the space key")
+			return nil, invalid("a re-encrypted share's key is the space key")
 		}
-		if _, err := s.ownedItem(ctx, actor, sh.SourceItem); err != nil {
-			return err
+		if _, err := ownedItem(ctx, st, actor, sh.SourceItem); err != nil {
+			return nil, err
 		}
 	default:
-		return invalid("not a space share")
+		return nil, invalid("not a space share")
 	}
-	if err := s.checkEvent(ctx, req.Event, ActionShare, actor, sh.Item, sh.Recipient); err != nil {
-		return err
+	if err := s.checkEvent(ctx, st, req.Event, ActionShare, actor, sh.Item, sh.Recipient); err != nil {
+		return nil, err
 	}
 	if req.Space != nil {
 		c := cloneSpace(space)
 		c.Created = s.now()
 		err := capped("encryption spaces per user", s.maxSpaces(),
-			func() (int, error) { return s.spacesOf(ctx, actor) },
-			func() error { return s.Stores.Spaces.CreateSpace(ctx, c) },
-			func() { s.Stores.Spaces.DeleteSpace(ctx, c.ID) })
+			func() (int, error) { return spacesOf(ctx, st, actor) },
+			func() error { return st.Spaces.CreateSpace(ctx, c) })
 		if err != nil {
-			return err
+			return nil, err
 		}
 	}
-	if err := s.createShare(ctx, sh, k, req.Event); err != nil {
-		if req.Space != nil {
-			s.Stores.Spaces.DeleteSpace(ctx, space.ID)
-		}
-		return err
-	}
-	return nil
+	return it, s.createShare(ctx, st, sh, k, req.Event)
 }
 
 // Space returns an encryption space to its sharer or recipient.
 func (s *Service) Space(ctx context.Context, actor, id string) (*Space, error) {
+	return space(ctx, s.Stores, actor, id)
+}
+
+func space(ctx context.Context, st Stores, actor, id string) (*Space, error) {
 	if err := checkIDs(id); err != nil {
 		return nil, err
 	}
-	sp, err := s.Stores.Spaces.Space(ctx, id)
+	sp, err := st.Spaces.Space(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -353,15 +399,22 @@ func (s *Service) Space(ctx context.Context, actor, id string) (*Space, error) {
 // Claim stores the recipient's rewrap of a space key under its own KEK;
 // once only (ErrConflict after).
 func (s *Service) Claim(ctx context.Context, actor, id string, record []byte) error {
-	sp, err := s.Space(ctx, actor, id)
+	err := s.atomic(ctx, func(st Stores) error {
+		sp, err := space(ctx, st, actor, id)
+		if err != nil {
+			return err
+		}
+		if sp.Recipient != actor {
+			return ErrPermission
+		}
+		if len(record) == 0 || len(record) > MaxWrappedKey {
+			return invalid("claimed key size")
+		}
+		return st.Spaces.ClaimSpace(ctx, id, slices.Clone(record))
+	})
 	if err != nil {
 		return err
 	}
-	if sp.Recipient != actor {
-		return ErrPermission
-	}
-	if len(record) == 0 || len(record) > MaxWrappedKey {
-		return invalid("claimed key size")
-	}
-	return s.Stores.Spaces.ClaimSpace(ctx, id, slices.Clone(record))
+	s.notify(ctx, Change{Op: OpClaim, Actor: actor, Subject: id})
+	return nil
 }
