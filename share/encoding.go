@@ -43,19 +43,45 @@ func decode[T any, P validator[T]](b []byte, max int) (*T, error) {
 // Record decoders: each caps the size, refuses unknown fields and trailing
 // bytes, and validates, returning an error wrapping ErrInvalid or
 // ErrTooLarge. SPEC.md describes the JSON of each.
-func DecodeItem(b []byte) (*Item, error)             { return decode[Item](b, MaxRecordSize) }
+
+// DecodeItem decodes an [Item] record.
+func DecodeItem(b []byte) (*Item, error) { return decode[Item](b, MaxRecordSize) }
+
+// DecodeWrappedKey decodes a [WrappedKey] record.
 func DecodeWrappedKey(b []byte) (*WrappedKey, error) { return decode[WrappedKey](b, MaxSmallRecord) }
-func DecodeUser(b []byte) (*User, error)             { return decode[User](b, MaxSmallRecord) }
-func DecodeShare(b []byte) (*Share, error)           { return decode[Share](b, MaxSmallRecord) }
+
+// DecodeUser decodes an [User] record.
+func DecodeUser(b []byte) (*User, error) { return decode[User](b, MaxSmallRecord) }
+
+// DecodeShare decodes a [Share] record.
+func DecodeShare(b []byte) (*Share, error) { return decode[Share](b, MaxSmallRecord) }
+
+// DecodeInvitation decodes an [Invitation] record.
 func DecodeInvitation(b []byte) (*Invitation, error) { return decode[Invitation](b, MaxSmallRecord) }
+
+// DecodeConnection decodes a [Connection] record.
 func DecodeConnection(b []byte) (*Connection, error) { return decode[Connection](b, MaxSmallRecord) }
-func DecodeSpace(b []byte) (*Space, error)           { return decode[Space](b, MaxSmallRecord) }
-func DecodeLink(b []byte) (*Link, error)             { return decode[Link](b, MaxSmallRecord) }
+
+// DecodeSpace decodes a [Space] record.
+func DecodeSpace(b []byte) (*Space, error) { return decode[Space](b, MaxSmallRecord) }
+
+// DecodeLink decodes a [Link] record.
+func DecodeLink(b []byte) (*Link, error) { return decode[Link](b, MaxSmallRecord) }
+
+// DecodeLinkParams decodes a [LinkParams] record.
 func DecodeLinkParams(b []byte) (*LinkParams, error) { return decode[LinkParams](b, MaxSmallRecord) }
-func DecodeLinkGrant(b []byte) (*LinkGrant, error)   { return decode[LinkGrant](b, MaxRecordSize) }
-func DecodeEvent(b []byte) (*Event, error)           { return decode[Event](b, MaxSmallRecord) }
+
+// DecodeLinkGrant decodes a [LinkGrant] record.
+func DecodeLinkGrant(b []byte) (*LinkGrant, error) { return decode[LinkGrant](b, MaxRecordSize) }
+
+// DecodeEvent decodes an [Event] record.
+func DecodeEvent(b []byte) (*Event, error) { return decode[Event](b, MaxSmallRecord) }
+
+// DecodeAuditEntry decodes an [AuditEntry] record.
 func DecodeAuditEntry(b []byte) (*AuditEntry, error) { return decode[AuditEntry](b, MaxSmallRecord) }
-func DecodeUpload(b []byte) (*Upload, error)         { return decode[Upload](b, MaxUploadRecord) }
+
+// DecodeUpload decodes an [Upload] record.
+func DecodeUpload(b []byte) (*Upload, error) { return decode[Upload](b, MaxUploadRecord) }
 
 // DecodeAuditChain decodes a JSON array of audit entries (at most
 // MaxAuditEntries).

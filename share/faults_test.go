@@ -210,7 +210,7 @@ func TestFaultInjection(t *testing.T) {
 	for _, kind := range []string{"memory", "sqlite", "sqlite-driver"} {
 		for _, c := range faultCases {
 			t.Run(kind+"/"+c.name, func(t *testing.T) {
-				run := func(k int, crash bool) (err error, writes int) {
+				run := func(k int, crash bool) (writes int, err error) {
 					w := newFaultWorld(t, kind)
 					s := &faultState{alice: w.addUser(t, "alice", "hybrid", 0), bob: w.addUser(t, "bob", "hybrid", 0)}
 					c.setup(t, w, s)
@@ -244,9 +244,9 @@ func TestFaultInjection(t *testing.T) {
 							t.Errorf("k=%d crash=%v: %s reported %v, want %v", k, crash, c.name, ops, c.ops)
 						}
 					}
-					return err, writes
+					return writes, err
 				}
-				err, n := run(0, false)
+				n, err := run(0, false)
 				if err != nil {
 					t.Fatalf("without faults: %v", err)
 				}

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// ErrQuota: an upload would take its owner's stored bytes past the limit
+// ErrQuota means an upload would take its owner's stored bytes past the limit
 // that Service.Quota gives. Deleting items frees room (less their residual
 // charge); retrying as is does not.
 var ErrQuota = errors.New("share: storage quota exceeded")

@@ -239,7 +239,7 @@ func TestAuditPages(t *testing.T) {
 		alice := w.addUser(t, "alice", "rsa", 0)
 		it, _ := alice.Upload(ctx, strings.NewReader("x"), nil)
 		const n = share.MaxAuditPage*2 + 5
-		var prev []byte = share.GenesisHash(it.ID)
+		prev := share.GenesisHash(it.ID)
 		for seq := uint64(1); seq <= n; seq++ {
 			e := &share.AuditEntry{Seq: seq, Prev: prev, Event: *share.NewEvent(alice.SigningKey, share.ActionShare, "alice", it.ID, "bob")}
 			e.Hash = e.ComputeHash()

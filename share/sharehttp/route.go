@@ -71,10 +71,10 @@ func Routes() []Route {
 // url returns base + the route's path with its {wildcards} replaced, in
 // order, by args (path-escaped). A count that does not match the pattern
 // is a bug in this package and panics.
-func (r *Route) url(base string, args ...string) string {
+func (rt *Route) url(base string, args ...string) string {
 	var b strings.Builder
 	b.WriteString(base)
-	rest := r.Path
+	rest := rt.Path
 	for rest != "" {
 		i := strings.IndexByte(rest, '{')
 		if i < 0 {
@@ -84,14 +84,14 @@ func (r *Route) url(base string, args ...string) string {
 		j := strings.IndexByte(rest, '}')
 		b.WriteString(rest[:i])
 		if len(args) == 0 {
-			panic("sharehttp: too few path arguments for " + r.Path)
+			panic("sharehttp: too few path arguments for " + rt.Path)
 		}
 		b.WriteString(url.PathEscape(args[0]))
 		args = args[1:]
 		rest = rest[j+1:]
 	}
 	if len(args) != 0 {
-		panic("sharehttp: too many path arguments for " + r.Path)
+		panic("sharehttp: too many path arguments for " + rt.Path)
 	}
 	return b.String()
 }
