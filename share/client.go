@@ -193,7 +193,7 @@ func (c *Client) itemKey(ctx context.Context, it *Item) (*envelope.Key, error) {
 }
 
 // spaceDEK returns the DEK a space-share key entry gives with space key sk:
-// sk itself (Meeco mode) or what it unwraps (vault mode).
+// sk itself (re-encryption mode) or what it unwraps (wrap mode).
 func spaceDEK(wk *WrappedKey, sk []byte) (*envelope.Key, error) {
 	if len(wk.Record) == 0 {
 		return envelope.NewKeyFromBytes(sk)

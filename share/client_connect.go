@@ -112,8 +112,8 @@ func (c *Client) Accept(ctx context.Context, inv InvitationToken) (*Connection, 
 }
 
 // ShareViaConnection shares item with the other party of a connection
-// through a new encryption space. mode is ModeWrap (vault: the
-// item's own DEK wrapped under the space key) or ModeReencrypt (Meeco: the
+// through a new encryption space. mode is ModeWrap (the item's
+// own DEK wrapped under the space key) or ModeReencrypt (the
 // item re-sealed as a new item whose DEK is the space key; the share names
 // the copy).
 func (c *Client) ShareViaConnection(ctx context.Context, item, connection, mode string) (*Share, error) {

@@ -96,7 +96,7 @@ func ExampleClient_ShareViaConnection() {
 		log.Fatal(err)
 	}
 	it, _ := alice.Upload(ctx, strings.NewReader("passport card"), nil)
-	// Meeco mode: the card is re-encrypted under the space's share key.
+	// Re-encryption mode: the card is re-encrypted under the space's share key.
 	if _, err := alice.ShareViaConnection(ctx, it.ID, conn.ID, share.ModeReencrypt); err != nil {
 		log.Fatal(err)
 	}

@@ -156,7 +156,7 @@ func TestConnectionAndSpaces(t *testing.T) {
 					t.Fatalf("received %+v, %v", rec, err)
 				}
 				if mode == share.ModeReencrypt && (rec[0].Item == it.ID || rec[0].SourceItem != it.ID) {
-					t.Fatalf("Meeco share must name a re-encrypted copy: %+v", rec[0])
+					t.Fatalf("a re-encryption share must name a re-encrypted copy: %+v", rec[0])
 				}
 				// Readable before the claim (through the connection key)...
 				if b := mustRead(t, bob, rec[0].Item); string(b) != "card: passport" {

@@ -19,7 +19,7 @@ const (
 const (
 	// ModeDirect: the item's DEK wrapped to a registered user's public key.
 	ModeDirect = "direct"
-	// ModeReencrypt (Meeco): the item was re-sealed as a new item whose DEK
+	// ModeReencrypt: the item was re-sealed as a new item whose DEK
 	// is the encryption space's share key.
 	ModeReencrypt = "reencrypt"
 	// ModeWrap (vault): the item's own DEK wrapped under the space's share key.
@@ -59,8 +59,8 @@ type Item struct {
 
 // WrappedKey is one entry of the wrapped-key registry: the DEK of one item
 // version wrapped for one recipient (an envelope wrapped-key record). For a
-// space share Space names the encryption space whose key opens Record (vault
-// mode) or is itself the DEK (Meeco mode, Record empty).
+// space share Space names the encryption space whose key opens Record (wrap
+// mode) or is itself the DEK (re-encryption mode, Record empty).
 type WrappedKey struct {
 	Item      string    `json:"item"`
 	Recipient string    `json:"recipient"`
