@@ -19,6 +19,7 @@ const (
 type bufferedBody struct {
 	chunks [][]byte
 	n      int64
+	first  [4][]byte // chunks' first backing array: small bodies need no other
 }
 
 var _ io.WriterTo = (*bufferedBody)(nil)
@@ -28,6 +29,7 @@ var _ io.WriterTo = (*bufferedBody)(nil)
 // body.
 func readBufferedBody(body io.ReadCloser, limit int64, digest io.Writer) (*bufferedBody, error) {
 	b := &bufferedBody{}
+	b.chunks = b.first[:0]
 	if body == nil || body == http.NoBody {
 		return b, nil
 	}

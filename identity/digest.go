@@ -140,6 +140,9 @@ func parseContentDigest(lines []string) (*contentDigest, error) {
 	if n > MaxSignatureHeaderBytes {
 		return nil, reject(ReasonMalformed, "Content-Digest too large")
 	}
+	if cd, ok := fastContentDigest(lines); ok {
+		return cd, nil
+	}
 	d, err := httpsfv.UnmarshalDictionary(lines)
 	if err != nil {
 		return nil, rejectErr(ReasonMalformed, "Content-Digest is not a structured dictionary", err)

@@ -80,7 +80,8 @@ func printableASCII(s string) bool {
 // list exactly as it will be serialized.
 type sigParams struct {
 	comps []component
-	list  httpsfv.InnerList
+	list  httpsfv.InnerList // set by build, for the Signature-Input field
+	ser   string            // the inner list serialized: the @signature-params value
 	p     SignatureParams
 }
 
@@ -121,6 +122,11 @@ func (p SignatureParams) build() (*sigParams, error) {
 	if p.Tag != "" {
 		ps.Add("tag", p.Tag)
 	}
+	ser, err := httpsfv.Marshal(sp.list)
+	if err != nil {
+		return nil, reject(ReasonMalformed, "signature parameters do not serialize")
+	}
+	sp.ser = ser
 	return sp, nil
 }
 
@@ -239,11 +245,7 @@ func (m *msgView) value(c component) (string, error) {
 // base returns the RFC 9421 §2.5 signature base: one line per covered
 // component, then the @signature-params line, joined by LF.
 func (m *msgView) base(sp *sigParams) ([]byte, error) {
-	ser, err := httpsfv.Marshal(sp.list)
-	if err != nil {
-		return nil, reject(ReasonMalformed, "signature parameters do not serialize")
-	}
-	b := make([]byte, 0, 256+len(ser))
+	b := make([]byte, 0, 256+len(sp.ser))
 	for _, c := range sp.comps {
 		v, err := m.value(c)
 		if err != nil {
@@ -258,7 +260,7 @@ func (m *msgView) base(sp *sigParams) ([]byte, error) {
 		b = append(b, '\n')
 	}
 	b = append(b, `"@signature-params": `...)
-	return append(b, ser...), nil
+	return append(b, sp.ser...), nil
 }
 
 // appendIdentifier appends c serialized as an RFC 8941 string with its
@@ -349,6 +351,9 @@ func parseSignatures(h http.Header, label string) (*parsedSig, error) {
 	}
 	if len(inLines) == 0 || len(sigLines) == 0 {
 		return nil, reject(ReasonMalformed, "Signature-Input and Signature must both be present")
+	}
+	if ps, ok := fastSignatures(inLines, sigLines, label); ok {
+		return ps, nil
 	}
 	in, err := parseDict(inLines, "Signature-Input")
 	if err != nil {
@@ -448,7 +453,11 @@ func fromInnerList(il httpsfv.InnerList) (*sigParams, error) {
 	if len(il.Items) > MaxComponents {
 		return nil, reject(ReasonMalformed, "too many components")
 	}
-	sp := &sigParams{list: il}
+	ser, err := httpsfv.Marshal(il)
+	if err != nil {
+		return nil, reject(ReasonMalformed, "signature parameters do not serialize")
+	}
+	sp := &sigParams{list: il, ser: ser}
 	seen := map[component]bool{}
 	for _, it := range il.Items {
 		name, ok := it.Value.(string)

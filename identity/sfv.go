@@ -1,0 +1,382 @@
+package identity
+
+import (
+	"encoding/base64"
+	"strings"
+	"time"
+)
+
+// This file is the fast path of structured-field parsing (RFC 8941) for
+// the three fields a signed request carries. It accepts only the subset
+// clients send in canonical form — dictionary members whose values are
+// byte sequences without parameters, or inner lists of plain strings with
+// a bare ";req", and parameters that are plain strings, non-negative
+// integers without leading zeros, or bare true — and, for that subset,
+// yields exactly what the general parser (httpsfv) and its serializer
+// yield. For anything else (other value types, escapes, extra spaces,
+// duplicates, any error) it reports false and the caller falls back to the
+// general parser, which then accepts or refuses as before. Inputs it takes
+// are therefore taken the same way by both paths (TestFastSFVAgrees), and
+// the serialized inner list the signature base ends with is the member's
+// own text, with no re-serialization.
+
+// sfMember is one dictionary member: its key and its value's text.
+type sfMember struct{ key, val string }
+
+// scanDict splits a dictionary of at most max members in the fast subset.
+func scanDict(lines []string, max int, members []sfMember) ([]sfMember, bool) {
+	var s string
+	switch len(lines) {
+	case 0:
+		return nil, false
+	case 1:
+		s = lines[0]
+	default:
+		s = strings.Join(lines, ", ")
+	}
+	i := skipSP(s, 0)
+	for i < len(s) {
+		k := scanKey(s, i)
+		if k == i || k >= len(s) || s[k] != '=' {
+			return nil, false
+		}
+		key := s[i:k]
+		for _, m := range members {
+			if m.key == key {
+				return nil, false
+			}
+		}
+		var end int
+		switch v := k + 1; {
+		case v < len(s) && s[v] == '(':
+			end = scanInnerList(s, v)
+		case v < len(s) && s[v] == ':':
+			end = scanBytes(s, v)
+		default:
+			return nil, false
+		}
+		if end < 0 || len(members) == max {
+			return nil, false
+		}
+		members = append(members, sfMember{key, s[k+1 : end]})
+		i = skipOWS(s, end)
+		if i == len(s) {
+			return members, true
+		}
+		if s[i] != ',' {
+			return nil, false
+		}
+		if i = skipOWS(s, i+1); i == len(s) {
+			return nil, false // a trailing comma
+		}
+	}
+	return nil, false // empty
+}
+
+func skipSP(s string, i int) int {
+	for i < len(s) && s[i] == ' ' {
+		i++
+	}
+	return i
+}
+
+func skipOWS(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+		i++
+	}
+	return i
+}
+
+// scanKey returns the end of the key at s[i:], i if there is none.
+func scanKey(s string, i int) int {
+	if i >= len(s) || !(s[i] >= 'a' && s[i] <= 'z' || s[i] == '*') {
+		return i
+	}
+	for i++; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.' || c == '*') {
+			break
+		}
+	}
+	return i
+}
+
+// scanBytes returns the end of a byte sequence at s[i] == ':' that has no
+// parameters, or -1.
+func scanBytes(s string, i int) int {
+	for j := i + 1; j < len(s); j++ {
+		c := s[j]
+		switch {
+		case c == ':':
+			if j+1 < len(s) && s[j+1] == ';' {
+				return -1
+			}
+			return j + 1
+		case !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '='):
+			return -1
+		}
+	}
+	return -1
+}
+
+// decodeBytes decodes a byte sequence's text (":…:").
+func decodeBytes(v string) ([]byte, bool) {
+	if len(v) < 2 || v[0] != ':' || v[len(v)-1] != ':' {
+		return nil, false
+	}
+	b, err := base64.StdEncoding.DecodeString(v[1 : len(v)-1])
+	return b, err == nil
+}
+
+// scanString returns the end of a string without escapes at s[i] == '"'.
+func scanString(s string, i int) int {
+	for j := i + 1; j < len(s); j++ {
+		switch c := s[j]; {
+		case c == '"':
+			return j + 1
+		case c == '\\' || c < 0x20 || c > 0x7e:
+			return -1
+		}
+	}
+	return -1
+}
+
+// scanParams returns the end of canonical parameters at s[i:], or -1.
+func scanParams(s string, i int, f func(key, val string) bool) int {
+	for i < len(s) && s[i] == ';' {
+		k := scanKey(s, i+1)
+		if k == i+1 {
+			return -1
+		}
+		key := s[i+1 : k]
+		i = k
+		val := ""
+		if i < len(s) && s[i] == '=' {
+			switch {
+			case i+1 < len(s) && s[i+1] == '"':
+				i = scanString(s, i+1)
+			case i+1 < len(s) && s[i+1] >= '0' && s[i+1] <= '9':
+				i = scanInt(s, i+1)
+			default:
+				return -1
+			}
+			if i < 0 {
+				return -1
+			}
+			val = s[k+1 : i]
+		}
+		if f != nil && !f(key, val) {
+			return -1
+		}
+	}
+	return i
+}
+
+// scanInt returns the end of a canonical non-negative integer (at most 15
+// digits, no leading zero) at s[i:], or -1.
+func scanInt(s string, i int) int {
+	j := i
+	for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+		j++
+	}
+	if n := j - i; n == 0 || n > 15 || n > 1 && s[i] == '0' || j < len(s) && s[j] == '.' {
+		return -1
+	}
+	return j
+}
+
+// scanInnerList returns the end of a canonical inner list at s[i] == '('
+// (items separated by one space, none inside the parentheses' edges), or
+// -1.
+func scanInnerList(s string, i int) int {
+	i++
+	for first := true; i < len(s); first = false {
+		if s[i] == ')' {
+			return scanParams(s, i+1, nil)
+		}
+		if !first {
+			if s[i] != ' ' || i+1 >= len(s) || s[i+1] == ')' {
+				return -1
+			}
+			i++
+		}
+		if s[i] != '"' {
+			return -1
+		}
+		if i = scanString(s, i); i < 0 {
+			return -1
+		}
+		if i = scanParams(s, i, nil); i < 0 {
+			return -1
+		}
+	}
+	return -1
+}
+
+// fastSigParams reads a canonical inner list's text into sigParams, with
+// the checks fromInnerList makes; false means: let fromInnerList decide.
+func fastSigParams(v string) (*sigParams, bool) {
+	sp := &sigParams{ser: v}
+	comps := make([]component, 0, 8)
+	i := 1
+	for v[i] != ')' {
+		if v[i] == ' ' {
+			i++
+		}
+		end := scanString(v, i)
+		name := v[i+1 : end-1]
+		if name == "" || strings.ToLower(name) != name || len(comps) == MaxComponents {
+			return nil, false
+		}
+		c := component{name: name}
+		i = scanParams(v, end, func(key, val string) bool {
+			if key != "req" || val != "" || c.req {
+				return false
+			}
+			c.req = true
+			return true
+		})
+		if i < 0 {
+			return nil, false
+		}
+		for _, d := range comps {
+			if d == c {
+				return nil, false
+			}
+		}
+		comps = append(comps, c)
+	}
+	var keyBuf [8]string
+	keys := keyBuf[:0]
+	ok := scanParams(v, i+1, func(key, val string) bool {
+		for _, k := range keys {
+			if k == key { // a repeated parameter: the general parser keeps the last
+				return false
+			}
+		}
+		keys = append(keys, key)
+		switch key {
+		case "created", "expires":
+			if val == "" || val[0] == '"' {
+				return false
+			}
+			n := int64(0)
+			for j := 0; j < len(val); j++ {
+				n = n*10 + int64(val[j]-'0')
+			}
+			if key == "created" {
+				sp.p.Created = time.Unix(n, 0)
+			} else {
+				sp.p.Expires = time.Unix(n, 0)
+			}
+		case "nonce", "alg", "keyid", "tag":
+			if val == "" || val[0] != '"' {
+				return false
+			}
+			s := val[1 : len(val)-1]
+			switch key {
+			case "nonce":
+				if len(s) > MaxNonceLength {
+					return false
+				}
+				sp.p.Nonce = s
+			case "alg":
+				sp.p.Alg = Algorithm(s)
+			case "keyid":
+				sp.p.KeyID = s
+			case "tag":
+				sp.p.Tag = s
+			}
+		}
+		return true
+	}) >= 0
+	if !ok {
+		return nil, false
+	}
+	sp.comps = comps
+	sp.p.Components = make([]string, len(comps))
+	for j, c := range comps {
+		sp.p.Components[j] = c.String()
+	}
+	return sp, true
+}
+
+// fastSignatures is parseSignatures on the fast path; false means: parse
+// with the general parser.
+func fastSignatures(inLines, sigLines []string, label string) (*parsedSig, bool) {
+	if fieldBytes(inLines) > MaxSignatureHeaderBytes || fieldBytes(sigLines) > MaxSignatureHeaderBytes {
+		return nil, false
+	}
+	var inBuf, sigBuf [2]sfMember
+	in, ok := scanDict(inLines, MaxSignatures, inBuf[:0])
+	if !ok {
+		return nil, false
+	}
+	sd, ok := scanDict(sigLines, MaxSignatures, sigBuf[:0])
+	if !ok || label == "" && len(in) != 1 {
+		return nil, false
+	}
+	if label == "" {
+		label = in[0].key
+	}
+	var iv, sv string
+	for _, m := range in {
+		if m.key == label {
+			iv = m.val
+		}
+	}
+	for _, m := range sd {
+		if m.key == label {
+			sv = m.val
+		}
+	}
+	if iv == "" || iv[0] != '(' {
+		return nil, false
+	}
+	sig, ok := decodeBytes(sv)
+	if !ok {
+		return nil, false
+	}
+	sp, ok := fastSigParams(iv)
+	if !ok {
+		return nil, false
+	}
+	return &parsedSig{label: label, sp: sp, sig: sig}, true
+}
+
+// fastContentDigest is parseContentDigest on the fast path: every member a
+// byte sequence without parameters.
+func fastContentDigest(lines []string) (*contentDigest, bool) {
+	if fieldBytes(lines) > MaxSignatureHeaderBytes {
+		return nil, false
+	}
+	var buf [2]sfMember
+	ms, ok := scanDict(lines, MaxSignatureHeaderBytes, buf[:0])
+	if !ok {
+		return nil, false
+	}
+	cd := &contentDigest{}
+	for _, m := range ms {
+		h := DigestAlgorithm(m.key).newHash()
+		if h == nil {
+			continue
+		}
+		want, ok := decodeBytes(m.val)
+		if !ok {
+			return nil, false
+		}
+		cd.members = append(cd.members, digestMember{m.key, h, want})
+	}
+	if len(cd.members) == 0 {
+		return nil, false
+	}
+	return cd, true
+}
+
+func fieldBytes(lines []string) int {
+	n := 0
+	for _, l := range lines {
+		n += len(l) + 2
+	}
+	return n
+}
