@@ -16,7 +16,7 @@ import (
 // yield. For anything else (other value types, escapes, extra spaces,
 // duplicates, any error) it reports false and the caller falls back to the
 // general parser, which then accepts or refuses as before. Inputs it takes
-// are therefore taken the same way by both paths (TestFastSFVAgrees), and
+// are therefore taken the same way by both paths, and
 // the serialized inner list the signature base ends with is the member's
 // own text, with no re-serialization.
 
