@@ -70,19 +70,19 @@ func BenchmarkStream(b *testing.B) {
 	raw := newRawGCMLoop(envelope.DefaultSegmentSize, size)
 	b.Run("seal", func(b *testing.B) {
 		benchutil.Compare(b, size, func() {
-			w, _ := envelope.NewWriter(io.Discard, nil, kek)
+			w, _ := envelope.NewWriter(io.Discard, nil, nil, kek)
 			w.Write(pt)
 			if err := w.Close(); err != nil {
 				b.Fatal(err)
 			}
 		}, func() { raw.seal(pt) })
 	})
-	sealed := sealStreaming(b, pt, nil, kek)
+	sealed := sealStreaming(b, pt, nil, nil, kek)
 	rawCT := bytes.Clone(raw.seal(pt))
 	scratch := make([]byte, len(rawCT))
 	b.Run("open", func(b *testing.B) {
 		benchutil.Compare(b, size, func() {
-			r, err := envelope.NewReader(bytes.NewReader(sealed), nil, kek)
+			r, err := envelope.NewReader(bytes.NewReader(sealed), nil, nil, kek)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -105,17 +105,17 @@ func BenchmarkParallel(b *testing.B) {
 		pt := randomBytes(size)
 		seal := func(workers int) func() {
 			return func() {
-				w, _ := envelope.NewWriter(io.Discard, &envelope.SealOptions{Concurrency: workers}, kek)
+				w, _ := envelope.NewWriter(io.Discard, nil, &envelope.SealOptions{Concurrency: workers}, kek)
 				w.Write(pt)
 				w.Close()
 			}
 		}
 		name := strconv.Itoa(size>>20) + "MiB"
 		b.Run("seal/"+name, func(b *testing.B) { benchutil.Compare(b, int64(size), seal(2), seal(1)) })
-		env, _ := envelope.Seal(pt, nil, kek)
+		env, _ := envelope.Seal(pt, nil, nil, kek)
 		open := func(workers int) func() {
 			return func() {
-				r, _ := envelope.NewReader(bytes.NewReader(env), &envelope.OpenOptions{Concurrency: workers}, kek)
+				r, _ := envelope.NewReader(bytes.NewReader(env), nil, &envelope.OpenOptions{Concurrency: workers}, kek)
 				io.Copy(io.Discard, r)
 			}
 		}
@@ -138,11 +138,11 @@ func BenchmarkSmallObjectX25519(b *testing.B) {
 	nonce := make([]byte, 12)
 	key := make([]byte, 32)
 	benchutil.Compare(b, int64(len(pt)), func() {
-		env, err := envelope.Seal(pt, nil, id.Recipient())
+		env, err := envelope.Seal(pt, nil, nil, id.Recipient())
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := envelope.Open(env, nil, id); err != nil {
+		if _, err := envelope.Open(env, nil, nil, id); err != nil {
 			b.Fatal(err)
 		}
 	}, func() {
@@ -191,7 +191,7 @@ func BenchmarkSealRecipients(b *testing.B) {
 			}
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := envelope.Seal(nil, nil, rs...); err != nil {
+				if _, err := envelope.Seal(nil, nil, nil, rs...); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -11,11 +11,19 @@
 // that commits to the DEK and binds caller-supplied associated data.
 //
 // Ways in:
-//   - Seal and Open: one-shot over byte slices.
-//   - NewWriter and NewReader: streaming, io.WriteCloser and io.Reader.
-//   - NewReaderAt: random access for HTTP range requests on large objects.
-//   - WrapKey, UnwrapKey and Rewrap: keys kept apart from the envelope, and
-//     recipients added or removed without touching the payload.
+//   - [Seal] and [Open]: one-shot over byte slices; [SealAppend] and
+//     [OpenAppend] append to a caller's buffer, as [crypto/cipher.AEAD] does.
+//   - [NewWriter] and [NewReader]: streaming, io.WriteCloser and io.Reader;
+//     [NewPayloadWriter] writes the payload alone and hands back the header,
+//     for stores that keep the two apart.
+//   - [NewReaderAt]: random access for HTTP range requests on large objects.
+//   - [WrapKey], [UnwrapKey] and [Rewrap]: keys kept apart from the envelope,
+//     and recipients added or removed without touching the payload.
+//
+// Every way in takes the associated data as its argument after the data,
+// as [crypto/cipher.AEAD] and crypto/hpke do: it is the binding that stops a
+// server from swapping ciphertexts between records, so it is not an option
+// to forget. nil is the empty associated data.
 //
 // Threat model: whoever stores or carries envelopes (a server, a CDN) may
 // read, change, drop, reorder or swap any byte; they learn the payload

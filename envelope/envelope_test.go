@@ -72,10 +72,10 @@ func testPairs(t testing.TB) []pair {
 }
 
 // sealStreaming seals through NewWriter in small writes.
-func sealStreaming(t testing.TB, pt []byte, opts *envelope.SealOptions, rs ...envelope.Recipient) []byte {
+func sealStreaming(t testing.TB, pt, ad []byte, opts *envelope.SealOptions, rs ...envelope.Recipient) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	w, err := envelope.NewWriter(&buf, opts, rs...)
+	w, err := envelope.NewWriter(&buf, ad, opts, rs...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,15 +103,15 @@ func TestRoundTrip(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/%d", p.name, n), func(t *testing.T) {
 				pt := make([]byte, n)
 				rand.Read(pt)
-				opts := &envelope.SealOptions{AssociatedData: ad, Metadata: meta, SegmentSize: seg}
-				oneshot, err := envelope.Seal(pt, opts, p.r)
+				opts := &envelope.SealOptions{Metadata: meta, SegmentSize: seg}
+				oneshot, err := envelope.Seal(pt, ad, opts, p.r)
 				if err != nil {
 					t.Fatal(err)
 				}
-				streamed := sealStreaming(t, pt, opts, p.r)
+				streamed := sealStreaming(t, pt, ad, opts, p.r)
 				for _, env := range [][]byte{oneshot, streamed} {
 					for _, path := range openPaths {
-						got, m, err := path.open(env, &envelope.OpenOptions{AssociatedData: ad}, p.id)
+						got, m, err := path.open(env, ad, &envelope.OpenOptions{}, p.id)
 						if err != nil {
 							t.Fatalf("%s: %v", path.name, err)
 						}
@@ -120,7 +120,7 @@ func TestRoundTrip(t *testing.T) {
 						}
 					}
 				}
-				r, err := envelope.NewReader(bytes.NewReader(streamed), &envelope.OpenOptions{AssociatedData: ad}, p.id)
+				r, err := envelope.NewReader(bytes.NewReader(streamed), ad, nil, p.id)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -139,9 +139,9 @@ func TestConcurrentSealOpen(t *testing.T) {
 	rand.Read(pt)
 	for _, workers := range []int{2, 3, 8} {
 		opts := &envelope.SealOptions{Concurrency: workers, SegmentSize: 4096}
-		for _, env := range [][]byte{must(envelope.Seal(pt, opts, kek.r)), sealStreaming(t, pt, opts, kek.r)} {
+		for _, env := range [][]byte{must(envelope.Seal(pt, nil, opts, kek.r)), sealStreaming(t, pt, nil, opts, kek.r)} {
 			for _, ow := range []int{1, workers} {
-				got, err := envelope.Open(env, &envelope.OpenOptions{Concurrency: ow}, kek.id)
+				got, err := envelope.Open(env, nil, &envelope.OpenOptions{Concurrency: ow}, kek.id)
 				if err != nil || !bytes.Equal(got, pt) {
 					t.Fatalf("workers %d/%d: %v", workers, ow, err)
 				}
@@ -163,7 +163,7 @@ func TestEveryByteFlipRejected(t *testing.T) {
 	kek := testPairs(t)[2]
 	pt := make([]byte, 150)
 	rand.Read(pt)
-	env, err := envelope.Seal(pt, &envelope.SealOptions{SegmentSize: 64, AssociatedData: []byte("x"), Metadata: &envelope.Metadata{Name: "n"}}, kek.r)
+	env, err := envelope.Seal(pt, []byte("x"), &envelope.SealOptions{SegmentSize: 64, Metadata: &envelope.Metadata{Name: "n"}}, kek.r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +172,7 @@ func TestEveryByteFlipRejected(t *testing.T) {
 			bad := bytes.Clone(env)
 			bad[i] ^= bit
 			for _, path := range openPaths {
-				if _, _, err := path.open(bad, &envelope.OpenOptions{AssociatedData: []byte("x")}, kek.id); err == nil {
+				if _, _, err := path.open(bad, []byte("x"), &envelope.OpenOptions{}, kek.id); err == nil {
 					t.Fatalf("flip of bit %#x in byte %d accepted by %s", bit, i, path.name)
 				}
 			}
@@ -184,11 +184,11 @@ func TestEveryByteFlipRejected(t *testing.T) {
 func TestErrorsDistinguish(t *testing.T) {
 	pairs := testPairs(t)
 	rsa, kek := pairs[0], pairs[2]
-	env, err := envelope.Seal([]byte("hello"), nil, rsa.r)
+	env, err := envelope.Seal([]byte("hello"), nil, nil, rsa.r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = envelope.Open(env, nil, kek.id)
+	_, err = envelope.Open(env, nil, nil, kek.id)
 	var nm *envelope.NoIdentityMatchError
 	if !errors.As(err, &nm) || !errors.Is(err, envelope.ErrIncorrectIdentity) || errors.Is(err, envelope.ErrCorrupt) {
 		t.Fatalf("wrong identity: %v", err)
@@ -198,10 +198,10 @@ func TestErrorsDistinguish(t *testing.T) {
 	}
 	bad := bytes.Clone(env)
 	bad[len(bad)-1] ^= 1
-	if _, err := envelope.Open(bad, nil, rsa.id); !errors.Is(err, envelope.ErrCorrupt) || errors.Is(err, envelope.ErrIncorrectIdentity) {
+	if _, err := envelope.Open(bad, nil, nil, rsa.id); !errors.Is(err, envelope.ErrCorrupt) || errors.Is(err, envelope.ErrIncorrectIdentity) {
 		t.Fatalf("corrupt payload: %v", err)
 	}
-	if _, err := envelope.Open(env, nil); !errors.Is(err, envelope.ErrIncorrectIdentity) {
+	if _, err := envelope.Open(env, nil, nil); !errors.Is(err, envelope.ErrIncorrectIdentity) {
 		t.Fatalf("no identities: %v", err)
 	}
 }
@@ -211,12 +211,12 @@ func TestErrorsDistinguish(t *testing.T) {
 func TestSeveralRecipients(t *testing.T) {
 	pairs := testPairs(t)
 	rsa, kek, ak := pairs[0], pairs[2], pairs[3]
-	env, err := envelope.Seal([]byte("shared"), nil, rsa.r, kek.r, ak.r)
+	env, err := envelope.Seal([]byte("shared"), nil, nil, rsa.r, kek.r, ak.r)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range []pair{rsa, kek, ak} {
-		if got, err := envelope.Open(env, nil, p.id); err != nil || string(got) != "shared" {
+		if got, err := envelope.Open(env, nil, nil, p.id); err != nil || string(got) != "shared" {
 			t.Fatalf("%s: %v", p.name, err)
 		}
 	}
@@ -248,7 +248,7 @@ func TestMixingRule(t *testing.T) {
 			t.Errorf("%s: %v", c.name, err)
 		}
 		if !c.ok {
-			if _, err := envelope.Seal(nil, nil, c.rs...); !errors.Is(err, envelope.ErrMixedRecipients) {
+			if _, err := envelope.Seal(nil, nil, nil, c.rs...); !errors.Is(err, envelope.ErrMixedRecipients) {
 				t.Errorf("%s: Seal: %v", c.name, err)
 			}
 			if _, err := envelope.WrapKey(envelope.NewKey(), c.rs...); !errors.Is(err, envelope.ErrMixedRecipients) {
@@ -258,7 +258,7 @@ func TestMixingRule(t *testing.T) {
 	}
 	// Rewrap applies the rule to the stanzas it keeps as well.
 	key := envelope.NewKey()
-	env, _ := envelope.Seal(nil, &envelope.SealOptions{Key: key}, hyb.r)
+	env, _ := envelope.Seal(nil, nil, &envelope.SealOptions{Key: key}, hyb.r)
 	h, _ := envelope.ParseHeader(env)
 	if _, err := envelope.Rewrap(h, key, nil, nil, rsa.r); !errors.Is(err, envelope.ErrMixedRecipients) {
 		t.Errorf("Rewrap pq header + classical: %v", err)
@@ -271,7 +271,7 @@ func TestRewrap(t *testing.T) {
 	rsa, kek, ak := pairs[0], pairs[2], pairs[3]
 	ad := []byte("obj")
 	pt := bytes.Repeat([]byte("payload "), 100)
-	env, err := envelope.Seal(pt, &envelope.SealOptions{AssociatedData: ad, SegmentSize: 64}, kek.r)
+	env, err := envelope.Seal(pt, ad, &envelope.SealOptions{SegmentSize: 64}, kek.r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,11 +288,11 @@ func TestRewrap(t *testing.T) {
 	}
 	rewrapped := append(nh.Bytes(), payload...)
 	for _, p := range []pair{rsa, ak} {
-		if got, err := envelope.Open(rewrapped, &envelope.OpenOptions{AssociatedData: ad}, p.id); err != nil || !bytes.Equal(got, pt) {
+		if got, err := envelope.Open(rewrapped, ad, nil, p.id); err != nil || !bytes.Equal(got, pt) {
 			t.Fatalf("%s after rewrap: %v", p.name, err)
 		}
 	}
-	if _, err := envelope.Open(rewrapped, &envelope.OpenOptions{AssociatedData: ad}, kek.id); !errors.Is(err, envelope.ErrIncorrectIdentity) {
+	if _, err := envelope.Open(rewrapped, ad, nil, kek.id); !errors.Is(err, envelope.ErrIncorrectIdentity) {
 		t.Fatalf("removed recipient still opens: %v", err)
 	}
 	// Rewrap refuses a wrong key or wrong associated data.
@@ -309,7 +309,7 @@ func TestDetachedKey(t *testing.T) {
 	pairs := testPairs(t)
 	rsa, kek := pairs[0], pairs[2]
 	key := envelope.NewKey()
-	env, err := envelope.Seal([]byte("detached"), &envelope.SealOptions{Key: key})
+	env, err := envelope.Seal([]byte("detached"), nil, &envelope.SealOptions{Key: key})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -334,14 +334,14 @@ func TestDetachedKey(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, err := envelope.Open(env, &envelope.OpenOptions{Key: k}); err != nil || string(got) != "detached" {
+		if got, err := envelope.Open(env, nil, &envelope.OpenOptions{Key: k}); err != nil || string(got) != "detached" {
 			t.Fatal(err)
 		}
 	}
-	if _, err := envelope.Open(env, nil, rsa.id); !errors.Is(err, envelope.ErrIncorrectIdentity) {
+	if _, err := envelope.Open(env, nil, nil, rsa.id); !errors.Is(err, envelope.ErrIncorrectIdentity) {
 		t.Fatalf("detached envelope opened without the key: %v", err)
 	}
-	if _, err := envelope.Seal(nil, nil); err == nil {
+	if _, err := envelope.Seal(nil, nil, nil); err == nil {
 		t.Fatal("sealed with no recipients and no key")
 	}
 	if s := fmt.Sprint(key); s != "envelope.Key(REDACTED)" {
@@ -365,15 +365,15 @@ func TestTinkAEAD(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env, err := envelope.Seal([]byte("kms"), nil, k)
+	env, err := envelope.Seal([]byte("kms"), nil, nil, k)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, err := envelope.Open(env, nil, k); err != nil || string(got) != "kms" {
+	if got, err := envelope.Open(env, nil, nil, k); err != nil || string(got) != "kms" {
 		t.Fatalf("open: %v", err)
 	}
 	other, _ := envelope.NewAEADKey("tink-keyset-2", a)
-	if _, err := envelope.Open(env, nil, other); !errors.Is(err, envelope.ErrIncorrectIdentity) {
+	if _, err := envelope.Open(env, nil, nil, other); !errors.Is(err, envelope.ErrIncorrectIdentity) {
 		t.Fatalf("other key ID opened: %v", err)
 	}
 }
@@ -438,9 +438,9 @@ func TestKeyFormats(t *testing.T) {
 // TestLimits: hostile headers are refused before any work is done.
 func TestLimits(t *testing.T) {
 	kek := testPairs(t)[2]
-	env, _ := envelope.Seal([]byte("x"), nil, kek.r)
+	env, _ := envelope.Seal([]byte("x"), nil, nil, kek.r)
 	for _, seg := range []int{1, envelope.MinSegmentSize - 1, envelope.MaxSegmentSize + 1} {
-		if _, err := envelope.Seal(nil, &envelope.SealOptions{SegmentSize: seg}, kek.r); err == nil {
+		if _, err := envelope.Seal(nil, nil, &envelope.SealOptions{SegmentSize: seg}, kek.r); err == nil {
 			t.Errorf("segment size %d accepted", seg)
 		}
 	}
@@ -518,12 +518,12 @@ func TestPassphraseWork(t *testing.T) {
 	env := unhex(t, findVector(t, f, "pbkdf2-suite2").Envelope)
 	id, _ := envelope.NewPassphraseIdentity(f.Keys["pbkdf2"].Passphrase)
 	id.SetMaxWork(envelope.MinPBKDF2Iterations-1, envelope.MaxArgon2id)
-	_, err := envelope.Open(env, &envelope.OpenOptions{AssociatedData: unhex(t, findVector(t, f, "pbkdf2-suite2").AssociatedData)}, id)
+	_, err := envelope.Open(env, unhex(t, findVector(t, f, "pbkdf2-suite2").AssociatedData), nil, id)
 	if err == nil || errors.Is(err, envelope.ErrIncorrectIdentity) {
 		t.Fatalf("over-ceiling stanza: %v", err)
 	}
 	wrong, _ := envelope.NewPassphraseIdentity("wrong passphrase")
-	if _, err := envelope.Open(env, &envelope.OpenOptions{AssociatedData: unhex(t, findVector(t, f, "pbkdf2-suite2").AssociatedData)}, wrong); !errors.Is(err, envelope.ErrIncorrectIdentity) {
+	if _, err := envelope.Open(env, unhex(t, findVector(t, f, "pbkdf2-suite2").AssociatedData), nil, wrong); !errors.Is(err, envelope.ErrIncorrectIdentity) {
 		t.Fatalf("wrong passphrase: %v", err)
 	}
 }
@@ -550,5 +550,88 @@ func TestPassphraseStanzaAlone(t *testing.T) {
 		if err == nil || errors.Is(err, envelope.ErrIncorrectIdentity) {
 			t.Errorf("passphrase stanza beside a %s stanza: %v, want a refusal before the KDF", other.Type, err)
 		}
+	}
+}
+
+// TestSealAppend: SealAppend keeps what dst held, appends an envelope that
+// opens, and with enough capacity writes into dst's own array.
+func TestSealAppend(t *testing.T) {
+	kek := testPairs(t)[2]
+	ad := []byte("record-7")
+	for _, n := range []int{0, 1, 64, 1000} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			pt := make([]byte, n)
+			rand.Read(pt)
+			opts := &envelope.SealOptions{SegmentSize: 64}
+			prefix := []byte("prefix")
+			dst := make([]byte, len(prefix), 4096)
+			copy(dst, prefix)
+			out, err := envelope.SealAppend(dst, pt, ad, opts, kek.r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(out[:len(prefix)], prefix) {
+				t.Fatal("SealAppend changed what dst held")
+			}
+			if &out[0] != &dst[0] {
+				t.Fatal("SealAppend reallocated although dst had room")
+			}
+			env := out[len(prefix):]
+			got, err := envelope.Open(env, ad, nil, kek.id)
+			if err != nil || !bytes.Equal(got, pt) {
+				t.Fatalf("Open: %v", err)
+			}
+			buf := make([]byte, 0, n+10)
+			got, err = envelope.OpenAppend(buf, env, ad, nil, kek.id)
+			if err != nil || !bytes.Equal(got, pt) || (n > 0 && &got[0] != &buf[:1][0]) {
+				t.Fatalf("OpenAppend into a buffer with room: %v", err)
+			}
+			if _, err := envelope.OpenAppend(buf, env, []byte("record-8"), nil, kek.id); !errors.Is(err, envelope.ErrCorrupt) {
+				t.Fatalf("OpenAppend with other associated data: %v, want ErrCorrupt", err)
+			}
+		})
+	}
+}
+
+// TestPayloadWriter: NewPayloadWriter writes nothing but the payload, its
+// header is ready before the first write, and header || payload is the
+// envelope that a whole-envelope writer would have produced.
+func TestPayloadWriter(t *testing.T) {
+	kek := testPairs(t)[2]
+	ad := []byte("item-1")
+	for _, n := range []int{0, 63, 64, 65, 1000} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			pt := make([]byte, n)
+			rand.Read(pt)
+			var payload bytes.Buffer
+			key := envelope.NewKey()
+			w, err := envelope.NewPayloadWriter(&payload, ad, &envelope.SealOptions{Key: key, SegmentSize: 64}, kek.r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if payload.Len() != 0 {
+				t.Fatalf("%d bytes written before any payload", payload.Len())
+			}
+			header := w.Header().Bytes()
+			if _, err := w.Write(pt); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			env := append(header, payload.Bytes()...)
+			for _, path := range openPaths {
+				got, _, err := path.open(env, ad, &envelope.OpenOptions{}, kek.id)
+				if err != nil || !bytes.Equal(got, pt) {
+					t.Fatalf("%s: %v", path.name, err)
+				}
+			}
+			if _, err := envelope.Open(env, ad, &envelope.OpenOptions{Key: key}); err != nil {
+				t.Fatalf("detached key: %v", err)
+			}
+			if _, err := envelope.Open(payload.Bytes(), ad, nil, kek.id); err == nil {
+				t.Fatal("the payload alone opened")
+			}
+		})
 	}
 }

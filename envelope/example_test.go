@@ -18,11 +18,11 @@ func Example() {
 	}
 	// Bind the ciphertext to its record so a server cannot swap it for another.
 	ad := []byte("doc:42")
-	env, err := envelope.Seal([]byte("quarterly report"), &envelope.SealOptions{AssociatedData: ad}, alice.Recipient())
+	env, err := envelope.Seal([]byte("quarterly report"), ad, nil, alice.Recipient())
 	if err != nil {
 		log.Fatal(err)
 	}
-	pt, err := envelope.Open(env, &envelope.OpenOptions{AssociatedData: ad}, alice)
+	pt, err := envelope.Open(env, ad, nil, alice)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -42,8 +42,8 @@ func ExampleRSARecipient() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	env, _ := envelope.Seal([]byte("for bob"), nil, r)
-	pt, err := envelope.Open(env, nil, bob)
+	env, _ := envelope.Seal([]byte("for bob"), nil, nil, r)
+	pt, err := envelope.Open(env, nil, nil, bob)
 	fmt.Println(string(pt), err)
 	// Output: for bob <nil>
 }
@@ -54,8 +54,8 @@ func ExampleHybridRecipient() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	env, _ := envelope.Seal([]byte("for the long term"), nil, carol.Recipient())
-	pt, err := envelope.Open(env, nil, carol)
+	env, _ := envelope.Seal([]byte("for the long term"), nil, nil, carol.Recipient())
+	pt, err := envelope.Open(env, nil, nil, carol)
 	fmt.Println(string(pt), err)
 	// Output: for the long term <nil>
 }
@@ -63,12 +63,12 @@ func ExampleHybridRecipient() {
 // A passphrase recipient must be the only one.
 func ExampleNewPBKDF2Recipient() {
 	r, _ := envelope.NewPBKDF2Recipient("correct horse battery staple")
-	env, err := envelope.Seal([]byte("under a passphrase"), nil, r)
+	env, err := envelope.Seal([]byte("under a passphrase"), nil, nil, r)
 	if err != nil {
 		log.Fatal(err)
 	}
 	id, _ := envelope.NewPassphraseIdentity("correct horse battery staple")
-	pt, err := envelope.Open(env, nil, id)
+	pt, err := envelope.Open(env, nil, nil, id)
 	fmt.Println(string(pt), err)
 	// Output: under a passphrase <nil>
 }
@@ -76,9 +76,9 @@ func ExampleNewPBKDF2Recipient() {
 // Argon2id is the memory-hard alternative where browsers are not involved.
 func ExampleNewArgon2idRecipient() {
 	r, _ := envelope.NewArgon2idRecipient("correct horse battery staple")
-	env, _ := envelope.Seal([]byte("memory-hard"), nil, r)
+	env, _ := envelope.Seal([]byte("memory-hard"), nil, nil, r)
 	id, _ := envelope.NewPassphraseIdentity("correct horse battery staple")
-	pt, err := envelope.Open(env, nil, id)
+	pt, err := envelope.Open(env, nil, nil, id)
 	fmt.Println(string(pt), err)
 	// Output: memory-hard <nil>
 }
@@ -87,8 +87,8 @@ func ExampleNewArgon2idRecipient() {
 func ExampleNewKEK() {
 	kekBytes := bytes.Repeat([]byte{7}, 32) // in real use: random, from a keystore
 	kek, _ := envelope.NewKEK("master-v1", kekBytes)
-	env, _ := envelope.Seal([]byte("wrapped under a KEK"), nil, kek)
-	pt, err := envelope.Open(env, nil, kek)
+	env, _ := envelope.Seal([]byte("wrapped under a KEK"), nil, nil, kek)
+	pt, err := envelope.Open(env, nil, nil, kek)
 	fmt.Println(string(pt), err)
 	// Output: wrapped under a KEK <nil>
 }
@@ -97,8 +97,8 @@ func ExampleNewKEK() {
 func ExampleNewAEADKey() {
 	kms := newGCMAEAD(bytes.Repeat([]byte{9}, 32)) // stands in for a KMS client
 	k, _ := envelope.NewAEADKey("projects/p/locations/l/keyRings/r/cryptoKeys/k", kms)
-	env, _ := envelope.Seal([]byte("wrapped by a KMS"), nil, k)
-	pt, err := envelope.Open(env, nil, k)
+	env, _ := envelope.Seal([]byte("wrapped by a KMS"), nil, nil, k)
+	pt, err := envelope.Open(env, nil, nil, k)
 	fmt.Println(string(pt), err)
 	// Output: wrapped by a KMS <nil>
 }
@@ -107,7 +107,7 @@ func ExampleNewAEADKey() {
 func ExampleNewWriter() {
 	id, _ := envelope.GenerateX25519Identity()
 	var stored bytes.Buffer
-	w, err := envelope.NewWriter(&stored, &envelope.SealOptions{
+	w, err := envelope.NewWriter(&stored, nil, &envelope.SealOptions{
 		Metadata: &envelope.Metadata{Name: "big.log", ContentType: "text/plain"},
 	}, id.Recipient())
 	if err != nil {
@@ -117,7 +117,7 @@ func ExampleNewWriter() {
 	if err := w.Close(); err != nil { // Close seals the final segment
 		log.Fatal(err)
 	}
-	r, err := envelope.NewReader(&stored, nil, id)
+	r, err := envelope.NewReader(&stored, nil, nil, id)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -126,12 +126,50 @@ func ExampleNewWriter() {
 	// Output: big.log 900000 <nil>
 }
 
+// Keep the header in a record and the payload in a blob store: the header
+// is known before the payload is streamed.
+func ExampleNewPayloadWriter() {
+	kek, _ := envelope.NewKEK("owner-kek", make([]byte, 32))
+	ad := []byte("item:42|owner:alice")
+	var blob bytes.Buffer
+	w, err := envelope.NewPayloadWriter(&blob, ad, nil, kek)
+	if err != nil {
+		log.Fatal(err)
+	}
+	record := w.Header().Bytes() // stored with the item's record
+	io.Copy(w, strings.NewReader("payload streamed to the blob store"))
+	if err := w.Close(); err != nil {
+		log.Fatal(err)
+	}
+	r, err := envelope.NewReader(io.MultiReader(bytes.NewReader(record), &blob), ad, nil, kek)
+	if err != nil {
+		log.Fatal(err)
+	}
+	pt, err := io.ReadAll(r)
+	fmt.Println(string(pt), err)
+	// Output: payload streamed to the blob store <nil>
+}
+
+// Seal into a buffer the caller reuses, as with cipher.AEAD.
+func ExampleSealAppend() {
+	kek, _ := envelope.NewKEK("k", make([]byte, 32))
+	ad := []byte("row:9")
+	buf := make([]byte, 0, 4096)
+	env, err := envelope.SealAppend(buf[:0], []byte("hello"), ad, nil, kek)
+	if err != nil {
+		log.Fatal(err)
+	}
+	pt, err := envelope.OpenAppend(nil, env, ad, nil, kek)
+	fmt.Println(string(pt), err)
+	// Output: hello <nil>
+}
+
 // Serve a byte range of a large envelope, decrypting only what it touches.
 func ExampleNewReaderAt() {
 	id, _ := envelope.GenerateX25519Identity()
 	data := bytes.Repeat([]byte("0123456789"), 100000)
-	env, _ := envelope.Seal(data, nil, id.Recipient())
-	ra, err := envelope.NewReaderAt(bytes.NewReader(env), int64(len(env)), nil, id)
+	env, _ := envelope.Seal(data, nil, nil, id.Recipient())
+	ra, err := envelope.NewReaderAt(bytes.NewReader(env), int64(len(env)), nil, nil, id)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -146,7 +184,7 @@ func ExampleNewReaderAt() {
 func ExampleRewrap() {
 	owner, _ := envelope.GenerateX25519Identity()
 	friend, _ := envelope.GenerateX25519Identity()
-	env, _ := envelope.Seal([]byte("shared later"), nil, owner.Recipient())
+	env, _ := envelope.Seal([]byte("shared later"), nil, nil, owner.Recipient())
 
 	h, _ := envelope.ParseHeader(env)
 	key, err := h.Unwrap(nil, owner)
@@ -156,7 +194,7 @@ func ExampleRewrap() {
 	nh, _ := envelope.Rewrap(h, key, nil, nil, friend.Recipient())
 	shared := append(nh.Bytes(), env[h.Len():]...) // the payload bytes are unchanged
 
-	pt, err := envelope.Open(shared, nil, friend)
+	pt, err := envelope.Open(shared, nil, nil, friend)
 	fmt.Println(string(pt), err, len(nh.Stanzas()))
 	// Output: shared later <nil> 2
 }
@@ -166,14 +204,14 @@ func ExampleRewrap() {
 func ExampleWrapKey() {
 	bob, _ := envelope.GenerateX25519Identity()
 	key := envelope.NewKey()
-	env, _ := envelope.Seal([]byte("registry style"), &envelope.SealOptions{Key: key})
+	env, _ := envelope.Seal([]byte("registry style"), nil, &envelope.SealOptions{Key: key})
 	record, _ := envelope.WrapKey(key, bob.Recipient())
 
 	k, err := envelope.UnwrapKey(record, bob)
 	if err != nil {
 		log.Fatal(err)
 	}
-	pt, err := envelope.Open(env, &envelope.OpenOptions{Key: k})
+	pt, err := envelope.Open(env, nil, &envelope.OpenOptions{Key: k})
 	fmt.Println(string(pt), err)
 	// Output: registry style <nil>
 }

@@ -62,13 +62,13 @@ func FuzzOpen(f *testing.F) {
 	ad := unhex(f, findVector(f, vf, "kek-suite1").AssociatedData)
 	want := unhex(f, findVector(f, vf, "kek-suite1").Plaintext)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		opts := &envelope.OpenOptions{AssociatedData: ad}
-		pt, openErr := envelope.Open(b, opts, kek.id)
+		opts := &envelope.OpenOptions{}
+		pt, openErr := envelope.Open(b, ad, opts, kek.id)
 		// The seeds that open under this key hold prefixes of want.
 		if openErr == nil && !bytes.HasPrefix(want, pt) {
 			t.Fatalf("opened to unexpected plaintext of %d bytes", len(pt))
 		}
-		r, err := envelope.NewReader(bytes.NewReader(b), opts, kek.id)
+		r, err := envelope.NewReader(bytes.NewReader(b), ad, opts, kek.id)
 		if err != nil {
 			if openErr == nil {
 				t.Fatalf("Open succeeded, NewReader refused: %v", err)
@@ -95,7 +95,7 @@ func FuzzReaderAt(f *testing.F) {
 	for _, s := range [][2]int64{{0, 10}, {63, 2}, {64, 64}, {299, 5}, {250, 100}} {
 		f.Add(s[0], s[1])
 	}
-	ra, err := envelope.NewReaderAt(bytes.NewReader(env), int64(len(env)), &envelope.OpenOptions{AssociatedData: unhex(f, v.AssociatedData)}, kek.id)
+	ra, err := envelope.NewReaderAt(bytes.NewReader(env), int64(len(env)), unhex(f, v.AssociatedData), nil, kek.id)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -199,7 +199,7 @@ func FuzzMetadata(f *testing.F) {
 		if len(js) > envelope.MaxMetadataSize-28 {
 			return
 		}
-		_, m, err := envelope.OpenWithMetadata(reheader(t, env, metadataFileKey, nil, h.Stanzas(), js), nil, kek)
+		_, m, err := envelope.OpenWithMetadata(reheader(t, env, metadataFileKey, nil, h.Stanzas(), js), nil, nil, kek)
 		if err != nil {
 			if !errors.Is(err, envelope.ErrCorrupt) {
 				t.Fatalf("unexpected error class: %v", err)
@@ -209,11 +209,11 @@ func FuzzMetadata(f *testing.F) {
 		if !utf8.Valid(js) || !json.Valid(js) {
 			t.Fatalf("accepted %q", js)
 		}
-		again, err := envelope.Seal(nil, &envelope.SealOptions{Metadata: m}, kek)
+		again, err := envelope.Seal(nil, nil, &envelope.SealOptions{Metadata: m}, kek)
 		if err != nil {
 			t.Fatalf("accepted %q, cannot seal it back: %v", js, err)
 		}
-		_, m2, err := envelope.OpenWithMetadata(again, nil, kek)
+		_, m2, err := envelope.OpenWithMetadata(again, nil, nil, kek)
 		if err != nil || !metadataEqual(m, m2) {
 			t.Fatalf("accepted %q, re-sealed reads %+v, %v", js, m2, err)
 		}

@@ -175,7 +175,7 @@ func appendStrictVectors(t *testing.T, f *vectorFile, kek *envelope.KEK, pass en
 		t.Fatal(err)
 	}
 	pt = pt[:70] // two 64-byte segments
-	base, err := envelope.Seal(pt, &envelope.SealOptions{Key: fk, AssociatedData: ad, SegmentSize: 64, Suite: envelope.SuiteRandomNonce}, kek)
+	base, err := envelope.Seal(pt, ad, &envelope.SealOptions{Key: fk, SegmentSize: 64, Suite: envelope.SuiteRandomNonce}, kek)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,7 +274,7 @@ func metadataEnvelope(t testing.TB, js []byte) ([]byte, *envelope.KEK) {
 		t.Fatal(err)
 	}
 	fk, _ := envelope.NewKeyFromBytes(metadataFileKey)
-	env, err := envelope.Seal([]byte("x"), &envelope.SealOptions{Key: fk, SegmentSize: 64, Suite: envelope.SuiteRandomNonce}, kek)
+	env, err := envelope.Seal([]byte("x"), nil, &envelope.SealOptions{Key: fk, SegmentSize: 64, Suite: envelope.SuiteRandomNonce}, kek)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,7 +287,7 @@ func readTime(t testing.TB, s string) (time.Time, error) {
 	t.Helper()
 	js, _ := json.Marshal(map[string]string{"created": s})
 	env, kek := metadataEnvelope(t, js)
-	_, m, err := envelope.OpenWithMetadata(env, nil, kek)
+	_, m, err := envelope.OpenWithMetadata(env, nil, nil, kek)
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -357,11 +357,11 @@ func TestSealSubMinuteOffset(t *testing.T) {
 	kek, _ := envelope.NewKEK("k", bytes.Repeat([]byte{7}, 32))
 	for _, off := range []int{3601, -30, 19*60 + 32} {
 		want := time.Date(1930, 5, 1, 12, 0, 0, 0, time.FixedZone("LMT", off))
-		env, err := envelope.Seal(nil, &envelope.SealOptions{Metadata: &envelope.Metadata{Modified: want}}, kek)
+		env, err := envelope.Seal(nil, nil, &envelope.SealOptions{Metadata: &envelope.Metadata{Modified: want}}, kek)
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, m, err := envelope.OpenWithMetadata(env, nil, kek)
+		_, m, err := envelope.OpenWithMetadata(env, nil, nil, kek)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -381,15 +381,15 @@ func TestPassphraseBesideStanzaAnyOpener(t *testing.T) {
 	for _, name := range []string{"neg-passphrase-beside-kek", "neg-passphrase-before-kek"} {
 		v := findVector(t, f, name)
 		env := unhex(t, v.Envelope)
-		opts := &envelope.OpenOptions{AssociatedData: unhex(t, v.AssociatedData)}
+		ad := unhex(t, v.AssociatedData)
 		for _, idl := range [][]envelope.Identity{{asked, ids["kek"]}, {ids["kek"], ids["pbkdf2"]}, {ids["pbkdf2"], ids["kek"]}, nil} {
-			if _, err := envelope.Open(env, opts, idl...); !errors.Is(err, envelope.ErrCorrupt) {
+			if _, err := envelope.Open(env, ad, nil, idl...); !errors.Is(err, envelope.ErrCorrupt) {
 				t.Fatalf("%s with %d identities: %v, want ErrCorrupt", name, len(idl), err)
 			}
 		}
 		// A detached key looks at no stanza, so the rule does not apply.
 		fk, _ := envelope.NewKeyFromBytes(metadataFileKey)
-		if _, err := envelope.Open(env, &envelope.OpenOptions{Key: fk, AssociatedData: opts.AssociatedData}); err != nil {
+		if _, err := envelope.Open(env, ad, &envelope.OpenOptions{Key: fk}); err != nil {
 			t.Fatalf("%s with the detached key: %v", name, err)
 		}
 	}
@@ -412,7 +412,7 @@ func TestDefaultSegmentSize(t *testing.T) {
 		t.Fatalf("DefaultSegmentSize = %d, SPEC.md says 65536", envelope.DefaultSegmentSize)
 	}
 	kek, _ := envelope.NewKEK("k", bytes.Repeat([]byte{7}, 32))
-	env, err := envelope.Seal(nil, nil, kek)
+	env, err := envelope.Seal(nil, nil, nil, kek)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -449,7 +449,7 @@ func (p *hugePayload) ReadAt(b []byte, off int64) (int, error) {
 // exactly 2^32 it goes on to authenticate the final segment.
 func TestRandomNonceSegmentLimit(t *testing.T) {
 	kek, _ := envelope.NewKEK("k", bytes.Repeat([]byte{7}, 32))
-	env, err := envelope.Seal(nil, &envelope.SealOptions{SegmentSize: 64, Suite: envelope.SuiteRandomNonce}, kek)
+	env, err := envelope.Seal(nil, nil, &envelope.SealOptions{SegmentSize: 64, Suite: envelope.SuiteRandomNonce}, kek)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -461,7 +461,7 @@ func TestRandomNonceSegmentLimit(t *testing.T) {
 	}{{1 << 32, true}, {1<<32 + 1, false}} {
 		t.Run(fmt.Sprint(c.segments), func(t *testing.T) {
 			src := &hugePayload{header: env[:h.Len()], n: c.segments * full}
-			_, err := envelope.NewReaderAt(src, int64(h.Len())+src.n, nil, kek)
+			_, err := envelope.NewReaderAt(src, int64(h.Len())+src.n, nil, nil, kek)
 			if !errors.Is(err, envelope.ErrCorrupt) {
 				t.Fatalf("%v, want ErrCorrupt", err)
 			}
@@ -478,15 +478,15 @@ func TestRandomNonceSegmentLimit(t *testing.T) {
 func TestSealRefusesUnreadableMetadata(t *testing.T) {
 	kek, _ := envelope.NewKEK("k", bytes.Repeat([]byte{7}, 32))
 	m := &envelope.Metadata{Extra: map[string]string{"\xff": "a", "\xfe": "b"}}
-	if _, err := envelope.Seal(nil, &envelope.SealOptions{Metadata: m}, kek); err == nil {
+	if _, err := envelope.Seal(nil, nil, &envelope.SealOptions{Metadata: m}, kek); err == nil {
 		t.Fatal("sealed metadata with repeated names")
 	}
 	m = &envelope.Metadata{Name: "\xff", Extra: map[string]string{"\xff": "a"}}
-	env, err := envelope.Seal(nil, &envelope.SealOptions{Metadata: m}, kek)
+	env, err := envelope.Seal(nil, nil, &envelope.SealOptions{Metadata: m}, kek)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, got, err := envelope.OpenWithMetadata(env, nil, kek); err != nil || got.Name != "\ufffd" || got.Extra["\ufffd"] != "a" {
+	if _, got, err := envelope.OpenWithMetadata(env, nil, nil, kek); err != nil || got.Name != "\ufffd" || got.Extra["\ufffd"] != "a" {
 		t.Fatalf("%+v, %v", got, err)
 	}
 }
@@ -498,14 +498,14 @@ func TestSealRefusesOversizedMetadata(t *testing.T) {
 	kek, _ := envelope.NewKEK("k", bytes.Repeat([]byte{7}, 32))
 	// 12-byte nonce + JSON + 16-byte tag.
 	name := strings.Repeat("x", envelope.MaxMetadataSize-28-len(`{"name":""}`))
-	env, err := envelope.Seal(nil, &envelope.SealOptions{Metadata: &envelope.Metadata{Name: name}}, kek)
+	env, err := envelope.Seal(nil, nil, &envelope.SealOptions{Metadata: &envelope.Metadata{Name: name}}, kek)
 	if err != nil {
 		t.Fatalf("largest block: %v", err)
 	}
-	if _, got, err := envelope.OpenWithMetadata(env, nil, kek); err != nil || got.Name != name {
+	if _, got, err := envelope.OpenWithMetadata(env, nil, nil, kek); err != nil || got.Name != name {
 		t.Fatalf("largest block did not open: %v", err)
 	}
-	_, err = envelope.Seal(nil, &envelope.SealOptions{Metadata: &envelope.Metadata{Name: name + "x"}}, kek)
+	_, err = envelope.Seal(nil, nil, &envelope.SealOptions{Metadata: &envelope.Metadata{Name: name + "x"}}, kek)
 	if err == nil || errors.Is(err, envelope.ErrCorrupt) {
 		t.Fatalf("one byte over the limit: %v, want a refusal that is not ErrCorrupt", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/sealkit/sealkit/internal/stream"
 )
@@ -20,17 +21,12 @@ const (
 )
 
 // SealOptions tune sealing. The zero value (or nil) is a fresh key, no
-// associated data or metadata, 64 KiB segments and one goroutine.
+// metadata, 64 KiB segments and one goroutine.
 type SealOptions struct {
 	// Key is the file key to seal under; nil means a fresh one. Set it when
-	// the key is kept detached (see WrapKey): the envelope may then have no
+	// the key is kept detached (see [WrapKey]): the envelope may then have no
 	// recipients at all.
 	Key *Key
-	// AssociatedData is bound to the envelope by the header MAC but not
-	// stored: Open must be given the same bytes. Use it for what ties the
-	// ciphertext to its place, such as an object ID and an owner, so a
-	// server cannot swap ciphertexts between records.
-	AssociatedData []byte
 	// Metadata, if set, is encrypted into the header.
 	Metadata *Metadata
 	// SegmentSize is the plaintext segment size, from MinSegmentSize to
@@ -48,8 +44,6 @@ type OpenOptions struct {
 	// Key, if set, is used instead of unwrapping a stanza: for envelopes
 	// whose key is kept detached. It must be the key the sender committed to.
 	Key *Key
-	// AssociatedData must equal what the envelope was sealed with.
-	AssociatedData []byte
 	// Concurrency is how many goroutines open segments; 0 or 1 means one.
 	Concurrency int
 }
@@ -61,7 +55,7 @@ type sealer struct {
 	workers int
 }
 
-func newSealer(opts *SealOptions, recipients []Recipient) (*sealer, error) {
+func newSealer(ad []byte, opts *SealOptions, recipients []Recipient) (*sealer, error) {
 	if opts == nil {
 		opts = &SealOptions{}
 	}
@@ -103,7 +97,7 @@ func newSealer(opts *SealOptions, recipients []Recipient) (*sealer, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, err := buildHeader(suite, seg, salt, stanzas, meta, key, opts.AssociatedData)
+	h, err := buildHeader(suite, seg, salt, stanzas, meta, key, ad)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +141,7 @@ type opened struct {
 }
 
 // openHeader authenticates h and prepares to open its payload.
-func openHeader(h *Header, opts *OpenOptions, identities []Identity) (*opened, error) {
+func openHeader(h *Header, ad []byte, opts *OpenOptions, identities []Identity) (*opened, error) {
 	if opts == nil {
 		opts = &OpenOptions{}
 	}
@@ -155,9 +149,9 @@ func openHeader(h *Header, opts *OpenOptions, identities []Identity) (*opened, e
 	var err error
 	if opts.Key != nil {
 		key = opts.Key
-		err = h.Verify(key, opts.AssociatedData)
+		err = h.Verify(key, ad)
 	} else {
-		key, err = h.Unwrap(opts.AssociatedData, identities...)
+		key, err = h.Unwrap(ad, identities...)
 		if key != nil {
 			defer key.Destroy()
 		}
@@ -176,36 +170,61 @@ func openHeader(h *Header, opts *OpenOptions, identities []Identity) (*opened, e
 	return &opened{header: h, cipher: c, metadata: meta, workers: opts.Concurrency}, nil
 }
 
-// Seal encrypts plaintext to the recipients and returns the envelope.
-func Seal(plaintext []byte, opts *SealOptions, recipients ...Recipient) ([]byte, error) {
-	s, err := newSealer(opts, recipients)
+// Seal encrypts plaintext to the recipients and returns the envelope. The
+// associated data ad is bound to the envelope by the header MAC but not
+// stored: Open must be given the same bytes. Pass what ties the ciphertext
+// to its place, such as an object ID and an owner, so that a server cannot
+// swap ciphertexts between records; nil is the empty associated data.
+func Seal(plaintext, ad []byte, opts *SealOptions, recipients ...Recipient) ([]byte, error) {
+	return SealAppend(nil, plaintext, ad, opts, recipients...)
+}
+
+// SealAppend is [Seal] that appends the envelope to dst and returns the
+// extended slice, as [crypto/cipher.AEAD.Seal] does: with enough spare capacity in
+// dst it allocates no output buffer. dst and plaintext must not overlap.
+func SealAppend(dst, plaintext, ad []byte, opts *SealOptions, recipients ...Recipient) ([]byte, error) {
+	s, err := newSealer(ad, opts, recipients)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]byte, 0, int64(s.header.Len())+s.cipher.SealedSize(int64(len(plaintext))))
-	out = append(out, s.header.raw...)
-	return s.cipher.SealAll(out, plaintext, s.workers)
+	dst = slices.Grow(dst, int(int64(s.header.Len())+s.cipher.SealedSize(int64(len(plaintext)))))
+	dst = append(dst, s.header.raw...)
+	return s.cipher.SealAll(dst, plaintext, s.workers)
 }
 
-// Open decrypts an envelope with the first identity that matches (or
-// opts.Key). It returns the whole plaintext or an error, never a part.
-func Open(envelope []byte, opts *OpenOptions, identities ...Identity) ([]byte, error) {
-	plaintext, _, err := OpenWithMetadata(envelope, opts, identities...)
-	return plaintext, err
+// Open decrypts an envelope sealed with the associated data ad, with the
+// first identity that matches (or opts.Key). It returns the whole plaintext
+// or an error, never a part.
+func Open(envelope, ad []byte, opts *OpenOptions, identities ...Identity) ([]byte, error) {
+	return OpenAppend(nil, envelope, ad, opts, identities...)
 }
 
-// OpenWithMetadata is Open that also returns the envelope's metadata (nil if
-// it has none).
-func OpenWithMetadata(envelope []byte, opts *OpenOptions, identities ...Identity) ([]byte, *Metadata, error) {
+// OpenAppend is [Open] that appends the plaintext to dst and returns the
+// extended slice, as [crypto/cipher.AEAD.Open] does: with enough spare capacity in
+// dst it allocates no output buffer. On failure dst's spare capacity may
+// have been overwritten (with zeros, not plaintext). dst and envelope must
+// not overlap.
+func OpenAppend(dst, envelope, ad []byte, opts *OpenOptions, identities ...Identity) ([]byte, error) {
+	out, _, err := openAppend(dst, envelope, ad, opts, identities)
+	return out, err
+}
+
+// OpenWithMetadata is [Open] that also returns the envelope's metadata (nil
+// if it has none).
+func OpenWithMetadata(envelope, ad []byte, opts *OpenOptions, identities ...Identity) ([]byte, *Metadata, error) {
+	return openAppend(nil, envelope, ad, opts, identities)
+}
+
+func openAppend(dst, envelope, ad []byte, opts *OpenOptions, identities []Identity) ([]byte, *Metadata, error) {
 	h, err := ParseHeader(envelope)
 	if err != nil {
 		return nil, nil, err
 	}
-	o, err := openHeader(h, opts, identities)
+	o, err := openHeader(h, ad, opts, identities)
 	if err != nil {
 		return nil, nil, err
 	}
-	pt, err := o.cipher.OpenAll(nil, envelope[h.Len():], o.workers)
+	pt, err := o.cipher.OpenAll(dst, envelope[h.Len():], o.workers)
 	if err != nil {
 		return nil, nil, corrupt("payload authentication failed (truncated, reordered, extended or changed)")
 	}
@@ -220,13 +239,26 @@ type Writer struct {
 }
 
 // NewWriter writes an envelope header to dst and returns a Writer that seals
-// the payload written to it, in memory O(segment size × concurrency).
-func NewWriter(dst io.Writer, opts *SealOptions, recipients ...Recipient) (*Writer, error) {
-	s, err := newSealer(opts, recipients)
+// the payload written to it, in memory O(segment size × concurrency). The
+// associated data ad is bound as by [Seal].
+func NewWriter(dst io.Writer, ad []byte, opts *SealOptions, recipients ...Recipient) (*Writer, error) {
+	s, err := newSealer(ad, opts, recipients)
 	if err != nil {
 		return nil, err
 	}
 	if _, err := dst.Write(s.header.raw); err != nil {
+		return nil, err
+	}
+	return &Writer{w: stream.NewWriter(s.cipher, dst, s.workers), header: s.header}, nil
+}
+
+// NewPayloadWriter is [NewWriter] that writes only the payload to dst: the
+// header, ready before anything is written, is [Writer.Header]. It is for
+// stores that keep the header apart from the payload (a record and a blob).
+// The envelope is the header's bytes followed by what dst received.
+func NewPayloadWriter(dst io.Writer, ad []byte, opts *SealOptions, recipients ...Recipient) (*Writer, error) {
+	s, err := newSealer(ad, opts, recipients)
+	if err != nil {
 		return nil, err
 	}
 	return &Writer{w: stream.NewWriter(s.cipher, dst, s.workers), header: s.header}, nil
@@ -250,14 +282,15 @@ type Reader struct {
 	metadata *Metadata
 }
 
-// NewReader reads and authenticates the header from src and returns a
-// Reader for the payload that follows.
-func NewReader(src io.Reader, opts *OpenOptions, identities ...Identity) (*Reader, error) {
+// NewReader reads the header from src, authenticates it with the
+// associated data ad the envelope was sealed with, and returns a Reader for
+// the payload that follows.
+func NewReader(src io.Reader, ad []byte, opts *OpenOptions, identities ...Identity) (*Reader, error) {
 	h, err := ReadHeader(src)
 	if err != nil {
 		return nil, err
 	}
-	o, err := openHeader(h, opts, identities)
+	o, err := openHeader(h, ad, opts, identities)
 	if err != nil {
 		return nil, err
 	}
@@ -305,13 +338,14 @@ type ReaderAt struct {
 
 // NewReaderAt authenticates the header at the start of src, which holds an
 // envelope of size bytes, and the payload's final segment, so Size is known
-// to be the size the sender sealed.
-func NewReaderAt(src io.ReaderAt, size int64, opts *OpenOptions, identities ...Identity) (*ReaderAt, error) {
+// to be the size the sender sealed. ad is the associated data the envelope
+// was sealed with.
+func NewReaderAt(src io.ReaderAt, size int64, ad []byte, opts *OpenOptions, identities ...Identity) (*ReaderAt, error) {
 	h, err := ReadHeader(io.NewSectionReader(src, 0, size))
 	if err != nil {
 		return nil, err
 	}
-	o, err := openHeader(h, opts, identities)
+	o, err := openHeader(h, ad, opts, identities)
 	if err != nil {
 		return nil, err
 	}

@@ -20,8 +20,8 @@ sealkit1hglu7frgpxch2xh9y8sglxhjmm2x8pe4w08k0a45zem4qcjucckswgr0m8
 		fmt.Println(err)
 		return
 	}
-	env, _ := envelope.Seal([]byte("hello, alice"), nil, recipients...)
-	pt, err := envelope.Open(env, nil, id)
+	env, _ := envelope.Seal([]byte("hello, alice"), nil, nil, recipients...)
+	pt, err := envelope.Open(env, nil, nil, id)
 	fmt.Println(string(pt), err)
 
 	_, err = envelope.ParseRecipients(strings.NewReader("# from age\nage1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj\n"))

@@ -263,7 +263,7 @@ func TestTextKeyRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		env, err := envelope.Seal([]byte("hello"), nil, r)
+		env, err := envelope.Seal([]byte("hello"), nil, nil, r)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -271,7 +271,7 @@ func TestTextKeyRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if pt, err := envelope.Open(env, nil, parsed); err != nil || string(pt) != "hello" {
+		if pt, err := envelope.Open(env, nil, nil, parsed); err != nil || string(pt) != "hello" {
 			t.Fatalf("%T: Open = %q, %v", id, pt, err)
 		}
 	}

@@ -154,23 +154,35 @@ func loadVectors(t testing.TB) *vectorFile {
 // openPath opens an envelope one way and returns plaintext and metadata.
 type openPath struct {
 	name string
-	open func(env []byte, opts *envelope.OpenOptions, ids ...envelope.Identity) ([]byte, *envelope.Metadata, error)
+	open func(env, ad []byte, opts *envelope.OpenOptions, ids ...envelope.Identity) ([]byte, *envelope.Metadata, error)
 }
 
 var openPaths = []openPath{
 	{"Open", envelope.OpenWithMetadata},
-	{"Reader", func(env []byte, opts *envelope.OpenOptions, ids ...envelope.Identity) ([]byte, *envelope.Metadata, error) {
-		r, err := envelope.NewReader(bytes.NewReader(env), opts, ids...)
+	{"OpenAppend", func(env, ad []byte, opts *envelope.OpenOptions, ids ...envelope.Identity) ([]byte, *envelope.Metadata, error) {
+		prefix := []byte("kept")
+		out, err := envelope.OpenAppend(prefix, env, ad, opts, ids...)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !bytes.HasPrefix(out, prefix) {
+			return nil, nil, errors.New("OpenAppend lost what dst held")
+		}
+		_, meta, err := envelope.OpenWithMetadata(env, ad, opts, ids...)
+		return out[len(prefix):], meta, err
+	}},
+	{"Reader", func(env, ad []byte, opts *envelope.OpenOptions, ids ...envelope.Identity) ([]byte, *envelope.Metadata, error) {
+		r, err := envelope.NewReader(bytes.NewReader(env), ad, opts, ids...)
 		if err != nil {
 			return nil, nil, err
 		}
 		pt, err := io.ReadAll(r)
 		return pt, r.Metadata(), err
 	}},
-	{"ReaderParallel", func(env []byte, opts *envelope.OpenOptions, ids ...envelope.Identity) ([]byte, *envelope.Metadata, error) {
+	{"ReaderParallel", func(env, ad []byte, opts *envelope.OpenOptions, ids ...envelope.Identity) ([]byte, *envelope.Metadata, error) {
 		o := *opts
 		o.Concurrency = 2
-		r, err := envelope.NewReader(bytes.NewReader(env), &o, ids...)
+		r, err := envelope.NewReader(bytes.NewReader(env), ad, &o, ids...)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -178,8 +190,8 @@ var openPaths = []openPath{
 		_, err = io.Copy(&buf, r)
 		return buf.Bytes(), r.Metadata(), err
 	}},
-	{"ReaderAt", func(env []byte, opts *envelope.OpenOptions, ids ...envelope.Identity) ([]byte, *envelope.Metadata, error) {
-		ra, err := envelope.NewReaderAt(bytes.NewReader(env), int64(len(env)), opts, ids...)
+	{"ReaderAt", func(env, ad []byte, opts *envelope.OpenOptions, ids ...envelope.Identity) ([]byte, *envelope.Metadata, error) {
+		ra, err := envelope.NewReaderAt(bytes.NewReader(env), int64(len(env)), ad, opts, ids...)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -225,7 +237,8 @@ func TestGoldenVectors(t *testing.T) {
 				t.Skip(why)
 			}
 			env := unhex(t, v.Envelope)
-			opts := &envelope.OpenOptions{AssociatedData: unhex(t, v.AssociatedData)}
+			ad := unhex(t, v.AssociatedData)
+			opts := &envelope.OpenOptions{}
 			var idl []envelope.Identity
 			if k, ok := keys[v.Identity]; ok {
 				opts.Key = k
@@ -235,7 +248,7 @@ func TestGoldenVectors(t *testing.T) {
 				t.Fatalf("vector names unknown key %q", v.Identity)
 			}
 			for _, p := range openPaths {
-				pt, meta, err := p.open(env, opts, idl...)
+				pt, meta, err := p.open(env, ad, opts, idl...)
 				checkOutcome(t, v.Expect, err)
 				if v.Expect != "ok" {
 					continue
@@ -264,7 +277,7 @@ func TestGoldenVectors(t *testing.T) {
 					if fipsUnavailable("file-key", v.Suite) != "" {
 						continue
 					}
-					if _, err := envelope.Open(unhex(t, v.Envelope), &envelope.OpenOptions{Key: k, AssociatedData: unhex(t, v.AssociatedData)}); err != nil {
+					if _, err := envelope.Open(unhex(t, v.Envelope), unhex(t, v.AssociatedData), &envelope.OpenOptions{Key: k}); err != nil {
 						t.Fatalf("unwrapped key does not open %s: %v", name, err)
 					}
 				}
@@ -354,12 +367,12 @@ func generateVectors(t *testing.T) *vectorFile {
 		f.Vectors = append(f.Vectors, v)
 	}
 	seal := func(r envelope.Recipient, suite envelope.Suite, key *envelope.Key, pt []byte) []byte {
-		opts := &envelope.SealOptions{Key: key, AssociatedData: ad, Metadata: meta, SegmentSize: 64, Suite: suite}
+		opts := &envelope.SealOptions{Key: key, Metadata: meta, SegmentSize: 64, Suite: suite}
 		var rs []envelope.Recipient
 		if r != nil {
 			rs = append(rs, r)
 		}
-		env, err := envelope.Seal(pt, opts, rs...)
+		env, err := envelope.Seal(pt, ad, opts, rs...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -379,7 +392,7 @@ func generateVectors(t *testing.T) *vectorFile {
 	}
 	// Boundaries: empty payload, exactly one segment, one segment plus one byte.
 	for _, n := range []int{0, 64, 65} {
-		env, err := envelope.Seal(pt[:n], &envelope.SealOptions{AssociatedData: ad, SegmentSize: 64}, kek)
+		env, err := envelope.Seal(pt[:n], ad, &envelope.SealOptions{SegmentSize: 64}, kek)
 		if err != nil {
 			t.Fatal(err)
 		}

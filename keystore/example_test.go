@@ -2,7 +2,11 @@ package keystore_test
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/sealkit/sealkit/envelope"
 	"github.com/sealkit/sealkit/keystore"
@@ -30,7 +34,7 @@ func Example() {
 
 	// Someone seals a message to alice's public key.
 	to, _ := envelope.ParseHybridRecipient(rec.Public())
-	msg, _ := envelope.Seal([]byte("hello alice"), nil, to)
+	msg, _ := envelope.Seal([]byte("hello alice"), nil, nil, to)
 
 	// Unlock, log in, open the key.
 	s, err = ks.Unlock(ctx, "alice", "correct horse battery staple")
@@ -40,7 +44,7 @@ func Example() {
 	fmt.Println("login:", verifier.Verify(ctx, "alice", stored, s.AuthKey()) == nil)
 	key, _ := ks.OpenKey(ctx, s, "inbox", 0)
 	id, _ := key.Identity()
-	pt, _ := envelope.Open(msg, nil, id)
+	pt, _ := envelope.Open(msg, nil, nil, id)
 	fmt.Println(string(pt))
 
 	// Change the passphrase: only the master KEK is rewrapped.
@@ -52,7 +56,7 @@ func Example() {
 	fmt.Println("old passphrase:", err)
 	s, _ = ks.Unlock(ctx, "alice", "new passphrase")
 	_ = ks.LoadKeys(ctx, s) // the session is an envelope identity for its keys
-	pt, _ = envelope.Open(msg, nil, s)
+	pt, _ = envelope.Open(msg, nil, nil, s)
 	fmt.Println("new passphrase:", string(pt))
 	s.Close()
 
@@ -62,7 +66,7 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	pt, _ = envelope.Open(msg, nil, mustIdentity(ks.OpenKey(ctx, s, "inbox", 0)))
+	pt, _ = envelope.Open(msg, nil, nil, mustIdentity(ks.OpenKey(ctx, s, "inbox", 0)))
 	fmt.Println("recovered:", string(pt))
 	s.Close()
 	// Output:
@@ -102,7 +106,7 @@ func Example_serverCustody() {
 
 	// A document's DEK is wrapped to bob's public key.
 	pub, _ := envelope.ParseRSARecipient(rec.Public())
-	doc, _ := envelope.Seal([]byte("contract"), nil, pub)
+	doc, _ := envelope.Seal([]byte("contract"), nil, nil, pub)
 
 	// Each request: unlock with the passphrase the user presents, use the
 	// private key, close the session.
@@ -111,7 +115,7 @@ func Example_serverCustody() {
 		panic(err)
 	}
 	defer s.Close()
-	pt, _ := envelope.Open(doc, nil, mustIdentity(ks.OpenKey(ctx, s, "documents", 0)))
+	pt, _ := envelope.Open(doc, nil, nil, mustIdentity(ks.OpenKey(ctx, s, "documents", 0)))
 	fmt.Println(string(pt))
 	// Output:
 	// one-time passphrase groups: 8
@@ -129,4 +133,27 @@ func ExampleSplitRecoveryKey() {
 	// Output:
 	// true
 	// keystore: invalid recovery key or share: 2 shares, 3 needed
+}
+
+// A client pins the identity key it first sees for a contact; a server that
+// later answers with another key is caught.
+func ExampleKeystore_Contacts() {
+	ctx := context.Background()
+	ks := keystore.New(keystore.NewMemoryStore(), keystore.BrowserPolicy())
+	s, _, err := ks.Register(ctx, "alice", "correct horse battery staple")
+	if err != nil {
+		panic(err)
+	}
+	defer s.Close()
+	bob, _, _ := ed25519.GenerateKey(rand.Reader)
+	substitute, _, _ := ed25519.GenerateKey(rand.Reader)
+
+	book, _ := ks.Contacts(ctx, s)
+	book.Observe("bob", bob, 1, time.Now())
+	if err := ks.SaveContacts(ctx, s, book); err != nil {
+		panic(err)
+	}
+	_, err = book.Observe("bob", substitute, 2, time.Now())
+	fmt.Println(errors.Is(err, keystore.ErrKeyChanged))
+	// Output: true
 }

@@ -51,12 +51,12 @@ func TestKeyKinds(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				ct, err := envelope.Seal([]byte("x"), &envelope.SealOptions{Key: k})
+				ct, err := envelope.Seal([]byte("x"), nil, &envelope.SealOptions{Key: k})
 				if err != nil {
 					t.Fatal(err)
 				}
 				k2, _ := s.OpenDEK(r)
-				if pt, err := envelope.Open(ct, &envelope.OpenOptions{Key: k2}); err != nil || string(pt) != "x" {
+				if pt, err := envelope.Open(ct, nil, &envelope.OpenOptions{Key: k2}); err != nil || string(pt) != "x" {
 					t.Fatalf("DEK opened twice differs: %v", err)
 				}
 				if _, err := s.OpenKey(r); err == nil {
@@ -89,12 +89,12 @@ func TestKeyKinds(t *testing.T) {
 			if _, err := pk.Identity(); err == nil {
 				// The session is an envelope identity for its added records.
 				rcpt := recipientFor(t, kind, r.Public())
-				ct, err := envelope.Seal([]byte("hello"), nil, rcpt)
+				ct, err := envelope.Seal([]byte("hello"), nil, nil, rcpt)
 				if err != nil {
 					t.Fatal(err)
 				}
 				s.AddKeys(r)
-				pt, err := envelope.Open(ct, nil, s)
+				pt, err := envelope.Open(ct, nil, nil, s)
 				if err != nil || string(pt) != "hello" {
 					t.Fatalf("envelope.Open with the session: %q, %v", pt, err)
 				}

@@ -31,7 +31,7 @@ func TestKeystoreFlow(t *testing.T) {
 		t.Fatalf("CreateKey twice: %v", err)
 	}
 	old, _ := envelope.ParseHybridRecipient(v1.Public())
-	sealedOld, _ := envelope.Seal([]byte("to v1"), nil, old)
+	sealedOld, _ := envelope.Seal([]byte("to v1"), nil, nil, old)
 	for range 10 { // past 9, so string order of IDs differs from version order
 		if _, err := ks.Rotate(ctx, s, "inbox"); err != nil {
 			t.Fatal(err)
@@ -49,7 +49,7 @@ func TestKeystoreFlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sealedDEK, _ := envelope.Seal([]byte("by dek"), &envelope.SealOptions{Key: dek})
+	sealedDEK, _ := envelope.Seal([]byte("by dek"), nil, &envelope.SealOptions{Key: dek})
 
 	// Change passphrase, unlock with the new one: old versions still open.
 	if err := ks.ChangePassphrase(ctx, s, "pass two"); err != nil {
@@ -65,14 +65,14 @@ func TestKeystoreFlow(t *testing.T) {
 	if err := ks.LoadKeys(ctx, s2); err != nil {
 		t.Fatal(err)
 	}
-	if pt, err := envelope.Open(sealedOld, nil, s2); err != nil || string(pt) != "to v1" {
+	if pt, err := envelope.Open(sealedOld, nil, nil, s2); err != nil || string(pt) != "to v1" {
 		t.Fatalf("envelope to version 1 after rotation: %v", err)
 	}
 	d2, err := ks.OpenDEK(ctx, s2, "files", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pt, err := envelope.Open(sealedDEK, &envelope.OpenOptions{Key: d2}); err != nil || string(pt) != "by dek" {
+	if pt, err := envelope.Open(sealedDEK, nil, &envelope.OpenOptions{Key: d2}); err != nil || string(pt) != "by dek" {
 		t.Fatalf("DEK after passphrase change: %v", err)
 	}
 	// Recover with the recovery key, setting a third passphrase.

@@ -102,25 +102,16 @@ func (c *Client) event(action, item, subject string) *Event {
 // keys. The header travels in the item record, the payload as the blob; the
 // server's SHA-256 of the payload must equal ours.
 func (c *Client) sealTo(ctx context.Context, it *Item, prev uint64, dek *envelope.Key, meta *envelope.Metadata, src io.Reader, keys []*WrappedKey) (*Item, error) {
-	ad := ItemAD(it.ID, it.Owner, it.Version)
-	sp := &splitter{}
-	w, err := envelope.NewWriter(sp, &envelope.SealOptions{Key: dek, AssociatedData: ad, Metadata: meta})
-	if err != nil {
-		return nil, err
-	}
 	pr, pw := io.Pipe()
 	h := sha256.New()
-	head, rest, err := sp.attach(w.Header().Len(), io.MultiWriter(pw, h))
+	w, err := envelope.NewPayloadWriter(io.MultiWriter(pw, h), ItemAD(it.ID, it.Owner, it.Version), &envelope.SealOptions{Key: dek, Metadata: meta})
 	if err != nil {
 		return nil, err
 	}
-	it.Header = head
+	it.Header = w.Header().Bytes()
 	done := make(chan error, 1)
 	go func() {
-		_, err := sp.Write(rest)
-		if err == nil {
-			_, err = io.Copy(w, src)
-		}
+		_, err := io.Copy(w, src)
 		if cerr := w.Close(); err == nil {
 			err = cerr
 		}
@@ -140,40 +131,6 @@ func (c *Client) sealTo(ctx context.Context, it *Item, prev uint64, dek *envelop
 		return nil, fmt.Errorf("%w: the server stored other bytes than were sent", ErrCorrupt)
 	}
 	return got, nil
-}
-
-// splitter buffers what an envelope writer writes until attach says how
-// long the header is; from then on it forwards the payload.
-type splitter struct {
-	mu   sync.Mutex
-	buf  []byte
-	live io.Writer
-}
-
-func (s *splitter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.live == nil {
-		s.buf = append(s.buf, p...)
-		return len(p), nil
-	}
-	if len(p) == 0 {
-		return 0, nil
-	}
-	return s.live.Write(p)
-}
-
-// attach returns the header bytes and any payload bytes already buffered
-// (to be written first), and forwards all later writes to dst.
-func (s *splitter) attach(headerLen int, dst io.Writer) (head, rest []byte, err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.buf) < headerLen {
-		return nil, nil, errors.New("share: envelope header was not written first")
-	}
-	head, rest = bytes.Clone(s.buf[:headerLen]), bytes.Clone(s.buf[headerLen:])
-	s.buf, s.live = nil, dst
-	return head, rest, nil
 }
 
 // Upload seals src as a new item owned by User, with a fresh DEK wrapped
@@ -269,7 +226,7 @@ func verifyItem(it *Item, dek *envelope.Key) error {
 // openPayload decrypts payload (the blob of it) into w.
 func openPayload(it *Item, dek *envelope.Key, payload io.Reader, w io.Writer) (*envelope.Metadata, error) {
 	r, err := envelope.NewReader(io.MultiReader(bytes.NewReader(it.Header), payload),
-		&envelope.OpenOptions{Key: dek, AssociatedData: ItemAD(it.ID, it.Owner, it.Version)})
+		ItemAD(it.ID, it.Owner, it.Version), &envelope.OpenOptions{Key: dek})
 	if err != nil {
 		return nil, corrupt(err)
 	}

@@ -194,7 +194,7 @@ func (c *Client) copyUnder(ctx context.Context, it *Item, dek *envelope.Key, sk 
 		return nil, corrupt(err)
 	}
 	r, err := envelope.NewReader(io.MultiReader(bytes.NewReader(it.Header), rc),
-		&envelope.OpenOptions{Key: dek, AssociatedData: ItemAD(it.ID, it.Owner, it.Version)})
+		ItemAD(it.ID, it.Owner, it.Version), &envelope.OpenOptions{Key: dek})
 	if err != nil {
 		return nil, corrupt(err)
 	}

@@ -24,7 +24,7 @@ func buildParallel(cfg Config) ([]Pending, error) {
 	}
 	seal := func(pt []byte, workers int) func() error {
 		return func() error {
-			w, err := envelope.NewWriter(io.Discard, &envelope.SealOptions{Concurrency: workers}, kek)
+			w, err := envelope.NewWriter(io.Discard, nil, &envelope.SealOptions{Concurrency: workers}, kek)
 			if err != nil {
 				return err
 			}
@@ -33,7 +33,7 @@ func buildParallel(cfg Config) ([]Pending, error) {
 	}
 	open := func(env []byte, size, workers int) func() error {
 		return func() error {
-			r, err := envelope.NewReader(bytes.NewReader(env), &envelope.OpenOptions{Concurrency: workers}, kek)
+			r, err := envelope.NewReader(bytes.NewReader(env), nil, &envelope.OpenOptions{Concurrency: workers}, kek)
 			if err != nil {
 				return err
 			}
@@ -53,7 +53,7 @@ func buildParallel(cfg Config) ([]Pending, error) {
 			}, nil
 		}),
 		lazy("parallel-open/"+name, func() (*Comparison, error) {
-			env, err := envelope.Seal(randomBytes(size), nil, kek)
+			env, err := envelope.Seal(randomBytes(size), nil, nil, kek)
 			if err != nil {
 				return nil, err
 			}

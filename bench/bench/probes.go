@@ -21,7 +21,7 @@ type onlyReader struct{ io.Reader }
 // streamSeal seals size bytes from a repeating 1 MiB source, written in
 // copyChunk pieces, into io.Discard.
 func streamSeal(kek *envelope.KEK, src []byte, size int64, workers int, buf []byte) error {
-	w, err := envelope.NewWriter(io.Discard, &envelope.SealOptions{Concurrency: workers}, kek)
+	w, err := envelope.NewWriter(io.Discard, nil, &envelope.SealOptions{Concurrency: workers}, kek)
 	if err != nil {
 		return err
 	}
@@ -34,7 +34,7 @@ func streamSeal(kek *envelope.KEK, src []byte, size int64, workers int, buf []by
 
 // streamOpen opens env and reads it in copyChunk pieces.
 func streamOpen(kek *envelope.KEK, env []byte, size int64, workers int, buf []byte) error {
-	r, err := envelope.NewReader(bytes.NewReader(env), &envelope.OpenOptions{Concurrency: workers}, kek)
+	r, err := envelope.NewReader(bytes.NewReader(env), nil, &envelope.OpenOptions{Concurrency: workers}, kek)
 	if err != nil {
 		return err
 	}
@@ -49,7 +49,7 @@ func streamOpen(kek *envelope.KEK, env []byte, size int64, workers int, buf []by
 func sealEnvelope(kek *envelope.KEK, src []byte, size int64) ([]byte, error) {
 	var b bytes.Buffer
 	b.Grow(int(size + size/64 + 4096))
-	w, err := envelope.NewWriter(&b, nil, kek)
+	w, err := envelope.NewWriter(&b, nil, nil, kek)
 	if err != nil {
 		return nil, err
 	}

@@ -39,7 +39,7 @@ func makeRecipients(name string, n int) (*Comparison, error) {
 		Name:  name,
 		Title: fmt.Sprintf("seal 1 KiB for %d X25519 recipients", n),
 		Ours: Contender{Name: "sealkit", Op: func() error {
-			_, err := envelope.Seal(pt, nil, rs...)
+			_, err := envelope.Seal(pt, nil, nil, rs...)
 			return err
 		}},
 		Rivals: []Rival{{Contender: Contender{Name: fmt.Sprintf("age, %d X25519 recipients", n), Op: func() error {

@@ -100,11 +100,11 @@ func makeSmall() (*Comparison, error) {
 		Name:  "small/1KiB",
 		Title: "1 KiB object seal+open, one X25519 recipient",
 		Ours: Contender{Name: "sealkit", Op: func() error {
-			env, err := envelope.Seal(pt, nil, rcpt)
+			env, err := envelope.Seal(pt, nil, nil, rcpt)
 			if err != nil {
 				return err
 			}
-			got, err := envelope.Open(env, nil, id)
+			got, err := envelope.Open(env, nil, nil, id)
 			if err == nil && !bytes.Equal(got, pt) {
 				err = errMismatch
 			}

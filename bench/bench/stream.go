@@ -117,12 +117,12 @@ func payloadSeal(p *peers, pt []byte, streaming, targets bool) (*Comparison, err
 	}
 	name := sizeName(len(pt))
 	ours := func() error {
-		_, err := envelope.Seal(pt, nil, p.kek)
+		_, err := envelope.Seal(pt, nil, nil, p.kek)
 		return err
 	}
 	if streaming {
 		ours = func() error {
-			w, err := envelope.NewWriter(io.Discard, nil, p.kek)
+			w, err := envelope.NewWriter(io.Discard, nil, nil, p.kek)
 			if err != nil {
 				return err
 			}
@@ -163,7 +163,7 @@ func payloadSeal(p *peers, pt []byte, streaming, targets bool) (*Comparison, err
 // raw loop copies its input first, as the readers read theirs.
 func payloadOpen(p *peers, pt []byte, streaming, targets bool) (*Comparison, error) {
 	name := sizeName(len(pt))
-	env, err := envelope.Seal(pt, nil, p.kek)
+	env, err := envelope.Seal(pt, nil, nil, p.kek)
 	if err != nil {
 		return nil, err
 	}
@@ -191,7 +191,7 @@ func payloadOpen(p *peers, pt []byte, streaming, targets bool) (*Comparison, err
 		return nil, err
 	}
 	ours := func() error {
-		got, err := envelope.Open(env, nil, p.kek)
+		got, err := envelope.Open(env, nil, nil, p.kek)
 		if err == nil && len(got) != len(pt) {
 			err = errMismatch
 		}
@@ -199,7 +199,7 @@ func payloadOpen(p *peers, pt []byte, streaming, targets bool) (*Comparison, err
 	}
 	if streaming {
 		ours = func() error {
-			r, err := envelope.NewReader(bytes.NewReader(env), nil, p.kek)
+			r, err := envelope.NewReader(bytes.NewReader(env), nil, nil, p.kek)
 			if err != nil {
 				return err
 			}

@@ -231,7 +231,7 @@ func (c *command) encrypt(args []string) error {
 			}
 			w = armorW
 		}
-		ew, err := envelope.NewWriter(w, nil, recipients...)
+		ew, err := envelope.NewWriter(w, nil, nil, recipients...)
 		if err != nil {
 			return err
 		}
@@ -290,7 +290,7 @@ func (c *command) decrypt(args []string) error {
 		r = newArmorReader(src)
 	}
 	return c.output(*out, func(w io.Writer) error {
-		er, err := envelope.NewReader(r, nil, ids...)
+		er, err := envelope.NewReader(r, nil, nil, ids...)
 		if err != nil {
 			return explain(err, *pass)
 		}

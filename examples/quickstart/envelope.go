@@ -31,9 +31,8 @@ func envelopeFlows(s *steps, dir string) error {
 
 	doc := []byte("Minutes of the board meeting: the merger is approved.")
 	ad := []byte("object:doc-1|owner:alice")
-	env, err := envelope.Seal(doc, &envelope.SealOptions{
-		AssociatedData: ad,
-		Metadata:       &envelope.Metadata{Name: "minutes.txt", ContentType: "text/plain", Size: int64(len(doc))},
+	env, err := envelope.Seal(doc, ad, &envelope.SealOptions{
+		Metadata: &envelope.Metadata{Name: "minutes.txt", ContentType: "text/plain", Size: int64(len(doc))},
 	}, alice.Recipient(), bob.Recipient())
 	if err != nil {
 		return err
@@ -48,27 +47,27 @@ func envelopeFlows(s *steps, dir string) error {
 	if err != nil {
 		return err
 	}
-	pt, meta, err := envelope.OpenWithMetadata(stored, &envelope.OpenOptions{AssociatedData: ad}, bob)
+	pt, meta, err := envelope.OpenWithMetadata(stored, ad, nil, bob)
 	if err != nil {
 		return err
 	}
 	s.say("Bob opened it with his private key: %q (%s).", pt, meta.Name)
 
-	if _, err := envelope.Open(stored, &envelope.OpenOptions{AssociatedData: []byte("object:doc-2|owner:alice")}, bob); errors.Is(err, envelope.ErrCorrupt) {
+	if _, err := envelope.Open(stored, []byte("object:doc-2|owner:alice"), nil, bob); errors.Is(err, envelope.ErrCorrupt) {
 		s.say("Moved to another record, the same bytes are refused: %v", err)
 	} else {
 		return fmt.Errorf("a ciphertext moved to another record was not refused: %v", err)
 	}
 	tampered := bytes.Clone(stored)
 	tampered[len(tampered)-5] ^= 1
-	if _, err := envelope.Open(tampered, &envelope.OpenOptions{AssociatedData: ad}, bob); errors.Is(err, envelope.ErrCorrupt) {
+	if _, err := envelope.Open(tampered, ad, nil, bob); errors.Is(err, envelope.ErrCorrupt) {
 		s.say("A single changed bit is refused, and no plaintext is released.")
 	} else {
 		return fmt.Errorf("tampering was not detected: %v", err)
 	}
 	mallory, _ := envelope.GenerateX25519Identity()
 	var nomatch *envelope.NoIdentityMatchError
-	if _, err := envelope.Open(stored, &envelope.OpenOptions{AssociatedData: ad}, mallory); errors.As(err, &nomatch) {
+	if _, err := envelope.Open(stored, ad, nil, mallory); errors.As(err, &nomatch) {
 		s.say("Mallory's key matches none of the %d recipient stanzas, and is told so.", len(nomatch.StanzaTypes))
 	} else {
 		return fmt.Errorf("a stranger's key was not refused: %v", err)
@@ -95,10 +94,10 @@ func envelopeFlows(s *steps, dir string) error {
 		return err
 	}
 	rewrapped := append(nh.Bytes(), stored[h.Len():]...)
-	if _, err := envelope.Open(rewrapped, &envelope.OpenOptions{AssociatedData: ad}, carol); err != nil {
+	if _, err := envelope.Open(rewrapped, ad, nil, carol); err != nil {
 		return err
 	}
-	if _, err := envelope.Open(rewrapped, &envelope.OpenOptions{AssociatedData: ad}, bob); err == nil {
+	if _, err := envelope.Open(rewrapped, ad, nil, bob); err == nil {
 		return errors.New("removed recipient still opens the envelope")
 	}
 	s.say("Alice added Carol and removed Bob by rewriting only the %d-byte header; the payload is untouched.", nh.Len())
@@ -111,7 +110,7 @@ func envelopeFlows(s *steps, dir string) error {
 	if err != nil {
 		return err
 	}
-	w, err := envelope.NewWriter(f, &envelope.SealOptions{Concurrency: 2}, alice.Recipient())
+	w, err := envelope.NewWriter(f, nil, &envelope.SealOptions{Concurrency: 2}, alice.Recipient())
 	if err != nil {
 		return err
 	}
@@ -132,7 +131,7 @@ func envelopeFlows(s *steps, dir string) error {
 		return err
 	}
 	defer f.Close()
-	r, err := envelope.NewReader(f, nil, alice)
+	r, err := envelope.NewReader(f, nil, nil, alice)
 	if err != nil {
 		return err
 	}
@@ -146,7 +145,7 @@ func envelopeFlows(s *steps, dir string) error {
 	s.say("She streamed it back out: the SHA-256 of the plaintext matches.")
 
 	fi, _ := f.Stat()
-	ra, err := envelope.NewReaderAt(f, fi.Size(), nil, alice)
+	ra, err := envelope.NewReaderAt(f, fi.Size(), nil, nil, alice)
 	if err != nil {
 		return err
 	}
@@ -158,12 +157,12 @@ func envelopeFlows(s *steps, dir string) error {
 
 	// A passphrase, for people without keys.
 	pr, _ := envelope.NewPBKDF2Recipient("tulip-orbit-canyon-velvet")
-	penv, err := envelope.Seal([]byte("the wifi password is hunter2"), nil, pr)
+	penv, err := envelope.Seal([]byte("the wifi password is hunter2"), nil, nil, pr)
 	if err != nil {
 		return err
 	}
 	pid, _ := envelope.NewPassphraseIdentity("tulip-orbit-canyon-velvet")
-	ppt, err := envelope.Open(penv, nil, pid)
+	ppt, err := envelope.Open(penv, nil, nil, pid)
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/sealkit/sealkit/identity"
 	"github.com/sealkit/sealkit/keystore"
 	"github.com/sealkit/sealkit/share"
+	"github.com/sealkit/sealkit/share/sharehttp"
 )
 
 // vault is the server side: share's HTTP API over SQLite, authenticated by
@@ -45,7 +46,7 @@ func newVault(db *sqlite.DB) *vault {
 		Optional:   true, // share's handler refuses anonymous calls to user routes
 		Deny:       v.refused,
 	}
-	api := &share.Handler{Service: share.NewService(db.Share(), db.Blobs()), Authenticate: auth.Owner}
+	api := sharehttp.NewHandler(share.NewService(db.Share(), db.Blobs()), auth.Owner)
 	v.srv = httptest.NewTLSServer(auth.Handler(api))
 	return v
 }
@@ -147,7 +148,7 @@ func (v *vault) login(ctx context.Context, name, passphrase string) (*user, erro
 	return &user{
 		Client: &share.Client{
 			User: name,
-			Transport: &share.HTTPTransport{BaseURL: v.srv.URL, Client: &http.Client{
+			Transport: &sharehttp.Client{BaseURL: v.srv.URL, HTTPClient: &http.Client{
 				Transport: &identity.Transport{Key: idKey, Base: wire},
 			}},
 			Identities:     []envelope.Identity{inboxID},
@@ -241,7 +242,7 @@ func vaultFlows(ctx context.Context, s *steps, db *sqlite.DB) error {
 	if err != nil {
 		return err
 	}
-	anyone := &share.HTTPTransport{BaseURL: v.srv.URL, Client: v.srv.Client()}
+	anyone := &sharehttp.Client{BaseURL: v.srv.URL, HTTPClient: v.srv.Client()}
 	s.say("Alice made a public link: 7 days, 2 downloads; its 128-bit secret travels in the URL fragment (#%s…), never to the server.", link.Secret[:6])
 	if _, err := share.OpenLink(ctx, anyone, share.LinkSecret{ID: link.ID, Secret: "guessed-wrong"}, io.Discard); !errors.Is(err, share.ErrBadProof) {
 		return fmt.Errorf("a wrong link secret: %v", err)

@@ -102,7 +102,7 @@ func TestNodeChecksVectorsAndGoOpensItsEnvelopes(t *testing.T) {
 				t.Fatal(err)
 			}
 			ids, opts := identity(t, m.Keys, e.Identity)
-			opts.AssociatedData = unhex(t, e.AssociatedData)
+			ad := unhex(t, e.AssociatedData)
 			h, err := envelope.ParseHeader(env)
 			if err != nil {
 				t.Fatal(err)
@@ -110,7 +110,7 @@ func TestNodeChecksVectorsAndGoOpensItsEnvelopes(t *testing.T) {
 			if int(h.Suite()) != e.Suite {
 				t.Errorf("suite %d, want %d", h.Suite(), e.Suite)
 			}
-			pt, meta, err := envelope.OpenWithMetadata(env, opts, ids...)
+			pt, meta, err := envelope.OpenWithMetadata(env, ad, opts, ids...)
 			if err != nil {
 				t.Fatalf("OpenWithMetadata: %v", err)
 			}
@@ -121,7 +121,7 @@ func TestNodeChecksVectorsAndGoOpensItsEnvelopes(t *testing.T) {
 				t.Errorf("metadata %+v, want %+v", meta, e.Metadata)
 			}
 			// The streaming reader agrees, and a wrong associated data is refused.
-			r, err := envelope.NewReader(bytes.NewReader(env), opts, ids...)
+			r, err := envelope.NewReader(bytes.NewReader(env), ad, opts, ids...)
 			if err != nil {
 				t.Fatalf("NewReader: %v", err)
 			}
@@ -129,9 +129,8 @@ func TestNodeChecksVectorsAndGoOpensItsEnvelopes(t *testing.T) {
 			if err != nil || !bytes.Equal(got, pt) {
 				t.Errorf("streaming open: %d bytes, %v", len(got), err)
 			}
-			bad := *opts
-			bad.AssociatedData = append(bytes.Clone(opts.AssociatedData), '!')
-			if _, err := envelope.Open(env, &bad, ids...); !errors.Is(err, envelope.ErrCorrupt) {
+			bad := append(bytes.Clone(ad), '!')
+			if _, err := envelope.Open(env, bad, opts, ids...); !errors.Is(err, envelope.ErrCorrupt) {
 				t.Errorf("Open with other associated data: %v, want ErrCorrupt", err)
 			}
 		})
@@ -154,11 +153,11 @@ func TestNodeChecksVectorsAndGoOpensItsEnvelopes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			env, err := envelope.Seal([]byte("probe"), &envelope.SealOptions{Key: want})
+			env, err := envelope.Seal([]byte("probe"), nil, &envelope.SealOptions{Key: want})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := envelope.Open(env, &envelope.OpenOptions{Key: key}); err != nil {
+			if _, err := envelope.Open(env, nil, &envelope.OpenOptions{Key: key}); err != nil {
 				t.Errorf("the unwrapped key is not the expected one: %v", err)
 			}
 		})
@@ -412,7 +411,7 @@ func sealWithGo(t *testing.T, dir string) *manifest {
 	}
 	add := func(name, idName string, suite envelope.Suite, n int, md *envelope.Metadata, key *envelope.Key, rs ...envelope.Recipient) {
 		pt := plaintext(n)
-		env, err := envelope.Seal(pt, &envelope.SealOptions{Key: key, AssociatedData: ad, Metadata: md, SegmentSize: 64, Suite: suite}, rs...)
+		env, err := envelope.Seal(pt, ad, &envelope.SealOptions{Key: key, Metadata: md, SegmentSize: 64, Suite: suite}, rs...)
 		if err != nil {
 			t.Fatalf("Seal %s: %v", name, err)
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/sealkit/sealkit/examples/vaultserver/api"
+	"github.com/sealkit/sealkit/httplimit"
 	"github.com/sealkit/sealkit/identity"
 	"github.com/sealkit/sealkit/keystore"
 	"github.com/sealkit/sealkit/share"
@@ -24,7 +25,7 @@ const (
 )
 
 func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
-	if limited(w, s.loginIP, "register:"+clientAddr(r)) {
+	if limited(w, s.loginIP, "register:"+httplimit.ClientAddr(r)) {
 		return
 	}
 	var req api.RegisterRequest
@@ -173,7 +174,7 @@ func (s *Server) handleLoginStart(w http.ResponseWriter, r *http.Request) {
 	// Per address only: the account record is no secret (a guess
 	// against it costs the KDF), and a per-user limit would let anyone
 	// stop the user from logging in.
-	if limited(w, s.loginIP, "ip:"+clientAddr(r)) {
+	if limited(w, s.loginIP, "ip:"+httplimit.ClientAddr(r)) {
 		return
 	}
 	if !share.ValidID(req.User) {
@@ -194,14 +195,14 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	if limited(w, s.loginIP, "ip:"+clientAddr(r)) {
+	if limited(w, s.loginIP, "ip:"+httplimit.ClientAddr(r)) {
 		return
 	}
 	if !share.ValidID(req.User) || len(req.AuthKey) != authKeySize {
 		writeError(w, errInvalid)
 		return
 	}
-	ctx := withClientAddr(r).Context() // loginLimiter keys attempts by user and address
+	ctx := r.Context() // with the client address: loginRate keys attempts by user and address
 	stored, err := s.cfg.Stores.Records.Get(ctx, req.User, idVerifier)
 	if err != nil {
 		if errors.Is(err, keystore.ErrNotFound) {
@@ -213,9 +214,10 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	// Verify asks the back-off of this user and address first (429 while
 	// it runs) and compares in constant time; a wrong key is ErrUnlock (401).
 	if err := s.login.Verify(ctx, req.User, stored.Data, req.AuthKey); err != nil {
-		var rl *rateLimitedError
+		var rl *httplimit.RetryError
 		if errors.As(err, &rl) {
-			setRetryAfter(w, rl.wait)
+			setRetryAfter(w, rl.Wait)
+			err = errRateLimited
 		}
 		writeError(w, err)
 		return

@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 
+	"github.com/sealkit/sealkit/httplimit"
 	"github.com/sealkit/sealkit/identity"
 )
 
@@ -29,7 +30,7 @@ func (s *Server) authed(next func(http.ResponseWriter, *http.Request, principal)
 func (s *Server) optionalAuth(next http.HandlerFunc) http.HandlerFunc {
 	return s.optAuth.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, ok := identity.PrincipalFrom(r.Context()); !ok {
-			if err := admit(r, "addr:"+requestAddrKey(r)); err != nil {
+			if err := httplimit.AdmitAnonymous(r); err != nil {
 				s.refuse(w, r, err)
 				return
 			}

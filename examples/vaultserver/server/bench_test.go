@@ -25,7 +25,7 @@ func BenchmarkUpload(b *testing.B) {
 			b.Fatal(err)
 		}
 	}, func() {
-		if _, err := envelope.Seal(data, nil, id.Recipient()); err != nil {
+		if _, err := envelope.Seal(data, nil, nil, id.Recipient()); err != nil {
 			b.Fatal(err)
 		}
 	})
@@ -44,13 +44,13 @@ func BenchmarkDownload(b *testing.B) {
 		b.Fatal(err)
 	}
 	id, _ := envelope.GenerateHybridIdentity()
-	sealed, _ := envelope.Seal(data, nil, id.Recipient())
+	sealed, _ := envelope.Seal(data, nil, nil, id.Recipient())
 	benchutil.Compare(b, int64(len(data)), func() {
 		if _, err := alice.Download(ctx, it.ID, io.Discard); err != nil {
 			b.Fatal(err)
 		}
 	}, func() {
-		if _, err := envelope.Open(sealed, nil, id); err != nil {
+		if _, err := envelope.Open(sealed, nil, nil, id); err != nil {
 			b.Fatal(err)
 		}
 	})

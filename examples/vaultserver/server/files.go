@@ -17,6 +17,7 @@ import (
 	"github.com/sealkit/sealkit/examples/vaultserver/api"
 	"github.com/sealkit/sealkit/keystore"
 	"github.com/sealkit/sealkit/share"
+	"github.com/sealkit/sealkit/share/sharehttp"
 )
 
 // fileEntry is the server's index of one item a user owns: what quotas and
@@ -88,7 +89,7 @@ const recordOverhead = 512
 // charge is what an upload counts against its owner's quota: its JSON record
 // (the item record with its base64 header, and the wrapped keys), its
 // payload, and recordOverhead per stored record.
-func charge(f *share.UploadFrame, payload int64) int64 {
+func charge(f *sharehttp.UploadFrame, payload int64) int64 {
 	return f.RecordLen() + payload + recordOverhead*int64(len(f.Upload.Keys)+2)
 }
 
@@ -203,7 +204,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, p principa
 		writeError(w, errLengthRequired)
 		return
 	}
-	f, err := share.ReadUploadFrame(r.Body)
+	f, err := sharehttp.ReadUploadFrame(r.Body)
 	if errors.Is(err, share.ErrTooLarge) {
 		err = errTooLarge
 	}
@@ -311,7 +312,7 @@ func (s *Server) reserve(ctx context.Context, user string, up *share.Upload, wan
 // longestUpload bounds how long an upload may run: its deadlines
 // (limits.go) and the bookkeeping after it.
 func (s *Server) longestUpload() time.Duration {
-	return s.cfg.ReadTimeout + s.cfg.WriteTimeout + atRate(s.cfg.maxUploadBody(), s.cfg.MinTransferRate) + postCommitTimeout
+	return s.limits.MaxUploadTime(s.cfg.maxUploadBody()) + postCommitTimeout
 }
 
 // settleUpload settles the user's pending entry for id, if it still has

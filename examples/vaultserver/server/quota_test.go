@@ -13,6 +13,7 @@ import (
 	"github.com/sealkit/sealkit/envelope"
 	"github.com/sealkit/sealkit/examples/vaultserver/server"
 	"github.com/sealkit/sealkit/share"
+	"github.com/sealkit/sealkit/share/sharehttp"
 )
 
 // paddedHeader returns an envelope header for item id of exactly size bytes:
@@ -20,7 +21,7 @@ import (
 // open. The server stores headers unopened, so only their bytes matter here.
 func paddedHeader(t *testing.T, id, owner string, size int) []byte {
 	t.Helper()
-	w, err := envelope.NewWriter(io.Discard, &envelope.SealOptions{Key: envelope.NewKey(), AssociatedData: share.ItemAD(id, owner, 1)})
+	w, err := envelope.NewWriter(io.Discard, share.ItemAD(id, owner, 1), &envelope.SealOptions{Key: envelope.NewKey()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +61,7 @@ func TestQuotaChargesHeaders(t *testing.T) {
 			const quota = 1 << 20
 			ts := start(t, func(c *server.Config) { c.Quota = quota })
 			alice := ts.register(t, "alice")
-			tr := &share.HTTPTransport{BaseURL: ts.URL + "/api", Client: alice.HTTPClient()}
+			tr := &sharehttp.Client{BaseURL: ts.URL + "/api", HTTPClient: alice.HTTPClient()}
 			stored, refused := 0, 0
 			for i := range 12 {
 				id := fmt.Sprintf("BIG%d", i)
