@@ -143,6 +143,12 @@ func parseContentDigest(lines []string) (*contentDigest, error) {
 	if cd, ok := fastContentDigest(lines); ok {
 		return cd, nil
 	}
+	return generalContentDigest(lines)
+}
+
+// generalContentDigest is parseContentDigest with the general parser, for
+// anything the fast path (sfv.go) does not take.
+func generalContentDigest(lines []string) (*contentDigest, error) {
 	d, err := httpsfv.UnmarshalDictionary(lines)
 	if err != nil {
 		return nil, rejectErr(ReasonMalformed, "Content-Digest is not a structured dictionary", err)

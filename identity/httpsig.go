@@ -355,6 +355,12 @@ func parseSignatures(h http.Header, label string) (*parsedSig, error) {
 	if ps, ok := fastSignatures(inLines, sigLines, label); ok {
 		return ps, nil
 	}
+	return generalSignatures(inLines, sigLines, label)
+}
+
+// generalSignatures is parseSignatures with the general parser, for
+// anything the fast path (sfv.go) does not take.
+func generalSignatures(inLines, sigLines []string, label string) (*parsedSig, error) {
 	in, err := parseDict(inLines, "Signature-Input")
 	if err != nil {
 		return nil, err

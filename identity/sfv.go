@@ -102,18 +102,24 @@ func scanKey(s string, i int) int {
 }
 
 // scanBytes returns the end of a byte sequence at s[i] == ':' that has no
-// parameters, or -1.
+// parameters and that base64.StdEncoding decodes (as the general parser
+// does for every member, even those the caller then ignores), or -1.
 func scanBytes(s string, i int) int {
+	pad := 0
 	for j := i + 1; j < len(s); j++ {
 		c := s[j]
 		switch {
 		case c == ':':
-			if j+1 < len(s) && s[j+1] == ';' {
+			if j+1 < len(s) && s[j+1] == ';' || (j-i-1)%4 != 0 {
 				return -1
 			}
 			return j + 1
-		case !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '='):
-			return -1
+		case c == '=':
+			if pad++; pad > 2 {
+				return -1
+			}
+		case pad > 0 || !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/'):
+			return -1 // '=' only at the end
 		}
 	}
 	return -1
@@ -141,14 +147,28 @@ func scanString(s string, i int) int {
 	return -1
 }
 
-// scanParams returns the end of canonical parameters at s[i:], or -1.
+// maxFastParams caps the parameters of one item or inner list on the fast
+// path; more go to the general parser.
+const maxFastParams = 8
+
+// scanParams returns the end of canonical parameters at s[i:] (no key
+// twice: the general parser keeps the last value, so the text would not be
+// its serialization), or -1.
 func scanParams(s string, i int, f func(key, val string) bool) int {
+	var keyBuf [maxFastParams]string
+	keys := keyBuf[:0]
 	for i < len(s) && s[i] == ';' {
 		k := scanKey(s, i+1)
-		if k == i+1 {
+		if k == i+1 || len(keys) == maxFastParams {
 			return -1
 		}
 		key := s[i+1 : k]
+		for _, prev := range keys {
+			if prev == key {
+				return -1
+			}
+		}
+		keys = append(keys, key)
 		i = k
 		val := ""
 		if i < len(s) && s[i] == '=' {
@@ -230,7 +250,7 @@ func fastSigParams(v string) (*sigParams, bool) {
 		}
 		c := component{name: name}
 		i = scanParams(v, end, func(key, val string) bool {
-			if key != "req" || val != "" || c.req {
+			if key != "req" || val != "" {
 				return false
 			}
 			c.req = true
@@ -246,15 +266,7 @@ func fastSigParams(v string) (*sigParams, bool) {
 		}
 		comps = append(comps, c)
 	}
-	var keyBuf [8]string
-	keys := keyBuf[:0]
 	ok := scanParams(v, i+1, func(key, val string) bool {
-		for _, k := range keys {
-			if k == key { // a repeated parameter: the general parser keeps the last
-				return false
-			}
-		}
-		keys = append(keys, key)
 		switch key {
 		case "created", "expires":
 			if val == "" || val[0] == '"' {
@@ -292,6 +304,9 @@ func fastSigParams(v string) (*sigParams, bool) {
 	}) >= 0
 	if !ok {
 		return nil, false
+	}
+	if len(comps) == 0 {
+		return sp, true // nil, as the general path leaves them
 	}
 	sp.comps = comps
 	sp.p.Components = make([]string, len(comps))
