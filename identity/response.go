@@ -154,6 +154,10 @@ func VerifyResponseSignature(resp *http.Response, label string, key *PublicKey) 
 // is at most DefaultMaxAge old; and the body (read up to maxBody bytes,
 // then replaced by an in-memory copy) matches Content-Digest.
 func VerifyResponse(resp *http.Response, key *PublicKey, maxBody int64) error {
+	return verifyResponse(resp, key, maxBody, newFreshness(0, 0, nil))
+}
+
+func verifyResponse(resp *http.Response, key *PublicKey, maxBody int64, fresh freshness) error {
 	ps, err := parseSignatures(resp.Header, "")
 	if err != nil {
 		return err
@@ -171,7 +175,7 @@ func VerifyResponse(resp *http.Response, key *PublicKey, maxBody int64) error {
 	if ps.sp.p.KeyID != "" && ps.sp.p.KeyID != key.KeyID() {
 		return reject(ReasonUnknownKey, "response signed by another key")
 	}
-	if _, err := newFreshness(0, 0, nil).check(ps.sp.p.Created, ps.sp.p.Expires); err != nil {
+	if _, err := fresh.check(ps.sp.p.Created, ps.sp.p.Expires); err != nil {
 		return err
 	}
 	if err := responseView(resp).verify(ps, key); err != nil {
