@@ -118,6 +118,9 @@ func VerifyContentDigest(lines []string, body []byte) error {
 type contentDigest struct {
 	members []digestMember
 	err     error
+
+	memberBuf [2]digestMember    // members' first backing array (fast path)
+	wantBuf   [2][sigBufLen]byte // their digests' (fast path)
 }
 
 type digestMember struct {

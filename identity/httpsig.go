@@ -144,9 +144,9 @@ type msgView struct {
 	method    string
 	scheme    string
 	authority string
-	reqURI    string // path?query as sent
 	path      string
-	query     string
+	rawQuery  string
+	hasQuery  bool // a "?" was sent, even with an empty query
 	status    int
 	header    http.Header
 	req       *msgView
@@ -159,18 +159,14 @@ func requestView(r *http.Request, scheme, authority string) *msgView {
 	if path == "" {
 		path = "/"
 	}
-	reqURI := path
-	if r.URL.RawQuery != "" || r.URL.ForceQuery {
-		reqURI += "?" + r.URL.RawQuery
-	}
 	scheme = strings.ToLower(scheme)
 	return &msgView{
 		method:    r.Method,
 		scheme:    scheme,
 		authority: normalizeAuthority(scheme, authority),
-		reqURI:    reqURI,
 		path:      path,
-		query:     "?" + r.URL.RawQuery,
+		rawQuery:  r.URL.RawQuery,
+		hasQuery:  r.URL.RawQuery != "" || r.URL.ForceQuery,
 		header:    r.Header,
 	}
 }
@@ -188,6 +184,9 @@ func clientRequestView(r *http.Request) *msgView {
 // port (RFC 9421 §2.2.3).
 func normalizeAuthority(scheme, a string) string {
 	a = strings.ToLower(a)
+	if !strings.Contains(a, ":") {
+		return a // no port (SplitHostPort would allocate its error)
+	}
 	if h, p, err := net.SplitHostPort(a); err == nil {
 		if (scheme == "https" && p == "443") || (scheme == "http" && p == "80") {
 			if strings.Contains(h, ":") {
@@ -214,7 +213,10 @@ func (m *msgView) value(c component) (string, error) {
 		case "@method":
 			return m.method, nil
 		case "@target-uri":
-			return m.scheme + "://" + m.authority + m.reqURI, nil
+			if m.hasQuery {
+				return m.scheme + "://" + m.authority + m.path + "?" + m.rawQuery, nil
+			}
+			return m.scheme + "://" + m.authority + m.path, nil
 		case "@authority":
 			return m.authority, nil
 		case "@scheme":
@@ -222,7 +224,7 @@ func (m *msgView) value(c component) (string, error) {
 		case "@path":
 			return m.path, nil
 		case "@query":
-			return m.query, nil
+			return "?" + m.rawQuery, nil
 		case "@status":
 			if !m.response {
 				return "", reject(ReasonMalformed, "@status in a request signature")
@@ -231,15 +233,38 @@ func (m *msgView) value(c component) (string, error) {
 		}
 		return "", reject(ReasonMalformed, "unsupported derived component "+c.name)
 	}
-	vals := m.header.Values(c.name)
-	if len(vals) == 0 {
+	vals := m.headerValues(c.name)
+	switch len(vals) {
+	case 0:
 		return "", reject(ReasonPolicy, "covered header "+c.name+" is missing")
+	case 1:
+		return strings.Trim(vals[0], " \t"), nil
 	}
 	trimmed := make([]string, len(vals)) // Values aliases the header: do not edit in place
 	for i, v := range vals {
 		trimmed[i] = strings.Trim(v, " \t")
 	}
 	return strings.Join(trimmed, ", "), nil
+}
+
+// canonicalKeys are the http.Header keys of header fields signatures
+// commonly cover, so looking them up does not canonicalize (allocate) the
+// component name each time.
+var canonicalKeys = map[string]string{
+	"content-digest": "Content-Digest",
+	"content-type":   "Content-Type",
+	"content-length": "Content-Length",
+	"authorization":  "Authorization",
+	"signature":      "Signature",
+	"date":           "Date",
+}
+
+// headerValues is m.header.Values(name) for a lowercase field name.
+func (m *msgView) headerValues(name string) []string {
+	if k, ok := canonicalKeys[name]; ok {
+		return m.header[k]
+	}
+	return m.header.Values(name)
 }
 
 // base returns the RFC 9421 §2.5 signature base: one line per covered

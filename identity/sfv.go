@@ -125,14 +125,35 @@ func scanBytes(s string, i int) int {
 	return -1
 }
 
-// decodeBytes decodes a byte sequence's text (":…:").
-func decodeBytes(v string) ([]byte, bool) {
+// decodeBytes decodes a byte sequence's text (":…:"), into buf when it
+// fits.
+func decodeBytes(v string, buf []byte) ([]byte, bool) {
 	if len(v) < 2 || v[0] != ':' || v[len(v)-1] != ':' {
 		return nil, false
 	}
-	b, err := base64.StdEncoding.DecodeString(v[1 : len(v)-1])
-	return b, err == nil
+	v = v[1 : len(v)-1]
+	if base64.StdEncoding.DecodedLen(len(v)) > len(buf) {
+		b, err := base64.StdEncoding.DecodeString(v)
+		return b, err == nil
+	}
+	var src [88]byte // base64 of sigBufLen bytes at most: on the stack, unlike []byte(v)
+	n, err := base64.StdEncoding.Decode(buf, src[:copy(src[:], v)])
+	return buf[:n:n], err == nil
 }
+
+// fastParsed holds what the fast path returns for a typical signature in
+// one allocation.
+type fastParsed struct {
+	ps    parsedSig
+	sp    sigParams
+	comps [8]component
+	names [8]string
+	sig   [sigBufLen]byte
+}
+
+// sigBufLen is base64.StdEncoding.DecodedLen of an encoded 64-byte value
+// (an Ed25519 or P-256 signature, a SHA-512 digest): its padding counts.
+const sigBufLen = 66
 
 // scanString returns the end of a string without escapes at s[i] == '"'.
 func scanString(s string, i int) int {
@@ -235,9 +256,10 @@ func scanInnerList(s string, i int) int {
 
 // fastSigParams reads a canonical inner list's text into sigParams, with
 // the checks fromInnerList makes; false means: let fromInnerList decide.
-func fastSigParams(v string) (*sigParams, bool) {
-	sp := &sigParams{ser: v}
-	comps := make([]component, 0, 8)
+func fastSigParams(v string, f *fastParsed) (*sigParams, bool) {
+	sp := &f.sp
+	sp.ser = v
+	comps := f.comps[:0]
 	i := 1
 	for v[i] != ')' {
 		if v[i] == ' ' {
@@ -309,10 +331,14 @@ func fastSigParams(v string) (*sigParams, bool) {
 		return sp, true // nil, as the general path leaves them
 	}
 	sp.comps = comps
-	sp.p.Components = make([]string, len(comps))
-	for j, c := range comps {
-		sp.p.Components[j] = c.String()
+	sp.p.Components = f.names[:0:len(f.names)]
+	if len(comps) > len(f.names) {
+		sp.p.Components = make([]string, 0, len(comps))
 	}
+	for _, c := range comps {
+		sp.p.Components = append(sp.p.Components, c.String())
+	}
+	sp.p.Components = sp.p.Components[:len(comps):len(comps)] // appending to them copies
 	return sp, true
 }
 
@@ -348,15 +374,17 @@ func fastSignatures(inLines, sigLines []string, label string) (*parsedSig, bool)
 	if iv == "" || iv[0] != '(' {
 		return nil, false
 	}
-	sig, ok := decodeBytes(sv)
+	f := &fastParsed{}
+	sig, ok := decodeBytes(sv, f.sig[:])
 	if !ok {
 		return nil, false
 	}
-	sp, ok := fastSigParams(iv)
+	sp, ok := fastSigParams(iv, f)
 	if !ok {
 		return nil, false
 	}
-	return &parsedSig{label: label, sp: sp, sig: sig}, true
+	f.ps = parsedSig{label: label, sp: sp, sig: sig}
+	return &f.ps, true
 }
 
 // fastContentDigest is parseContentDigest on the fast path: every member a
@@ -371,12 +399,17 @@ func fastContentDigest(lines []string) (*contentDigest, bool) {
 		return nil, false
 	}
 	cd := &contentDigest{}
+	cd.members = cd.memberBuf[:0]
 	for _, m := range ms {
 		h := DigestAlgorithm(m.key).newHash()
 		if h == nil {
 			continue
 		}
-		want, ok := decodeBytes(m.val)
+		var buf []byte
+		if i := len(cd.members); i < len(cd.wantBuf) {
+			buf = cd.wantBuf[i][:]
+		}
+		want, ok := decodeBytes(m.val, buf)
 		if !ok {
 			return nil, false
 		}

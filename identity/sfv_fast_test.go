@@ -51,7 +51,7 @@ func checkDictAgrees(t *testing.T, lines []string) (fast bool) {
 		switch v := v.(type) {
 		case httpsfv.Item:
 			b, ok := v.Value.([]byte)
-			fb, fok := decodeBytes(m.val)
+			fb, fok := decodeBytes(m.val, nil)
 			if !ok || !fok || !bytes.Equal(b, fb) || len(v.Params.Names()) != 0 {
 				t.Fatalf("%q: member %q: fast path %q, httpsfv %#v", lines, name, m.val, v)
 			}
