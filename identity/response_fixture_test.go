@@ -133,6 +133,12 @@ func TestResponseFixtures(t *testing.T) {
 		resp.Body = io.NopCloser(bytes.NewReader([]byte(body)))
 		return resp
 	}
+	// full is what ResponseSigner covers for a signed request with a
+	// Content-Type; without removes components from it.
+	full := []string{"@status", "content-digest", "content-type", "@method;req", "@path;req", "@query;req", "signature;req"}
+	without := func(drop ...string) []string {
+		return slices.DeleteFunc(slices.Clone(full), func(c string) bool { return slices.Contains(drop, c) })
+	}
 	params := func(comps ...string) SignatureParams {
 		return SignatureParams{Components: comps, Created: created, Alg: Ed25519, KeyID: server.KeyID()}
 	}
@@ -147,7 +153,7 @@ func TestResponseFixtures(t *testing.T) {
 		resp.Header.Set("Content-Type", js)
 		d, _ := ContentDigest(DigestSHA256, []byte(body))
 		resp.Header.Set(headerContentDigest, d)
-		p := SignatureParams{Components: []string{"@status", "content-digest", "content-type", "signature;req"}, Created: created, Alg: Ed25519}
+		p := SignatureParams{Components: full, Created: created, Alg: Ed25519}
 		if err := SignResponse(resp, stranger, DefaultLabel, p); err != nil {
 			t.Fatal(err)
 		}
@@ -156,6 +162,7 @@ func TestResponseFixtures(t *testing.T) {
 	}
 
 	reqA, reqB, bearer := newRequest(true, "/api/v1/items?page=1"), newRequest(true, "/api/v1/items?page=2"), newRequest(false, "/api/v1/items")
+	bearerOther, bearerQuery := newRequest(false, "/api/v1/shares"), newRequest(false, "/api/v1/items?page=2")
 	cases := []struct {
 		name string
 		resp *http.Response
@@ -188,18 +195,23 @@ func TestResponseFixtures(t *testing.T) {
 			r.Request = reqA
 		}), now, ReasonBadSignature},
 		{"signed by another key", signed(reqA, stranger, 200, js, body, created), now, ReasonUnknownKey},
-		{"server key without keyid", custom(reqA, 200, js, body, SignatureParams{
-			Components: []string{"@status", "content-digest", "content-type", "signature;req"}, Created: created,
-		}), now, ""},
+		{"server key without keyid", custom(reqA, 200, js, body, SignatureParams{Components: full, Created: created}), now, ""},
 		{"stale", signed(reqA, server, 200, js, body, created), created.Add(DefaultMaxAge + DefaultMaxSkew), ReasonStale},
 		{"from the future", signed(reqA, server, 200, js, body, now.Add(DefaultMaxSkew+time.Second)), now, ReasonStale},
-		{"content type not covered", custom(reqA, 200, js, body, params("@status", "content-digest", "signature;req")), now, ReasonPolicy},
-		{"status not covered", custom(reqA, 200, js, body, params("content-digest", "content-type", "signature;req")), now, ReasonPolicy},
-		{"digest not covered", custom(reqA, 200, js, body, params("@status", "content-type", "signature;req")), now, ReasonPolicy},
-		{"not bound to the request", custom(reqA, 200, js, body, params("@status", "content-digest", "content-type")), now, ReasonPolicy},
-		{"alg of another key type", custom(reqA, 200, js, body, SignatureParams{
-			Components: []string{"@status", "content-digest", "content-type", "signature;req"}, Created: created, Alg: ECDSAP256SHA256,
+		{"content type not covered", custom(reqA, 200, js, body, params(without("content-type")...)), now, ReasonPolicy},
+		{"status not covered", custom(reqA, 200, js, body, params(without("@status")...)), now, ReasonPolicy},
+		{"digest not covered", custom(reqA, 200, js, body, params(without("content-digest")...)), now, ReasonPolicy},
+		{"not bound to the request signature", custom(reqA, 200, js, body, params(without("signature;req")...)), now, ReasonPolicy},
+		{"not bound to the method", custom(reqA, 200, js, body, params(without("@method;req")...)), now, ReasonPolicy},
+		{"not bound to the path", custom(reqA, 200, js, body, params(without("@path;req")...)), now, ReasonPolicy},
+		{"not bound to the query", custom(reqA, 200, js, body, params(without("@query;req")...)), now, ReasonPolicy},
+		{"bearer answer to another path", edit(signed(bearer, server, 200, js, body, created), func(r *http.Response) {
+			r.Request = bearerOther
 		}), now, ReasonBadSignature},
+		{"bearer answer to another query", edit(signed(bearer, server, 200, js, body, created), func(r *http.Response) {
+			r.Request = bearerQuery
+		}), now, ReasonBadSignature},
+		{"alg of another key type", custom(reqA, 200, js, body, SignatureParams{Components: full, Created: created, Alg: ECDSAP256SHA256}), now, ReasonBadSignature},
 		{"two signatures", edit(signed(reqA, server, 200, js, body, created), func(r *http.Response) {
 			r.Header.Set(headerSignatureInput, r.Header.Get(headerSignatureInput)+`, sig2=("@status")`)
 			r.Header.Set(headerSignature, r.Header.Get(headerSignature)+`, sig2=::`)

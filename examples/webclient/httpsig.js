@@ -283,13 +283,18 @@ export async function verifyRequest({ method, url, headers, body }, keys, now) {
   return { keyId, signatureBase: base };
 }
 
+// The request components every signed response covers (identity's
+// requestBinding).
+const REQUEST_BINDING = ["@method;req", "@path;req", "@query;req"];
+
 /**
  * verifyResponse checks an answer {status, headers: [[name, value]], body:
  * Uint8Array} to the request {method, url, headers: [[name, value]]} that
  * was sent, at time now (Unix seconds), against key (importPublicKey's
  * result for the server's response key), as identity.VerifyResponse does:
  * exactly one signature, covering @status, content-digest, content-type
- * when the answer has one and, when the request carried a Signature,
+ * when the answer has one, the request's @method, @path and @query (so the
+ * answer is to this target) and, when the request carried a Signature,
  * "signature";req (so the answer is to this request); by key (a keyid
  * other than key's is unknown_key); at most MAX_AGE old, MAX_SKEW ahead;
  * and a body that matches its Content-Digest. Refusals are IdentityError
@@ -303,6 +308,7 @@ export async function verifyResponse({ status, headers, body }, request, key, no
   const has = (id) => sig.comps.some((c) => (c.req ? `${c.name};req` : c.name) === id);
   if (!has("@status") || !has("content-digest")) throw policy("response signature must cover @status and content-digest");
   if (h.get("Content-Type") !== "" && !has("content-type")) throw policy("content-type not covered");
+  for (const c of REQUEST_BINDING) if (!has(c)) throw policy(`response is not bound to the request's ${c.slice(0, -4)}`);
   if (rh.get("Signature") !== "" && !has("signature;req")) throw policy("response is not bound to the request signature");
   const keyId = sig.params.keyid ?? "";
   if (keyId !== "" && keyId !== key.keyId) throw reject("unknown_key", "response signed by another key");

@@ -55,6 +55,9 @@ for (const c of fixtures.cases.filter((c) => c.expect === "ok")) {
       ["body cut by a byte", base.body.length ? { ...base, body: base.body.subarray(1) } : null],
       ["another request", { ...base, other: true }],
       ["replayed later", { ...base, later: true }],
+      ["another path", { ...base, url: c.request.url.replace("/items", "/shares") }],
+      ["another query", { ...base, url: c.request.url.includes("?") ? c.request.url.replace(/\?.*/, "?page=9") : `${c.request.url}?page=9` }],
+      ["another method", { ...base, method: "POST" }],
     ];
     for (let i = 0; i < base.body.length; i++) {
       const b = base.body.slice();
@@ -80,6 +83,8 @@ for (const c of fixtures.cases.filter((c) => c.expect === "ok")) {
         request = { ...request, headers: [...request.headers.filter(([n]) => n !== "Signature"), ["Signature", other]] };
       }
       if (resp.later) now += 331;
+      if (resp.url) request = { ...request, url: resp.url };
+      if (resp.method) request = { ...request, method: resp.method };
       const got = await outcome(resp, request, now);
       assert.notEqual(got, "ok", `${c.name}: ${what} was accepted`);
     }
