@@ -9,6 +9,7 @@ package identity
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -163,6 +164,16 @@ func TestResponseFixtures(t *testing.T) {
 
 	reqA, reqB, bearer := newRequest(true, "/api/v1/items?page=1"), newRequest(true, "/api/v1/items?page=2"), newRequest(false, "/api/v1/items")
 	bearerOther, bearerQuery := newRequest(false, "/api/v1/shares"), newRequest(false, "/api/v1/items?page=2")
+	// Anonymous requests of the web client's vault tests.
+	anonymous := func(path string) *http.Request {
+		r, err := http.NewRequest(http.MethodGet, "https://vault.example"+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	serverKeyBody := `{"alg":"ed25519","key_id":"` + server.KeyID() + `","public_key":"` + base64.StdEncoding.EncodeToString(server.Public().Bytes()) + `"}`
+	strangerKeyBody := `{"alg":"ed25519","key_id":"` + stranger.KeyID() + `","public_key":"` + base64.StdEncoding.EncodeToString(stranger.Public().Bytes()) + `"}`
 	cases := []struct {
 		name string
 		resp *http.Response
@@ -211,6 +222,10 @@ func TestResponseFixtures(t *testing.T) {
 		{"bearer answer to another query", edit(signed(bearer, server, 200, js, body, created), func(r *http.Response) {
 			r.Request = bearerQuery
 		}), now, ReasonBadSignature},
+		{"vault server key", signed(anonymous("/api/v1/server-key"), server, 200, js, serverKeyBody, created), now, ""},
+		{"vault stranger's server key", signed(anonymous("/api/v1/server-key"), stranger, 200, js, strangerKeyBody, created), now, ReasonUnknownKey},
+		{"vault link", signed(anonymous("/api/v1/links/L1"), server, 200, js, `{"iterations":1,"salt":"AAAAAAAAAAAAAAAAAAAAAA=="}`, created), now, ""},
+		{"vault link not found", signed(anonymous("/api/v1/links/L2"), server, 404, js, `{"error":"not_found"}`, created), now, ""},
 		{"alg of another key type", custom(reqA, 200, js, body, SignatureParams{Components: full, Created: created, Alg: ECDSAP256SHA256}), now, ReasonBadSignature},
 		{"two signatures", edit(signed(reqA, server, 200, js, body, created), func(r *http.Response) {
 			r.Header.Set(headerSignatureInput, r.Header.Get(headerSignatureInput)+`, sig2=("@status")`)

@@ -19,3 +19,15 @@ func TestNodeVerifiesSignedResponses(t *testing.T) {
 		t.Fatalf("node --test response.test.mjs: %v\n%s", err, out)
 	}
 }
+
+// TestNodeVaultRefusesUnverifiedAnswers runs vault.test.mjs: vault.js
+// checks every answer against the server's response key and refuses
+// unsigned, altered and foreign ones. It needs the npm packages (vault.js
+// imports sealkit.js).
+func TestNodeVaultRefusesUnverifiedAnswers(t *testing.T) {
+	node := needNode(t)
+	out, err := exec.Command(node, "--test", "vault.test.mjs").CombinedOutput()
+	if err != nil {
+		t.Fatalf("node --test vault.test.mjs: %v\n%s", err, out)
+	}
+}
