@@ -132,11 +132,11 @@ func decodeBytes(v string, buf []byte) ([]byte, bool) {
 		return nil, false
 	}
 	v = v[1 : len(v)-1]
-	if base64.StdEncoding.DecodedLen(len(v)) > len(buf) {
+	var src [88]byte // base64 of sigBufLen bytes at most: on the stack, unlike []byte(v)
+	if len(v) > len(src) || base64.StdEncoding.DecodedLen(len(v)) > len(buf) {
 		b, err := base64.StdEncoding.DecodeString(v)
 		return b, err == nil
 	}
-	var src [88]byte // base64 of sigBufLen bytes at most: on the stack, unlike []byte(v)
 	n, err := base64.StdEncoding.Decode(buf, src[:copy(src[:], v)])
 	return buf[:n:n], err == nil
 }

@@ -7,6 +7,7 @@ package identity
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"os"
@@ -293,6 +294,21 @@ func TestVerifyContentDigestRefusesBadIgnoredMember(t *testing.T) {
 	for _, bad := range []string{"md5=:AB:, ", "md5=:A===:, ", "md5=:AB==AAAA:, "} {
 		if err := VerifyContentDigest([]string{bad + good}, body); !errors.Is(err, ErrMalformed) {
 			t.Errorf("%q: got %v, want ErrMalformed", bad+good, err)
+		}
+	}
+}
+
+// decodeBytes decodes into the caller's buffer exactly what
+// base64.StdEncoding decodes, at every length around the buffer's.
+func TestDecodeBytesBuffer(t *testing.T) {
+	for n := 0; n <= 100; n++ {
+		text := strings.Repeat("QUJD", n/4) + "QUJD"[:n%4]
+		want, werr := base64.StdEncoding.DecodeString(text)
+		for _, buf := range [][]byte{nil, make([]byte, sigBufLen)} {
+			got, ok := decodeBytes(":"+text+":", buf)
+			if ok != (werr == nil) || ok && !bytes.Equal(got, want) {
+				t.Fatalf("%d characters (buffer %d): got %x %v, want %x %v", n, len(buf), got, ok, want, werr)
+			}
 		}
 	}
 }
