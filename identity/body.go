@@ -5,11 +5,14 @@ import (
 	"net/http"
 )
 
-// Chunk sizes of a buffered request body: the first chunk is small, each
-// next one as large as everything read so far, up to maxBodyChunk.
+// Chunk sizes of a buffered request body: the first chunk is small (up
+// to maxFirstChunk when the declared length asks for it, so a small body
+// takes one chunk and its EOF no other), each next one as large as
+// everything read so far, up to maxBodyChunk.
 const (
-	minBodyChunk = 512
-	maxBodyChunk = 64 << 10
+	minBodyChunk  = 512
+	maxFirstChunk = 4 << 10
+	maxBodyChunk  = 64 << 10
 )
 
 // bufferedBody is a request body read into memory in chunks allocated as
@@ -19,15 +22,18 @@ const (
 type bufferedBody struct {
 	chunks [][]byte
 	n      int64
+	first  [4][]byte // chunks' first backing array: small bodies need no other
 }
 
 var _ io.WriterTo = (*bufferedBody)(nil)
 
 // readBufferedBody reads body to EOF, at most limit bytes (more is
 // ErrBodyTooLarge), passing every byte to digest as it arrives, and closes
-// body.
-func readBufferedBody(body io.ReadCloser, limit int64, digest io.Writer) (*bufferedBody, error) {
+// body. declared is the Content-Length (-1 if unknown): it sizes the first
+// chunk only, and never above maxFirstChunk.
+func readBufferedBody(body io.ReadCloser, limit, declared int64, digest io.Writer) (*bufferedBody, error) {
 	b := &bufferedBody{}
+	b.chunks = b.first[:0]
 	if body == nil || body == http.NoBody {
 		return b, nil
 	}
@@ -39,6 +45,9 @@ func readBufferedBody(body io.ReadCloser, limit int64, digest io.Writer) (*buffe
 			// is enough to tell the body is too large. (b.n ≤ limit here;
 			// limit−b.n+1 is taken only when small, so it cannot overflow.)
 			size := min(max(minBodyChunk, b.n), maxBodyChunk)
+			if b.n == 0 && declared >= minBodyChunk {
+				size = min(declared, maxFirstChunk-1) + 1 // declared+1 could overflow
+			}
 			if left := limit - b.n; left < size {
 				size = left + 1
 			}

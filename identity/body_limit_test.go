@@ -14,7 +14,7 @@ func TestReadBufferedBodyHugeLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := readBufferedBody(io.NopCloser(strings.NewReader("x")), math.MaxInt64, d)
+	b, err := readBufferedBody(io.NopCloser(strings.NewReader("x")), math.MaxInt64, math.MaxInt64, d)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -118,6 +118,9 @@ func VerifyContentDigest(lines []string, body []byte) error {
 type contentDigest struct {
 	members []digestMember
 	err     error
+
+	memberBuf [2]digestMember    // members' first backing array (fast path)
+	wantBuf   [2][sigBufLen]byte // their digests' (fast path)
 }
 
 type digestMember struct {
@@ -140,6 +143,15 @@ func parseContentDigest(lines []string) (*contentDigest, error) {
 	if n > MaxSignatureHeaderBytes {
 		return nil, reject(ReasonMalformed, "Content-Digest too large")
 	}
+	if cd, ok := fastContentDigest(lines); ok {
+		return cd, nil
+	}
+	return generalContentDigest(lines)
+}
+
+// generalContentDigest is parseContentDigest with the general parser, for
+// anything the fast path (sfv.go) does not take.
+func generalContentDigest(lines []string) (*contentDigest, error) {
 	d, err := httpsfv.UnmarshalDictionary(lines)
 	if err != nil {
 		return nil, rejectErr(ReasonMalformed, "Content-Digest is not a structured dictionary", err)

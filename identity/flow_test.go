@@ -132,6 +132,41 @@ func TestResponseBoundToRequest(t *testing.T) {
 	}
 }
 
+// TestResponseBoundToTarget: an answer to an unsigned (bearer) request is
+// bound to its method, path and query, also when the signer sits behind
+// http.StripPrefix, and refused as the answer to another target.
+func TestResponseBoundToTarget(t *testing.T) {
+	server := mustKey(t, identity.Ed25519)
+	rs := &identity.ResponseSigner{Key: server}
+	h := http.StripPrefix("/api", rs.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, r.URL.Path)
+	})))
+	srv := httptest.NewTLSServer(h)
+	defer srv.Close()
+	get := func(target string) *http.Response {
+		resp, err := srv.Client().Get(srv.URL + target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	resp := get("/api/items?page=1")
+	defer resp.Body.Close()
+	if err := identity.VerifyResponse(resp, server.Public(), 0); err != nil {
+		t.Fatalf("answer behind StripPrefix: %v", err)
+	}
+	for _, other := range []string{"/api/items?page=2", "/api/shares?page=1", "/api/items"} {
+		resp := get("/api/items?page=1")
+		resp.Body.Close()
+		r2, _ := http.NewRequest("GET", srv.URL+other, nil)
+		resp.Request = r2
+		resp.Body = io.NopCloser(strings.NewReader("/items"))
+		if err := identity.VerifyResponse(resp, server.Public(), 0); !errors.Is(err, identity.ErrBadSignature) {
+			t.Errorf("answer to /api/items?page=1 as one to %s: %v, want ErrBadSignature", other, err)
+		}
+	}
+}
+
 func TestSignedMessages(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()

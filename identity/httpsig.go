@@ -80,7 +80,8 @@ func printableASCII(s string) bool {
 // list exactly as it will be serialized.
 type sigParams struct {
 	comps []component
-	list  httpsfv.InnerList
+	list  httpsfv.InnerList // set by build, for the Signature-Input field
+	ser   string            // the inner list serialized: the @signature-params value
 	p     SignatureParams
 }
 
@@ -121,6 +122,11 @@ func (p SignatureParams) build() (*sigParams, error) {
 	if p.Tag != "" {
 		ps.Add("tag", p.Tag)
 	}
+	ser, err := httpsfv.Marshal(sp.list)
+	if err != nil {
+		return nil, reject(ReasonMalformed, "signature parameters do not serialize")
+	}
+	sp.ser = ser
 	return sp, nil
 }
 
@@ -138,9 +144,9 @@ type msgView struct {
 	method    string
 	scheme    string
 	authority string
-	reqURI    string // path?query as sent
 	path      string
-	query     string
+	rawQuery  string
+	hasQuery  bool // a "?" was sent, even with an empty query
 	status    int
 	header    http.Header
 	req       *msgView
@@ -153,18 +159,14 @@ func requestView(r *http.Request, scheme, authority string) *msgView {
 	if path == "" {
 		path = "/"
 	}
-	reqURI := path
-	if r.URL.RawQuery != "" || r.URL.ForceQuery {
-		reqURI += "?" + r.URL.RawQuery
-	}
 	scheme = strings.ToLower(scheme)
 	return &msgView{
 		method:    r.Method,
 		scheme:    scheme,
 		authority: normalizeAuthority(scheme, authority),
-		reqURI:    reqURI,
 		path:      path,
-		query:     "?" + r.URL.RawQuery,
+		rawQuery:  r.URL.RawQuery,
+		hasQuery:  r.URL.RawQuery != "" || r.URL.ForceQuery,
 		header:    r.Header,
 	}
 }
@@ -182,6 +184,9 @@ func clientRequestView(r *http.Request) *msgView {
 // port (RFC 9421 §2.2.3).
 func normalizeAuthority(scheme, a string) string {
 	a = strings.ToLower(a)
+	if !strings.Contains(a, ":") {
+		return a // no port (SplitHostPort would allocate its error)
+	}
 	if h, p, err := net.SplitHostPort(a); err == nil {
 		if (scheme == "https" && p == "443") || (scheme == "http" && p == "80") {
 			if strings.Contains(h, ":") {
@@ -208,7 +213,10 @@ func (m *msgView) value(c component) (string, error) {
 		case "@method":
 			return m.method, nil
 		case "@target-uri":
-			return m.scheme + "://" + m.authority + m.reqURI, nil
+			if m.hasQuery {
+				return m.scheme + "://" + m.authority + m.path + "?" + m.rawQuery, nil
+			}
+			return m.scheme + "://" + m.authority + m.path, nil
 		case "@authority":
 			return m.authority, nil
 		case "@scheme":
@@ -216,7 +224,7 @@ func (m *msgView) value(c component) (string, error) {
 		case "@path":
 			return m.path, nil
 		case "@query":
-			return m.query, nil
+			return "?" + m.rawQuery, nil
 		case "@status":
 			if !m.response {
 				return "", reject(ReasonMalformed, "@status in a request signature")
@@ -225,9 +233,12 @@ func (m *msgView) value(c component) (string, error) {
 		}
 		return "", reject(ReasonMalformed, "unsupported derived component "+c.name)
 	}
-	vals := m.header.Values(c.name)
-	if len(vals) == 0 {
+	vals := m.headerValues(c.name)
+	switch len(vals) {
+	case 0:
 		return "", reject(ReasonPolicy, "covered header "+c.name+" is missing")
+	case 1:
+		return strings.Trim(vals[0], " \t"), nil
 	}
 	trimmed := make([]string, len(vals)) // Values aliases the header: do not edit in place
 	for i, v := range vals {
@@ -236,14 +247,30 @@ func (m *msgView) value(c component) (string, error) {
 	return strings.Join(trimmed, ", "), nil
 }
 
+// canonicalKeys are the http.Header keys of header fields signatures
+// commonly cover, so looking them up does not canonicalize (allocate) the
+// component name each time.
+var canonicalKeys = map[string]string{
+	"content-digest": "Content-Digest",
+	"content-type":   "Content-Type",
+	"content-length": "Content-Length",
+	"authorization":  "Authorization",
+	"signature":      "Signature",
+	"date":           "Date",
+}
+
+// headerValues is m.header.Values(name) for a lowercase field name.
+func (m *msgView) headerValues(name string) []string {
+	if k, ok := canonicalKeys[name]; ok {
+		return m.header[k]
+	}
+	return m.header.Values(name)
+}
+
 // base returns the RFC 9421 §2.5 signature base: one line per covered
 // component, then the @signature-params line, joined by LF.
 func (m *msgView) base(sp *sigParams) ([]byte, error) {
-	ser, err := httpsfv.Marshal(sp.list)
-	if err != nil {
-		return nil, reject(ReasonMalformed, "signature parameters do not serialize")
-	}
-	b := make([]byte, 0, 256+len(ser))
+	b := make([]byte, 0, 256+len(sp.ser))
 	for _, c := range sp.comps {
 		v, err := m.value(c)
 		if err != nil {
@@ -258,7 +285,7 @@ func (m *msgView) base(sp *sigParams) ([]byte, error) {
 		b = append(b, '\n')
 	}
 	b = append(b, `"@signature-params": `...)
-	return append(b, ser...), nil
+	return append(b, sp.ser...), nil
 }
 
 // appendIdentifier appends c serialized as an RFC 8941 string with its
@@ -350,6 +377,15 @@ func parseSignatures(h http.Header, label string) (*parsedSig, error) {
 	if len(inLines) == 0 || len(sigLines) == 0 {
 		return nil, reject(ReasonMalformed, "Signature-Input and Signature must both be present")
 	}
+	if ps, ok := fastSignatures(inLines, sigLines, label); ok {
+		return ps, nil
+	}
+	return generalSignatures(inLines, sigLines, label)
+}
+
+// generalSignatures is parseSignatures with the general parser, for
+// anything the fast path (sfv.go) does not take.
+func generalSignatures(inLines, sigLines []string, label string) (*parsedSig, error) {
 	in, err := parseDict(inLines, "Signature-Input")
 	if err != nil {
 		return nil, err
@@ -448,7 +484,11 @@ func fromInnerList(il httpsfv.InnerList) (*sigParams, error) {
 	if len(il.Items) > MaxComponents {
 		return nil, reject(ReasonMalformed, "too many components")
 	}
-	sp := &sigParams{list: il}
+	ser, err := httpsfv.Marshal(il)
+	if err != nil {
+		return nil, reject(ReasonMalformed, "signature parameters do not serialize")
+	}
+	sp := &sigParams{list: il, ser: ser}
 	seen := map[component]bool{}
 	for _, it := range il.Items {
 		name, ok := it.Value.(string)

@@ -1,7 +1,6 @@
 package identity
 
 import (
-	"container/heap"
 	"context"
 	"errors"
 	"sync"
@@ -53,17 +52,46 @@ type expiryItem struct {
 	t time.Time
 }
 
+// expiryHeap is a min-heap of expiry times, typed rather than through
+// container/heap so that pushing and popping box nothing.
 type expiryHeap []expiryItem
 
-func (h expiryHeap) Len() int           { return len(h) }
-func (h expiryHeap) Less(i, j int) bool { return h[i].t.Before(h[j].t) }
-func (h expiryHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *expiryHeap) Push(x any)        { *h = append(*h, x.(expiryItem)) }
-func (h *expiryHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+func (h *expiryHeap) push(it expiryItem) {
+	*h = append(*h, it)
+	q := *h
+	for i := len(q) - 1; i > 0; {
+		p := (i - 1) / 2
+		if !q[i].t.Before(q[p].t) {
+			break
+		}
+		q[i], q[p] = q[p], q[i]
+		i = p
+	}
+}
+
+func (h *expiryHeap) pop() expiryItem {
+	q := *h
+	top := q[0]
+	last := len(q) - 1
+	q[0] = q[last]
+	q[last] = expiryItem{} // drop the strings' references
+	q = q[:last]
+	for i := 0; ; {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < len(q) && q[l].t.Before(q[m].t) {
+			m = l
+		}
+		if r < len(q) && q[r].t.Before(q[m].t) {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		q[i], q[m] = q[m], q[i]
+		i = m
+	}
+	*h = q
+	return top
 }
 
 // Remember implements ReplayStore.
@@ -85,7 +113,7 @@ func (m *MemoryReplayStore) Remember(_ context.Context, keyID, nonce string, exp
 	}
 	// Drop what has expired (amortised O(log n) per entry).
 	for len(m.expiry) > 0 && !m.expiry[0].t.After(t) {
-		it := heap.Pop(&m.expiry).(expiryItem)
+		it := m.expiry.pop()
 		if e, ok := m.seen[it.k]; ok && e.Equal(it.t) {
 			delete(m.seen, it.k)
 		}
@@ -100,7 +128,7 @@ func (m *MemoryReplayStore) Remember(_ context.Context, keyID, nonce string, exp
 		return ErrReplayStoreFull
 	}
 	m.seen[k] = expires
-	heap.Push(&m.expiry, expiryItem{k, expires})
+	m.expiry.push(expiryItem{k, expires})
 	return nil
 }
 

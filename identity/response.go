@@ -4,14 +4,18 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
+	"strings"
 	"time"
 )
 
 // ResponseSigner is server middleware that signs every response (RFC 9421)
-// with Key, covering @status, content-digest, content-type and, when the
-// request was signed, the request's Signature field ("signature";req), so a
-// client can tell that this answer is to its request. The response is
+// with Key, covering @status, content-digest, content-type, the request's
+// method, path and query ("@method";req, "@path";req, "@query";req) and,
+// when the request was signed, its Signature field ("signature";req), so a
+// client can tell that this answer is to its request: to this one, if it
+// signed it, else to one of the same method and target. The response is
 // buffered (at most MaxBodyBytes; a larger one becomes a 500) to digest it.
 type ResponseSigner struct {
 	// Key signs responses. Required.
@@ -67,6 +71,10 @@ func (s *ResponseSigner) Handler(next http.Handler) http.Handler {
 			http.Error(w, "response could not be signed", http.StatusInternalServerError)
 			return
 		}
+		if _, ok := bw.h["Content-Type"]; !ok && bw.buf.Len() > 0 {
+			// net/http would sniff one after signing, uncovered: set it now.
+			bw.h.Set("Content-Type", http.DetectContentType(bw.buf.Bytes()))
+		}
 		resp := &http.Response{StatusCode: bw.status, Header: bw.h, Request: r}
 		if err := s.sign(resp, bw.buf.Bytes()); err != nil {
 			http.Error(w, "response could not be signed", http.StatusInternalServerError)
@@ -94,8 +102,11 @@ func (s *ResponseSigner) sign(resp *http.Response, body []byte) error {
 	if resp.Header.Get("Content-Type") != "" {
 		comps = append(comps, "content-type")
 	}
-	if resp.Request != nil && resp.Request.Header.Get(headerSignature) != "" {
-		comps = append(comps, "signature;req")
+	if resp.Request != nil {
+		comps = append(comps, requestBinding...)
+		if resp.Request.Header.Get(headerSignature) != "" {
+			comps = append(comps, "signature;req")
+		}
 	}
 	now := time.Now
 	if s.Now != nil {
@@ -113,12 +124,33 @@ func (s *ResponseSigner) sign(resp *http.Response, body []byte) error {
 	})
 }
 
+// requestBinding are the components of the request every signed response
+// covers.
+var requestBinding = []string{"@method;req", "@path;req", "@query;req"}
+
 func responseView(resp *http.Response) *msgView {
 	m := &msgView{response: true, status: resp.StatusCode, header: resp.Header}
 	if resp.Request != nil {
-		m.req = clientRequestView(resp.Request)
+		m.req = clientRequestView(sentRequest(resp.Request))
 	}
 	return m
+}
+
+// sentRequest returns r with the URL its client sent: on the server side
+// (RequestURI set) the request-target as received, which handlers such as
+// http.StripPrefix do not edit; on the client side r itself.
+func sentRequest(r *http.Request) *http.Request {
+	if r.RequestURI == "" {
+		return r
+	}
+	u, err := url.ParseRequestURI(r.RequestURI)
+	if err != nil {
+		return r
+	}
+	r2 := new(http.Request)
+	*r2 = *r
+	r2.URL = u
+	return r2
 }
 
 // SignResponse signs resp (status and headers; resp.Request for ";req"
@@ -150,10 +182,15 @@ func VerifyResponseSignature(resp *http.Response, label string, key *PublicKey) 
 
 // VerifyResponse checks that resp was signed by key as ResponseSigner
 // signs: the only signature covers @status, content-digest, content-type
-// if present and, if resp.Request carried a Signature, "signature";req; it
-// is at most DefaultMaxAge old; and the body (read up to maxBody bytes,
-// then replaced by an in-memory copy) matches Content-Digest.
+// if present, and, if resp.Request is set, the request's @method, @path
+// and @query and, if it carried a Signature, "signature";req; it is at
+// most DefaultMaxAge old; and the body (read up to maxBody bytes, then
+// replaced by an in-memory copy) matches Content-Digest.
 func VerifyResponse(resp *http.Response, key *PublicKey, maxBody int64) error {
+	return verifyResponse(resp, key, maxBody, newFreshness(0, 0, nil))
+}
+
+func verifyResponse(resp *http.Response, key *PublicKey, maxBody int64, fresh freshness) error {
 	ps, err := parseSignatures(resp.Header, "")
 	if err != nil {
 		return err
@@ -165,13 +202,20 @@ func VerifyResponse(resp *http.Response, key *PublicKey, maxBody int64) error {
 	if resp.Header.Get("Content-Type") != "" && !has("content-type") {
 		return reject(ReasonPolicy, "content-type not covered")
 	}
-	if resp.Request != nil && resp.Request.Header.Get(headerSignature) != "" && !has("signature;req") {
-		return reject(ReasonPolicy, "response is not bound to the request signature")
+	if resp.Request != nil {
+		for _, c := range requestBinding {
+			if !has(c) {
+				return reject(ReasonPolicy, "response is not bound to the request's "+strings.TrimSuffix(c, ";req"))
+			}
+		}
+		if resp.Request.Header.Get(headerSignature) != "" && !has("signature;req") {
+			return reject(ReasonPolicy, "response is not bound to the request signature")
+		}
 	}
 	if ps.sp.p.KeyID != "" && ps.sp.p.KeyID != key.KeyID() {
 		return reject(ReasonUnknownKey, "response signed by another key")
 	}
-	if _, err := newFreshness(0, 0, nil).check(ps.sp.p.Created, ps.sp.p.Expires); err != nil {
+	if _, err := fresh.check(ps.sp.p.Created, ps.sp.p.Expires); err != nil {
 		return err
 	}
 	if err := responseView(resp).verify(ps, key); err != nil {

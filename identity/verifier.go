@@ -167,7 +167,7 @@ func (v *Verifier) verify(r *http.Request, admit func(*http.Request, KeyEntry) e
 			return nil, err
 		}
 	}
-	body, err := readBufferedBody(r.Body, max, digest)
+	body, err := readBufferedBody(r.Body, max, r.ContentLength, digest)
 	if err != nil {
 		return nil, err
 	}

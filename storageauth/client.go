@@ -3,7 +3,6 @@ package storageauth
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,10 +11,9 @@ import (
 	"strings"
 	"sync"
 	"time"
-)
 
-// maxErrorBody bounds how much of an error response the client reads.
-const maxErrorBody = 4096
+	"github.com/sealkit/sealkit/internal/httpwire"
+)
 
 // Client stores and retrieves one user's keyring on a Server over HTTP. It
 // remembers the highest version it has stored or retrieved and refuses to
@@ -85,7 +83,7 @@ func (c *Client) Store(ctx context.Context, keyring []byte) (uint64, error) {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusNoContent && resp.StatusCode != http.StatusOK {
-		return 0, responseError(resp)
+		return 0, wire.ResponseError(resp)
 	}
 	c.SetLastVersion(v)
 	return v, nil
@@ -112,7 +110,7 @@ func (c *Client) Retrieve(ctx context.Context) (keyring []byte, version uint64, 
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, 0, responseError(resp)
+		return nil, 0, wire.ResponseError(resp)
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxRecordBytes+1))
 	if err != nil {
@@ -136,26 +134,9 @@ func (c *Client) Retrieve(ctx context.Context) (keyring []byte, version uint64, 
 	return keyring, rec.Version, nil
 }
 
-// ServerError is an error response from a Server. It unwraps to the
-// sentinel its code names (ErrConflict, ErrNotFound, …), if any.
-type ServerError struct {
-	StatusCode int
-	Code       string
-	Message    string
-}
-
-func (e *ServerError) Error() string {
-	return fmt.Sprintf("storageauth: server refused (%d %s): %q", e.StatusCode, e.Code, e.Message)
-}
-
-func (e *ServerError) Unwrap() error { return errorForCode(e.Code) }
-
-func responseError(resp *http.Response) error {
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	var body struct {
-		Error   string `json:"error"`
-		Message string `json:"message"`
-	}
-	_ = json.Unmarshal(data, &body)
-	return &ServerError{StatusCode: resp.StatusCode, Code: body.Error, Message: body.Message}
-}
+// ServerError is an error answer of a [Server] as [Client] sees it: the
+// status, the wire code, and the sentinel the code names ([ErrConflict],
+// [ErrNotFound], [ErrRateLimited], …; nil for a code this version does not
+// know), which errors.Is matches. It is the one client error type of
+// sealkit's HTTP APIs (share.HTTPError is the same type).
+type ServerError = httpwire.Error

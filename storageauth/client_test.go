@@ -63,7 +63,7 @@ func TestClientSecondDevice(t *testing.T) {
 	}
 	_, err := laptop.Store(ctx, []byte("laptop"))
 	var se *storageauth.ServerError
-	if !errors.Is(err, storageauth.ErrConflict) || !errors.As(err, &se) || se.StatusCode != http.StatusConflict {
+	if !errors.Is(err, storageauth.ErrConflict) || !errors.As(err, &se) || se.Status != http.StatusConflict {
 		t.Fatalf("stale device's Store: %v, want a 409 ErrConflict", err)
 	}
 	if kr, v, err := laptop.Retrieve(ctx); err != nil || v != 3 || string(kr) != "phone" {
@@ -178,7 +178,7 @@ func TestHandler(t *testing.T) {
 		{"bad-proof-timestamp", "GET", path, nil, map[string]string{storageauth.HeaderProofTimestamp: "soon", storageauth.HeaderProofSignature: "AA"}, 400, "malformed"},
 		{"bad-proof-signature", "GET", path, nil, map[string]string{storageauth.HeaderProofTimestamp: "5", storageauth.HeaderProofSignature: "!!"}, 400, "malformed"},
 		{"get", "GET", path, nil, nil, 200, ""},
-		{"delete", "DELETE", path, nil, nil, 405, ""},
+		{"delete", "DELETE", path, nil, nil, 405, "method_not_allowed"},
 	}
 	srv := storageauth.NewServer(storageauth.NewMemoryStore())
 	if err := srv.Put(context.Background(), v1); err != nil {
@@ -204,10 +204,7 @@ func TestHandler(t *testing.T) {
 				t.Fatalf("status %d, want %d: %s", resp.StatusCode, c.status, body)
 			}
 			if c.code != "" {
-				var e struct{ Error, Message string }
-				if err := json.Unmarshal(body, &e); err != nil || e.Error != c.code || e.Message == "" {
-					t.Fatalf("error body %s, want code %q", body, c.code)
-				}
+				assertErrorBody(t, resp, body, c.code)
 			}
 			if c.name == "get" {
 				r, err := storageauth.ParseRecord(body)
@@ -246,22 +243,116 @@ func TestHandlerChunkedOversizedBody(t *testing.T) {
 	}
 }
 
-// Client errors carry the server's code as a sentinel.
+// assertErrorBody checks an error answer is exactly {"error": code}, JSON,
+// not cached.
+func assertErrorBody(t *testing.T, resp *http.Response, body []byte, code string) {
+	t.Helper()
+	d := json.NewDecoder(bytes.NewReader(body))
+	d.DisallowUnknownFields()
+	var e struct {
+		Error string `json:"error"`
+	}
+	if err := d.Decode(&e); err != nil || e.Error != code {
+		t.Fatalf("error body %s (%v), want exactly {\"error\": %q}", body, err, code)
+	}
+	if ct, cc := resp.Header.Get("Content-Type"), resp.Header.Get("Cache-Control"); ct != "application/json" || cc != "no-store" {
+		t.Fatalf("error answer Content-Type %q, Cache-Control %q", ct, cc)
+	}
+}
+
+// Client errors are one *ServerError with the status and code, which
+// errors.Is matches to the sentinel the code names, for Store and Retrieve.
 func TestClientErrorMapping(t *testing.T) {
-	for code, want := range map[string]error{
-		"malformed":         storageauth.ErrMalformed,
-		"too_large":         storageauth.ErrTooLarge,
-		"invalid_signature": storageauth.ErrInvalidSignature,
-		"conflict":          storageauth.ErrConflict,
-		"not_found":         storageauth.ErrNotFound,
+	for _, tc := range []struct {
+		code   string
+		status int
+		want   error
+	}{
+		{"malformed", 400, storageauth.ErrMalformed},
+		{"too_large", 413, storageauth.ErrTooLarge},
+		{"invalid_signature", 403, storageauth.ErrInvalidSignature},
+		{"conflict", 409, storageauth.ErrConflict},
+		{"not_found", 404, storageauth.ErrNotFound},
+		{"rate_limited", 429, storageauth.ErrRateLimited},
+		{"full", 507, storageauth.ErrFull},
+		{"internal", 500, nil},
+		{"from_a_newer_server", 418, nil},
 	} {
-		ts := newHTTPServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			w.WriteHeader(400)
-			json.NewEncoder(w).Encode(map[string]string{"error": code, "message": "m"})
-		}))
-		c := storageauth.NewClient(ts.URL+"/slots", testKeys(t, storageauth.Ed25519, 1), ts.Client())
-		if _, err := c.Store(context.Background(), nil); !errors.Is(err, want) {
-			t.Errorf("%s: %v", code, err)
+		t.Run(tc.code, func(t *testing.T) {
+			ts := newHTTPServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(tc.status)
+				json.NewEncoder(w).Encode(map[string]string{"error": tc.code})
+			}))
+			c := storageauth.NewClient(ts.URL+"/slots", testKeys(t, storageauth.Ed25519, 1), ts.Client())
+			_, err := c.Store(context.Background(), nil)
+			_, _, rerr := c.Retrieve(context.Background())
+			for _, err := range []error{err, rerr} {
+				var se *storageauth.ServerError
+				if !errors.As(err, &se) || se.Status != tc.status || se.Code != tc.code || se.Err != tc.want {
+					t.Fatalf("%v: want a ServerError %d %s", err, tc.status, tc.code)
+				}
+				if tc.want != nil && !errors.Is(err, tc.want) {
+					t.Errorf("%v: not errors.Is %v", err, tc.want)
+				}
+				for _, other := range []error{storageauth.ErrMalformed, storageauth.ErrConflict, storageauth.ErrNotFound, storageauth.ErrFull} {
+					if other != tc.want && errors.Is(err, other) {
+						t.Errorf("%v: matches %v too", err, other)
+					}
+				}
+			}
+		})
+	}
+}
+
+// An error answer whose JSON lies beyond the read cap gives a ServerError
+// with the status and no code (the client does not read on to find it).
+func TestClientErrorBodyCapped(t *testing.T) {
+	ts := newHTTPServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusConflict)
+		chunk := bytes.Repeat([]byte(" "), 1<<10)
+		for range 1 << 10 { // 1 MiB of spaces, then the code
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
 		}
+		w.Write([]byte(`{"error":"conflict"}`))
+	}))
+	c := storageauth.NewClient(ts.URL+"/slots", testKeys(t, storageauth.Ed25519, 1), ts.Client())
+	_, err := c.Store(context.Background(), nil)
+	var se *storageauth.ServerError
+	if !errors.As(err, &se) || se.Status != http.StatusConflict || se.Code != "" || errors.Is(err, storageauth.ErrConflict) {
+		t.Fatalf("%v: want a bare 409 ServerError", err)
+	}
+}
+
+// failingStore fails every call with a text that must not reach clients.
+type failingStore struct{}
+
+var errBackend = errors.New("backend at db.internal:5432 refused password hunter2")
+
+func (failingStore) Get(context.Context, string) (*storageauth.Record, error) { return nil, errBackend }
+func (failingStore) CompareAndSwap(context.Context, *storageauth.Record, uint64) error {
+	return errBackend
+}
+
+// A backend's error is 500 internal, its text not sent.
+func TestHandlerInternalError(t *testing.T) {
+	keys := testKeys(t, storageauth.Ed25519, 1)
+	ts := newHTTPServer(t, storageauth.NewServer(failingStore{}))
+	for _, method := range []string{"GET", "PUT"} {
+		req, err := http.NewRequest(method, ts.URL+"/slots/"+keys.ID().String(), bytes.NewReader(mustJSON(t, mustSeal(t, keys, "k", 1))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := ts.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusInternalServerError {
+			t.Fatalf("%s: status %d, want 500", method, resp.StatusCode)
+		}
+		assertErrorBody(t, resp, body, "internal")
 	}
 }

@@ -1,13 +1,13 @@
 package storageauth
 
 import (
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
+
+	"github.com/sealkit/sealkit/internal/httpwire"
 )
 
 // HTTP header fields of a retrieve proof (SPEC.md §6).
@@ -16,24 +16,35 @@ const (
 	HeaderProofSignature = "Storageauth-Signature"
 )
 
-// Error codes in an error response body {"error": code, "message": text}.
-const (
-	codeMalformed        = "malformed"
-	codeTooLarge         = "too_large"
-	codeInvalidSignature = "invalid_signature"
-	codeConflict         = "conflict"
-	codeNotFound         = "not_found"
-	codeRateLimited      = "rate_limited"
-	codeFull             = "full"
-	codeInternal         = "internal"
-)
+// wire is storageauth's code table on the one HTTP convention
+// (internal/httpwire): the wire code and status of each sentinel, for the
+// handler's answers and the client's errors. Any other error is "internal"
+// (500) and its text is not sent.
+var wire = httpwire.Convention{
+	Package: "storageauth",
+	Codes: []httpwire.Code{
+		{Code: "too_large", Status: http.StatusRequestEntityTooLarge, Err: ErrTooLarge},
+		{Code: "malformed", Status: http.StatusBadRequest, Err: ErrMalformed},
+		{Code: "invalid_signature", Status: http.StatusForbidden, Err: ErrInvalidSignature},
+		{Code: "conflict", Status: http.StatusConflict, Err: ErrConflict},
+		{Code: "not_found", Status: http.StatusNotFound, Err: ErrNotFound},
+		{Code: "rate_limited", Status: http.StatusTooManyRequests, Err: ErrRateLimited},
+		{Code: "full", Status: http.StatusInsufficientStorage, Err: ErrFull},
+		{Code: "method_not_allowed", Status: http.StatusMethodNotAllowed, Err: errMethod},
+	},
+	TooLarge: ErrTooLarge,
+	Invalid:  ErrMalformed,
+}
+
+// errMethod is the handler's answer to a method other than GET and PUT.
+var errMethod = errors.New("storageauth: method not allowed")
 
 // ServeHTTP serves one slot per path: PUT /{id} stores the record in the
 // body, GET /{id} returns the stored record. Mount it under a prefix with
 // http.StripPrefix. Status codes: 204 stored, 200 retrieved, 400 malformed,
 // 403 invalid signature or proof, 404 not found, 409 conflict, 413 too
 // large, 429 and 507 for a new slot AllowCreate refused, 405 other methods;
-// error bodies are {"error","message"} JSON.
+// error bodies are {"error": code} JSON (SPEC.md §6).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id := strings.TrimPrefix(r.URL.Path, "/")
 	if id == "" || strings.Contains(id, "/") {
@@ -47,7 +58,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveGet(w, r, id)
 	default:
 		w.Header().Set("Allow", "GET, PUT")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		writeError(w, errMethod)
 	}
 }
 
@@ -119,55 +130,6 @@ func (s *Server) serveGet(w http.ResponseWriter, r *http.Request, id string) {
 	w.Write(body)
 }
 
-// writeError maps err to a status and a code. Messages of our own sentinels
-// are non-secret by construction; anything else (a backend's error) is
-// reported as "internal" without its text.
-func writeError(w http.ResponseWriter, err error) {
-	status, code, msg := http.StatusInternalServerError, codeInternal, "internal error"
-	switch {
-	case errors.Is(err, ErrTooLarge):
-		status, code, msg = http.StatusRequestEntityTooLarge, codeTooLarge, err.Error()
-	case errors.Is(err, ErrMalformed):
-		status, code, msg = http.StatusBadRequest, codeMalformed, err.Error()
-	case errors.Is(err, ErrInvalidSignature):
-		status, code, msg = http.StatusForbidden, codeInvalidSignature, err.Error()
-	case errors.Is(err, ErrConflict):
-		status, code, msg = http.StatusConflict, codeConflict, err.Error()
-	case errors.Is(err, ErrNotFound):
-		status, code, msg = http.StatusNotFound, codeNotFound, err.Error()
-	case errors.Is(err, ErrRateLimited):
-		status, code, msg = http.StatusTooManyRequests, codeRateLimited, ErrRateLimited.Error()
-		var ra interface{ RetryAfter() time.Duration }
-		if errors.As(err, &ra) {
-			w.Header().Set("Retry-After", strconv.Itoa(int(ra.RetryAfter()/time.Second)+1))
-		}
-	case errors.Is(err, ErrFull):
-		status, code, msg = http.StatusInsufficientStorage, codeFull, ErrFull.Error()
-	}
-	body, _ := json.Marshal(map[string]string{"error": code, "message": msg})
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	w.Write(body)
-}
-
-// errorForCode maps an error response's code back to a sentinel.
-func errorForCode(code string) error {
-	switch code {
-	case codeMalformed:
-		return ErrMalformed
-	case codeTooLarge:
-		return ErrTooLarge
-	case codeInvalidSignature:
-		return ErrInvalidSignature
-	case codeConflict:
-		return ErrConflict
-	case codeNotFound:
-		return ErrNotFound
-	case codeRateLimited:
-		return ErrRateLimited
-	case codeFull:
-		return ErrFull
-	}
-	return nil
-}
+// writeError answers with err's code and status from the code table; the
+// text of err is never sent.
+func writeError(w http.ResponseWriter, err error) { wire.WriteError(w, err) }

@@ -128,7 +128,8 @@ func TestAllowCreate(t *testing.T) {
 	}{
 		{storageauth.ErrFull, http.StatusInsufficientStorage, "full", storageauth.ErrFull, ""},
 		{fmt.Errorf("wrapped: %w", storageauth.ErrRateLimited), http.StatusTooManyRequests, "rate_limited", storageauth.ErrRateLimited, ""},
-		{retryAfter{90 * time.Second}, http.StatusTooManyRequests, "rate_limited", storageauth.ErrRateLimited, "91"},
+		{retryAfter{90 * time.Second}, http.StatusTooManyRequests, "rate_limited", storageauth.ErrRateLimited, "90"},
+		{retryAfter{89*time.Second + time.Millisecond}, http.StatusTooManyRequests, "rate_limited", storageauth.ErrRateLimited, "90"},
 	} {
 		refuse = tc.refuse
 		status, code, w := put(t, srv, mustSeal(t, b, "b", 1))

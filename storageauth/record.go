@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
-	"io"
 )
 
 // Limits on records, checked before any cryptography (SPEC.md §5).
@@ -129,17 +128,9 @@ func (r *Record) MarshalJSON() ([]byte, error) {
 // retrieve response) and checks every field's syntax and limits, but not
 // the signature. Errors wrap ErrMalformed or ErrTooLarge.
 func ParseRecord(data []byte) (*Record, error) {
-	if len(data) > MaxRecordBytes {
-		return nil, &wrapped{"record JSON longer than 1.5 MiB", ErrTooLarge}
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
 	var w recordJSON
-	if err := dec.Decode(&w); err != nil {
-		return nil, malformed("record is not a JSON object of the expected fields")
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, malformed("trailing data after the record")
+	if err := wire.DecodeJSON(data, MaxRecordBytes, &w); err != nil {
+		return nil, err // one JSON object of the expected fields, at most MaxRecordBytes
 	}
 	if len(w.Ciphertext) > b64.EncodedLen(MaxCiphertextBytes) {
 		return nil, &wrapped{"ciphertext longer than 1 MiB", ErrTooLarge}

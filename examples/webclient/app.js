@@ -43,6 +43,22 @@ async function run(action, busy, fn) {
   }
 }
 
+// responseKey is the server's response key, pinned in localStorage on
+// first use (API.md, "Getting and pinning the key"): later answers under
+// any other key are refused, also a different key from the server-key
+// route. Clear the site's storage to accept a new key.
+const PIN = `sealkit-response-key ${base}`;
+async function responseKey() {
+  const pinned = localStorage.getItem(PIN);
+  if (pinned) {
+    const { key_id, public_key } = JSON.parse(pinned);
+    return vault.importServerKey(vault.b64.decode(public_key), key_id);
+  }
+  const k = await vault.fetchServerKey(base);
+  localStorage.setItem(PIN, JSON.stringify({ key_id: k.keyId, public_key: vault.b64.encode(k.raw) }));
+  return k;
+}
+
 function requireSession() {
   if (!session) throw new vault.VaultError("unauthenticated", "log in first");
   return session;
@@ -117,7 +133,7 @@ function onSubmit(id, handler) {
 
 onSubmit("register-form", (f) =>
   run("register", "Registering: making keys and stretching the passphrase…", async () => {
-    const s = await vault.register(base, f.get("user"), f.get("passphrase"));
+    const s = await vault.register(base, f.get("user"), f.get("passphrase"), { responseKey: await responseKey() });
     loggedIn(s);
     setStatus(`Registered ${s.user}.`);
     return { user: s.user };
@@ -126,7 +142,7 @@ onSubmit("register-form", (f) =>
 
 onSubmit("login-form", (f) =>
   run("login", "Logging in…", async () => {
-    const s = await vault.login(base, f.get("user"), f.get("passphrase"));
+    const s = await vault.login(base, f.get("user"), f.get("passphrase"), { responseKey: await responseKey() });
     loggedIn(s);
     await refresh();
     setStatus(`Logged in as ${s.user}.`);
@@ -195,7 +211,7 @@ const link = vault.parseLinkURL(location.href);
 if (link) {
   $("link-view").hidden = false;
   run("open-link", "Opening the link: stretching its secret…", async () => {
-    const { plaintext, metadata, remaining } = await vault.openLink(base, link.id, link.secret);
+    const { plaintext, metadata, remaining } = await vault.openLink(base, link.id, link.secret, { responseKey: await responseKey() });
     const out = await fileOutput($("link-result"), plaintext, metadata, [["Downloads left", remaining]]);
     setStatus(`Decrypted ${out.name}.`);
     return { ...out, remaining };

@@ -1,9 +1,11 @@
-// httpsig.js: the server's check of an RFC 9421 signed request with an
-// RFC 9530 Content-Digest, as identity's Verifier does it (identity/SPEC.md
-// "HTTP message signatures"), with WebCrypto only. It reproduces the
-// Verifier's outcome for a request as the golden vectors describe one, so
-// a browser can check those vectors; it is not server middleware (no
-// replay store: every vector runs against a fresh one). No Node-only API.
+// httpsig.js: RFC 9421 signatures with RFC 9530 Content-Digest as
+// identity checks them (identity/SPEC.md "HTTP message signatures"), with
+// WebCrypto only. verifyRequest is the server's check of a signed request,
+// as identity's Verifier does it, so a browser can check the golden
+// vectors; it is not server middleware (no replay store: every vector runs
+// against a fresh one). verifyResponse is the client's check of a signed
+// answer, as identity.VerifyResponse does it; vault.js runs it on every
+// answer of the vault server. No Node-only API.
 
 import { IdentityError, MAX_AGE, MAX_SKEW } from "./identity.js";
 import { countMembers, parseDictionary, serializeInnerList, SfvError } from "./sfv.js";
@@ -158,7 +160,17 @@ function checkFreshness({ created, expires }, now) {
 }
 
 // componentValue is one line's value of the signature base (RFC 9421 §2).
+// A response's view has response: true, its status and req: {view, h}, the
+// request it answers, for ";req" components.
 function componentValue(view, h, c) {
+  if (c.req) {
+    if (!view.response || !view.req) throw policy(`component ${c.name};req needs the request`);
+    return componentValue(view.req.view, view.req.h, { name: c.name, req: false });
+  }
+  if (c.name.startsWith("@") && view.response) {
+    if (c.name !== "@status") throw malformed(`request component ${c.name} in a response signature`);
+    return String(view.status);
+  }
   if (c.name.startsWith("@")) {
     switch (c.name) {
       case "@method":
@@ -194,9 +206,17 @@ function signatureBase(view, h, sig) {
   for (const c of sig.comps) {
     const v = componentValue(view, h, c);
     if (/[\r\n]/.test(v)) throw malformed("component value holds a line break");
-    base += `"${c.name.replace(/["\\]/g, (x) => `\\${x}`)}": ${v}\n`;
+    base += `"${c.name.replace(/["\\]/g, (x) => `\\${x}`)}"${c.req ? ";req" : ""}: ${v}\n`;
   }
   return `${base}"@signature-params": ${params}`;
+}
+
+// checkAlg is identity's check of the alg parameter against the key
+// (RFC 9421 §3.3.7).
+function checkAlg(alg, key) {
+  if (alg === undefined || alg === key.alg) return;
+  if (alg !== ALG_ED25519 && alg !== ALG_P256) throw reject("unknown_algorithm", `alg ${alg}`);
+  throw reject("bad_signature", "alg does not match the key");
 }
 
 async function verifySignature(key, sig, data) {
@@ -254,11 +274,63 @@ export async function verifyRequest({ method, url, headers, body }, keys, now) {
   if (keyId === "") throw policy("keyid is required");
   const key = keys.get(keyId);
   if (!key) throw reject("unknown_key", "key is not registered");
-  if (alg !== undefined && alg !== key.alg) throw reject("bad_signature", "alg does not match the key");
+  checkAlg(alg, key);
   const view = { method, scheme: "https", authority: normalizeAuthority("https", u.host), path: u.path, query: u.query };
   const base = signatureBase(view, h, sig);
   if (!(await verifySignature(key, sig.sig, utf8.encode(base)))) throw reject("bad_signature", "signature does not verify");
   if (body.length > MAX_BODY_BYTES) throw reject("body_too_large", "body exceeds the cap");
   await checkContentDigest(h.values("Content-Digest"), body);
   return { keyId, signatureBase: base };
+}
+
+// MAX_RESPONSE_BODY_BYTES caps a digested answer: what identity's
+// ResponseSigner buffers at most.
+const MAX_RESPONSE_BODY_BYTES = 16 << 20;
+
+// The request components every signed response covers (identity's
+// requestBinding).
+const REQUEST_BINDING = ["@method;req", "@path;req", "@query;req"];
+
+/**
+ * verifyResponse checks an answer {status, headers: [[name, value]], body:
+ * Uint8Array} to the request {method, url, headers: [[name, value]]} that
+ * was sent, at time now (Unix seconds), against key (importPublicKey's
+ * result for the server's response key), as identity.VerifyResponse does:
+ * exactly one signature, covering @status, content-digest, content-type
+ * when the answer has one, the request's @method, @path and @query (so the
+ * answer is to this target) and, when the request carried a Signature,
+ * "signature";req (so the answer is to this request); by key (a keyid
+ * other than key's is unknown_key); at most MAX_AGE old, MAX_SKEW ahead;
+ * and a body that matches its Content-Digest. Refusals are IdentityError
+ * with identity's reason as code ("missing_signature" for an unsigned
+ * answer). It returns the signature base.
+ *
+ * With payload true it checks a streamed payload answer as the vault
+ * server signs one (examples/vaultserver/API.md, "Signed responses"): over
+ * @status, content-type when present and "signature";req when the request
+ * was signed, without a Content-Digest, so the body is not checked here
+ * (the envelope authenticates it).
+ */
+export async function verifyResponse({ status, headers, body }, request, key, now, { payload = false } = {}) {
+  const h = new Headers(headers);
+  const rh = new Headers(request.headers);
+  const sig = parseSignature(h);
+  const has = (id) => sig.comps.some((c) => (c.req ? `${c.name};req` : c.name) === id);
+  if (!has("@status")) throw policy("response signature must cover @status");
+  if (!payload && !has("content-digest")) throw policy("response signature must cover content-digest");
+  if (h.get("Content-Type") !== "" && !has("content-type")) throw policy("content-type not covered");
+  if (!payload) for (const c of REQUEST_BINDING) if (!has(c)) throw policy(`response is not bound to the request's ${c.slice(0, -4)}`);
+  if (rh.get("Signature") !== "" && !has("signature;req")) throw policy("response is not bound to the request signature");
+  const keyId = sig.params.keyid ?? "";
+  if (keyId !== "" && keyId !== key.keyId) throw reject("unknown_key", "response signed by another key");
+  checkFreshness(sig.params, now);
+  checkAlg(sig.params.alg || undefined, key);
+  const u = splitURL(request.url);
+  const reqView = { method: request.method, scheme: u.scheme, authority: normalizeAuthority(u.scheme, u.host), path: u.path, query: u.query };
+  const base = signatureBase({ response: true, status, req: { view: reqView, h: rh } }, h, sig);
+  if (!(await verifySignature(key, sig.sig, utf8.encode(base)))) throw reject("bad_signature", "signature does not verify");
+  if (payload) return { signatureBase: base };
+  if (body.length > MAX_RESPONSE_BODY_BYTES) throw reject("body_too_large", "body exceeds the cap");
+  await checkContentDigest(h.values("Content-Digest"), body);
+  return { signatureBase: base };
 }

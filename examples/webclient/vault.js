@@ -11,6 +11,7 @@
 import * as sealkit from "./sealkit.js";
 import * as keystore from "./keystore.js";
 import * as identity from "./identity.js";
+import { verifyResponse } from "./httpsig.js";
 
 const subtle = globalThis.crypto.subtle;
 const utf8 = new TextEncoder();
@@ -108,26 +109,111 @@ function eqBytes(a, b) {
 // ---------------------------------------------------------------------------
 // HTTP.
 
-async function apiError(resp) {
-  let code = "http_" + resp.status;
+// Every answer of the vault server is signed with its response key
+// (API.md, "Signed responses"); send refuses any other. Answer is what it
+// hands back: the status, the headers and the verified body.
+class Answer {
+  constructor(status, headers, body) {
+    this.status = status;
+    this.ok = status >= 200 && status < 300;
+    this.headers = headers;
+    this.body = body;
+  }
+  json() {
+    return JSON.parse(new TextDecoder().decode(this.body));
+  }
+  arrayBuffer() {
+    return this.body.buffer.slice(this.body.byteOffset, this.body.byteOffset + this.body.length);
+  }
+}
+
+function apiError(answer) {
+  let code = "http_" + answer.status;
   try {
-    const e = await resp.json();
+    const e = answer.json();
     if (typeof e.error === "string") code = e.error;
   } catch {
     // not JSON: keep the status
   }
-  return new VaultError(code, `${resp.status} ${code}`, resp.status);
+  return new VaultError(code, `${answer.status} ${code}`, answer.status);
 }
 
-async function send(url, init) {
+// payloadAnswer reports whether a 200 answer to request is streamed
+// ciphertext, signed without a digest: download and link access.
+function payloadAnswer(status, { method, url }) {
+  const path = new URL(url).pathname;
+  return status === 200 && method === "POST" && path.startsWith("/api/v1/") && (path.endsWith("/download") || path.endsWith("/access"));
+}
+
+/**
+ * send fetches url and checks the answer against the server's response key
+ * (fetchServerKey's result): an answer that is unsigned, signed by another
+ * key or over too little, stale, or altered is VaultError
+ * "unverified_response" (with the status it claimed, which is not to be
+ * trusted either); a verified error answer is VaultError with its code.
+ */
+async function send(url, init, responseKey) {
+  if (!responseKey) throw new VaultError("unverified_response", "no server response key to check answers against");
   const resp = await fetch(url, { ...init, credentials: "omit", cache: "no-store", referrerPolicy: "no-referrer" });
-  if (!resp.ok) throw await apiError(resp);
-  return resp;
+  const body = new Uint8Array(await resp.arrayBuffer());
+  const request = { method: (init.method ?? "GET").toUpperCase(), url, headers: Object.entries(init.headers ?? {}) };
+  try {
+    await verifyResponse({ status: resp.status, headers: [...resp.headers], body }, request, responseKey, Math.floor(Date.now() / 1000), {
+      payload: payloadAnswer(resp.status, request),
+    });
+  } catch (e) {
+    if (!(e instanceof identity.IdentityError)) throw e;
+    throw new VaultError("unverified_response", `refused a ${resp.status} answer not signed by the server's key: ${e.message}`, resp.status);
+  }
+  const answer = new Answer(resp.status, resp.headers, body);
+  if (!answer.ok) throw apiError(answer);
+  return answer;
 }
 
-async function postJSON(url, body, headers = {}) {
-  const resp = await send(url, { method: "POST", headers: { "Content-Type": CONTENT_JSON, ...headers }, body: JSON.stringify(body) });
+async function postJSON(url, body, responseKey, headers = {}) {
+  const resp = await send(url, { method: "POST", headers: { "Content-Type": CONTENT_JSON, ...headers }, body: JSON.stringify(body) }, responseKey);
   return resp.status === 204 ? null : resp.json();
+}
+
+/**
+ * importServerKey imports a pinned response key: the raw 32-byte Ed25519
+ * key, checked against keyId (its RFC 7638 thumbprint) when given.
+ */
+export async function importServerKey(raw, keyId) {
+  const k = await identity.importPublicKey("ed25519", raw);
+  if (keyId !== undefined && k.keyId !== keyId) throw new VaultError("unverified_response", "pinned server key does not match its key ID");
+  return { ...k, raw: raw.slice() };
+}
+
+/**
+ * fetchServerKey fetches the server's response key from GET
+ * /api/v1/server-key, trusting it on first use (API.md, "Getting and
+ * pinning the key"): the answer must be signed by the key it carries,
+ * whose thumbprint must be its key_id. Pin the result (its raw and keyId)
+ * and pass it to register, login and openLink from then on, so that
+ * answers under any other key are refused.
+ */
+export async function fetchServerKey(base) {
+  const url = `${base}/api/v1/server-key`;
+  const resp = await fetch(url, { credentials: "omit", cache: "no-store", referrerPolicy: "no-referrer" });
+  const body = new Uint8Array(await resp.arrayBuffer());
+  let sk;
+  try {
+    sk = JSON.parse(new TextDecoder().decode(body));
+  } catch {
+    sk = null;
+  }
+  if (resp.status !== 200 || !sk || sk.alg !== "ed25519" || typeof sk.public_key !== "string" || typeof sk.key_id !== "string") {
+    throw new VaultError("unverified_response", `no usable server key (a ${resp.status} answer)`, resp.status);
+  }
+  const key = await importServerKey(b64.decode(sk.public_key), sk.key_id);
+  try {
+    await verifyResponse({ status: resp.status, headers: [...resp.headers], body }, { method: "GET", url, headers: [] }, key, Math.floor(Date.now() / 1000));
+  } catch (e) {
+    if (!(e instanceof identity.IdentityError)) throw e;
+    throw new VaultError("unverified_response", `the server key's answer is not signed by that key: ${e.message}`, resp.status);
+  }
+  return key;
 }
 
 // readFrame splits u32be(len) || json || rest, capping the record.
@@ -151,9 +237,12 @@ async function ed25519KeyId(pub) {
  * (PBKDF2, iterations ≥ 600,000), the Ed25519 signing key and the
  * MLKEM768-X25519 encryption key, sealed as key records under the master
  * KEK; the server gets those records, the auth key, the public keys and a
- * signed proof that this client holds the signing key.
+ * signed proof that this client holds the signing key. responseKey is the
+ * server's pinned response key (fetchServerKey, importServerKey); without
+ * one it is fetched and trusted on first use.
  */
-export async function register(base, user, passphrase, { iterations = ACCOUNT_ITERATIONS } = {}) {
+export async function register(base, user, passphrase, { iterations = ACCOUNT_ITERATIONS, responseKey } = {}) {
+  responseKey ??= await fetchServerKey(base);
   const acct = await keystore.createAccount(user, passphrase, { iterations });
   const signing = await subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"]);
   const sigPub = new Uint8Array(await subtle.exportKey("raw", signing.publicKey));
@@ -175,8 +264,8 @@ export async function register(base, user, passphrase, { iterations = ACCOUNT_IT
     signing_key: b64.encode(sigPub),
     directory: { id: user, keys: [{ kind: KIND_HYBRID, bytes: b64.encode(hybrid.publicKey) }], signing_key: b64.encode(sigPub) },
     proof: b64.encode(utf8.encode(proof)),
-  });
-  const s = new Session(base, user, signing.privateKey, keyId, await sealkit.hybridIdentity(hybrid.privateKey));
+  }, responseKey);
+  const s = new Session(base, user, signing.privateKey, keyId, await sealkit.hybridIdentity(hybrid.privateKey), responseKey);
   hybrid.privateKey.fill(0);
   await s.refreshToken();
   return s;
@@ -186,14 +275,15 @@ export async function register(base, user, passphrase, { iterations = ACCOUNT_IT
  * login fetches user's account record, stretches the passphrase here (a
  * wrong one fails here, after the full KDF), presents the auth key for the
  * sealed key records, opens them and exchanges a signed request for a
- * session token.
+ * session token. responseKey is as for register.
  */
-export async function login(base, user, passphrase) {
-  const start = await postJSON(`${base}/api/v1/login/start`, { user });
+export async function login(base, user, passphrase, { responseKey } = {}) {
+  responseKey ??= await fetchServerKey(base);
+  const start = await postJSON(`${base}/api/v1/login/start`, { user }, responseKey);
   const acct = keystore.parseAccount(b64.decode(start.account));
   if (acct.owner !== user) throw new VaultError("corrupt", "account record of another user");
   const keys = await keystore.unlock(acct, passphrase);
-  const resp = await postJSON(`${base}/api/v1/login`, { user, auth_key: b64.encode(keys.authKey) });
+  const resp = await postJSON(`${base}/api/v1/login`, { user, auth_key: b64.encode(keys.authKey) }, responseKey);
   const latest = new Map();
   for (const r of resp.key_records ?? []) {
     const k = await keystore.openKeyRecord(b64.decode(r), user, keys.masterKEK);
@@ -211,21 +301,24 @@ export async function login(base, user, passphrase) {
   const hy = await sealkit.hybridIdentity(enc.private);
   enc.private.fill(0);
   if (!eqBytes(hy.publicKey, enc.public)) throw new VaultError("corrupt", "encryption key record's public key does not match");
-  const s = new Session(base, user, signKey, await ed25519KeyId(sig.public), hy);
+  const s = new Session(base, user, signKey, await ed25519KeyId(sig.public), hy, responseKey);
   await s.refreshToken();
   return s;
 }
 
 /**
  * Session is a logged-in user: its signing key (a non-extractable
- * CryptoKey), its hybrid identity, and a bearer token.
+ * CryptoKey), its hybrid identity, a bearer token, and the server's
+ * response key every answer is checked against (responseKey: pin its raw
+ * and keyId).
  */
 export class Session {
-  constructor(base, user, signKey, keyId, hybrid) {
+  constructor(base, user, signKey, keyId, hybrid, responseKey) {
     this.base = base;
     this.user = user;
     this.keyId = keyId;
     this.token = "";
+    this.responseKey = responseKey;
     this.#signKey = signKey;
     this.#hybrid = hybrid;
   }
@@ -238,13 +331,13 @@ export class Session {
     const url = `${this.base}/api/v1/token`;
     const body = utf8.encode("{}");
     const headers = await identity.signRequest({ method: "POST", url, body, contentType: CONTENT_JSON }, this.#signKey, this.keyId);
-    const resp = await send(url, { method: "POST", headers, body });
+    const resp = await send(url, { method: "POST", headers, body }, this.responseKey);
     this.token = (await resp.json()).token;
   }
 
   async #fetch(path, init = {}) {
     const headers = { Authorization: `Bearer ${this.token}`, ...(init.headers ?? {}) };
-    return send(`${this.base}${path}`, { ...init, headers });
+    return send(`${this.base}${path}`, { ...init, headers }, this.responseKey);
   }
 
   async #get(path) {
@@ -473,10 +566,11 @@ export function parseLinkURL(url) {
  * guess from the proof) or above the ceiling, proves knowledge of the
  * secret with the verifier, unwraps the DEK with the share KEK, checks the
  * header against the item and decrypts. Returns {plaintext, metadata,
- * remaining}.
+ * remaining}. responseKey is as for register.
  */
-export async function openLink(base, id, secret) {
-  const p = await (await send(`${base}/api/v1/links/${encodeURIComponent(id)}`, {})).json();
+export async function openLink(base, id, secret, { responseKey } = {}) {
+  responseKey ??= await fetchServerKey(base);
+  const p = await (await send(`${base}/api/v1/links/${encodeURIComponent(id)}`, {}, responseKey)).json();
   if (!Number.isInteger(p.iterations) || p.iterations < LINK_ITERATIONS || p.iterations > MAX_LINK_ITERATIONS) {
     throw new VaultError("invalid", "link KDF iterations outside the floor and ceiling");
   }
@@ -487,7 +581,7 @@ export async function openLink(base, id, secret) {
     method: "POST",
     headers: { "Content-Type": CONTENT_JSON },
     body: JSON.stringify({ proof: b64.encode(lk.verifier) }),
-  });
+  }, responseKey);
   const { record: g, rest: payload } = readFrame(new Uint8Array(await resp.arrayBuffer()));
   let dek;
   try {

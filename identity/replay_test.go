@@ -1,0 +1,54 @@
+package identity_test
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/sealkit/sealkit/identity"
+)
+
+// MemoryReplayStore drops exactly the expired entries, in any insertion
+// order of their expiries, and keeps refusing the unexpired ones.
+func TestMemoryReplayStoreExpiryOrder(t *testing.T) {
+	ctx := context.Background()
+	now := time.Unix(1_700_000_000, 0)
+	s := &identity.MemoryReplayStore{Now: func() time.Time { return now }}
+	rng := rand.New(rand.NewPCG(1, 2))
+	const n = 1000
+	exp := make([]time.Time, n)
+	for i := range n {
+		exp[i] = now.Add(time.Duration(1+rng.IntN(500)) * time.Second)
+		if err := s.Remember(ctx, "k", strconv.Itoa(i), exp[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for step := 0; step <= 500; step += 37 {
+		now = time.Unix(1_700_000_000+int64(step), 0)
+		live := 0
+		for i := range n {
+			if exp[i].After(now) {
+				live++
+			}
+		}
+		// A Remember of a new pair runs the expiry sweep.
+		if err := s.Remember(ctx, "sweep", strconv.Itoa(step), now.Add(time.Nanosecond)); err != nil {
+			t.Fatal(err)
+		}
+		if got := s.Len() - 1; got != live { // the sweep pair of this step is live
+			t.Fatalf("at +%ds: %d entries, want %d unexpired", step, got, live)
+		}
+		for i := range n {
+			err := s.Remember(ctx, "k", strconv.Itoa(i), exp[i])
+			if exp[i].After(now) != errors.Is(err, identity.ErrExists) {
+				t.Fatalf("at +%ds: entry %d (expires +%s): %v", step, i, exp[i].Sub(now), err)
+			}
+			if !exp[i].After(now) && err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
