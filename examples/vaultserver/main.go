@@ -26,6 +26,7 @@ import (
 	"github.com/sealkit/sealkit/backend/postgres"
 	"github.com/sealkit/sealkit/examples/vaultserver/server"
 	"github.com/sealkit/sealkit/httplimit"
+	"github.com/sealkit/sealkit/identity"
 )
 
 func main() {
@@ -42,6 +43,7 @@ func run() error {
 	static := flag.String("static", "examples/webclient", "directory served at / (\"\" for none)")
 	insecure := flag.Bool("insecure-http", false, "plain HTTP, for loopback tests and development only")
 	pepperFile := flag.String("pepper-file", "", "file holding the login pepper (created if missing; default <db>.pepper)")
+	respKeyFile := flag.String("response-key-file", "", "file holding the response-signing key's seed (created if missing; default <db>.response-key)")
 	certOut := flag.String("cert-out", "vault-cert.pem", "where to write the self-signed certificate clients should trust")
 	hosts := flag.String("hosts", "localhost,127.0.0.1,::1", "names and addresses in the certificate")
 	quota := flag.Int64("quota", server.DefaultQuota, "storage per user in bytes")
@@ -78,10 +80,22 @@ func run() error {
 	if *pepperFile == "" {
 		*pepperFile = *dbPath + ".pepper"
 	}
-	pepper, err := loadPepper(*pepperFile)
+	pepper, err := loadSecret(*pepperFile)
 	if err != nil {
 		return err
 	}
+	if *respKeyFile == "" {
+		*respKeyFile = *dbPath + ".response-key"
+	}
+	seed, err := loadSecret(*respKeyFile)
+	if err != nil {
+		return err
+	}
+	respKey, err := identity.NewEd25519PrivateKey(seed[:32])
+	if err != nil {
+		return err
+	}
+	log.Info("response key", "key_id", respKey.KeyID())
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -98,7 +112,7 @@ func run() error {
 		}
 	}
 	h, err := server.New(server.Config{
-		Stores: stores, Pepper: pepper, StaticDir: *static,
+		Stores: stores, Pepper: pepper, ResponseKey: respKey, StaticDir: *static,
 		Authority: authority(*insecure, ln.Addr().String()), InsecureLoopback: *insecure,
 		Quota: *quota, MaxObjectSize: *maxObject, MaxItems: *maxItems, MaxSlots: *maxSlots, MaxUsers: *maxUsers, Logger: log,
 		MaxDownloadsPerUser: *maxDownloads,
@@ -147,10 +161,11 @@ func hostOf(addr string) string {
 	return h
 }
 
-// loadPepper reads the login pepper, making a random one on first start.
-// Keep it apart from the database: with both, an attacker can test
+// loadSecret reads a secret of at least 32 bytes (the login pepper, the
+// response key's seed), making a random one on first start. Keep the
+// pepper apart from the database: with both, an attacker can test
 // passphrase guesses against login verifiers too.
-func loadPepper(path string) ([]byte, error) {
+func loadSecret(path string) ([]byte, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		b = make([]byte, 32)
@@ -164,7 +179,7 @@ func loadPepper(path string) ([]byte, error) {
 		return nil, err
 	}
 	if len(b) < 32 {
-		return nil, errors.New("pepper file shorter than 32 bytes")
+		return nil, errors.New(path + " is shorter than 32 bytes")
 	}
 	return b, nil
 }

@@ -267,16 +267,21 @@ func (s *Session) CreateLink(ctx context.Context, id string, ttl time.Duration, 
 }
 
 // OpenLink downloads and decrypts a public link into w. It needs no
-// account: base carries only TLS settings (nil: http.DefaultClient).
+// account: base carries only TLS settings (nil: http.DefaultClient). The
+// server's response key is fetched from the link's server and trusted on
+// first use.
 func OpenLink(ctx context.Context, base *http.Client, link string, w io.Writer) (*envelope.Metadata, error) {
 	u, err := url.Parse(link)
 	if err != nil || u.Fragment == "" || !strings.HasPrefix(u.Path, LinkPath+"/") {
 		return nil, fmt.Errorf("%w: not a vault link", share.ErrInvalid)
 	}
-	if base == nil {
-		base = http.DefaultClient
+	server := u.Scheme + "://" + u.Host
+	key, err := FetchServerKey(ctx, base, server) // trusted on first use
+	if err != nil {
+		return nil, err
 	}
-	t := &sharehttp.Client{BaseURL: u.Scheme + "://" + u.Host + "/api", HTTPClient: base}
+	opts := Options{HTTPClient: base}
+	t := &sharehttp.Client{BaseURL: server + "/api", HTTPClient: verifying(opts.plain(), key)}
 	return share.OpenLink(ctx, t, share.LinkSecret{ID: path.Base(u.Path), Secret: u.Fragment}, w)
 }
 

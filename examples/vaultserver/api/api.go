@@ -84,3 +84,12 @@ type StorageResponse struct {
 	FileCount      int     `json:"file_count"`
 	MaxObjectBytes int64   `json:"max_object_bytes"`
 }
+
+// ServerKeyResponse publishes the server's response-signing key (API.md,
+// "Signed responses"): PublicKey is the raw key, KeyID its RFC 7638
+// thumbprint.
+type ServerKeyResponse struct {
+	Alg       string `json:"alg"`
+	KeyID     string `json:"key_id"`
+	PublicKey []byte `json:"public_key"`
+}

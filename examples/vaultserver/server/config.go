@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/sealkit/sealkit/httplimit"
+	"github.com/sealkit/sealkit/identity"
 	"github.com/sealkit/sealkit/keystore"
 	"github.com/sealkit/sealkit/share"
 )
@@ -85,6 +86,10 @@ type Config struct {
 	// (DefaultMaxSlots). API.md, "Rate limits and quotas".
 	SlotRate Rate
 	MaxSlots int64
+	// ResponseKey signs the server's answers (API.md, "Signed responses");
+	// clients pin its public half, so keep it across restarts. nil makes
+	// one in New.
+	ResponseKey *identity.PrivateKey
 	// TokenTTL is the lifetime of session tokens (DefaultTokenTTL).
 	TokenTTL time.Duration
 

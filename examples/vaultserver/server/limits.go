@@ -39,9 +39,10 @@ var (
 	storageRoute  = httplimit.Route{MaxBody: maxStorageBody}
 )
 
-// limit applies rt's body cap, budget and pacing to next.
+// limit applies rt's body cap, budget and pacing to next, and signs its
+// answers and refusals (a download route's as a payload route's).
 func (s *Server) limit(rt httplimit.Route, next http.HandlerFunc) http.HandlerFunc {
-	return s.limits.Route(rt, next).ServeHTTP
+	return s.sign(rt.Transfer == httplimit.Download, s.limits.Route(rt, next))
 }
 
 // writeLimitError is writeError for httplimit's refusals too (their codes

@@ -29,6 +29,7 @@ type Server struct {
 	loginIP   *httplimit.RateLimiter // per client address: ipFactor × LoginRate
 	linkRate  *httplimit.RateLimiter // per client address, and per existing link
 	csp       string                 // Content-Security-Policy of every response
+	signer    *identity.ResponseSigner // signs every routed answer (sign.go)
 	downloads *httplimit.Gate        // downloads in flight per user (link downloads: per client address)
 
 	slotRate  *httplimit.RateLimiter // storageauth slots created per client address
@@ -68,6 +69,12 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.ResponseKey == nil {
+		if cfg.ResponseKey, err = identity.GenerateKey(); err != nil {
+			return nil, err
+		}
+	}
+	s.signer = &identity.ResponseSigner{Key: cfg.ResponseKey, MaxBodyBytes: maxSignedBody, Now: cfg.Now}
 	s.issuer = &identity.TokenIssuer{Key: tokenKey, Issuer: "sealkit-vault", TTL: cfg.TokenTTL, Now: cfg.Now}
 	var proxy *identity.TrustedProxy
 	if cfg.InsecureLoopback {
@@ -112,6 +119,7 @@ func New(cfg Config) (*Server, error) {
 	m.HandleFunc("POST /api/v1/token", s.limit(authRoute, s.authed(s.handleToken)))
 	m.HandleFunc("GET /api/v1/keys", s.limit(authRoute, s.authed(s.handleKeys)))
 	m.HandleFunc("GET /api/v1/files", s.limit(authRoute, s.authed(s.handleFiles)))
+	m.HandleFunc("GET /api/v1/server-key", s.limit(anonRoute, s.handleServerKey))
 	m.HandleFunc("GET /api/v1/storage", s.limit(authRoute, s.authed(s.handleStorage)))
 	m.HandleFunc("POST /api/v1/items", s.limit(upload, s.authed(s.handleUpload)))
 	m.HandleFunc("POST /api/v1/items/{id}/delete", s.limit(authRoute, s.authed(s.handleDelete)))
