@@ -23,14 +23,14 @@ type Server struct {
 	optAuth   *identity.Authenticator // auth, also passing anonymous requests
 	issuer    *identity.TokenIssuer
 	login     *keystore.Verifier
-	limits    *httplimit.Limits      // connections, requests, bodies, transfers (limits.go)
-	handler   http.Handler           // mux under limits.Handler
-	loginRate *httplimit.Backoff     // per user and client address
-	loginIP   *httplimit.RateLimiter // per client address: ipFactor × LoginRate
-	linkRate  *httplimit.RateLimiter // per client address, and per existing link
-	csp       string                 // Content-Security-Policy of every response
+	limits    *httplimit.Limits        // connections, requests, bodies, transfers (limits.go)
+	handler   http.Handler             // mux under limits.Handler
+	loginRate *httplimit.Backoff       // per user and client address
+	loginIP   *httplimit.RateLimiter   // per client address: ipFactor × LoginRate
+	linkRate  *httplimit.RateLimiter   // per client address, and per existing link
+	csp       string                   // Content-Security-Policy of every response
 	signer    *identity.ResponseSigner // signs every routed answer (sign.go)
-	downloads *httplimit.Gate        // downloads in flight per user (link downloads: per client address)
+	downloads *httplimit.Gate          // downloads in flight per user (link downloads: per client address)
 
 	slotRate  *httplimit.RateLimiter // storageauth slots created per client address
 	slotCount counter                // storageauth slots created in all (slots.go)
