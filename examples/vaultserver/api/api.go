@@ -68,12 +68,14 @@ type TokenResponse struct {
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
-// FilesResponse lists a user's own items, newest first.
+// FilesResponse is a page of a user's own items, oldest first. Next is
+// the cursor of the next page ("after"), "" on the last page.
 type FilesResponse struct {
 	Files  []*share.Item `json:"files"`
 	Total  int           `json:"total"`
 	Limit  int           `json:"limit"`
 	Offset int           `json:"offset"`
+	Next   string        `json:"next,omitempty"`
 }
 
 // StorageResponse is a user's storage usage.

@@ -132,6 +132,12 @@ func (c *Config) setDefaults() error {
 	if c.InsecureLoopback && c.Authority == "" {
 		return errors.New("vault: Config.Authority is required with InsecureLoopback")
 	}
+	if c.MaxItems <= 0 {
+		c.MaxItems = DefaultMaxItems
+	}
+	if c.MaxUsers <= 0 {
+		c.MaxUsers = DefaultMaxUsers
+	}
 	if c.Quota <= 0 {
 		c.Quota = DefaultQuota
 	}

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
-	"sync"
 
 	"github.com/sealkit/sealkit/httplimit"
 	"github.com/sealkit/sealkit/identity"
@@ -31,12 +30,7 @@ type Server struct {
 	csp       string                   // Content-Security-Policy of every response
 	signer    *identity.ResponseSigner // signs every routed answer (sign.go)
 	downloads *httplimit.Gate          // downloads in flight per user (link downloads: per client address)
-
-	slotRate  *httplimit.RateLimiter // storageauth slots created per client address
-	slotCount counter                // storageauth slots created in all (slots.go)
-	userCount counter                // accounts registered (users.go)
-
-	uploads [userLocks]sync.Mutex // by hash of user: one index update at a time per user (files.go)
+	slotRate  *httplimit.RateLimiter // storageauth slots created per client address (counts.go)
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -55,8 +49,6 @@ func New(cfg Config) (*Server, error) {
 	cfg.Limits = limits.Config()
 	s := &Server{cfg: cfg, csp: baseCSP, limits: limits,
 		downloads: httplimit.NewGate(cfg.MaxDownloadsPerUser),
-		slotCount: counter{id: idSlotCount},
-		userCount: counter{id: idUserCount},
 	}
 	s.loginRate = httplimit.NewBackoff(cfg.LoginRate, cfg.Now)
 	s.loginIP = httplimit.NewRateLimiter(Rate{Burst: cfg.LoginRate.Burst * ipFactor, Per: cfg.LoginRate.Per}, cfg.Now)
@@ -84,7 +76,7 @@ func New(cfg Config) (*Server, error) {
 		// One Verifier for every route: its cap is the upload route's, and
 		// each route's smaller cap reaches it through http.MaxBytesReader.
 		Signatures: &identity.Verifier{
-			Registry:     cfg.Stores.Registry,
+			Registry:     cfg.Stores.KeyRegistry,
 			Replay:       cfg.Stores.Replay,
 			MaxBodyBytes: cfg.maxUploadBody(),
 			Authority:    cfg.Authority,
@@ -92,7 +84,7 @@ func New(cfg Config) (*Server, error) {
 			Now:          cfg.Now,
 		},
 		Tokens: &identity.TokenVerifier{Key: tokenKey.Public(), Issuer: "sealkit-vault", Audience: TokenAudience,
-			Registry: cfg.Stores.Registry, TrustedProxy: proxy, Now: cfg.Now},
+			Registry: cfg.Stores.KeyRegistry, TrustedProxy: proxy, Now: cfg.Now},
 		Admit: func(r *http.Request, e identity.KeyEntry) error { return httplimit.Admit(r, e.Owner) },
 		Deny:  s.refuse,
 	}
@@ -102,6 +94,7 @@ func New(cfg Config) (*Server, error) {
 	s.svc = share.NewService(cfg.Stores.Share, cfg.Stores.Blobs)
 	s.svc.MaxBlobSize = cfg.MaxObjectSize
 	s.svc.Now = cfg.Now
+	s.svc.Quota = s.quota
 	s.shareH = sharehttp.NewHandler(s.svc, s.optAuth.Owner)
 	sa := storageauth.NewServer(cfg.Stores.StorageAuth)
 	sa.RequireRetrieveProof = true
@@ -121,8 +114,7 @@ func New(cfg Config) (*Server, error) {
 	m.HandleFunc("GET /api/v1/files", s.limit(authRoute, s.authed(s.handleFiles)))
 	m.HandleFunc("GET /api/v1/server-key", s.limit(anonRoute, s.handleServerKey))
 	m.HandleFunc("GET /api/v1/storage", s.limit(authRoute, s.authed(s.handleStorage)))
-	m.HandleFunc("POST /api/v1/items", s.limit(upload, s.authed(s.handleUpload)))
-	m.HandleFunc("POST /api/v1/items/{id}/delete", s.limit(authRoute, s.authed(s.handleDelete)))
+	m.HandleFunc("POST /api/v1/items", s.limit(upload, s.auth.Handler(http.HandlerFunc(s.shareAPI)).ServeHTTP))
 	m.HandleFunc("POST /api/v1/items/{id}/download", s.limit(download, s.optionalAuth(s.downloadLimited(s.shareAPI))))
 	m.HandleFunc("GET /api/v1/links/{id}", s.limit(anonRoute, s.linkLimited(s.shareAPI)))
 	m.HandleFunc("POST /api/v1/links/{id}/access", s.limit(linkAccess, s.linkLimited(s.downloadLimited(s.shareAPI))))
