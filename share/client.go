@@ -323,6 +323,19 @@ func (c *Client) Received(ctx context.Context) ([]*Share, error) {
 	return c.Transport.Received(ctx)
 }
 
+// Items returns a page of the items User owns, in order sort, after the
+// cursor after ("" for the first page), and the cursor of the next page,
+// "" once the listing is done. The records hold ciphertext headers; open
+// one's metadata with [Client.Read] or [envelope] with User's KEK.
+func (c *Client) Items(ctx context.Context, sort ItemSort, after string, limit int) (items []*Item, next string, err error) {
+	return c.Transport.Items(ctx, sort, after, limit)
+}
+
+// Usage returns what User's items hold on the server and the quota.
+func (c *Client) Usage(ctx context.Context) (used, limit Usage, err error) {
+	return c.Transport.Usage(ctx)
+}
+
 // Delete deletes an item User owns.
 func (c *Client) Delete(ctx context.Context, id string) error {
 	return c.Transport.Delete(ctx, id, c.event(ActionDelete, id, ""))

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -176,72 +177,59 @@ func TestSpaceLimit(t *testing.T) {
 	})
 }
 
-// gate holds the first n callers of wait until all n have arrived: a
-// listing that waits after it read makes racing requests all count the
-// records before any of them creates one.
-type gate struct {
-	mu      sync.Mutex
-	n       int
-	arrived int
-	all     chan struct{}
+// unisolated is a Transactor without isolation: fn runs on the stores
+// themselves, each write lands at once and a failed fn undoes nothing. It
+// is weaker than any backend's transaction (PostgreSQL's READ COMMITTED
+// lets two transactions each count before either's create is visible; here
+// even the creates of one that then fails stay), so over it only the
+// Service's own serialisation of capped creations holds a cap.
+type unisolated struct{ st share.Stores }
+
+func (u *unisolated) Atomic(ctx context.Context, fn func(tx share.Stores) error) error {
+	return fn(u.st)
 }
 
-func newGate(n int) *gate { return &gate{n: n, all: make(chan struct{})} }
-
-func (g *gate) wait() {
-	g.mu.Lock()
-	g.arrived++
-	switch {
-	case g.arrived == g.n:
-		close(g.all)
-	case g.arrived > g.n:
-		g.mu.Unlock()
-		return
-	}
-	g.mu.Unlock()
-	<-g.all
+// unisolate makes w's Service run over an unisolated Transactor whose
+// listings yield after they read, so that racing creations interleave
+// between their count and their create.
+func unisolate(w *world) {
+	st := w.svc.Stores
+	st.Links = yieldingLinks{st.Links}
+	st.Keys = yieldingKeys{st.Keys}
+	st.Invitations = yieldingInvitations{st.Invitations}
+	u := &unisolated{}
+	st.Tx, u.st = u, st
+	w.svc.Stores = st
 }
 
-type gatedLinks struct {
-	share.LinkStore
-	g *gate
+type yieldingLinks struct{ share.LinkStore }
+
+func (s yieldingLinks) LinksForItem(ctx context.Context, item string) ([]*share.Link, error) {
+	defer runtime.Gosched()
+	return s.LinkStore.LinksForItem(ctx, item)
 }
 
-func (s gatedLinks) LinksForItem(ctx context.Context, item string) ([]*share.Link, error) {
-	v, err := s.LinkStore.LinksForItem(ctx, item)
-	s.g.wait()
-	return v, err
+type yieldingKeys struct{ share.KeyStore }
+
+func (s yieldingKeys) KeysForItem(ctx context.Context, item string) ([]*share.WrappedKey, error) {
+	defer runtime.Gosched()
+	return s.KeyStore.KeysForItem(ctx, item)
 }
 
-type gatedKeys struct {
-	share.KeyStore
-	g *gate
+type yieldingInvitations struct{ share.InvitationStore }
+
+func (s yieldingInvitations) InvitationsFrom(ctx context.Context, inviter string) ([]*share.Invitation, error) {
+	defer runtime.Gosched()
+	return s.InvitationStore.InvitationsFrom(ctx, inviter)
 }
 
-func (s gatedKeys) KeysForItem(ctx context.Context, item string) ([]*share.WrappedKey, error) {
-	v, err := s.KeyStore.KeysForItem(ctx, item)
-	s.g.wait()
-	return v, err
-}
-
-type gatedInvitations struct {
-	share.InvitationStore
-	g *gate
-}
-
-func (s gatedInvitations) InvitationsFrom(ctx context.Context, inviter string) ([]*share.Invitation, error) {
-	v, err := s.InvitationStore.InvitationsFrom(ctx, inviter)
-	s.g.wait()
-	return v, err
-}
-
-// Concurrent creations never leave more records than the cap, even when
-// every racer counts before any creates (the gated listings), and a refused
-// one leaves nothing behind: afterwards exactly cap minus the winners can
-// still be created one by one.
+// Concurrent creations never leave more records than the cap, over the
+// memory stores' serialised transactions and over transactions that isolate
+// nothing (unisolated), and a refused one leaves nothing behind: afterwards
+// exactly cap minus the winners can still be created one by one.
 func TestLimitsUnderConcurrency(t *testing.T) {
-	const cap, racers = 4, 24
-	race := func(t *testing.T, create func(i int) error) int {
+	const cap, racers = 4, 64
+	race := func(t *testing.T, create func(i int) error) {
 		var wins atomic.Int32
 		var wg sync.WaitGroup
 		start := make(chan struct{})
@@ -271,57 +259,63 @@ func TestLimitsUnderConcurrency(t *testing.T) {
 				if i != cap {
 					t.Fatalf("after the race %d could be created in all, want %d", i, cap)
 				}
-				return n
+				return
 			}
 		}
 	}
-	t.Run("links", func(t *testing.T) {
-		w := newWorld(t, "local")
-		w.svc.MaxLinksPerItem = cap
-		alice := w.addUser(t, "alice", "hybrid", 0)
-		it := upload(t, alice)
-		w.svc.Stores.Links = gatedLinks{w.svc.Stores.Links, newGate(racers)}
-		race(t, func(int) error {
-			_, err := alice.CreateLink(ctx, it.ID, share.LinkOptions{TTL: time.Hour, MaxDownloads: 1})
-			return err
+	for _, isolation := range []string{"serialised", "unisolated"} {
+		setup := func(t *testing.T) *world {
+			w := newWorld(t, "local")
+			if isolation == "unisolated" {
+				unisolate(w)
+			}
+			return w
+		}
+		t.Run(isolation+"/links", func(t *testing.T) {
+			w := setup(t)
+			w.svc.MaxLinksPerItem = cap
+			alice := w.addUser(t, "alice", "hybrid", 0)
+			it := upload(t, alice)
+			race(t, func(int) error {
+				_, err := alice.CreateLink(ctx, it.ID, share.LinkOptions{TTL: time.Hour, MaxDownloads: 1})
+				return err
+			})
+			if links, _ := w.svc.Stores.Links.LinksForItem(ctx, it.ID); len(links) != cap {
+				t.Fatalf("%d links stored, want %d", len(links), cap)
+			}
 		})
-		if links, _ := w.svc.Stores.Links.LinksForItem(ctx, it.ID); len(links) != cap {
-			t.Fatalf("%d links stored, want %d", len(links), cap)
-		}
-	})
-	t.Run("recipients", func(t *testing.T) {
-		w := newWorld(t, "local")
-		w.svc.MaxRecipients = cap
-		alice := w.addUser(t, "alice", "hybrid", 0)
-		for i := range 2 * racers {
-			w.addUser(t, fmt.Sprintf("u%d", i), "hybrid", 0)
-		}
-		it := upload(t, alice)
-		w.svc.Stores.Keys = gatedKeys{w.svc.Stores.Keys, newGate(racers)}
-		race(t, func(i int) error {
-			_, err := alice.Share(ctx, it.ID, fmt.Sprintf("u%d", i))
-			return err
+		t.Run(isolation+"/recipients", func(t *testing.T) {
+			w := setup(t)
+			w.svc.MaxRecipients = cap
+			alice := w.addUser(t, "alice", "hybrid", 0)
+			for i := range 2 * racers {
+				w.addUser(t, fmt.Sprintf("u%d", i), "hybrid", 0)
+			}
+			it := upload(t, alice)
+			race(t, func(i int) error {
+				_, err := alice.Share(ctx, it.ID, fmt.Sprintf("u%d", i))
+				return err
+			})
+			if keys, _ := w.svc.Stores.Keys.KeysForItem(ctx, it.ID); len(keys) != cap+1 {
+				t.Fatalf("%d keys stored, want %d and the owner's", len(keys), cap)
+			}
+			if shares, _ := w.svc.Stores.Shares.SharesForItem(ctx, it.ID); len(shares) != cap {
+				t.Fatalf("%d shares stored, want %d", len(shares), cap)
+			}
 		})
-		if keys, _ := w.svc.Stores.Keys.KeysForItem(ctx, it.ID); len(keys) != cap+1 {
-			t.Fatalf("%d keys stored, want %d and the owner's", len(keys), cap)
-		}
-		if shares, _ := w.svc.Stores.Shares.SharesForItem(ctx, it.ID); len(shares) != cap {
-			t.Fatalf("%d shares stored, want %d", len(shares), cap)
-		}
-	})
-	t.Run("invitations", func(t *testing.T) {
-		w := newWorld(t, "local")
-		w.svc.MaxInvitations = cap
-		alice := w.addUser(t, "alice", "hybrid", 0)
-		w.svc.Stores.Invitations = gatedInvitations{w.svc.Stores.Invitations, newGate(racers)}
-		race(t, func(int) error {
-			_, err := alice.Invite(ctx, "", time.Hour)
-			return err
+		t.Run(isolation+"/invitations", func(t *testing.T) {
+			w := setup(t)
+			w.svc.MaxInvitations = cap
+			alice := w.addUser(t, "alice", "hybrid", 0)
+			race(t, func(int) error {
+				_, err := alice.Invite(ctx, "", time.Hour)
+				return err
+			})
+			if ins, _ := w.svc.Stores.Invitations.InvitationsFrom(ctx, "alice"); len(ins) != cap {
+				t.Fatalf("%d invitations stored, want %d", len(ins), cap)
+			}
 		})
-		if ins, _ := w.svc.Stores.Invitations.InvitationsFrom(ctx, "alice"); len(ins) != cap {
-			t.Fatalf("%d invitations stored, want %d", len(ins), cap)
-		}
-	})
+	}
 }
 
 // countingBlobs counts the blob writes that reach the store.

@@ -85,6 +85,7 @@ type Service struct {
 	Notify func(ctx context.Context, c *Change)
 
 	reserved inflight // uploads in flight in this process, per owner
+	caps     capLocks // capped creations in this process, per capped set
 }
 
 // NewService returns a Service over stores and blobs with the defaults.

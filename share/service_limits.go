@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 	"time"
 )
 
@@ -142,4 +144,67 @@ func dropSpace(ctx context.Context, st Stores, space, recipient string) error {
 		return nil
 	}
 	return err
+}
+
+// capLocks serialises, within one process, the count-then-create of each
+// capped set: an item's recipients or live links, a user's invitations or
+// spaces. A transaction alone does not, where transactions do not see each
+// other's uncommitted creates (PostgreSQL's READ COMMITTED): two of them
+// could each count max−1 and both commit. Across processes sharing one
+// database it holds nothing (SPEC.md "Concurrency").
+type capLocks struct {
+	mu sync.Mutex
+	m  map[string]*capLock
+}
+
+type capLock struct {
+	mu   sync.Mutex
+	refs int // holders and waiters; the entry goes when it drops to 0
+}
+
+// The key of each capped set.
+func recipientsKey(item string) string  { return "recipients/" + item }
+func linksKey(item string) string       { return "links/" + item }
+func invitationsKey(user string) string { return "invitations/" + user }
+func spacesKey(user string) string      { return "spaces/" + user }
+
+// lock takes the locks of keys, in byte order so that two callers never
+// wait on each other; call the function it returns to release them.
+func (l *capLocks) lock(keys ...string) (unlock func()) {
+	keys = slices.Compact(slices.Sorted(slices.Values(keys)))
+	held := make([]*capLock, len(keys))
+	l.mu.Lock()
+	if l.m == nil {
+		l.m = map[string]*capLock{}
+	}
+	for i, k := range keys {
+		e := l.m[k]
+		if e == nil {
+			e = &capLock{}
+			l.m[k] = e
+		}
+		e.refs++
+		held[i] = e
+	}
+	l.mu.Unlock()
+	for _, e := range held {
+		e.mu.Lock()
+	}
+	return func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		for i, e := range held {
+			e.mu.Unlock()
+			if e.refs--; e.refs == 0 {
+				delete(l.m, keys[i])
+			}
+		}
+	}
+}
+
+// atomicCapped is atomic under the capLocks of keys, the capped sets fn
+// adds to.
+func (s *Service) atomicCapped(ctx context.Context, keys []string, fn func(st Stores) error) error {
+	defer s.caps.lock(keys...)()
+	return s.atomic(ctx, fn)
 }

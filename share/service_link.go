@@ -30,7 +30,7 @@ func (s *Service) CreateLink(ctx context.Context, actor string, req *LinkRequest
 	if err := l.Validate(); err != nil {
 		return err
 	}
-	err := s.atomic(ctx, func(st Stores) error {
+	err := s.atomicCapped(ctx, []string{linksKey(l.Item)}, func(st Stores) error {
 		it, err := ownedItem(ctx, st, actor, l.Item)
 		if err != nil {
 			return err

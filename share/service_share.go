@@ -87,7 +87,7 @@ func (s *Service) Share(ctx context.Context, actor string, req *ShareRequest) er
 	}
 	sh, k := req.Share, req.Key
 	var it *Item
-	err := s.atomic(ctx, func(st Stores) error {
+	err := s.atomicCapped(ctx, []string{recipientsKey(sh.Item)}, func(st Stores) error {
 		var err error
 		if it, err = sharedItem(ctx, st, actor, sh); err != nil {
 			return err
@@ -196,7 +196,7 @@ func (s *Service) Invite(ctx context.Context, actor string, in *Invitation) erro
 	}
 	c := cloneInvitation(in)
 	c.Used, c.Created = false, now
-	err := s.atomic(ctx, func(st Stores) error {
+	err := s.atomicCapped(ctx, []string{invitationsKey(actor)}, func(st Stores) error {
 		swept := false
 		return capped("invitations per user", s.maxInvitations(),
 			func() (int, error) {
@@ -299,7 +299,11 @@ func (s *Service) ShareToSpace(ctx context.Context, actor string, req *SpaceShar
 	}
 	sh := req.Share
 	var it *Item
-	err := s.atomic(ctx, func(st Stores) error {
+	keys := []string{recipientsKey(sh.Item)}
+	if req.Space != nil {
+		keys = append(keys, spacesKey(actor))
+	}
+	err := s.atomicCapped(ctx, keys, func(st Stores) error {
 		var err error
 		it, err = s.spaceShare(ctx, st, actor, req)
 		return err

@@ -234,7 +234,10 @@ type AuditLog interface {
 }
 
 // Usage is what an owner's items hold in the stores, as the Service charges it.
-type Usage struct{ Bytes, Items int64 }
+type Usage struct {
+	Bytes int64 `json:"bytes"` // charged bytes
+	Items int64 `json:"items"` // live items
+}
 
 // Plus returns u changed by d as a [UsageStore] keeps it: each total
 // saturates at the int64 range and never goes below 0.

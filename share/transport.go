@@ -32,6 +32,14 @@ type Items interface {
 	ItemKeys(ctx context.Context, item string) ([]*WrappedKey, error)
 	// Audit returns a page of an item's audit chain ([Service.Audit]).
 	Audit(ctx context.Context, item string, after uint64, limit int) ([]*AuditEntry, error)
+	// Items returns a page of the acting user's own items and the next
+	// page's cursor ([Service.Items]). A transport may return fewer than
+	// limit items with a cursor: the cursor, not the count, says whether
+	// more follow.
+	Items(ctx context.Context, sort ItemSort, after string, limit int) (items []*Item, next string, err error)
+	// Usage returns the acting user's stored usage and its limit
+	// ([Service.Usage]).
+	Usage(ctx context.Context) (used, limit Usage, err error)
 }
 
 // Shares grants, lists and revokes direct shares.
@@ -148,6 +156,16 @@ func (l Local) ItemKeys(ctx context.Context, item string) ([]*WrappedKey, error)
 // Audit calls [Service.Audit] as l.Actor.
 func (l Local) Audit(ctx context.Context, item string, after uint64, limit int) ([]*AuditEntry, error) {
 	return l.Service.Audit(ctx, l.Actor, item, after, limit)
+}
+
+// Items calls [Service.Items] as l.Actor.
+func (l Local) Items(ctx context.Context, sort ItemSort, after string, limit int) ([]*Item, string, error) {
+	return l.Service.Items(ctx, l.Actor, sort, after, limit)
+}
+
+// Usage calls [Service.Usage] as l.Actor.
+func (l Local) Usage(ctx context.Context) (used, limit Usage, err error) {
+	return l.Service.Usage(ctx, l.Actor)
 }
 
 // Share calls [Service.Share] as l.Actor.

@@ -3,6 +3,8 @@ package sharehttp
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -17,7 +19,7 @@ import (
 // table is share's HTTP API; Routes returns a copy.
 var table = []*Route{
 	publishUser, user,
-	upload, item, download, deleteItem, myKey, itemKeys, revoke, audit,
+	upload, listItems, usage, item, download, deleteItem, myKey, itemKeys, revoke, audit,
 	shareItem, received,
 	invite, accept, connection, shareToSpace, space, claim,
 	createLink, linkParams, accessLink,
@@ -109,6 +111,137 @@ func (c *Client) Upload(ctx context.Context, up *share.Upload, blob io.Reader) (
 		return nil, err
 	}
 	return share.DecodeItem(b)
+}
+
+// ItemPage is the answer of the listItems route: a page of the user's own
+// items and the cursor of the next page ("" once the listing is done).
+type ItemPage struct {
+	Items []*share.Item `json:"items"`
+	Next  string        `json:"next"`
+}
+
+// UsageReport is the answer of the usage route.
+type UsageReport struct {
+	Used  share.Usage `json:"used"`
+	Limit share.Usage `json:"limit"` // a zero field is no limit
+}
+
+// The listing's defaults and caps: a page holds at most ListPageSize
+// items and, past its first item, at most maxPageBody bytes of them (an
+// item record may be MaxRecordSize), so that a page costs neither side
+// more than a few MiB.
+const (
+	ListPageSize = 100
+	maxPageBody  = 8 << 20
+)
+
+var listItems = &Route{Name: "listItems", Method: "GET", Path: "/v1/items", Query: []string{"sort", "after", "limit"},
+	Auth: AuthSigned, Response: Body{JSON, "ItemPage"}, Status: http.StatusOK, serve: serveListItems}
+
+// serveListItems reads the query: sort ("created", "size" or "id"; default
+// created), after (a cursor of an earlier page) and limit (1 to
+// ListPageSize, default ListPageSize). It stops a page early at
+// maxPageBody bytes, with the cursor of its last item.
+func serveListItems(c *call) error {
+	q := c.r.URL.Query()
+	sort := share.SortByCreated
+	if v := q.Get("sort"); v != "" {
+		var err error
+		if sort, err = share.ParseItemSort(v); err != nil {
+			return err
+		}
+	}
+	limit := ListPageSize
+	if v := q.Get("limit"); v != "" {
+		var err error
+		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > ListPageSize {
+			return invalid("listing page limit")
+		}
+	}
+	items, next, err := c.svc.Items(c.ctx(), c.actor, sort, q.Get("after"), limit)
+	if err != nil {
+		return err
+	}
+	size := 0
+	for i, it := range items {
+		b, err := json.Marshal(it)
+		if err != nil {
+			return err
+		}
+		if size += len(b) + 1; i > 0 && size > maxPageBody {
+			items, next = items[:i], sort.Cursor(items[i-1])
+			break
+		}
+	}
+	return c.reply(&ItemPage{Items: nonNil(items), Next: next}, nil)
+}
+
+// Items calls the listItems route. Its page may hold fewer than limit
+// items and still have a next cursor.
+func (c *Client) Items(ctx context.Context, sort share.ItemSort, after string, limit int) ([]*share.Item, string, error) {
+	if limit < 1 || limit > ListPageSize {
+		return nil, "", invalid("listing page limit")
+	}
+	q := url.Values{"sort": {sort.String()}, "limit": {strconv.Itoa(limit)}}
+	if after != "" {
+		q.Set("after", after)
+	}
+	dec := decoder[*ItemPage]{maxPageBody + share.MaxRecordSize + 1<<10, func(b []byte) (*ItemPage, error) {
+		var raw struct {
+			Items []json.RawMessage `json:"items"`
+			Next  string            `json:"next"`
+		}
+		if err := wire.DecodeJSON(b, maxPageBody+share.MaxRecordSize+1<<10, &raw); err != nil {
+			return nil, err
+		}
+		if len(raw.Items) > limit {
+			return nil, fmt.Errorf("%w: more than %d items", share.ErrTooLarge, limit)
+		}
+		if raw.Next != "" && sort.CheckCursor(raw.Next) != nil {
+			return nil, invalid("listing cursor")
+		}
+		p := &ItemPage{Items: make([]*share.Item, len(raw.Items)), Next: raw.Next}
+		for i, r := range raw.Items {
+			it, err := share.DecodeItem(r)
+			if err != nil {
+				return nil, err
+			}
+			p.Items[i] = it
+		}
+		return p, nil
+	}}
+	p, err := sendQuery(ctx, c, listItems, q, nil, dec)
+	if err != nil {
+		return nil, "", err
+	}
+	return p.Items, p.Next, nil
+}
+
+var usage = &Route{Name: "usage", Method: "GET", Path: "/v1/usage", Auth: AuthSigned,
+	Response: Body{JSON, "UsageReport"}, Status: http.StatusOK, serve: serveUsage}
+
+func serveUsage(c *call) error {
+	used, limit, err := c.svc.Usage(c.ctx(), c.actor)
+	return c.reply(&UsageReport{Used: used, Limit: limit}, err)
+}
+
+// Usage calls the usage route.
+func (c *Client) Usage(ctx context.Context) (used, limit share.Usage, err error) {
+	dec := decoder[*UsageReport]{4 << 10, func(b []byte) (*UsageReport, error) {
+		var r UsageReport
+		if err := wire.DecodeJSON(b, 4<<10, &r); err != nil {
+			return nil, err
+		}
+		if r.Used.Bytes < 0 || r.Used.Items < 0 || r.Limit.Bytes < 0 || r.Limit.Items < 0 {
+			return nil, invalid("negative usage")
+		}
+		return &r, nil
+	}}
+	r, err := send(ctx, c, usage, nil, dec)
+	if err != nil {
+		return share.Usage{}, share.Usage{}, err
+	}
+	return r.Used, r.Limit, nil
 }
 
 var item = &Route{Name: "item", Method: "GET", Path: "/v1/items/{id}", Auth: AuthSigned,
