@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/sealkit/sealkit/backend"
 	"github.com/sealkit/sealkit/examples/vaultserver/api"
@@ -69,7 +70,7 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, keystore.ErrExists), errors.Is(err, identity.ErrExists):
 		err = errExists
 	case errors.Is(err, errCountBusy):
-		err = errRateLimited // other processes are registering
+		err = &httplimit.RetryError{Err: httplimit.ErrRateLimited, Wait: time.Second} // other processes are registering
 	}
 	if err != nil {
 		writeError(w, err)
@@ -201,11 +202,6 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	// Verify asks the back-off of this user and address first (429 while
 	// it runs) and compares in constant time; a wrong key is ErrUnlock (401).
 	if err := s.login.Verify(ctx, req.User, stored.Data, req.AuthKey); err != nil {
-		var rl *httplimit.RetryError
-		if errors.As(err, &rl) {
-			setRetryAfter(w, rl.Wait)
-			err = errRateLimited
-		}
 		writeError(w, err)
 		return
 	}
@@ -233,7 +229,7 @@ func (s *Server) writeKeys(w http.ResponseWriter, r *http.Request, user string) 
 		}
 	}
 	if resp.Account == nil {
-		writeError(w, errNotFound)
+		writeError(w, keystore.ErrNotFound)
 		return
 	}
 	writeJSON(w, http.StatusOK, resp)

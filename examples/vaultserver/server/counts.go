@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"errors"
-	"net/http"
 	"strconv"
 	"time"
 
@@ -26,12 +25,6 @@ const (
 // DefaultMaxUsers caps the accounts of a server when Config.MaxUsers is 0.
 // With DefaultQuota each, that bounds charged storage at about 10 TiB.
 const DefaultMaxUsers = 10_000
-
-// CodeUserLimit answers a registration once the server holds
-// Config.MaxUsers accounts (403).
-const CodeUserLimit = "user_limit"
-
-var errUserLimit = &apiError{http.StatusForbidden, CodeUserLimit}
 
 // errCountBusy: another process changed the count in the meantime.
 var errCountBusy = errors.New("vault: count busy")

@@ -31,33 +31,31 @@ func (s *Server) handleFiles(w http.ResponseWriter, r *http.Request, p principal
 	limit, err1 := queryInt(q.Get("limit"), 100, maxListLimit)
 	offset, err2 := queryInt(q.Get("offset"), 0, math.MaxInt)
 	after := q.Get("after")
-	if err1 != nil || err2 != nil || limit < 1 || share.CheckPage(share.SortByCreated, after, limit) != nil {
+	if err1 != nil || err2 != nil || limit < 1 {
 		writeError(w, errInvalid)
 		return
 	}
 	ctx := r.Context()
-	u, err := s.svc.Stores.Usage.Usage(ctx, p.Owner)
+	used, _, err := s.svc.Usage(ctx, p.Owner)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	resp := api.FilesResponse{Files: []*share.Item{}, Total: int(u.Items), Limit: limit, Offset: offset}
-	for offset > 0 && offset < resp.Total {
-		skip, err := s.svc.Stores.Items.OwnedItems(ctx, p.Owner, share.SortByCreated, after, min(offset, maxListLimit))
-		if err != nil || len(skip) == 0 {
-			writeJSON(w, http.StatusOK, resp)
-			return
-		}
-		after, offset = share.SortByCreated.Cursor(skip[len(skip)-1]), offset-len(skip)
-	}
-	if offset == 0 {
-		if resp.Files, err = s.svc.Stores.Items.OwnedItems(ctx, p.Owner, share.SortByCreated, after, limit); err != nil {
-			writeError(w, err)
-			return
+	resp := api.FilesResponse{Files: []*share.Item{}, Total: int(used.Items), Limit: limit, Offset: offset}
+	for offset > 0 && offset < resp.Total && err == nil {
+		var skip []*share.Item
+		skip, after, err = s.svc.Items(ctx, p.Owner, share.SortByCreated, after, min(offset, maxListLimit))
+		offset -= len(skip)
+		if after == "" || len(skip) == 0 {
+			offset = resp.Total // the listing ended
 		}
 	}
-	if n := len(resp.Files); n == limit {
-		resp.Next = share.SortByCreated.Cursor(resp.Files[n-1])
+	if offset == 0 && err == nil {
+		resp.Files, resp.Next, err = s.svc.Items(ctx, p.Owner, share.SortByCreated, after, limit)
+	}
+	if err != nil {
+		writeError(w, err)
+		return
 	}
 	writeJSON(w, http.StatusOK, resp)
 }
@@ -76,7 +74,7 @@ func queryInt(v string, def, most int) (int, error) {
 
 // handleStorage answers with the user's usage as share charges it.
 func (s *Server) handleStorage(w http.ResponseWriter, r *http.Request, p principal) {
-	u, err := s.svc.Stores.Usage.Usage(r.Context(), p.Owner)
+	u, _, err := s.svc.Usage(r.Context(), p.Owner)
 	if err != nil {
 		writeError(w, err)
 		return

@@ -30,7 +30,7 @@ type Server struct {
 	csp       string                   // Content-Security-Policy of every response
 	signer    *identity.ResponseSigner // signs every routed answer (sign.go)
 	downloads *httplimit.Gate          // downloads in flight per user (link downloads: per client address)
-	slotRate  *httplimit.RateLimiter // storageauth slots created per client address (counts.go)
+	slotRate  *httplimit.RateLimiter   // storageauth slots created per client address (counts.go)
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -41,7 +41,7 @@ func New(cfg Config) (*Server, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
 	}
-	cfg.Limits.WriteError = writeLimitError
+	cfg.Limits.WriteError = writeError
 	limits, err := httplimit.New(cfg.Limits)
 	if err != nil {
 		return nil, err
