@@ -155,12 +155,12 @@ func (s *Session) Storage(ctx context.Context) (*api.StorageResponse, error) {
 	return &u, nil
 }
 
-// List returns the user's own files, newest first, with names decrypted.
+// List returns the user's own files, oldest first, with names decrypted.
 func (s *Session) List(ctx context.Context) ([]File, error) {
 	var out []File
-	for offset := 0; ; {
+	for after := ""; ; {
 		var page api.FilesResponse
-		u := fmt.Sprintf("/api/v1/files?limit=100&offset=%d", offset)
+		u := "/api/v1/files?limit=100&after=" + url.QueryEscape(after)
 		if err := doJSON(ctx, s.signed, "GET", s.opts.url(u), "", nil, &page); err != nil {
 			return nil, err
 		}
@@ -171,10 +171,10 @@ func (s *Session) List(ctx context.Context) ([]File, error) {
 			}
 			out = append(out, f)
 		}
-		offset += len(page.Files)
-		if len(page.Files) == 0 || offset >= page.Total {
+		if page.Next == "" {
 			return out, nil
 		}
+		after = page.Next
 	}
 }
 
