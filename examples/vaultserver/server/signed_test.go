@@ -30,10 +30,11 @@ func TestTamperedResponsesRefused(t *testing.T) {
 	}
 	ts := start(t, func(c *server.Config) { c.Authority = ln.Addr().String() })
 	upstream, _ := url.Parse(ts.URL)
-	var tamper func(*http.Response) // applied to GET /api/v1/storage answers
+	var tamper func(*http.Response) // applied to answers on path
+	path := "/api/v1/storage"
 	rp := httputil.NewSingleHostReverseProxy(upstream)
 	rp.ModifyResponse = func(resp *http.Response) error {
-		if resp.Request.URL.Path != "/api/v1/storage" || tamper == nil {
+		if !strings.HasSuffix(resp.Request.URL.Path, path) || tamper == nil {
 			return nil
 		}
 		b, err := io.ReadAll(resp.Body)
@@ -87,6 +88,31 @@ func TestTamperedResponsesRefused(t *testing.T) {
 		tamper = f
 		if _, err := s.Storage(ctx); !errors.Is(err, client.ErrUnverifiedResponse) {
 			t.Errorf("%s altered: %v, want ErrUnverifiedResponse", name, err)
+		}
+	}
+	// A download's 200 is signed over its status and headers only (its
+	// body is streamed ciphertext the envelope checks).
+	tamper = nil
+	it, err := s.Upload(ctx, "doc", strings.NewReader("payload"), 7, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path = "/download"
+	var got bytes.Buffer
+	if _, err := s.Download(ctx, it.ID, &got); err != nil || got.String() != "payload" {
+		t.Fatalf("untouched download: %q, %v", got.String(), err)
+	}
+	for name, f := range map[string]func(*http.Response){
+		"status": func(r *http.Response) { r.StatusCode = http.StatusPartialContent },
+		"header": func(r *http.Response) { r.Header.Set("Content-Type", "text/html") },
+		"unsigned": func(r *http.Response) {
+			r.Header.Del("Signature")
+			r.Header.Del("Signature-Input")
+		},
+	} {
+		tamper = f
+		if _, err := s.Download(ctx, it.ID, io.Discard); !errors.Is(err, client.ErrUnverifiedResponse) {
+			t.Errorf("download %s altered: %v, want ErrUnverifiedResponse", name, err)
 		}
 	}
 	tamper = nil
