@@ -81,6 +81,12 @@ const (
 	OpClaim        Op = "claim"       // Subject: the space ID
 	OpCreateLink   Op = "create_link" // Subject: the link ID
 	OpLinkDownload Op = "link_download"
+	// OpOrphanBlob reports a blob that no record names and whose delete
+	// failed (an upload that failed or lost, a version replaced, a delete):
+	// Subject is its BlobStore key. The server deletes it later (a queue,
+	// a retry); until then it is ciphertext nobody can reach through the
+	// Service, since blob names are fresh per upload and never reused.
+	OpOrphanBlob Op = "orphan_blob"
 )
 
 // Change is one committed operation, as Service.Notify receives it: what
@@ -202,6 +208,14 @@ func (s *Service) quota(ctx context.Context, owner string) (Usage, error) {
 		return Usage{}, nil
 	}
 	return s.Quota(ctx, owner)
+}
+
+// dropBlob deletes a blob that no record names any more; if that fails it
+// reports the blob as OpOrphanBlob, so that the server can delete it later.
+func (s *Service) dropBlob(ctx context.Context, actor, ref string) {
+	if err := s.Blobs.Delete(ctx, ref); err != nil && !errors.Is(err, ErrNotFound) {
+		s.notify(ctx, Change{Op: OpOrphanBlob, Actor: actor, Owner: actor, Subject: ref})
+	}
 }
 
 // notify reports a committed operation.

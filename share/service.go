@@ -351,7 +351,7 @@ func (s *Service) Upload(ctx context.Context, actor string, up *Upload, blob io.
 		err = ErrQuota
 	}
 	if err != nil {
-		s.Blobs.Delete(post, it.BlobRef)
+		s.dropBlob(post, actor, it.BlobRef)
 		return nil, err
 	}
 	it.SHA256, it.Size, it.Created = h.Sum(nil), n, s.now()
@@ -370,11 +370,11 @@ func (s *Service) Upload(ctx context.Context, actor string, up *Upload, blob io.
 		return s.storeUpload(ctx, st, it, old, up.Keys, final, limit)
 	})
 	if err != nil {
-		s.Blobs.Delete(post, it.BlobRef)
+		s.dropBlob(post, actor, it.BlobRef)
 		return nil, err
 	}
 	if old != nil {
-		s.Blobs.Delete(post, old.BlobRef)
+		s.dropBlob(post, actor, old.BlobRef)
 	}
 	c := Change{Op: OpUpload, Actor: actor, Owner: actor, Item: it.ID, Version: it.Version, Size: it.Size, Time: it.Created}
 	s.notify(ctx, c)
@@ -590,10 +590,10 @@ func (s *Service) Delete(ctx context.Context, actor, id string, ev *Event) error
 		return err
 	}
 	// Deleted: the payload goes even if the caller's context is cancelled,
-	// within a bound. A blob left by a failure here is an orphan (SPEC §3).
+	// within a bound.
 	post, cancel := context.WithTimeout(context.WithoutCancel(ctx), postCommitTimeout)
 	defer cancel()
-	s.Blobs.Delete(post, it.BlobRef)
+	s.dropBlob(post, actor, it.BlobRef)
 	s.notify(ctx, Change{Op: OpDelete, Actor: actor, Owner: actor, Item: id, Version: it.Version, Size: it.Size})
 	return nil
 }

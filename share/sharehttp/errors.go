@@ -18,6 +18,7 @@ var wire = httpwire.Convention{
 		{Code: "bad_proof", Status: http.StatusUnauthorized, Err: share.ErrBadProof},
 		{Code: "permission", Status: http.StatusForbidden, Err: share.ErrPermission},
 		{Code: "limit", Status: http.StatusForbidden, Err: share.ErrLimit},
+		{Code: "quota", Status: http.StatusInsufficientStorage, Err: share.ErrQuota},
 		{Code: "not_found", Status: http.StatusNotFound, Err: share.ErrNotFound},
 		{Code: "exists", Status: http.StatusConflict, Err: share.ErrExists},
 		{Code: "conflict", Status: http.StatusConflict, Err: share.ErrConflict},

@@ -87,12 +87,23 @@ func (c *Client) User(ctx context.Context, id string) (*share.User, error) {
 var upload = &Route{Name: "upload", Method: "POST", Path: "/v1/items", Auth: AuthSigned,
 	Request: Body{Frame, "Upload"}, Response: Body{JSON, "Item"}, Status: http.StatusCreated, serve: serveUpload}
 
+// serveUpload declares the payload's size to the Service when the request
+// has a Content-Length (less the frame head), so that admission and the
+// quota see it before any payload byte is stored; a body that ends early or
+// runs on is invalid.
 func serveUpload(c *call) error {
 	f, err := ReadUploadFrame(c.r.Body)
 	if err != nil {
 		return err
 	}
-	return c.reply(c.svc.Upload(c.ctx(), c.actor, f.Upload, c.r.Body))
+	var payload io.Reader = c.r.Body
+	if n := c.r.ContentLength; n >= 0 {
+		if n < f.Len() {
+			return invalid("upload body shorter than its frame")
+		}
+		payload = &share.SizedPayload{R: c.r.Body, N: n - f.Len()}
+	}
+	return c.reply(c.svc.Upload(c.ctx(), c.actor, f.Upload, payload))
 }
 
 // Upload calls the upload route: the frame head, then blob.

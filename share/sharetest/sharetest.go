@@ -39,6 +39,11 @@ func Run(t *testing.T, newStores func(t *testing.T) share.Stores) {
 	t.Run("Links", func(t *testing.T) { RunLinks(t, func(t *testing.T) share.LinkStore { return newStores(t).Links }) })
 	t.Run("Audit", func(t *testing.T) { RunAudit(t, func(t *testing.T) share.AuditLog { return newStores(t).Audit }) })
 	t.Run("LinkLockout", func(t *testing.T) { RunLinkLockout(t, newStores) })
+	t.Run("OwnedItems", func(t *testing.T) {
+		RunOwnedItems(t, func(t *testing.T) share.ItemStore { return newStores(t).Items })
+	})
+	t.Run("Usage", func(t *testing.T) { RunUsage(t, func(t *testing.T) share.UsageStore { return newStores(t).Usage }) })
+	t.Run("Tx", func(t *testing.T) { RunTx(t, newStores) })
 }
 
 var ctx = context.Background()
