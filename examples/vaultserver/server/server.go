@@ -95,6 +95,7 @@ func New(cfg Config) (*Server, error) {
 	s.svc.MaxBlobSize = cfg.MaxObjectSize
 	s.svc.Now = cfg.Now
 	s.svc.Quota = s.quota
+	s.svc.Notify = s.notify
 	s.shareH = sharehttp.NewHandler(s.svc, s.optAuth.Owner)
 	sa := storageauth.NewServer(cfg.Stores.StorageAuth)
 	sa.RequireRetrieveProof = true
