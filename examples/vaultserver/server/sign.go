@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"errors"
 	"maps"
 	"net/http"
 
@@ -36,6 +37,7 @@ type signingWriter struct {
 	payload bool
 	status  int
 	buf     *bytes.Buffer // a buffered answer's body
+	over    bool          // it went past maxSignedBody: answered as a 500
 }
 
 func (w *signingWriter) WriteHeader(code int) {
@@ -62,6 +64,7 @@ func (w *signingWriter) Write(p []byte) (int, error) {
 		return w.ResponseWriter.Write(p)
 	}
 	if w.buf.Len()+len(p) > maxSignedBody {
+		w.over = true
 		return 0, http.ErrContentLength
 	}
 	return w.buf.Write(p)
@@ -77,10 +80,27 @@ func (w *signingWriter) finish() {
 	}
 	h := w.Header().Clone()
 	w.s.signer.Handler(http.HandlerFunc(func(bw http.ResponseWriter, _ *http.Request) {
+		if w.over {
+			w.Header().Del("Content-Length")
+			w.s.cfg.Logger.Error("answer too large to sign", "path", w.r.URL.Path)
+			writeError(bw, errTooLargeToSign)
+			return
+		}
 		maps.Copy(bw.Header(), h)
 		bw.WriteHeader(w.status)
 		bw.Write(w.buf.Bytes())
 	})).ServeHTTP(w.ResponseWriter, w.r)
+}
+
+// errTooLargeToSign is an answer past maxSignedBody (a 500).
+var errTooLargeToSign = errors.New("vault: answer too large to sign")
+
+// FlushError flushes a streamed answer; a buffered one is sent by finish.
+func (w *signingWriter) FlushError() error {
+	if w.buf != nil || w.status == 0 {
+		return nil
+	}
+	return http.NewResponseController(w.ResponseWriter).Flush()
 }
 
 // Unwrap lets http.ResponseController reach the connection.
