@@ -66,11 +66,9 @@ func addCount(ctx context.Context, ks keystore.Store, id string, max int64, full
 
 // slotRateLimited is storageauth.ErrRateLimited with the wait before a
 // retry, which storageauth sends as Retry-After.
-type slotRateLimited struct{ wait time.Duration }
-
-func (e *slotRateLimited) Error() string             { return storageauth.ErrRateLimited.Error() }
-func (e *slotRateLimited) Unwrap() error             { return storageauth.ErrRateLimited }
-func (e *slotRateLimited) RetryAfter() time.Duration { return e.wait }
+func slotRateLimited(wait time.Duration) error {
+	return &httplimit.RetryError{Err: storageauth.ErrRateLimited, Wait: wait}
+}
 
 // allowSlot is storageauth's AllowCreate: one token of the client's
 // address, then one place under MaxSlots. A creation that then fails (a
@@ -82,13 +80,13 @@ func (s *Server) allowSlot(ctx context.Context, _ string) error {
 		return errors.New("vault: slot creation without a client address")
 	}
 	if ok, wait := s.slotRate.Allow(addr); !ok {
-		return &slotRateLimited{wait}
+		return slotRateLimited(wait)
 	}
 	err := s.cfg.Stores.Atomic(ctx, func(tx *backend.Stores) error {
 		return addCount(ctx, tx.Keystore, idSlotCount, s.cfg.MaxSlots, storageauth.ErrFull)
 	})
 	if errors.Is(err, errCountBusy) {
-		return &slotRateLimited{time.Second} // other processes are creating slots
+		return slotRateLimited(time.Second) // other processes are creating slots
 	}
 	return err
 }
