@@ -15,7 +15,12 @@
 //     (owner: upload, share, revoke, delete, read; recipient: read), checks
 //     signed events and chains them, counts link downloads atomically, and
 //     never holds a key that opens an item. Every method takes the acting,
-//     already-verified user.
+//     already-verified user, and every one that writes several records
+//     commits them in one transaction (Stores.Tx). A server embedding it
+//     sets its hooks: Admit and Quota decide an upload before any payload
+//     byte is written, Notify hears each committed operation; Items lists
+//     a user's own items a page at a time and Usage reports storage used
+//     against the quota.
 //
 // Transports: Local calls a Service in process (the reference); package
 // share/sharehttp carries the same calls over HTTP, with authentication
@@ -26,8 +31,8 @@
 //
 // Storage: small registry interfaces (ItemStore, KeyStore, UserStore,
 // ShareStore, InvitationStore, ConnectionStore, SpaceStore, LinkStore,
-// AuditLog) with an in-memory implementation (Memory) and conformance
-// suites in share/sharetest; BlobStore with MemoryBlobs and FileBlobs.
+// AuditLog, UsageStore) and a Transactor, with an in-memory implementation
+// (Memory) and conformance suites in share/sharetest; BlobStore with MemoryBlobs and FileBlobs.
 //
 // Byte formats, labels, limits, the HTTP routes and what revocation can and
 // cannot promise are in SPEC.md beside this file, with golden vectors in

@@ -212,3 +212,47 @@ func (d demoAuth) RoundTrip(r *http.Request) (*http.Response, error) {
 	r.Header.Set("X-Demo-User", d.user)
 	return http.DefaultTransport.RoundTrip(r)
 }
+
+// A server's hooks: a quota per user, a feed of committed operations, and
+// the owner's listing and usage.
+func ExampleService_Items() {
+	ctx := context.Background()
+	svc := share.NewService(share.NewMemoryStores(), share.NewMemoryBlobs())
+	svc.Quota = func(ctx context.Context, owner string) (share.Usage, error) {
+		return share.Usage{Bytes: 1 << 20, Items: 100}, nil
+	}
+	svc.Notify = func(ctx context.Context, c *share.Change) {
+		if c.Op == share.OpUpload {
+			fmt.Println("committed:", c.Op, c.Size, "bytes")
+		}
+	}
+	alice := exampleUser(share.Local{Service: svc, Actor: "alice"}, "alice")
+	for _, doc := range []string{"minutes", "budget, long", "memo"} {
+		if _, err := alice.Upload(ctx, strings.NewReader(doc), nil); err != nil {
+			log.Fatal(err)
+		}
+	}
+	var sizes []int64
+	for after := ""; ; {
+		page, next, err := alice.Items(ctx, share.SortBySize, after, 2)
+		if err != nil {
+			log.Fatal(err)
+		}
+		for _, it := range page {
+			sizes = append(sizes, it.Size)
+		}
+		if next == "" {
+			break
+		}
+		after = next
+	}
+	used, limit, _ := alice.Usage(ctx)
+	fmt.Println("payload sizes:", sizes)
+	fmt.Println("items:", used.Items, "of", limit.Items, "within quota:", used.Bytes <= limit.Bytes)
+	// Output:
+	// committed: upload 23 bytes
+	// committed: upload 28 bytes
+	// committed: upload 20 bytes
+	// payload sizes: [20 23 28]
+	// items: 3 of 100 within quota: true
+}

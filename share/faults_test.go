@@ -47,28 +47,34 @@ type faultWorld struct {
 }
 
 // newFaultWorld returns a world over the memory stores or SQLite (one
-// in-memory database, through package backend), with f over both.
+// in-memory database, through package backend) whose writes f sees: the
+// store calls, or for "sqlite-driver" the driver's record writes; and the
+// blob writes.
 func newFaultWorld(t *testing.T, kind string) *faultWorld {
+	w := newWorld(t, "local")
+	fw := &faultWorld{world: w, f: &faults{}, rec: &recorder{}}
 	var st share.Stores
 	var blobs share.BlobStore
 	switch kind {
 	case "memory":
-		st, blobs = share.NewMemoryStores(), share.NewMemoryBlobs()
-	case "sqlite":
+		st, blobs = faultStores(share.NewMemoryStores(), fw.f), share.NewMemoryBlobs()
+	case "sqlite", "sqlite-driver":
 		db, err := sqlite.OpenMemory(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { db.Close() })
-		all := backend.New(db)
-		st, blobs = all.Share, all.Blobs
+		st, blobs = faultStores(backend.Share(db), fw.f), backend.Blobs(db)
+		if kind == "sqlite-driver" {
+			// The faults hit the driver's record writes (several per
+			// store call at times) instead of the store calls.
+			st = backend.Share(fDriver{db, fw.f})
+		}
 	default:
 		t.Fatalf("unknown backend %q", kind)
 	}
-	w := newWorld(t, "local")
-	fw := &faultWorld{world: w, f: &faults{}, rec: &recorder{}}
 	fw.blobs = &fBlobs{BlobStore: blobs, f: fw.f, live: map[string]bool{}}
-	w.svc.Stores, w.svc.Blobs = faultStores(st, fw.f), fw.blobs
+	w.svc.Stores, w.svc.Blobs = st, fw.blobs
 	w.svc.Notify = fw.rec.notify
 	return fw
 }
@@ -193,14 +199,15 @@ var faultCases = []faultCase{
 // turn, once as an error the Service sees (error) and once as a process
 // that stops there (crash: that write and every later one fail, so no
 // clean-up runs and the transaction never commits), over the memory stores
-// and SQLite. An operation that fails leaves the registries exactly as
+// and SQLite (at the share stores' calls, and at the driver's record
+// writes below them). An operation that fails leaves the registries exactly as
 // they were and reports nothing to Notify; its blob, if one was written,
 // is deleted or (if that delete failed too) reported as OpOrphanBlob, and
 // is never named by a record. An operation that succeeds despite the fault
 // (its failed write came after the commit) leaves consistent records and
 // reports itself once.
 func TestFaultInjection(t *testing.T) {
-	for _, kind := range []string{"memory", "sqlite"} {
+	for _, kind := range []string{"memory", "sqlite", "sqlite-driver"} {
 		for _, c := range faultCases {
 			t.Run(kind+"/"+c.name, func(t *testing.T) {
 				run := func(k int, crash bool) (err error, writes int) {
@@ -246,6 +253,7 @@ func TestFaultInjection(t *testing.T) {
 				if n == 0 {
 					t.Fatal("the operation wrote nothing")
 				}
+				t.Logf("%d write points", n)
 				for k := 1; k <= n; k++ {
 					for _, crash := range []bool{false, true} {
 						run(k, crash)

@@ -71,16 +71,16 @@ type Op string
 // The operations a Service reports to Notify.
 const (
 	OpPublishUser  Op = "publish_user"
-	OpUpload       Op = "upload"      // Subject: "" for a new item, else the version replaced
-	OpDelete       Op = "delete"      // Item's last record; Size is its payload's size
-	OpDownload     Op = "download"    // an owner's or recipient's download
-	OpShare        Op = "share"       // Subject: the recipient
-	OpRevoke       Op = "revoke"      // Subject: the recipient
-	OpInvite       Op = "invite"      // Subject: the invitation ID
-	OpAccept       Op = "accept"      // Subject: the connection ID
-	OpClaim        Op = "claim"       // Subject: the space ID
-	OpCreateLink   Op = "create_link" // Subject: the link ID
-	OpLinkDownload Op = "link_download"
+	OpUpload       Op = "upload"        // Version: the one stored (1: a new item); Size: its payload's
+	OpDelete       Op = "delete"        // Version and Size: the deleted version's
+	OpDownload     Op = "download"      // an owner's or recipient's download
+	OpShare        Op = "share"         // Subject: the recipient
+	OpRevoke       Op = "revoke"        // Subject: the recipient
+	OpInvite       Op = "invite"        // Subject: the invitation ID
+	OpAccept       Op = "accept"        // Subject: the connection ID
+	OpClaim        Op = "claim"         // Subject: the space ID
+	OpCreateLink   Op = "create_link"   // Subject: the link ID
+	OpLinkDownload Op = "link_download" // Actor and Subject: the link ID
 	// OpOrphanBlob reports a blob that no record names and whose delete
 	// failed (an upload that failed or lost, a version replaced, a delete):
 	// Subject is its BlobStore key. The server deletes it later (a queue,

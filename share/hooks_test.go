@@ -337,3 +337,39 @@ func TestNotifyReportsCommittedOps(t *testing.T) {
 		t.Fatalf("Notify saw\n%q\nwant\n%q", got, want)
 	}
 }
+
+// Over HTTP the payload's size reaches Admit too: the client sends a known
+// size as Content-Length and the handler declares it to the Service, so a
+// quota refuses an upload before its payload is stored; an unknown size
+// reaches it as -1.
+func TestAdmitSeesHTTPPayloadSize(t *testing.T) {
+	w := newWorld(t, "http")
+	blobs := &countingBlobs{BlobStore: w.svc.Blobs}
+	w.svc.Blobs = blobs
+	w.addUser(t, "alice", "hybrid", 0)
+	tr := w.mkT("alice")
+	var sizes []int64
+	w.svc.Admit = func(_ context.Context, a *share.Admission) error {
+		sizes = append(sizes, a.PayloadSize)
+		return nil
+	}
+	w.svc.Quota = func(context.Context, string) (share.Usage, error) { return share.Usage{Bytes: 4000}, nil }
+	if _, err := tr.Upload(ctx, newUpload("A", "alice", itemHeader(t, "A", "alice", 1)), bytes.NewReader(make([]byte, 25))); err != nil {
+		t.Fatal(err)
+	}
+	_, err := tr.Upload(ctx, newUpload("B", "alice", itemHeader(t, "B", "alice", 1)), bytes.NewReader(make([]byte, 8000)))
+	if !errors.Is(err, share.ErrQuota) {
+		t.Fatalf("an upload past the quota over HTTP: %v, want ErrQuota", err)
+	}
+	var he *share.HTTPError
+	if !errors.As(err, &he) || he.Status != 507 || he.Code != "quota" {
+		t.Fatalf("the quota's answer: %#v", err)
+	}
+	unsized := struct{ io.Reader }{strings.NewReader("some bytes")}
+	if _, err := tr.Upload(ctx, newUpload("C", "alice", itemHeader(t, "C", "alice", 1)), unsized); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(sizes, []int64{25, 8000, -1}) || blobs.puts.Load() != 2 {
+		t.Fatalf("Admit saw sizes %v and %d blobs were written; want [25 8000 -1] and 2", sizes, blobs.puts.Load())
+	}
+}

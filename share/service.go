@@ -359,7 +359,14 @@ func (s *Service) Upload(ctx context.Context, actor string, up *Upload, blob io.
 	if old == nil {
 		final.Items = 1
 	}
-	err = s.atomic(ctx, func(st Stores) error {
+	// A new version replaces the item's recipients' keys and its links:
+	// it holds their capped sets' locks, so that a share or link created
+	// meanwhile in this process counts either the old set or the new.
+	var capped []string
+	if old != nil {
+		capped = []string{recipientsKey(it.ID), linksKey(it.ID)}
+	}
+	err = s.atomicCapped(ctx, capped, func(st Stores) error {
 		old, oldCharge2, err := s.uploadable(ctx, st, actor, up)
 		if err != nil {
 			return err

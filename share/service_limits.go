@@ -40,11 +40,11 @@ func limitError(what string, max int) error {
 
 // capped creates one record under a cap, inside the caller's transaction:
 // it refuses if count is already at max, creates the record, then counts
-// again and refuses if concurrent creates took the count past max, which
-// rolls its own create back with the transaction. Where transactions are
-// serialised (SQLite, the memory stores) the second count never differs;
-// elsewhere it needs a listing that reflects every create committed before
-// it began (SPEC.md "Concurrency").
+// again and refuses if the count went past max, which rolls its own create
+// back with the transaction. The caller holds the set's capLocks lock, so
+// within one process no concurrent create of the set runs; across
+// processes only serialised transactions (SQLite's) make it exact
+// (SPEC.md "Concurrency").
 func capped(what string, max int, count func() (int, error), create func() error) error {
 	n, err := count()
 	if err != nil {

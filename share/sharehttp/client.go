@@ -26,6 +26,12 @@ var _ share.Transport = (*Client)(nil)
 // do sends one request to rt and returns the body of an answer with rt's
 // success status; any other answer is a [*share.HTTPError].
 func (c *Client) do(ctx context.Context, rt *Route, query url.Values, body io.Reader, args ...string) (io.ReadCloser, error) {
+	return c.doSized(ctx, rt, query, body, -1, args...)
+}
+
+// doSized is do with the body's length, if known (else -1): it is sent as
+// Content-Length.
+func (c *Client) doSized(ctx context.Context, rt *Route, query url.Values, body io.Reader, n int64, args ...string) (io.ReadCloser, error) {
 	u := rt.url(c.BaseURL, args...)
 	if query != nil {
 		u += "?" + query.Encode()
@@ -33,6 +39,9 @@ func (c *Client) do(ctx context.Context, rt *Route, query url.Values, body io.Re
 	req, err := http.NewRequestWithContext(ctx, rt.Method, u, body)
 	if err != nil {
 		return nil, err
+	}
+	if n >= 0 {
+		req.ContentLength = n
 	}
 	switch rt.Request.Kind {
 	case JSON:

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -179,5 +181,62 @@ func TestClientAnswers(t *testing.T) {
 				t.Fatalf("got %v, want %v", err, tc.want)
 			}
 		})
+	}
+}
+
+// A listing page ends early once its items pass the body budget, with the
+// cursor of its last item, so the client reads every item, each once, in
+// pages of bounded size; and the client refuses a page longer than it
+// asked for.
+func TestListItemsPages(t *testing.T) {
+	svc := newService()
+	const n = 12 // 1 MiB headers: about 1.4 MB of JSON each
+	var want []string
+	for i := range n {
+		id := fmt.Sprintf("I%02d", i)
+		h := bytes.Repeat([]byte{byte(i)}, 1<<20)
+		if err := svc.Stores.Items.CreateItem(context.Background(), &share.Item{ID: id, Owner: "alice", Version: 1, Header: h, BlobRef: "B" + id}); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, id)
+	}
+	srv := httptest.NewServer(sharehttp.NewHandler(svc, func(*http.Request) (string, error) { return "alice", nil }))
+	defer srv.Close()
+	c := &sharehttp.Client{BaseURL: srv.URL, HTTPClient: srv.Client()}
+	var got []string
+	pages := 0
+	for after := ""; ; pages++ {
+		page, next, err := c.Items(context.Background(), share.SortByID, after, sharehttp.ListPageSize)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range page {
+			got = append(got, it.ID)
+		}
+		if next == "" {
+			break
+		}
+		if len(page) == 0 {
+			t.Fatal("an empty page with a next cursor")
+		}
+		after = next
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("listed %v, want %v", got, want)
+	}
+	if pages < 2 {
+		t.Fatalf("%d MB of items came in %d page", n*14/10, pages+1)
+	}
+
+	lying := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"items":[`+strings.Repeat(`{"id":"x"},`, 2)+`{"id":"x"}],"next":""}`)
+	}))
+	defer lying.Close()
+	c = &sharehttp.Client{BaseURL: lying.URL, HTTPClient: lying.Client()}
+	if _, _, err := c.Items(context.Background(), share.SortByID, "", 2); !errors.Is(err, share.ErrTooLarge) {
+		t.Fatalf("a page of 3 items for a limit of 2: %v, want ErrTooLarge", err)
+	}
+	if _, _, err := c.Items(context.Background(), share.SortByID, "", sharehttp.ListPageSize+1); !errors.Is(err, share.ErrInvalid) {
+		t.Fatalf("a limit past ListPageSize: %v, want ErrInvalid", err)
 	}
 }

@@ -106,13 +106,25 @@ func serveUpload(c *call) error {
 	return c.reply(c.svc.Upload(c.ctx(), c.actor, f.Upload, payload))
 }
 
-// Upload calls the upload route: the frame head, then blob.
+// Upload calls the upload route: the frame head, then blob. A blob whose
+// size is known (a [share.SizedPayload], or a reader with a Len method such
+// as bytes.Reader) is sent with a Content-Length, so that the server's
+// admission and quota see its size before it is stored.
 func (c *Client) Upload(ctx context.Context, up *share.Upload, blob io.Reader) (*share.Item, error) {
 	head, err := EncodeUploadFrame(up)
 	if err != nil {
 		return nil, err
 	}
-	rc, err := c.do(ctx, upload, nil, io.MultiReader(bytes.NewReader(head), blob))
+	n := int64(-1)
+	switch b := blob.(type) {
+	case *share.SizedPayload:
+		if b.N >= 0 {
+			n = int64(len(head)) + b.N
+		}
+	case interface{ Len() int }:
+		n = int64(len(head)) + int64(b.Len())
+	}
+	rc, err := c.doSized(ctx, upload, nil, io.MultiReader(bytes.NewReader(head), blob), n)
 	if err != nil {
 		return nil, err
 	}
