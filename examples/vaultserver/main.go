@@ -26,6 +26,7 @@ import (
 	"github.com/sealkit/sealkit/backend/postgres"
 	"github.com/sealkit/sealkit/examples/vaultserver/server"
 	"github.com/sealkit/sealkit/httplimit"
+	"github.com/sealkit/sealkit/identity"
 )
 
 func main() {
@@ -42,22 +43,25 @@ func run() error {
 	static := flag.String("static", "examples/webclient", "directory served at / (\"\" for none)")
 	insecure := flag.Bool("insecure-http", false, "plain HTTP, for loopback tests and development only")
 	pepperFile := flag.String("pepper-file", "", "file holding the login pepper (created if missing; default <db>.pepper)")
+	respKeyFile := flag.String("response-key-file", "", "file holding the response-signing key's seed (created if missing; default <db>.response-key)")
 	certOut := flag.String("cert-out", "vault-cert.pem", "where to write the self-signed certificate clients should trust")
 	hosts := flag.String("hosts", "localhost,127.0.0.1,::1", "names and addresses in the certificate")
-	quota := flag.Int64("quota", server.DefaultQuota, "storage per user in bytes")
-	maxObject := flag.Int64("max-object", server.DefaultMaxObjectSize, "largest file in bytes")
-	maxItems := flag.Int("max-items", server.DefaultMaxItems, "files each user may own")
-	maxSlots := flag.Int64("max-slots", server.DefaultMaxSlots, "storage-authorisation slots in all")
-	maxUsers := flag.Int("max-users", server.DefaultMaxUsers, "accounts registered in all")
-	maxConns := flag.Int("max-conns-per-addr", httplimit.DefaultMaxConnsPerAddr, "open connections per client address (IPv6: per /64)")
-	inflight := flag.Int64("max-inflight", 0, "request body bytes held at once in all (0: the larger of 512 MiB and twice -max-inflight-per-user)")
-	inflightUser := flag.Int64("max-inflight-per-user", 0, "request body bytes held at once per user (0: twice the largest upload)")
-	anonInflight := flag.Int64("max-anon-inflight", httplimit.DefaultMaxAnonInflightBytes, "anonymous request body bytes held at once in all, apart from users'")
-	anonInflightAddr := flag.Int64("max-anon-inflight-per-addr", httplimit.DefaultMaxAnonInflightBytesPerAddr, "anonymous request body bytes held at once per client address")
-	maxRequests := flag.Int("max-requests-per-addr", httplimit.DefaultMaxRequestsPerAddr, "requests in flight per client address (HTTP/2 carries many on a connection)")
-	maxDownloads := flag.Int("max-downloads-per-user", server.DefaultMaxDownloadsPerUser, "downloads open at once per user (link downloads: per client address)")
-	readTimeout := flag.Duration("read-timeout", httplimit.DefaultReadTimeout, "time a request may take to send its body (uploads: as long as they keep -min-rate)")
-	minRate := flag.Int64("min-rate", httplimit.DefaultMinTransferRate, "slowest upload or download kept, in bytes per second; one that stalls for -read-timeout (downloads: 30 s) or falls that far behind is cut off")
+	var cfg server.Config
+	l := &cfg.Limits
+	flag.Int64Var(&cfg.Quota, "quota", server.DefaultQuota, "storage per user in bytes")
+	flag.Int64Var(&cfg.MaxObjectSize, "max-object", server.DefaultMaxObjectSize, "largest file in bytes")
+	flag.IntVar(&cfg.MaxItems, "max-items", server.DefaultMaxItems, "files each user may own")
+	flag.Int64Var(&cfg.MaxSlots, "max-slots", server.DefaultMaxSlots, "storage-authorisation slots in all")
+	flag.IntVar(&cfg.MaxUsers, "max-users", server.DefaultMaxUsers, "accounts registered in all")
+	flag.IntVar(&l.MaxConnsPerAddr, "max-conns-per-addr", httplimit.DefaultMaxConnsPerAddr, "open connections per client address (IPv6: per /64)")
+	flag.Int64Var(&l.MaxInflightBytes, "max-inflight", 0, "request body bytes held at once in all (0: the larger of 512 MiB and twice -max-inflight-per-user)")
+	flag.Int64Var(&l.MaxInflightBytesPerUser, "max-inflight-per-user", 0, "request body bytes held at once per user (0: twice the largest upload)")
+	flag.Int64Var(&l.MaxAnonInflightBytes, "max-anon-inflight", httplimit.DefaultMaxAnonInflightBytes, "anonymous request body bytes held at once in all, apart from users'")
+	flag.Int64Var(&l.MaxAnonInflightBytesPerAddr, "max-anon-inflight-per-addr", httplimit.DefaultMaxAnonInflightBytesPerAddr, "anonymous request body bytes held at once per client address")
+	flag.IntVar(&l.MaxRequestsPerAddr, "max-requests-per-addr", httplimit.DefaultMaxRequestsPerAddr, "requests in flight per client address (HTTP/2 carries many on a connection)")
+	flag.IntVar(&cfg.MaxDownloadsPerUser, "max-downloads-per-user", server.DefaultMaxDownloadsPerUser, "downloads open at once per user (link downloads: per client address)")
+	flag.DurationVar(&l.ReadTimeout, "read-timeout", httplimit.DefaultReadTimeout, "time a request may take to send its body (uploads: as long as they keep -min-rate)")
+	flag.Int64Var(&l.MinTransferRate, "min-rate", httplimit.DefaultMinTransferRate, "slowest upload or download kept, in bytes per second; one that stalls for -read-timeout (downloads: 30 s) or falls that far behind is cut off")
 	flag.Parse()
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -78,10 +82,22 @@ func run() error {
 	if *pepperFile == "" {
 		*pepperFile = *dbPath + ".pepper"
 	}
-	pepper, err := loadPepper(*pepperFile)
+	pepper, err := loadSecret(*pepperFile)
 	if err != nil {
 		return err
 	}
+	if *respKeyFile == "" {
+		*respKeyFile = *dbPath + ".response-key"
+	}
+	seed, err := loadSecret(*respKeyFile)
+	if err != nil {
+		return err
+	}
+	respKey, err := identity.NewEd25519PrivateKey(seed[:32])
+	if err != nil {
+		return err
+	}
+	log.Info("response key", "key_id", respKey.KeyID())
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -97,31 +113,23 @@ func run() error {
 			*static = ""
 		}
 	}
-	h, err := server.New(server.Config{
-		Stores: stores, Pepper: pepper, StaticDir: *static,
-		Authority: authority(*insecure, ln.Addr().String()), InsecureLoopback: *insecure,
-		Quota: *quota, MaxObjectSize: *maxObject, MaxItems: *maxItems, MaxSlots: *maxSlots, MaxUsers: *maxUsers, Logger: log,
-		MaxDownloadsPerUser: *maxDownloads,
-		Limits: httplimit.Config{
-			MaxConnsPerAddr: *maxConns, MaxInflightBytes: *inflight, MaxInflightBytesPerUser: *inflightUser,
-			MaxAnonInflightBytes: *anonInflight, MaxAnonInflightBytesPerAddr: *anonInflightAddr,
-			MaxRequestsPerAddr: *maxRequests, ReadTimeout: *readTimeout, MinTransferRate: *minRate,
-		},
-	})
+	cfg.Stores, cfg.Pepper, cfg.ResponseKey, cfg.StaticDir, cfg.Logger = stores, pepper, respKey, *static, log
+	cfg.Authority, cfg.InsecureLoopback = authority(*insecure, ln.Addr().String()), *insecure
+	h, err := server.New(cfg)
 	if err != nil {
 		return err
 	}
 	scheme := "http"
 	var tlsConfig *tls.Config
 	if !*insecure {
-		cfg, certPEM, fp, err := server.SelfSignedTLS(strings.Split(*hosts, ","), 30*24*time.Hour)
+		tc, certPEM, fp, err := server.SelfSignedTLS(strings.Split(*hosts, ","), 30*24*time.Hour)
 		if err != nil {
 			return err
 		}
 		if err := os.WriteFile(*certOut, certPEM, 0o644); err != nil {
 			return err
 		}
-		tlsConfig, scheme = cfg, "https"
+		tlsConfig, scheme = tc, "https"
 		log.Info("self-signed certificate", "file", *certOut, "sha256", fp)
 	}
 	log.Info("serving", "url", scheme+"://"+ln.Addr().String())
@@ -147,10 +155,11 @@ func hostOf(addr string) string {
 	return h
 }
 
-// loadPepper reads the login pepper, making a random one on first start.
-// Keep it apart from the database: with both, an attacker can test
+// loadSecret reads a secret of at least 32 bytes (the login pepper, the
+// response key's seed), making a random one on first start. Keep the
+// pepper apart from the database: with both, an attacker can test
 // passphrase guesses against login verifiers too.
-func loadPepper(path string) ([]byte, error) {
+func loadSecret(path string) ([]byte, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		b = make([]byte, 32)
@@ -164,7 +173,7 @@ func loadPepper(path string) ([]byte, error) {
 		return nil, err
 	}
 	if len(b) < 32 {
-		return nil, errors.New("pepper file shorter than 32 bytes")
+		return nil, errors.New(path + " is shorter than 32 bytes")
 	}
 	return b, nil
 }

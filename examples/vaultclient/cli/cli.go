@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/sealkit/sealkit/examples/vaultclient/client"
+	"github.com/sealkit/sealkit/identity"
 	"github.com/sealkit/sealkit/keystore"
 	"github.com/sealkit/sealkit/share"
 	"golang.org/x/term"
@@ -229,6 +230,13 @@ func (st *state) options(kdf *keystore.Policy) (client.Options, error) {
 	if kdf != nil {
 		opts.Policy = kdf
 	}
+	if st.ServerKey != nil {
+		k, err := identity.NewEd25519PublicKey(st.ServerKey)
+		if err != nil {
+			return opts, fmt.Errorf("pinned server key: %w", err)
+		}
+		opts.ResponseKey = k
+	}
 	hc, err := httpClient(st.CAFile)
 	opts.HTTPClient = hc
 	return opts, err
@@ -285,6 +293,7 @@ func (e *env) session() (*client.Session, error) {
 		return nil, err
 	}
 	st.Token, st.TokenExpires = s.Token()
+	st.ServerKey = s.ResponseKey().Bytes()
 	if err := st.save(e.dir); err != nil {
 		s.Close()
 		return nil, err
@@ -317,6 +326,7 @@ func (e *env) register(args []string) error {
 	}
 	defer s.Close()
 	st.Token, st.TokenExpires = s.Token()
+	st.ServerKey = s.ResponseKey().Bytes()
 	if err := st.save(e.dir); err != nil {
 		return err
 	}
@@ -333,11 +343,15 @@ func (e *env) login(args []string) error {
 	}
 	fs := flag.NewFlagSet("login", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
+	old := st.URL
 	fs.StringVar(&st.URL, "url", st.URL, "server URL")
 	fs.StringVar(&st.User, "user", st.User, "user name")
 	ca := fs.String("ca", st.CAFile, "PEM file of the server certificate to trust")
 	if err := fs.Parse(args); err != nil || st.URL == "" || st.User == "" || fs.NArg() != 0 {
 		return errUsage
+	}
+	if st.URL != old {
+		st.ServerKey = nil // another server: pin its key afresh
 	}
 	st.CAFile = absPath(*ca)
 	st.Token = ""

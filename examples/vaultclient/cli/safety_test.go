@@ -46,7 +46,7 @@ func (r untouchedReader) Read([]byte) (int, error) {
 // account, key records and one per uploaded file.
 func recordCount(t *testing.T, srv *testServer, user string) int {
 	t.Helper()
-	entries, err := srv.Stores.Records.List(context.Background(), user)
+	entries, err := srv.Stores.Keystore.List(context.Background(), user)
 	if err != nil {
 		t.Fatal(err)
 	}

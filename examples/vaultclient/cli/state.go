@@ -17,6 +17,9 @@ type state struct {
 	KDF          string    `json:"kdf,omitempty"`
 	Token        string    `json:"token,omitempty"`
 	TokenExpires time.Time `json:"token_expires,omitzero"`
+	// ServerKey is the server's response key, pinned at first contact
+	// (API.md, "Signed responses"): answers under another key are refused.
+	ServerKey []byte `json:"server_key,omitempty"`
 }
 
 const stateFile = "state.json"

@@ -44,13 +44,33 @@ type Options struct {
 	// keystore.DefaultPolicy (Argon2id). Use keystore.BrowserPolicy for
 	// accounts a browser must open too.
 	Policy *keystore.Policy
+	// ResponseKey is the server's pinned response key (API.md, "Signed
+	// responses"): answers it did not sign are refused with a
+	// *ResponseError. nil means fetch it with [FetchServerKey] at
+	// Register, Login or Resume, trusting it on first use; pin
+	// [Session.ResponseKey] for later runs.
+	ResponseKey *identity.PublicKey
 }
 
-func (o *Options) base() *http.Client {
+// plain returns the configured client, which does not check answers.
+func (o *Options) plain() *http.Client {
 	if o.HTTPClient != nil {
 		return o.HTTPClient
 	}
 	return http.DefaultClient
+}
+
+// base returns the client that checks answers against ResponseKey.
+func (o *Options) base() *http.Client { return verifying(o.plain(), o.ResponseKey) }
+
+// pin fetches the response key if none is pinned.
+func (o *Options) pin(ctx context.Context) error {
+	if o.ResponseKey != nil {
+		return nil
+	}
+	k, err := FetchServerKey(ctx, o.plain(), o.URL)
+	o.ResponseKey = k
+	return err
 }
 
 func (o *Options) url(path string) string { return strings.TrimRight(o.URL, "/") + path }
@@ -71,6 +91,10 @@ type Session struct {
 	expires   time.Time
 	maxObject int64
 }
+
+// ResponseKey returns the server's response key the session checks
+// answers against, for the caller to pin.
+func (s *Session) ResponseKey() *identity.PublicKey { return s.opts.ResponseKey }
 
 // User returns the session's user name.
 func (s *Session) User() string { return s.user }
@@ -98,6 +122,9 @@ func (s *Session) Close() { s.ks.Close() }
 // server gets those records, the auth key, and the public keys. It returns
 // the logged-in session and the recovery key to show the user once.
 func Register(ctx context.Context, opts Options, user, passphrase string) (*Session, *keystore.RecoveryKey, error) {
+	if err := opts.pin(ctx); err != nil {
+		return nil, nil, err
+	}
 	acct, ks, rk, err := keystore.NewAccount(user, passphrase, opts.Policy)
 	if err != nil {
 		return nil, nil, err
@@ -155,6 +182,9 @@ func Register(ctx context.Context, opts Options, user, passphrase string) (*Sess
 // derives the auth key here, presents it for the sealed key records, opens
 // them, and exchanges a signed request for a session token.
 func Login(ctx context.Context, opts Options, user, passphrase string) (*Session, error) {
+	if err := opts.pin(ctx); err != nil {
+		return nil, err
+	}
 	var start api.LoginStartResponse
 	if err := doJSON(ctx, opts.base(), "POST", opts.url("/api/v1/login/start"), "", &api.LoginStartRequest{User: user}, &start); err != nil {
 		return nil, err
@@ -190,6 +220,9 @@ func Login(ctx context.Context, opts Options, user, passphrase string) (*Session
 // round trip: the token fetches the records, the passphrase opens them.
 // An expired or unknown token is an *APIError with status 401; call Login.
 func Resume(ctx context.Context, opts Options, user, passphrase, token string) (*Session, error) {
+	if err := opts.pin(ctx); err != nil {
+		return nil, err
+	}
 	var keys api.KeysResponse
 	if err := doJSON(ctx, opts.base(), "GET", opts.url("/api/v1/keys"), token, nil, &keys); err != nil {
 		return nil, err
@@ -257,10 +290,7 @@ func newSession(opts Options, user string, ks *keystore.Session, recs []*keystor
 		return nil, err
 	}
 	base := opts.base()
-	rt := base.Transport
-	if rt == nil {
-		rt = http.DefaultTransport
-	}
+	rt := base.Transport // checks answers under the request signer
 	signed := &http.Client{
 		Transport: &identity.Transport{Key: signer, Base: rt, SplitTarget: true, MaxBodyBytes: maxSignedBody},
 		Timeout:   base.Timeout,

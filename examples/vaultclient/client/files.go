@@ -155,12 +155,12 @@ func (s *Session) Storage(ctx context.Context) (*api.StorageResponse, error) {
 	return &u, nil
 }
 
-// List returns the user's own files, newest first, with names decrypted.
+// List returns the user's own files, oldest first, with names decrypted.
 func (s *Session) List(ctx context.Context) ([]File, error) {
 	var out []File
-	for offset := 0; ; {
+	for after := ""; ; {
 		var page api.FilesResponse
-		u := fmt.Sprintf("/api/v1/files?limit=100&offset=%d", offset)
+		u := "/api/v1/files?limit=100&after=" + url.QueryEscape(after)
 		if err := doJSON(ctx, s.signed, "GET", s.opts.url(u), "", nil, &page); err != nil {
 			return nil, err
 		}
@@ -171,10 +171,10 @@ func (s *Session) List(ctx context.Context) ([]File, error) {
 			}
 			out = append(out, f)
 		}
-		offset += len(page.Files)
-		if len(page.Files) == 0 || offset >= page.Total {
+		if page.Next == "" {
 			return out, nil
 		}
+		after = page.Next
 	}
 }
 
@@ -267,16 +267,21 @@ func (s *Session) CreateLink(ctx context.Context, id string, ttl time.Duration, 
 }
 
 // OpenLink downloads and decrypts a public link into w. It needs no
-// account: base carries only TLS settings (nil: http.DefaultClient).
+// account: base carries only TLS settings (nil: http.DefaultClient). The
+// server's response key is fetched from the link's server and trusted on
+// first use.
 func OpenLink(ctx context.Context, base *http.Client, link string, w io.Writer) (*envelope.Metadata, error) {
 	u, err := url.Parse(link)
 	if err != nil || u.Fragment == "" || !strings.HasPrefix(u.Path, LinkPath+"/") {
 		return nil, fmt.Errorf("%w: not a vault link", share.ErrInvalid)
 	}
-	if base == nil {
-		base = http.DefaultClient
+	server := u.Scheme + "://" + u.Host
+	key, err := FetchServerKey(ctx, base, server) // trusted on first use
+	if err != nil {
+		return nil, err
 	}
-	t := &sharehttp.Client{BaseURL: u.Scheme + "://" + u.Host + "/api", HTTPClient: base}
+	opts := Options{HTTPClient: base}
+	t := &sharehttp.Client{BaseURL: server + "/api", HTTPClient: verifying(opts.plain(), key)}
 	return share.OpenLink(ctx, t, share.LinkSecret{ID: path.Base(u.Path), Secret: u.Fragment}, w)
 }
 

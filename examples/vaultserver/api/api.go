@@ -68,12 +68,14 @@ type TokenResponse struct {
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
-// FilesResponse lists a user's own items, newest first.
+// FilesResponse is a page of a user's own items, oldest first. Next is
+// the cursor of the next page ("after"), "" on the last page.
 type FilesResponse struct {
 	Files  []*share.Item `json:"files"`
 	Total  int           `json:"total"`
 	Limit  int           `json:"limit"`
 	Offset int           `json:"offset"`
+	Next   string        `json:"next,omitempty"`
 }
 
 // StorageResponse is a user's storage usage.
@@ -83,4 +85,13 @@ type StorageResponse struct {
 	PercentageUsed float64 `json:"percentage_used"`
 	FileCount      int     `json:"file_count"`
 	MaxObjectBytes int64   `json:"max_object_bytes"`
+}
+
+// ServerKeyResponse publishes the server's response-signing key (API.md,
+// "Signed responses"): PublicKey is the raw key, KeyID its RFC 7638
+// thumbprint.
+type ServerKeyResponse struct {
+	Alg       string `json:"alg"`
+	KeyID     string `json:"key_id"`
+	PublicKey []byte `json:"public_key"`
 }

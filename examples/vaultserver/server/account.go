@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
+	"github.com/sealkit/sealkit/backend"
 	"github.com/sealkit/sealkit/examples/vaultserver/api"
 	"github.com/sealkit/sealkit/httplimit"
 	"github.com/sealkit/sealkit/identity"
@@ -14,16 +16,19 @@ import (
 	"github.com/sealkit/sealkit/share"
 )
 
-// Record IDs in Stores.Records. "account" and "key/…" are keystore's layout
+// Record IDs in the keystore. "account" and "key/…" are keystore's layout
 // (keystore SPEC §5); the server's own records begin "vault/".
 const (
 	idAccount   = "account"
 	keyPrefix   = "key/"
 	idVerifier  = "vault/verifier"
-	filePrefix  = "vault/file/"
 	authKeySize = 32
 )
 
+// handleRegister checks everything in the request, then writes the
+// account, its key records, the login verifier, the account count, the
+// signing key and the directory entry in one transaction: a failure
+// leaves nothing of the account.
 func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 	if limited(w, s.loginIP, "register:"+httplimit.ClientAddr(r)) {
 		return
@@ -39,52 +44,35 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errInvalid)
 		return
 	}
-	ctx := r.Context()
 	user := req.User
-	if _, err := s.cfg.Stores.Records.Put(ctx, user, idAccount, req.Account); err != nil {
-		if errors.Is(err, keystore.ErrExists) {
-			err = errExists
-		}
+	if records[idVerifier], err = s.login.Enroll(user, req.AuthKey); err != nil {
 		writeError(w, err)
 		return
 	}
-	// Counted once the name is ours, so that a taken name costs no count;
-	// refused, the account record goes again.
-	if err := s.addUser(ctx); err != nil {
-		dctx, cancel := afterCommit(r)
-		defer cancel()
-		if derr := s.cfg.Stores.Records.Delete(dctx, user, idAccount); derr != nil {
-			s.cfg.Logger.Error("registration: account record left", "err", derr)
+	records[idAccount] = req.Account
+	ctx := r.Context()
+	err = s.cfg.Stores.Atomic(ctx, func(tx *backend.Stores) error {
+		for id, rec := range records {
+			if _, err := tx.Keystore.Put(ctx, user, id, rec); err != nil {
+				return err
+			}
 		}
-		writeError(w, err)
-		return
-	}
-	// The account exists from here on; a failure below leaves it half made,
-	// which a retry of the same name reports as "exists". A production
-	// server would register in one transaction.
-	for id, rec := range records {
-		if _, err := s.cfg.Stores.Records.Put(ctx, user, id, rec); err != nil {
-			writeError(w, err)
-			return
+		if err := addCount(ctx, tx.Keystore, idUserCount, int64(s.cfg.MaxUsers), errUserLimit); err != nil {
+			return err
 		}
+		if err := tx.KeyRegistry.Register(ctx, identity.KeyEntry{PublicKey: pub, Owner: user}); err != nil {
+			return err
+		}
+		dir := &share.Service{Stores: tx.Share, Now: s.cfg.Now}
+		return dir.PublishUser(ctx, user, req.Directory)
+	})
+	switch {
+	case errors.Is(err, keystore.ErrExists), errors.Is(err, identity.ErrExists):
+		err = errExists
+	case errors.Is(err, errCountBusy):
+		err = &httplimit.RetryError{Err: httplimit.ErrRateLimited, Wait: time.Second} // other processes are registering
 	}
-	stored, err := s.login.Enroll(user, req.AuthKey)
 	if err != nil {
-		writeError(w, err)
-		return
-	}
-	if _, err := s.cfg.Stores.Records.Put(ctx, user, idVerifier, stored); err != nil {
-		writeError(w, err)
-		return
-	}
-	if err := s.cfg.Stores.Registry.Register(ctx, identity.KeyEntry{PublicKey: pub, Owner: user}); err != nil {
-		if errors.Is(err, identity.ErrExists) {
-			err = errExists
-		}
-		writeError(w, err)
-		return
-	}
-	if err := s.svc.PublishUser(ctx, user, req.Directory); err != nil {
 		writeError(w, err)
 		return
 	}
@@ -181,7 +169,7 @@ func (s *Server) handleLoginStart(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errInvalid)
 		return
 	}
-	e, err := s.cfg.Stores.Records.Get(r.Context(), req.User, idAccount)
+	e, err := s.cfg.Stores.Keystore.Get(r.Context(), req.User, idAccount)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -203,7 +191,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context() // with the client address: loginRate keys attempts by user and address
-	stored, err := s.cfg.Stores.Records.Get(ctx, req.User, idVerifier)
+	stored, err := s.cfg.Stores.Keystore.Get(ctx, req.User, idVerifier)
 	if err != nil {
 		if errors.Is(err, keystore.ErrNotFound) {
 			err = errBadCredentials
@@ -214,11 +202,6 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	// Verify asks the back-off of this user and address first (429 while
 	// it runs) and compares in constant time; a wrong key is ErrUnlock (401).
 	if err := s.login.Verify(ctx, req.User, stored.Data, req.AuthKey); err != nil {
-		var rl *httplimit.RetryError
-		if errors.As(err, &rl) {
-			setRetryAfter(w, rl.Wait)
-			err = errRateLimited
-		}
 		writeError(w, err)
 		return
 	}
@@ -231,7 +214,7 @@ func (s *Server) handleKeys(w http.ResponseWriter, r *http.Request, p principal)
 
 // writeKeys answers with the user's account and sealed key records.
 func (s *Server) writeKeys(w http.ResponseWriter, r *http.Request, user string) {
-	entries, err := s.cfg.Stores.Records.List(r.Context(), user)
+	entries, err := s.cfg.Stores.Keystore.List(r.Context(), user)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -246,7 +229,7 @@ func (s *Server) writeKeys(w http.ResponseWriter, r *http.Request, user string) 
 		}
 	}
 	if resp.Account == nil {
-		writeError(w, errNotFound)
+		writeError(w, keystore.ErrNotFound)
 		return
 	}
 	writeJSON(w, http.StatusOK, resp)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/sealkit/sealkit/httplimit"
+	"github.com/sealkit/sealkit/identity"
 	"github.com/sealkit/sealkit/keystore"
 	"github.com/sealkit/sealkit/share"
 )
@@ -85,6 +86,10 @@ type Config struct {
 	// (DefaultMaxSlots). API.md, "Rate limits and quotas".
 	SlotRate Rate
 	MaxSlots int64
+	// ResponseKey signs the server's answers (API.md, "Signed responses");
+	// clients pin its public half, so keep it across restarts. nil makes
+	// one in New.
+	ResponseKey *identity.PrivateKey
 	// TokenTTL is the lifetime of session tokens (DefaultTokenTTL).
 	TokenTTL time.Duration
 
@@ -127,29 +132,20 @@ func (c *Config) setDefaults() error {
 	if c.InsecureLoopback && c.Authority == "" {
 		return errors.New("vault: Config.Authority is required with InsecureLoopback")
 	}
-	if c.Quota <= 0 {
-		c.Quota = DefaultQuota
-	}
-	if c.MaxObjectSize <= 0 {
-		c.MaxObjectSize = DefaultMaxObjectSize
-	}
-	if c.LoginRate.Burst <= 0 || c.LoginRate.Per <= 0 {
-		c.LoginRate = DefaultLoginRate
-	}
-	if c.LinkRate.Burst <= 0 || c.LinkRate.Per <= 0 {
-		c.LinkRate = DefaultLinkRate
-	}
-	if c.SlotRate.Burst <= 0 || c.SlotRate.Per <= 0 {
-		c.SlotRate = DefaultSlotRate
-	}
-	if c.MaxSlots <= 0 {
-		c.MaxSlots = DefaultMaxSlots
-	}
-	if c.TokenTTL <= 0 {
-		c.TokenTTL = DefaultTokenTTL
-	}
-	if c.ShutdownGrace <= 0 {
-		c.ShutdownGrace = DefaultShutdownGrace
+	orDefault(&c.MaxItems, DefaultMaxItems)
+	orDefault(&c.MaxUsers, DefaultMaxUsers)
+	orDefault(&c.MaxDownloadsPerUser, DefaultMaxDownloadsPerUser)
+	orDefault(&c.Quota, DefaultQuota)
+	orDefault(&c.MaxObjectSize, DefaultMaxObjectSize)
+	orDefault(&c.MaxSlots, DefaultMaxSlots)
+	orDefault(&c.TokenTTL, DefaultTokenTTL)
+	orDefault(&c.ShutdownGrace, DefaultShutdownGrace)
+	for _, r := range []struct{ rate, def *Rate }{
+		{&c.LoginRate, &DefaultLoginRate}, {&c.LinkRate, &DefaultLinkRate}, {&c.SlotRate, &DefaultSlotRate},
+	} {
+		if r.rate.Burst <= 0 || r.rate.Per <= 0 {
+			*r.rate = *r.def
+		}
 	}
 	l := &c.Limits
 	upload := c.maxUploadBody()
@@ -166,9 +162,6 @@ func (c *Config) setDefaults() error {
 		l.MaxAnonInflightBytes > 0 && l.MaxAnonInflightBytes < maxAnonBody {
 		return errors.New("vault: Config.Limits.MaxAnonInflightBytes and MaxAnonInflightBytesPerAddr must each admit the largest anonymous body (256 KiB)")
 	}
-	if c.MaxDownloadsPerUser <= 0 {
-		c.MaxDownloadsPerUser = DefaultMaxDownloadsPerUser
-	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -176,6 +169,13 @@ func (c *Config) setDefaults() error {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	return nil
+}
+
+// orDefault sets a field left zero (or negative) to its default.
+func orDefault[T int | int64 | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
 }
 
 // maxUploadBody is the largest upload request body: share's frame around

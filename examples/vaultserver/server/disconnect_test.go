@@ -35,46 +35,29 @@ func (t inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 // cutAfterCommit cancels a request's context (as a client that goes away
-// does) right after share has committed an item: once armed, the next
-// CreateItem, UpdateItem or DeleteItem that succeeds calls the cancel function it holds.
+// does) right after share has committed an upload or a delete: once
+// armed, the next one the Service reports calls the cancel function it
+// holds.
 type cutAfterCommit struct {
-	share.ItemStore
 	cut atomic.Pointer[context.CancelFunc]
 }
 
-func (c *cutAfterCommit) fire(err error) error {
-	if err == nil {
-		if f := c.cut.Swap(nil); f != nil {
-			(*f)()
-		}
+func (c *cutAfterCommit) notify(_ context.Context, ch *share.Change) {
+	if ch.Op != share.OpUpload && ch.Op != share.OpDelete {
+		return
 	}
-	return err
+	if f := c.cut.Swap(nil); f != nil {
+		(*f)()
+	}
 }
 
-func (c *cutAfterCommit) CreateItem(ctx context.Context, it *share.Item) error {
-	return c.fire(c.ItemStore.CreateItem(ctx, it))
-}
-
-func (c *cutAfterCommit) DeleteItem(ctx context.Context, id string) error {
-	return c.fire(c.ItemStore.DeleteItem(ctx, id))
-}
-
-func (c *cutAfterCommit) UpdateItem(ctx context.Context, it *share.Item, prev uint64) error {
-	return c.fire(c.ItemStore.UpdateItem(ctx, it, prev))
-}
-
-// startCut starts a server whose item store cuts requests after the
-// commit, and registers alice through an in-process client.
+// startCut starts a server whose Service cuts requests after the commit,
+// and registers alice through an in-process client.
 func startCut(t *testing.T, tweak func(*server.Config)) (*testServer, *cutAfterCommit, *client.Session) {
 	t.Helper()
-	var hook *cutAfterCommit
-	ts := start(t, func(c *server.Config) {
-		hook = &cutAfterCommit{ItemStore: c.Stores.Share.Items}
-		c.Stores.Share.Items = hook
-		if tweak != nil {
-			tweak(c)
-		}
-	})
+	hook := &cutAfterCommit{}
+	ts := start(t, tweak)
+	ts.srv.Service().Notify = hook.notify
 	opts := ts.opts
 	opts.HTTPClient = &http.Client{Transport: inProcess{ts.srv}}
 	alice, _, err := client.Register(context.Background(), opts, "alice", "correct horse alice")
@@ -117,8 +100,8 @@ func TestDisconnectAfterCommitStillCharged(t *testing.T) {
 	// The quota and the item count both hold it.
 	_, err = alice.Upload(bg, "again", strings.NewReader("y"), 1, nil)
 	var he *share.HTTPError
-	if !errors.As(err, &he) || he.Status != http.StatusForbidden || he.Code != server.CodeItemLimit {
-		t.Fatalf("second item: %v, want 403 %s", err, server.CodeItemLimit)
+	if !errors.As(err, &he) || !errors.Is(err, share.ErrLimit) || he.Status != http.StatusForbidden {
+		t.Fatalf("second item: %v, want 403 limit", err)
 	}
 }
 
@@ -185,7 +168,7 @@ func TestDisconnectAfterDeleteStillWhole(t *testing.T) {
 	if err != nil || head.Event.Action != share.ActionDelete {
 		t.Fatalf("audit head after the cut delete: %+v, %v; want the delete event", head, err)
 	}
-	if u, err := alice.Storage(bg); err != nil || u.FileCount != 0 || u.UsedBytes != server.DeletedRecordCost*int64(3+head.Seq) {
+	if u, err := alice.Storage(bg); err != nil || u.FileCount != 0 || u.UsedBytes != share.DeletedCharge(head.Seq) {
 		t.Fatalf("storage after the cut delete: %+v, %v", u, err)
 	}
 }

@@ -1,27 +1,27 @@
 package server
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 
+	"github.com/sealkit/sealkit/httplimit"
 	"github.com/sealkit/sealkit/identity"
+	"github.com/sealkit/sealkit/internal/httpwire"
 	"github.com/sealkit/sealkit/keystore"
 	"github.com/sealkit/sealkit/share"
 )
 
-// Error codes this server adds to share's and identity's (API.md, "Errors").
+// Error codes of this server's own routes (API.md, "Errors"); share's
+// routes answer with share's codes, refused credentials with identity's.
 const (
-	CodeInvalid         = "invalid"
-	CodeUnauthenticated = "unauthenticated"
-	CodeBadCredentials  = "bad_credentials"
-	CodeNotFound        = "not_found"
-	CodeExists          = "exists"
-	CodeTooLarge        = "too_large"
-	CodeRateLimited     = "rate_limited"
-	CodeQuotaExceeded   = "quota_exceeded"
-	CodeLengthRequired  = "length_required"
-	CodeInternal        = "internal"
+	CodeInvalid        = "invalid"
+	CodeBadCredentials = "bad_credentials"
+	CodeNotFound       = "not_found"
+	CodeExists         = "exists"
+	CodeTooLarge       = httplimit.CodeTooLarge
+	CodeRateLimited    = httplimit.CodeRateLimited
+	CodeBusy           = httplimit.CodeBusy
+	CodeUserLimit      = "user_limit"
 )
 
 // ErrorBody is the JSON body of every error response.
@@ -29,71 +29,45 @@ type ErrorBody struct {
 	Error string `json:"error"`
 }
 
-// apiError is an error response: a status and a code, never a secret.
-type apiError struct {
-	status int
-	code   string
-}
-
-func (e *apiError) Error() string { return "vault: " + e.code }
-
 var (
-	errInvalid        = &apiError{http.StatusBadRequest, CodeInvalid}
-	errLengthRequired = &apiError{http.StatusBadRequest, CodeLengthRequired}
-	errBadCredentials = &apiError{http.StatusUnauthorized, CodeBadCredentials}
-	errNotFound       = &apiError{http.StatusNotFound, CodeNotFound}
-	errExists         = &apiError{http.StatusConflict, CodeExists}
-	errTooLarge       = &apiError{http.StatusRequestEntityTooLarge, CodeTooLarge}
-	errRateLimited    = &apiError{http.StatusTooManyRequests, CodeRateLimited}
-	errQuota          = &apiError{http.StatusInsufficientStorage, CodeQuotaExceeded}
+	errInvalid        = errors.New("vault: invalid request")
+	errBadCredentials = errors.New("vault: bad credentials")
+	errExists         = errors.New("vault: exists")
+	errTooLarge       = errors.New("vault: request too large")
+	errUserLimit      = errors.New("vault: no room for another account")
 )
 
-// writeError answers with err's status and code. Unknown errors are a 500
-// whose text stays in the server.
+// wire maps errors to codes; anything else is a 500 whose text stays in
+// the server.
+var wire = &httpwire.Convention{Package: "vault", TooLarge: errTooLarge, Invalid: errInvalid, Codes: []httpwire.Code{
+	{Code: CodeInvalid, Status: http.StatusBadRequest, Err: errInvalid},
+	{Code: CodeBadCredentials, Status: http.StatusUnauthorized, Err: errBadCredentials},
+	{Code: CodeBadCredentials, Status: http.StatusUnauthorized, Err: keystore.ErrUnlock},
+	{Code: CodeExists, Status: http.StatusConflict, Err: errExists},
+	{Code: CodeTooLarge, Status: http.StatusRequestEntityTooLarge, Err: errTooLarge},
+	{Code: CodeUserLimit, Status: http.StatusForbidden, Err: errUserLimit},
+	{Code: CodeNotFound, Status: http.StatusNotFound, Err: share.ErrNotFound},
+	{Code: CodeNotFound, Status: http.StatusNotFound, Err: keystore.ErrNotFound},
+	{Code: "permission", Status: http.StatusForbidden, Err: share.ErrPermission},
+	{Code: CodeInvalid, Status: http.StatusBadRequest, Err: share.ErrInvalid},
+	{Code: CodeInvalid, Status: http.StatusBadRequest, Err: keystore.ErrCorrupt},
+	{Code: CodeInvalid, Status: http.StatusBadRequest, Err: keystore.ErrPolicy},
+	{Code: CodeTooLarge, Status: http.StatusRequestEntityTooLarge, Err: httplimit.ErrTooLarge},
+	{Code: CodeRateLimited, Status: http.StatusTooManyRequests, Err: httplimit.ErrRateLimited},
+	{Code: CodeBusy, Status: http.StatusServiceUnavailable, Err: httplimit.ErrBusy},
+}}
+
+// writeError answers with err's status and code (with Retry-After for a
+// refusal that passes): identity's for its refusals, else wire's.
 func writeError(w http.ResponseWriter, err error) {
-	status, code := http.StatusInternalServerError, CodeInternal
-	var ae *apiError
-	var re *identity.RejectError
-	switch {
-	case errors.As(err, &ae):
-		status, code = ae.status, ae.code
-	case errors.As(err, &re):
-		status, code = re.StatusCode(), string(re.Reason)
-	case errors.Is(err, share.ErrNotFound):
-		status, code = http.StatusNotFound, CodeNotFound
-	case errors.Is(err, share.ErrExists):
-		status, code = http.StatusConflict, CodeExists
-	case errors.Is(err, share.ErrPermission):
-		status, code = http.StatusForbidden, "permission"
-	case errors.Is(err, keystore.ErrUnlock):
-		status, code = http.StatusUnauthorized, CodeBadCredentials
-	case errors.Is(err, share.ErrInvalid), errors.Is(err, keystore.ErrCorrupt), errors.Is(err, keystore.ErrPolicy):
-		status, code = http.StatusBadRequest, CodeInvalid
+	if _, ok := errors.AsType[*identity.RejectError](err); ok {
+		identity.WriteError(w, err)
+		return
 	}
-	writeJSON(w, status, ErrorBody{Error: code})
+	wire.WriteError(w, err)
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
-}
+func writeJSON(w http.ResponseWriter, status int, v any) { httpwire.WriteJSON(w, status, v) }
 
 // readJSON decodes a size-capped JSON body strictly.
-func readJSON(r *http.Request, max int64, v any) error {
-	body := http.MaxBytesReader(nil, r.Body, max)
-	dec := json.NewDecoder(body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return errTooLarge
-		}
-		return errInvalid
-	}
-	if dec.More() {
-		return errInvalid
-	}
-	return nil
-}
+func readJSON(r *http.Request, max int64, v any) error { return wire.ReadJSON(r.Body, max, v) }

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/sealkit/sealkit/examples/vaultclient/client"
-	"github.com/sealkit/sealkit/examples/vaultserver/server"
 	"github.com/sealkit/sealkit/keystore"
 	"github.com/sealkit/sealkit/share"
 	"github.com/sealkit/sealkit/share/sharetest"
@@ -101,7 +100,7 @@ func TestFlows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u, _ := alice.Storage(ctx); u.UsedBytes != server.DeletedRecordCost*int64(3+head.Seq) || u.FileCount != 0 {
+	if u, _ := alice.Storage(ctx); u.UsedBytes != share.DeletedCharge(head.Seq) || u.FileCount != 0 {
 		t.Fatalf("usage after delete = %+v, want %d records charged", u, 3+head.Seq)
 	}
 }

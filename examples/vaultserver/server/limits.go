@@ -1,9 +1,7 @@
 package server
 
 import (
-	"errors"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/sealkit/sealkit/examples/vaultserver/api"
@@ -39,57 +37,31 @@ var (
 	storageRoute  = httplimit.Route{MaxBody: maxStorageBody}
 )
 
-// limit applies rt's body cap, budget and pacing to next.
+// limit applies rt's body cap, budget and pacing to next, and signs its
+// answers and refusals (a download route's as a payload route's).
 func (s *Server) limit(rt httplimit.Route, next http.HandlerFunc) http.HandlerFunc {
-	return s.limits.Route(rt, next).ServeHTTP
-}
-
-// writeLimitError is writeError for httplimit's refusals too (their codes
-// are this server's), with Retry-After when the refusal passes.
-func writeLimitError(w http.ResponseWriter, err error) {
-	switch {
-	case errors.Is(err, httplimit.ErrBusy):
-		err = errBusy
-	case errors.Is(err, httplimit.ErrRateLimited):
-		err = errRateLimited
-	case errors.Is(err, httplimit.ErrTooLarge):
-		err = errTooLarge
-	}
-	writeError(w, err)
+	return s.sign(rt.Transfer == httplimit.Download, s.limits.Route(rt, next))
 }
 
 // writeRefusal answers a request refused before its body was read.
 func writeRefusal(w http.ResponseWriter, r *http.Request, err error) {
 	httplimit.PrepareRefusal(w, r, err)
-	writeLimitError(w, err)
+	writeError(w, err)
 }
 
-// CodeBusy: the server holds as many request bodies as it allows; retry
-// after the Retry-After seconds.
-const CodeBusy = httplimit.CodeBusy
-
-var errBusy = &apiError{http.StatusServiceUnavailable, CodeBusy}
-
-// limited takes a token of l for every key in turn and answers 429 with
-// Retry-After on the first refusal.
-func limited(w http.ResponseWriter, l *httplimit.RateLimiter, keys ...string) bool {
-	for _, k := range keys {
-		if ok, wait := l.Allow(k); !ok {
-			setRetryAfter(w, wait)
-			writeError(w, errRateLimited)
-			return true
-		}
+// limited takes a token of l for key and answers 429 with Retry-After if
+// there is none.
+func limited(w http.ResponseWriter, l *httplimit.RateLimiter, key string) bool {
+	ok, wait := l.Allow(key)
+	if !ok {
+		writeError(w, &httplimit.RetryError{Err: httplimit.ErrRateLimited, Wait: wait})
 	}
-	return false
+	return !ok
 }
 
-func setRetryAfter(w http.ResponseWriter, wait time.Duration) {
-	w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
-}
-
-// downloadRetryAfter is the Retry-After, in seconds, of a download refused
-// because its user (or address) has as many open as it may.
-const downloadRetryAfter = "5"
+// downloadRetryAfter is the wait a download is refused with when its user
+// (or address) has as many open as it may.
+const downloadRetryAfter = 5 * time.Second
 
 // downloadLimited lets a user (or, for a request without one, a link
 // download's client address) run at most MaxDownloadsPerUser downloads at
@@ -102,8 +74,7 @@ func (s *Server) downloadLimited(next http.HandlerFunc) http.HandlerFunc {
 			key = "user:" + p.Owner
 		}
 		if !s.downloads.Enter(key) {
-			w.Header().Set("Retry-After", downloadRetryAfter)
-			writeError(w, errRateLimited)
+			writeError(w, &httplimit.RetryError{Err: httplimit.ErrRateLimited, Wait: downloadRetryAfter})
 			return
 		}
 		defer s.downloads.Leave(key)

@@ -70,11 +70,10 @@ func TestQuotaChargesHeaders(t *testing.T) {
 					Keys: []*share.WrappedKey{{Item: id, Recipient: "alice", Version: 1, Record: []byte("wrapped")}},
 				}
 				_, err := tr.Upload(ctx, up, strings.NewReader("p"))
-				var he *share.HTTPError
 				switch {
 				case err == nil:
 					stored++
-				case errors.As(err, &he) && he.Status == http.StatusInsufficientStorage && he.Code == server.CodeQuotaExceeded:
+				case errors.Is(err, share.ErrQuota):
 					refused++
 				default:
 					t.Fatalf("upload %d: %v", i, err)
@@ -108,8 +107,8 @@ func TestItemLimit(t *testing.T) {
 	}
 	_, err = alice.Upload(ctx, "c", strings.NewReader("c"), 1, nil)
 	var he *share.HTTPError
-	if !errors.As(err, &he) || he.Status != http.StatusForbidden || he.Code != server.CodeItemLimit {
-		t.Fatalf("third item: %v, want 403 %s", err, server.CodeItemLimit)
+	if !errors.As(err, &he) || !errors.Is(err, share.ErrLimit) || he.Status != http.StatusForbidden {
+		t.Fatalf("third item: %v, want 403 limit", err)
 	}
 	if _, err := alice.Share().Rotate(ctx, first.ID); err != nil {
 		t.Fatalf("new version at the limit: %v", err)

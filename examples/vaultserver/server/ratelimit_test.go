@@ -110,7 +110,7 @@ func TestLoginBackoffGrows(t *testing.T) {
 	delay := 10 * time.Second
 	for round := range 5 {
 		w := ts.from(t, addr, "POST", "/api/v1/login", wrongLogin)
-		want := strconv.Itoa(int(delay/time.Second) + 1)
+		want := strconv.Itoa(int((delay + time.Second - 1) / time.Second)) // whole seconds, rounded up
 		if w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") != want {
 			t.Fatalf("round %d: %d Retry-After %q, want 429 %q", round, w.Code, w.Header().Get("Retry-After"), want)
 		}

@@ -3,7 +3,6 @@ package server_test
 import (
 	"context"
 	"errors"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -26,8 +25,7 @@ func TestDeleteLoopCharged(t *testing.T) {
 	cycles := 0
 	for range 30 {
 		it, err := alice.Upload(ctx, "a", strings.NewReader("a"), 1, nil)
-		var he *share.HTTPError
-		if errors.As(err, &he) && he.Status == http.StatusInsufficientStorage && he.Code == server.CodeQuotaExceeded {
+		if errors.Is(err, share.ErrQuota) {
 			break
 		}
 		if err != nil {
@@ -40,7 +38,7 @@ func TestDeleteLoopCharged(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want += server.DeletedRecordCost * int64(3+head.Seq)
+		want += share.DeletedCharge(head.Seq)
 		cycles++
 	}
 	u, err := alice.Storage(ctx)
@@ -49,7 +47,7 @@ func TestDeleteLoopCharged(t *testing.T) {
 	}
 	// A delete is never refused, so its residual may take the usage past
 	// the quota; each cycle leaves at least four records.
-	if cycles == 0 || cycles > quota/(4*server.DeletedRecordCost)+1 || u.UsedBytes != want || u.FileCount != 0 {
+	if cycles == 0 || cycles > quota/(4*share.DeletedRecordCost)+1 || u.UsedBytes != want || u.FileCount != 0 {
 		t.Fatalf("%d create/delete cycles, storage %+v: want the quota to end the loop with %d bytes charged", cycles, u, want)
 	}
 	t.Logf("quota %d ended the loop after %d cycles, %d bytes charged", quota, cycles, u.UsedBytes)

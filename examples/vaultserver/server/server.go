@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
-	"sync"
 
 	"github.com/sealkit/sealkit/httplimit"
 	"github.com/sealkit/sealkit/identity"
@@ -23,19 +22,15 @@ type Server struct {
 	optAuth   *identity.Authenticator // auth, also passing anonymous requests
 	issuer    *identity.TokenIssuer
 	login     *keystore.Verifier
-	limits    *httplimit.Limits      // connections, requests, bodies, transfers (limits.go)
-	handler   http.Handler           // mux under limits.Handler
-	loginRate *httplimit.Backoff     // per user and client address
-	loginIP   *httplimit.RateLimiter // per client address: ipFactor × LoginRate
-	linkRate  *httplimit.RateLimiter // per client address, and per existing link
-	csp       string                 // Content-Security-Policy of every response
-	downloads *httplimit.Gate        // downloads in flight per user (link downloads: per client address)
-
-	slotRate  *httplimit.RateLimiter // storageauth slots created per client address
-	slotCount counter                // storageauth slots created in all (slots.go)
-	userCount counter                // accounts registered (users.go)
-
-	uploads [userLocks]sync.Mutex // by hash of user: one index update at a time per user (files.go)
+	limits    *httplimit.Limits        // connections, requests, bodies, transfers (limits.go)
+	handler   http.Handler             // mux under limits.Handler
+	loginRate *httplimit.Backoff       // per user and client address
+	loginIP   *httplimit.RateLimiter   // per client address: ipFactor × LoginRate
+	linkRate  *httplimit.RateLimiter   // per client address, and per existing link
+	csp       string                   // Content-Security-Policy of every response
+	signer    *identity.ResponseSigner // signs every routed answer (sign.go)
+	downloads *httplimit.Gate          // downloads in flight per user (link downloads: per client address)
+	slotRate  *httplimit.RateLimiter   // storageauth slots created per client address (counts.go)
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -46,7 +41,7 @@ func New(cfg Config) (*Server, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
 	}
-	cfg.Limits.WriteError = writeLimitError
+	cfg.Limits.WriteError = writeError
 	limits, err := httplimit.New(cfg.Limits)
 	if err != nil {
 		return nil, err
@@ -54,8 +49,6 @@ func New(cfg Config) (*Server, error) {
 	cfg.Limits = limits.Config()
 	s := &Server{cfg: cfg, csp: baseCSP, limits: limits,
 		downloads: httplimit.NewGate(cfg.MaxDownloadsPerUser),
-		slotCount: counter{id: idSlotCount},
-		userCount: counter{id: idUserCount},
 	}
 	s.loginRate = httplimit.NewBackoff(cfg.LoginRate, cfg.Now)
 	s.loginIP = httplimit.NewRateLimiter(Rate{Burst: cfg.LoginRate.Burst * ipFactor, Per: cfg.LoginRate.Per}, cfg.Now)
@@ -68,6 +61,12 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.ResponseKey == nil {
+		if cfg.ResponseKey, err = identity.GenerateKey(); err != nil {
+			return nil, err
+		}
+	}
+	s.signer = &identity.ResponseSigner{Key: cfg.ResponseKey, MaxBodyBytes: maxSignedBody, Now: cfg.Now}
 	s.issuer = &identity.TokenIssuer{Key: tokenKey, Issuer: "sealkit-vault", TTL: cfg.TokenTTL, Now: cfg.Now}
 	var proxy *identity.TrustedProxy
 	if cfg.InsecureLoopback {
@@ -77,7 +76,7 @@ func New(cfg Config) (*Server, error) {
 		// One Verifier for every route: its cap is the upload route's, and
 		// each route's smaller cap reaches it through http.MaxBytesReader.
 		Signatures: &identity.Verifier{
-			Registry:     cfg.Stores.Registry,
+			Registry:     cfg.Stores.KeyRegistry,
 			Replay:       cfg.Stores.Replay,
 			MaxBodyBytes: cfg.maxUploadBody(),
 			Authority:    cfg.Authority,
@@ -85,7 +84,7 @@ func New(cfg Config) (*Server, error) {
 			Now:          cfg.Now,
 		},
 		Tokens: &identity.TokenVerifier{Key: tokenKey.Public(), Issuer: "sealkit-vault", Audience: TokenAudience,
-			Registry: cfg.Stores.Registry, TrustedProxy: proxy, Now: cfg.Now},
+			Registry: cfg.Stores.KeyRegistry, TrustedProxy: proxy, Now: cfg.Now},
 		Admit: func(r *http.Request, e identity.KeyEntry) error { return httplimit.Admit(r, e.Owner) },
 		Deny:  s.refuse,
 	}
@@ -95,6 +94,8 @@ func New(cfg Config) (*Server, error) {
 	s.svc = share.NewService(cfg.Stores.Share, cfg.Stores.Blobs)
 	s.svc.MaxBlobSize = cfg.MaxObjectSize
 	s.svc.Now = cfg.Now
+	s.svc.Quota = s.quota
+	s.svc.Notify = s.notify
 	s.shareH = sharehttp.NewHandler(s.svc, s.optAuth.Owner)
 	sa := storageauth.NewServer(cfg.Stores.StorageAuth)
 	sa.RequireRetrieveProof = true
@@ -112,9 +113,9 @@ func New(cfg Config) (*Server, error) {
 	m.HandleFunc("POST /api/v1/token", s.limit(authRoute, s.authed(s.handleToken)))
 	m.HandleFunc("GET /api/v1/keys", s.limit(authRoute, s.authed(s.handleKeys)))
 	m.HandleFunc("GET /api/v1/files", s.limit(authRoute, s.authed(s.handleFiles)))
+	m.HandleFunc("GET /api/v1/server-key", s.limit(anonRoute, s.handleServerKey))
 	m.HandleFunc("GET /api/v1/storage", s.limit(authRoute, s.authed(s.handleStorage)))
-	m.HandleFunc("POST /api/v1/items", s.limit(upload, s.authed(s.handleUpload)))
-	m.HandleFunc("POST /api/v1/items/{id}/delete", s.limit(authRoute, s.authed(s.handleDelete)))
+	m.HandleFunc("POST /api/v1/items", s.limit(upload, s.auth.Handler(http.HandlerFunc(s.shareAPI)).ServeHTTP))
 	m.HandleFunc("POST /api/v1/items/{id}/download", s.limit(download, s.optionalAuth(s.downloadLimited(s.shareAPI))))
 	m.HandleFunc("GET /api/v1/links/{id}", s.limit(anonRoute, s.linkLimited(s.shareAPI)))
 	m.HandleFunc("POST /api/v1/links/{id}/access", s.limit(linkAccess, s.linkLimited(s.downloadLimited(s.shareAPI))))

@@ -124,9 +124,8 @@ func TestErrorStatus(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := alice.Upload(ctx, "p2", bytes.NewReader(part), int64(len(part)), nil)
-		var he *share.HTTPError
-		if !errors.As(err, &he) || he.Status != http.StatusInsufficientStorage || he.Code != server.CodeQuotaExceeded {
-			t.Fatalf("over quota: %v, want 507 quota_exceeded", err)
+		if !errors.Is(err, share.ErrQuota) {
+			t.Fatalf("over quota: %v, want share.ErrQuota", err)
 		}
 		// Bob's quota is his own.
 		if _, err := bob.Upload(ctx, "p1", bytes.NewReader(part), int64(len(part)), nil); err != nil {

@@ -3,34 +3,22 @@ package server
 import (
 	"context"
 
+	"github.com/sealkit/sealkit/backend"
 	"github.com/sealkit/sealkit/backend/postgres"
 	"github.com/sealkit/sealkit/backend/sqlite"
-	"github.com/sealkit/sealkit/identity"
-	"github.com/sealkit/sealkit/keystore"
-	"github.com/sealkit/sealkit/share"
-	"github.com/sealkit/sealkit/storageauth"
 )
 
-// Stores are everything the server keeps. Records holds keystore accounts
-// and key records, and the server's own per-user records (login verifier,
-// file index) under IDs beginning "vault/", which keystore ignores.
+// Stores are every store the server keeps, over one database: keystore
+// holds accounts and key records, and the server's own records (login
+// verifiers, durable counts) under IDs beginning "vault/", which keystore
+// ignores. Stores.Atomic spans them all (registration uses it).
 type Stores struct {
-	Records     keystore.Store
-	Registry    identity.KeyRegistry
-	Replay      identity.ReplayStore
-	StorageAuth storageauth.Store
-	Share       share.Stores
-	Blobs       share.BlobStore
-	close       func() error
+	*backend.Stores
+	close func() error
 }
 
 // Close closes the database.
-func (s *Stores) Close() error {
-	if s.close == nil {
-		return nil
-	}
-	return s.close()
-}
+func (s *Stores) Close() error { return s.close() }
 
 // OpenSQLite opens (creating if needed) the embedded database at path.
 func OpenSQLite(ctx context.Context, path string) (*Stores, error) {
@@ -38,11 +26,7 @@ func OpenSQLite(ctx context.Context, path string) (*Stores, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Stores{
-		Records: db.Keystore(), Registry: db.KeyRegistry(), Replay: db.ReplayStore(),
-		StorageAuth: db.StorageAuth(), Share: db.Share(), Blobs: db.Blobs(),
-		close: db.Close,
-	}, nil
+	return &Stores{Stores: db.Stores(), close: db.Close}, nil
 }
 
 // OpenPostgres connects to the PostgreSQL database named by dsn.
@@ -51,9 +35,5 @@ func OpenPostgres(ctx context.Context, dsn string) (*Stores, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Stores{
-		Records: db.Keystore(), Registry: db.KeyRegistry(), Replay: db.ReplayStore(),
-		StorageAuth: db.StorageAuth(), Share: db.Share(), Blobs: db.Blobs(),
-		close: func() error { db.Close(); return nil },
-	}, nil
+	return &Stores{Stores: db.Stores(), close: func() error { db.Close(); return nil }}, nil
 }
