@@ -82,8 +82,10 @@ type BundleError struct {
 	Detail string
 }
 
+// Error returns the sentinel's message and the detail.
 func (e *BundleError) Error() string { return e.Err.Error() + ": " + e.Detail }
 
+// Unwrap returns Err, so errors.Is matches the ErrBundle… sentinel.
 func (e *BundleError) Unwrap() error { return e.Err }
 
 func bundleErr(err error, detail string) error { return &BundleError{Err: err, Detail: detail} }

@@ -139,15 +139,17 @@ func (c *Client) Retrieve(ctx context.Context) (keyring []byte, version uint64, 
 // ServerError is an error response from a Server. It unwraps to the
 // sentinel its code names (ErrConflict, ErrNotFound, …), if any.
 type ServerError struct {
-	StatusCode int
-	Code       string
-	Message    string
+	StatusCode int    // the response's HTTP status
+	Code       string // the body's "error" code, "" if it had none
+	Message    string // the body's "message", as the server sent it (untrusted)
 }
 
+// Error names the status and code and quotes the server's message.
 func (e *ServerError) Error() string {
 	return fmt.Sprintf("storageauth: server refused (%d %s): %q", e.StatusCode, e.Code, e.Message)
 }
 
+// Unwrap returns the sentinel Code names, nil for an unknown code.
 func (e *ServerError) Unwrap() error { return errorForCode(e.Code) }
 
 func responseError(resp *http.Response) error {
