@@ -49,7 +49,7 @@ type Route struct {
 	Method   string   // HTTP method
 	Path     string   // http.ServeMux path pattern, e.g. /v1/items/{id}
 	Query    []string // query parameters the route reads
-	Auth     Auth // how the caller must authenticate
+	Auth     Auth     // how the caller must authenticate
 	Request  Body
 	Response Body
 	Status   int // status of a successful answer

@@ -145,7 +145,7 @@ type ItemPage struct {
 
 // UsageReport is the answer of the usage route.
 type UsageReport struct {
-	Used  share.Usage `json:"used"` // what the user's items are charged now
+	Used  share.Usage `json:"used"`  // what the user's items are charged now
 	Limit share.Usage `json:"limit"` // a zero field is no limit
 }
 
