@@ -44,16 +44,15 @@ func listDocPackages(t *testing.T) (root string, pkgs []docPkg) {
 	if err != nil {
 		t.Fatalf("the go command is needed to list the packages: %v", err)
 	}
-	out, err := exec.Command(goCmd, "list", "-m", "-f", "{{.Dir}}").Output()
-	if err != nil {
-		t.Fatalf("go list -m: %v", err)
+	// go test runs in this package's directory, internal/ at the module root.
+	if root, err = filepath.Abs(".."); err != nil {
+		t.Fatal(err)
 	}
-	root = strings.TrimSpace(string(out))
 	cmd := exec.Command(goCmd, "list", "-e", "-json=ImportPath,Dir,Name,GoFiles,CgoFiles,Error", module+"/...")
 	cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "GODEBUG=") })
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	out, err = cmd.Output()
+	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("go list: %v\n%s", err, stderr.Bytes())
 	}
@@ -69,8 +68,8 @@ func listDocPackages(t *testing.T) (root string, pkgs []docPkg) {
 			t.Fatalf("go list %s: %s", p.ImportPath, p.Error.Err)
 		}
 		rel, err := filepath.Rel(root, p.Dir)
-		if err != nil {
-			t.Fatal(err)
+		if err != nil || strings.HasPrefix(rel, "..") {
+			t.Fatalf("package %s is in %s, outside the module root %s", p.ImportPath, p.Dir, root)
 		}
 		rel = filepath.ToSlash(rel)
 		if p.Name == "main" || under(rel, "examples") || slices.ContainsFunc(pendingDirs, func(d string) bool { return under(rel, d) }) {
