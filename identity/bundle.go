@@ -82,8 +82,10 @@ type BundleError struct {
 	Detail string
 }
 
+// Error returns the sentinel's message and the detail.
 func (e *BundleError) Error() string { return e.Err.Error() + ": " + e.Detail }
 
+// Unwrap returns Err, so errors.Is matches the ErrBundle… sentinel.
 func (e *BundleError) Unwrap() error { return e.Err }
 
 func bundleErr(err error, detail string) error { return &BundleError{Err: err, Detail: detail} }
@@ -93,9 +95,9 @@ func bundleErr(err error, detail string) error { return &BundleError{Err: err, D
 // "mlkem768x25519", "rsa-oaep-256", "ed25519-request", "p256-request") and
 // Purpose what it is for ("share", "connection", "requests", a device name).
 type PublishedKey struct {
-	Type    string
-	Purpose string
-	Data    []byte
+	Type    string // what Data is
+	Purpose string // what the key is for
+	Data    []byte // the key's bytes, as Type encodes it
 }
 
 // KeyBundle is a user's published keys, signed by the user's long-term
@@ -120,8 +122,11 @@ type KeyBundle struct {
 	// PreviousIdentityKey is set only on a key change: the identity key of
 	// the previous version, which signed KeyChangeSignature.
 	PreviousIdentityKey *PublicKey
-	Signature           []byte
-	KeyChangeSignature  []byte
+	// Signature is IdentityKey's signature over the bundle's signed bytes.
+	Signature []byte
+	// KeyChangeSignature is PreviousIdentityKey's signature on a key
+	// change; empty otherwise.
+	KeyChangeSignature []byte
 }
 
 // SignBundle returns b signed by key: IdentityKey becomes key's public key,

@@ -16,6 +16,8 @@ import (
 // DigestAlgorithm names an RFC 9530 Content-Digest algorithm.
 type DigestAlgorithm string
 
+// The Content-Digest algorithms this package computes and checks, by
+// their names in the HTTP Digest Algorithm Values registry.
 const (
 	DigestSHA256 DigestAlgorithm = "sha-256"
 	DigestSHA512 DigestAlgorithm = "sha-512"

@@ -52,6 +52,7 @@ type RejectError struct {
 	Err error
 }
 
+// Error returns the reason and, if set, the detail; never Err's text.
 func (e *RejectError) Error() string {
 	s := "identity: " + string(e.Reason)
 	if e.Detail != "" {
@@ -60,6 +61,7 @@ func (e *RejectError) Error() string {
 	return s
 }
 
+// Unwrap returns the underlying cause, nil if there is none.
 func (e *RejectError) Unwrap() error { return e.Err }
 
 // Is reports whether target is a *RejectError with the same Reason.

@@ -39,12 +39,12 @@ type SignatureParams struct {
 	// or lowercase header field names; a ";req" suffix names the request
 	// component of a response signature (RFC 9421 §2.4).
 	Components []string
-	Created    time.Time
-	Expires    time.Time
-	Nonce      string
-	Alg        Algorithm
-	KeyID      string
-	Tag        string
+	Created    time.Time // the "created" parameter, whole seconds
+	Expires    time.Time // the "expires" parameter, whole seconds
+	Nonce      string    // the "nonce" parameter
+	Alg        Algorithm // the "alg" parameter
+	KeyID      string    // the "keyid" parameter: the signer's key ID
+	Tag        string    // the "tag" parameter: the application the signature is for
 }
 
 type component struct {

@@ -38,13 +38,13 @@ const LoginPurpose = "sealkit-login"
 // string that a verifier must expect, all bound by the signature over
 // SignedBytes. Its JSON form is in SPEC.md.
 type SignedMessage struct {
-	Payload   []byte
-	Created   time.Time
-	Nonce     string
-	Purpose   string
-	KeyID     string
-	Alg       Algorithm
-	Signature []byte
+	Payload   []byte    // the message, opaque to identity
+	Created   time.Time // the signer's clock, whole seconds
+	Nonce     string    // fresh per message, for replay detection
+	Purpose   string    // what the message is for; the verifier's Purpose must match
+	KeyID     string    // the signer's key ID
+	Alg       Algorithm // the signer's algorithm; must match the registered key's
+	Signature []byte    // over [SignedMessage.SignedBytes]
 }
 
 // SignMessage signs payload for purpose with key, now, with a fresh nonce.
@@ -202,9 +202,12 @@ type MessageVerifier struct {
 	// Replay remembers nonces; nil means one MemoryReplayStore per verifier.
 	Replay ReplayStore
 	// Purpose is the purpose messages must carry (exactly).
-	Purpose         string
+	Purpose string
+	// MaxAge is how old Created may be, MaxSkew how far ahead of Now;
+	// 0 or less means DefaultMaxAge and DefaultMaxSkew.
 	MaxAge, MaxSkew time.Duration
-	Now             func() time.Time
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
 
 	once   sync.Once
 	replay ReplayStore

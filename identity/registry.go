@@ -52,6 +52,8 @@ var _ KeyRegistry = (*MemoryKeyRegistry)(nil)
 // NewMemoryKeyRegistry returns an empty registry.
 func NewMemoryKeyRegistry() *MemoryKeyRegistry { return &MemoryKeyRegistry{} }
 
+// Register implements [KeyRegistry.Register]: ErrInvalidEntry for an
+// entry without a public key, ErrExists if the key ID is taken.
 func (m *MemoryKeyRegistry) Register(_ context.Context, e KeyEntry) error {
 	if e.PublicKey == nil {
 		return ErrInvalidEntry
@@ -69,6 +71,7 @@ func (m *MemoryKeyRegistry) Register(_ context.Context, e KeyEntry) error {
 	return nil
 }
 
+// Lookup implements [KeyRegistry.Lookup]; ErrNotFound for an unknown key ID.
 func (m *MemoryKeyRegistry) Lookup(_ context.Context, keyID string) (KeyEntry, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
@@ -80,6 +83,8 @@ func (m *MemoryKeyRegistry) Lookup(_ context.Context, keyID string) (KeyEntry, e
 	return e, nil
 }
 
+// SetPermissions implements [KeyRegistry.SetPermissions]; ErrNotFound for
+// an unknown key ID.
 func (m *MemoryKeyRegistry) SetPermissions(_ context.Context, keyID string, perms []string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -92,6 +97,7 @@ func (m *MemoryKeyRegistry) SetPermissions(_ context.Context, keyID string, perm
 	return nil
 }
 
+// Revoke implements [KeyRegistry.Revoke]; ErrNotFound for an unknown key ID.
 func (m *MemoryKeyRegistry) Revoke(_ context.Context, keyID string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -24,13 +24,13 @@ const (
 // TokenClaims are the claims of a session token. Subject is the client's
 // key ID.
 type TokenClaims struct {
-	Issuer    string
-	Subject   string
-	Audience  string
-	ID        string
-	IssuedAt  time.Time
-	NotBefore time.Time
-	Expiry    time.Time
+	Issuer    string    // "iss"
+	Subject   string    // "sub": the client's key ID
+	Audience  string    // "aud"
+	ID        string    // "jti": unique per token
+	IssuedAt  time.Time // "iat"
+	NotBefore time.Time // "nbf"
+	Expiry    time.Time // "exp"
 }
 
 // TokenIssuer issues short-lived EdDSA JWTs (RFC 7519, RFC 8037) signed by

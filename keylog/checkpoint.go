@@ -26,10 +26,10 @@ const (
 // RFC 6962 root Hash, and Note, the signed note as received (the log's
 // signature and any cosignatures).
 type Checkpoint struct {
-	Origin string
-	Size   uint64
-	Hash   []byte
-	Note   []byte
+	Origin string // the log's name, the first line of the checkpoint
+	Size   uint64 // number of entries in the tree
+	Hash   []byte // the tree's 32-byte root hash
+	Note   []byte // the whole signed note, as received
 }
 
 // Equal reports whether c and d commit to the same tree of one log.

@@ -1,5 +1,5 @@
 // Package keylog is sealkit's key transparency log: an append-only Merkle
-// log (RFC 6962 / RFC 9162 hashing) of key-bundle entries, with
+// log ([RFC 6962] / [RFC 9162] hashing) of key-bundle entries, with
 // checkpoints in the C2SP tlog-checkpoint form signed as C2SP signed
 // notes, so a server that hands different users different keys for one
 // name is caught.
@@ -22,4 +22,7 @@
 // checkpoints and notes are github.com/transparency-dev/formats/log and
 // golang.org/x/mod/sumdb/note. The formats, limits and the storage model
 // are in SPEC.md.
+//
+// [RFC 6962]: https://www.rfc-editor.org/rfc/rfc6962.html
+// [RFC 9162]: https://www.rfc-editor.org/rfc/rfc9162.html
 package keylog

@@ -63,6 +63,7 @@ type ForkError struct {
 	Err      error
 }
 
+// Error names the two checkpoint sizes and the proof failure, if any.
 func (e *ForkError) Error() string {
 	s := fmt.Sprintf("keylog: log fork detected: checkpoint of size %d does not extend the accepted one of size %d", e.New.Size, e.Old.Size)
 	if e.Err != nil {
@@ -85,6 +86,7 @@ type AlertError struct {
 	Err   error
 }
 
+// Error names the sentinel, the entry's index and its user.
 func (e *AlertError) Error() string {
 	return fmt.Sprintf("%v (entry %d, user %q)", e.Err, e.Index, e.Entry.User)
 }

@@ -48,9 +48,9 @@ type Monitor struct {
 // whose tree's perfect subtrees are Range, and the leaf hashes of made
 // entries already seen. Persist it to resume a scan.
 type MonitorState struct {
-	Next  uint64   `json:"next"`
-	Range [][]byte `json:"range"`
-	Seen  [][]byte `json:"seen"`
+	Next  uint64   `json:"next"`  // index of the next entry to scan
+	Range [][]byte `json:"range"` // perfect-subtree hashes of the entries below Next, largest first
+	Seen  [][]byte `json:"seen"`  // leaf hashes of entries declared with [Monitor.Made] already seen
 }
 
 // NewMonitor returns the monitor of user, whose identity key is key,

@@ -23,15 +23,15 @@ const (
 type InclusionProof struct {
 	Index  uint64   `json:"index"`
 	Size   uint64   `json:"size"`
-	Hashes [][]byte `json:"hashes"`
+	Hashes [][]byte `json:"hashes"` // 32-byte node hashes, base64 in JSON
 }
 
 // ConsistencyProof proves that the tree of Old is a prefix of the tree of
 // New (RFC 9162 consistency proof).
 type ConsistencyProof struct {
-	Old    uint64   `json:"old"`
-	New    uint64   `json:"new"`
-	Hashes [][]byte `json:"hashes"`
+	Old    uint64   `json:"old"`    // the smaller tree size
+	New    uint64   `json:"new"`    // the larger tree size
+	Hashes [][]byte `json:"hashes"` // 32-byte node hashes, base64 in JSON
 }
 
 // wire is the JSON convention of keylog's HTTP API and proof encodings.

@@ -13,24 +13,24 @@ type NodeID struct {
 // Node is a stored node hash.
 type Node struct {
 	ID   NodeID
-	Hash []byte
+	Hash []byte // the subtree's 32-byte Merkle hash
 }
 
 // Head is the committed state of a log: its size and the signed
 // checkpoint of that size. An empty store's Head is the zero value.
 type Head struct {
-	Size       uint64
-	Checkpoint []byte
+	Size       uint64 // number of committed entries
+	Checkpoint []byte // the signed note of the checkpoint for Size
 }
 
 // Commit is one append, which a [Store] applies atomically: the entry
 // gets index Size, Nodes are the perfect-subtree hashes it completes (the
 // leaf hash first), and Checkpoint is signed for Size+1.
 type Commit struct {
-	Size       uint64
+	Size       uint64 // the log size before the append: the Head it replaces
 	Entry      Entry
 	Nodes      []Node
-	Checkpoint []byte
+	Checkpoint []byte // the signed note of the checkpoint for Size+1
 }
 
 // Store is a log's durable state. It is shaped for a key-value record

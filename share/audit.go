@@ -32,23 +32,25 @@ const NonceSize = 16
 // server checks that it describes the request it arrived with and that the
 // signature verifies under the user's registered signing key.
 type Event struct {
-	Action    string    `json:"action"`
-	Actor     string    `json:"actor"`
-	Item      string    `json:"item"`
-	Subject   string    `json:"subject,omitempty"` // recipient user, or link ID
-	Time      time.Time `json:"time"`
-	Nonce     []byte    `json:"nonce"`
-	Signature []byte    `json:"signature,omitempty"`
+	Action  string    `json:"action"` // one of the Action… constants
+	Actor   string    `json:"actor"`  // the acting user; for a link download, the link ID
+	Item    string    `json:"item"`
+	Subject string    `json:"subject,omitempty"` // recipient user, or link ID
+	Time    time.Time `json:"time"`              // set by the signer; the Service refuses it beyond EventSkew of its clock
+	Nonce   []byte    `json:"nonce"`             // NonceSize random bytes
+	// Signature is the actor's Ed25519 signature over [Event.SignedBytes];
+	// empty on the link-download events the Service chains itself.
+	Signature []byte `json:"signature,omitempty"`
 }
 
 // AuditEntry is one link of an item's hash chain.
 //
 //	Hash = SHA-256(LabelAuditEntry || u64(Seq) || Prev || SignedBytes(Event) || lp(Signature))
 type AuditEntry struct {
-	Seq   uint64 `json:"seq"` // 1 for the first entry of an item
-	Prev  []byte `json:"prev"`
+	Seq   uint64 `json:"seq"`  // 1 for the first entry of an item
+	Prev  []byte `json:"prev"` // the previous entry's Hash; [GenesisHash] for the first
 	Event Event  `json:"event"`
-	Hash  []byte `json:"hash"`
+	Hash  []byte `json:"hash"` // this entry's hash, as above; 32 bytes
 }
 
 func appendLP(b, v []byte) []byte {

@@ -20,10 +20,15 @@ import (
 // calls or other stores' writes wait for, so a stalled client delays only
 // its own upload.
 type BlobStore interface {
+	// Put stores the bytes read from r under key and returns how many
+	// were read.
 	Put(ctx context.Context, key string, r io.Reader) (int64, error)
+	// Get returns the blob under key; ErrNotFound if there is none. The
+	// caller must close it.
 	Get(ctx context.Context, key string) (io.ReadCloser, error)
 	// GetRange returns n bytes from offset off (fewer at the end).
 	GetRange(ctx context.Context, key string, off, n int64) (io.ReadCloser, error)
+	// Delete removes the blob under key; ErrNotFound if there is none.
 	Delete(ctx context.Context, key string) error
 }
 

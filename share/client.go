@@ -25,7 +25,10 @@ type KeyWrapper interface {
 // each wrapped under its KEK (so the store, local or remote, never holds a
 // usable private key). Put replaces.
 type ConnectionKeyStore interface {
+	// PutConnectionKey stores the wrapped private key record of connection.
 	PutConnectionKey(ctx context.Context, connection string, record []byte) error
+	// ConnectionKey returns the record PutConnectionKey stored for
+	// connection; ErrNotFound if there is none.
 	ConnectionKey(ctx context.Context, connection string) ([]byte, error)
 }
 

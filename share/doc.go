@@ -4,35 +4,38 @@
 // spaces, public password links, revocation with optional key rotation, and
 // a signed, hash-chained audit trail.
 //
-// Two halves meet at Transport:
+// Two halves meet at [Transport]:
 //
-//   - Client is the user side. It seals with envelope (associated data
-//     ItemAD(id, owner, version), so a server that swaps ciphertexts,
+//   - [Client] is the user side. It seals with envelope (associated data
+//     [ItemAD](id, owner, version), so a server that swaps ciphertexts,
 //     headers or wrapped keys between records is caught at open), wraps and
 //     unwraps DEKs, signs audit events with Ed25519, and keeps its private
 //     keys under its own KEK.
-//   - Service is the server side. It enforces the access-control matrix
+//   - [Service] is the server side. It enforces the access-control matrix
 //     (owner: upload, share, revoke, delete, read; recipient: read), checks
 //     signed events and chains them, counts link downloads atomically, and
 //     never holds a key that opens an item. Every method takes the acting,
 //     already-verified user, and every one that writes several records
-//     commits them in one transaction (Stores.Tx). A server embedding it
+//     commits them in one transaction ([Stores].Tx). A server embedding it
 //     sets its hooks: Admit and Quota decide an upload before any payload
-//     byte is written, Notify hears each committed operation; Items lists
-//     a user's own items a page at a time and Usage reports storage used
-//     against the quota.
+//     byte is written, Notify hears each committed operation;
+//     [Service.Items] lists a user's own items a page at a time and
+//     [Service.Usage] reports storage used against the quota.
 //
-// Transports: Local calls a Service in process (the reference); package
-// share/sharehttp carries the same calls over HTTP, with authentication
-// left to its Handler's principal function and the client's *http.Client
-// (identity's verifier and signing RoundTripper plug in there). Transport
-// is made of small roles (Directory, Items, Shares, Connections, Links,
-// LinkOpener); a function takes the smallest it uses.
+// Transports: [Local] calls a Service in process (the reference); package
+// [github.com/sealkit/sealkit/share/sharehttp] carries the same calls over
+// HTTP, with authentication left to its Handler's principal function and
+// the client's *http.Client (identity's verifier and signing RoundTripper
+// plug in there). Transport is made of small roles ([Directory], [Items],
+// [Shares], [Connections], [Links], [LinkOpener]); a function takes the
+// smallest it uses.
 //
-// Storage: small registry interfaces (ItemStore, KeyStore, UserStore,
-// ShareStore, InvitationStore, ConnectionStore, SpaceStore, LinkStore,
-// AuditLog, UsageStore) and a Transactor, with an in-memory implementation
-// (Memory) and conformance suites in share/sharetest; BlobStore with MemoryBlobs and FileBlobs.
+// Storage: small registry interfaces ([ItemStore], [KeyStore],
+// [UserStore], [ShareStore], [InvitationStore], [ConnectionStore],
+// [SpaceStore], [LinkStore], [AuditLog], [UsageStore]) and a [Transactor],
+// with an in-memory implementation ([Memory]) and conformance suites in
+// [github.com/sealkit/sealkit/share/sharetest]; [BlobStore] with
+// [MemoryBlobs] and [FileBlobs].
 //
 // Byte formats, labels, limits, the HTTP routes and what revocation can and
 // cannot promise are in SPEC.md beside this file, with golden vectors in

@@ -50,7 +50,7 @@ func DecodeItem(b []byte) (*Item, error) { return decode[Item](b, MaxRecordSize)
 // DecodeWrappedKey decodes a [WrappedKey] record.
 func DecodeWrappedKey(b []byte) (*WrappedKey, error) { return decode[WrappedKey](b, MaxSmallRecord) }
 
-// DecodeUser decodes an [User] record.
+// DecodeUser decodes a [User] record.
 func DecodeUser(b []byte) (*User, error) { return decode[User](b, MaxSmallRecord) }
 
 // DecodeShare decodes a [Share] record.

@@ -47,8 +47,8 @@ type Admission struct {
 // them is ErrInvalid. In-process readers with a Len method
 // (bytes.Reader, strings.Reader, bytes.Buffer) declare their size too.
 type SizedPayload struct {
-	R io.Reader
-	N int64
+	R io.Reader // the payload
+	N int64     // its exact length in bytes
 }
 
 // Read reads from R.
@@ -97,10 +97,13 @@ type Change struct {
 	// Owner is the owner of Item (empty for operations without an item).
 	Owner   string
 	Item    string
-	Subject string
+	Subject string // what the operation names besides Item: see each Op
 	Version uint64 // the item version the operation concerns
 	Size    int64  // the payload size of an upload, download or delete
-	Time    time.Time
+	// Time is the Created time of the record stored by an upload, a
+	// published user, an invitation, an accepted connection or a link;
+	// zero for the other operations.
+	Time time.Time
 }
 
 // Charging (SPEC.md "Quota"). An item is charged its payload, its header

@@ -270,6 +270,7 @@ func change[K comparable, V any](m *Memory, tbl map[K]*V, k K, fn func(*V) error
 	return nil
 }
 
+// CreateItem implements [ItemStore.CreateItem].
 func (m *Memory) CreateItem(_ context.Context, it *Item) error {
 	defer m.lock()()
 	if _, ok := m.deleted[it.ID]; ok {
@@ -282,9 +283,13 @@ func (m *Memory) CreateItem(_ context.Context, it *Item) error {
 	m.index(it.Owner, it.ID, true)
 	return nil
 }
+
+// Item implements [ItemStore.Item].
 func (m *Memory) Item(_ context.Context, id string) (*Item, error) {
 	return get(m, m.items, id, cloneItem)
 }
+
+// UpdateItem implements [ItemStore.UpdateItem].
 func (m *Memory) UpdateItem(_ context.Context, it *Item, prevVersion uint64) error {
 	defer m.lock()()
 	old, ok := m.items[it.ID]
@@ -299,6 +304,8 @@ func (m *Memory) UpdateItem(_ context.Context, it *Item, prevVersion uint64) err
 	m.index(it.Owner, it.ID, true)
 	return nil
 }
+
+// DeleteItem implements [ItemStore.DeleteItem].
 func (m *Memory) DeleteItem(_ context.Context, id string) error {
 	defer m.lock()()
 	it, ok := m.items[id]
@@ -336,6 +343,8 @@ func (m *Memory) OwnedItems(_ context.Context, owner string, sort ItemSort, afte
 	}
 	return out, nil
 }
+
+// DeletedItem implements [ItemStore.DeletedItem].
 func (m *Memory) DeletedItem(_ context.Context, id string) (string, error) {
 	defer m.lock()()
 	owner, ok := m.deleted[id]
@@ -345,12 +354,17 @@ func (m *Memory) DeletedItem(_ context.Context, id string) (string, error) {
 	return owner, nil
 }
 
+// PutKey implements [KeyStore.PutKey].
 func (m *Memory) PutKey(_ context.Context, k *WrappedKey) error {
 	return create(m, m.keys, [2]string{k.Item, k.Recipient}, k, cloneKey)
 }
+
+// Key implements [KeyStore.Key].
 func (m *Memory) Key(_ context.Context, item, recipient string) (*WrappedKey, error) {
 	return get(m, m.keys, [2]string{item, recipient}, cloneKey)
 }
+
+// KeysForItem implements [KeyStore.KeysForItem].
 func (m *Memory) KeysForItem(_ context.Context, item string) ([]*WrappedKey, error) {
 	defer m.lock()()
 	var out []*WrappedKey
@@ -362,20 +376,28 @@ func (m *Memory) KeysForItem(_ context.Context, item string) ([]*WrappedKey, err
 	sort.Slice(out, func(i, j int) bool { return out[i].Recipient < out[j].Recipient })
 	return out, nil
 }
+
+// DeleteKey implements [KeyStore.DeleteKey].
 func (m *Memory) DeleteKey(_ context.Context, item, recipient string) error {
 	return del(m, m.keys, [2]string{item, recipient})
 }
 
+// CreateUser implements [UserStore.CreateUser].
 func (m *Memory) CreateUser(_ context.Context, u *User) error {
 	return create(m, m.users, u.ID, u, cloneUser)
 }
+
+// User implements [UserStore.User].
 func (m *Memory) User(_ context.Context, id string) (*User, error) {
 	return get(m, m.users, id, cloneUser)
 }
 
+// CreateShare implements [ShareStore.CreateShare].
 func (m *Memory) CreateShare(_ context.Context, s *Share) error {
 	return create(m, m.shares, s.ID, s, cloneShare)
 }
+
+// Share implements [ShareStore.Share].
 func (m *Memory) Share(_ context.Context, id string) (*Share, error) {
 	return get(m, m.shares, id, cloneShare)
 }
@@ -390,20 +412,31 @@ func (m *Memory) sharesWhere(pred func(*Share) bool) []*Share {
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }
+
+// SharesForRecipient implements [ShareStore.SharesForRecipient].
 func (m *Memory) SharesForRecipient(_ context.Context, user string) ([]*Share, error) {
 	return m.sharesWhere(func(s *Share) bool { return s.Recipient == user }), nil
 }
+
+// SharesForItem implements [ShareStore.SharesForItem].
 func (m *Memory) SharesForItem(_ context.Context, item string) ([]*Share, error) {
 	return m.sharesWhere(func(s *Share) bool { return s.Item == item }), nil
 }
+
+// DeleteShare implements [ShareStore.DeleteShare].
 func (m *Memory) DeleteShare(_ context.Context, id string) error { return del(m, m.shares, id) }
 
+// CreateInvitation implements [InvitationStore.CreateInvitation].
 func (m *Memory) CreateInvitation(_ context.Context, in *Invitation) error {
 	return create(m, m.invitations, in.ID, in, cloneInvitation)
 }
+
+// Invitation implements [InvitationStore.Invitation].
 func (m *Memory) Invitation(_ context.Context, id string) (*Invitation, error) {
 	return get(m, m.invitations, id, cloneInvitation)
 }
+
+// UseInvitation implements [InvitationStore.UseInvitation].
 func (m *Memory) UseInvitation(_ context.Context, id string) error {
 	return change(m, m.invitations, id, func(in *Invitation) error {
 		if in.Used {
@@ -414,6 +447,7 @@ func (m *Memory) UseInvitation(_ context.Context, id string) error {
 	})
 }
 
+// InvitationsFrom implements [InvitationStore.InvitationsFrom].
 func (m *Memory) InvitationsFrom(_ context.Context, inviter string) ([]*Invitation, error) {
 	defer m.lock()()
 	var out []*Invitation
@@ -425,23 +459,33 @@ func (m *Memory) InvitationsFrom(_ context.Context, inviter string) ([]*Invitati
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, nil
 }
+
+// DeleteInvitation implements [InvitationStore.DeleteInvitation].
 func (m *Memory) DeleteInvitation(_ context.Context, id string) error {
 	return del(m, m.invitations, id)
 }
 
+// CreateConnection implements [ConnectionStore.CreateConnection].
 func (m *Memory) CreateConnection(_ context.Context, c *Connection) error {
 	return create(m, m.connections, c.ID, c, cloneConnection)
 }
+
+// Connection implements [ConnectionStore.Connection].
 func (m *Memory) Connection(_ context.Context, id string) (*Connection, error) {
 	return get(m, m.connections, id, cloneConnection)
 }
 
+// CreateSpace implements [SpaceStore.CreateSpace].
 func (m *Memory) CreateSpace(_ context.Context, s *Space) error {
 	return create(m, m.spaces, s.ID, s, cloneSpace)
 }
+
+// Space implements [SpaceStore.Space].
 func (m *Memory) Space(_ context.Context, id string) (*Space, error) {
 	return get(m, m.spaces, id, cloneSpace)
 }
+
+// ClaimSpace implements [SpaceStore.ClaimSpace].
 func (m *Memory) ClaimSpace(_ context.Context, id string, claimed []byte) error {
 	return change(m, m.spaces, id, func(s *Space) error {
 		if len(s.ClaimedKey) != 0 {
@@ -451,6 +495,8 @@ func (m *Memory) ClaimSpace(_ context.Context, id string, claimed []byte) error 
 		return nil
 	})
 }
+
+// SpacesFrom implements [SpaceStore.SpacesFrom].
 func (m *Memory) SpacesFrom(_ context.Context, sharer string) ([]*Space, error) {
 	defer m.lock()()
 	var out []*Space
@@ -462,14 +508,21 @@ func (m *Memory) SpacesFrom(_ context.Context, sharer string) ([]*Space, error) 
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, nil
 }
+
+// DeleteSpace implements [SpaceStore.DeleteSpace].
 func (m *Memory) DeleteSpace(_ context.Context, id string) error { return del(m, m.spaces, id) }
 
+// CreateLink implements [LinkStore.CreateLink].
 func (m *Memory) CreateLink(_ context.Context, l *Link) error {
 	return create(m, m.links, l.ID, l, cloneLink)
 }
+
+// Link implements [LinkStore.Link].
 func (m *Memory) Link(_ context.Context, id string) (*Link, error) {
 	return get(m, m.links, id, cloneLink)
 }
+
+// LinksForItem implements [LinkStore.LinksForItem].
 func (m *Memory) LinksForItem(_ context.Context, item string) ([]*Link, error) {
 	defer m.lock()()
 	var out []*Link
@@ -481,6 +534,8 @@ func (m *Memory) LinksForItem(_ context.Context, item string) ([]*Link, error) {
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, nil
 }
+
+// ConsumeDownload implements [LinkStore.ConsumeDownload].
 func (m *Memory) ConsumeDownload(_ context.Context, id string, now time.Time) (int, error) {
 	remaining := 0
 	err := change(m, m.links, id, func(l *Link) error {
@@ -496,6 +551,8 @@ func (m *Memory) ConsumeDownload(_ context.Context, id string, now time.Time) (i
 	})
 	return remaining, err
 }
+
+// ReserveAttempt implements [LinkStore.ReserveAttempt].
 func (m *Memory) ReserveAttempt(_ context.Context, id string, max int) (int, error) {
 	failures := 0
 	err := change(m, m.links, id, func(l *Link) error {
@@ -508,14 +565,19 @@ func (m *Memory) ReserveAttempt(_ context.Context, id string, max int) (int, err
 	})
 	return failures, err
 }
+
+// ReleaseAttempt implements [LinkStore.ReleaseAttempt].
 func (m *Memory) ReleaseAttempt(_ context.Context, id string) error {
 	return change(m, m.links, id, func(l *Link) error {
 		l.Failures = max(l.Failures-1, 0)
 		return nil
 	})
 }
+
+// DeleteLink implements [LinkStore.DeleteLink].
 func (m *Memory) DeleteLink(_ context.Context, id string) error { return del(m, m.links, id) }
 
+// AppendAudit implements [AuditLog.AppendAudit].
 func (m *Memory) AppendAudit(_ context.Context, e *AuditEntry) error {
 	defer m.lock()()
 	item := e.Event.Item
@@ -530,6 +592,8 @@ func (m *Memory) AppendAudit(_ context.Context, e *AuditEntry) error {
 	set(m, m.audit, item, append(chain, cloneEntry(e)))
 	return nil
 }
+
+// AuditEntries implements [AuditLog.AuditEntries].
 func (m *Memory) AuditEntries(_ context.Context, item string, after uint64, limit int) ([]*AuditEntry, error) {
 	if limit < 1 {
 		return nil, invalid("audit page limit")
@@ -546,6 +610,8 @@ func (m *Memory) AuditEntries(_ context.Context, item string, after uint64, limi
 	}
 	return out, nil
 }
+
+// AuditHead implements [AuditLog.AuditHead].
 func (m *Memory) AuditHead(_ context.Context, item string) (*AuditEntry, error) {
 	defer m.lock()()
 	chain := m.audit[item]
@@ -554,6 +620,8 @@ func (m *Memory) AuditHead(_ context.Context, item string) (*AuditEntry, error) 
 	}
 	return cloneEntry(chain[len(chain)-1]), nil
 }
+
+// ClaimDownload implements [AuditLog.ClaimDownload].
 func (m *Memory) ClaimDownload(_ context.Context, item, actor string, now time.Time, window time.Duration) (bool, error) {
 	defer m.lock()()
 	k := [2]string{item, actor}
@@ -563,6 +631,8 @@ func (m *Memory) ClaimDownload(_ context.Context, item, actor string, now time.T
 	set(m, m.downloads, k, now)
 	return true, nil
 }
+
+// ReleaseDownload implements [AuditLog.ReleaseDownload].
 func (m *Memory) ReleaseDownload(_ context.Context, item, actor string, claimed time.Time) error {
 	defer m.lock()()
 	k := [2]string{item, actor}
@@ -572,12 +642,15 @@ func (m *Memory) ReleaseDownload(_ context.Context, item, actor string, claimed 
 	return nil
 }
 
+// AddUsage implements [UsageStore.AddUsage].
 func (m *Memory) AddUsage(_ context.Context, owner string, d Usage) (Usage, error) {
 	defer m.lock()()
 	u := m.usage[owner].Plus(d)
 	set(m, m.usage, owner, u)
 	return u, nil
 }
+
+// Usage implements [UsageStore.Usage].
 func (m *Memory) Usage(_ context.Context, owner string) (Usage, error) {
 	defer m.lock()()
 	return m.usage[owner], nil

@@ -26,19 +26,20 @@ const (
 	ModeWrap = "wrap"
 )
 
-// PublicKey is a published public key.
+// PublicKey is a published public key. In JSON, as for every []byte field
+// of the records below, Bytes is standard padded base64.
 type PublicKey struct {
-	Kind  string `json:"kind"`
-	Bytes []byte `json:"bytes"`
+	Kind  string `json:"kind"`  // one of the Kind… constants
+	Bytes []byte `json:"bytes"` // the key as that kind exports it, 1 to MaxKeyBytes bytes
 }
 
 // User is a directory entry: the user's published encryption keys and the
 // Ed25519 public key its audit events are signed with.
 type User struct {
-	ID         string      `json:"id"`
-	Keys       []PublicKey `json:"keys"`
-	SigningKey []byte      `json:"signing_key"`
-	Created    time.Time   `json:"created,omitzero"`
+	ID         string      `json:"id"`               // the authenticated user who publishes it
+	Keys       []PublicKey `json:"keys"`             // 1 to MaxKeys encryption keys
+	SigningKey []byte      `json:"signing_key"`      // 32-byte Ed25519 public key
+	Created    time.Time   `json:"created,omitzero"` // set by the Service when it stores the record
 }
 
 // Item is an encrypted object. Header is the envelope header (recipient
@@ -48,13 +49,13 @@ type User struct {
 // (BlobRef is a fresh random name per upload; a client's value is ignored).
 type Item struct {
 	ID      string    `json:"id"`
-	Owner   string    `json:"owner"`
-	Version uint64    `json:"version"`
-	Header  []byte    `json:"header"`
-	SHA256  []byte    `json:"sha256,omitempty"`
-	Size    int64     `json:"size"`
-	BlobRef string    `json:"blob_ref,omitempty"`
-	Created time.Time `json:"created,omitzero"`
+	Owner   string    `json:"owner"`              // the user who uploaded it
+	Version uint64    `json:"version"`            // 1 for a new item, one more on each update
+	Header  []byte    `json:"header"`             // envelope header, 1 byte to 1 MiB
+	SHA256  []byte    `json:"sha256,omitempty"`   // SHA-256 of the stored payload; set by the Service
+	Size    int64     `json:"size"`               // payload length in bytes; set by the Service
+	BlobRef string    `json:"blob_ref,omitempty"` // BlobStore key of the payload; set by the Service
+	Created time.Time `json:"created,omitzero"`   // when this version was stored; set by the Service
 }
 
 // WrappedKey is one entry of the wrapped-key registry: the DEK of one item
@@ -63,37 +64,37 @@ type Item struct {
 // mode) or is itself the DEK (re-encryption mode, Record empty).
 type WrappedKey struct {
 	Item      string    `json:"item"`
-	Recipient string    `json:"recipient"`
-	Version   uint64    `json:"version"`
-	Record    []byte    `json:"record,omitempty"`
-	Space     string    `json:"space,omitempty"`
-	Created   time.Time `json:"created,omitzero"`
+	Recipient string    `json:"recipient"`        // the user who can unwrap it
+	Version   uint64    `json:"version"`          // the item version whose DEK it holds
+	Record    []byte    `json:"record,omitempty"` // envelope wrapped-key record, at most MaxWrappedKey bytes
+	Space     string    `json:"space,omitempty"`  // encryption space of a space share, else ""
+	Created   time.Time `json:"created,omitzero"` // set by the Service when it stores the record
 }
 
 // Share says that Owner shared Item with Recipient. The key material is in
 // the wrapped-key registry under (Item, Recipient).
 type Share struct {
 	ID         string    `json:"id"`
-	Item       string    `json:"item"`
+	Item       string    `json:"item"` // the shared item (for ModeReencrypt, the re-sealed copy)
 	Owner      string    `json:"owner"`
 	Recipient  string    `json:"recipient"`
-	Mode       string    `json:"mode"`
-	Space      string    `json:"space,omitempty"`
-	Connection string    `json:"connection,omitempty"`
-	SourceItem string    `json:"source_item,omitempty"`
-	Created    time.Time `json:"created,omitzero"`
+	Mode       string    `json:"mode"`                  // one of the Mode… constants
+	Space      string    `json:"space,omitempty"`       // the encryption space; "" for ModeDirect
+	Connection string    `json:"connection,omitempty"`  // the space's connection; "" for ModeDirect
+	SourceItem string    `json:"source_item,omitempty"` // for ModeReencrypt, the item that was copied; else ""
+	Created    time.Time `json:"created,omitzero"`      // set by the Service when it stores the record
 }
 
-// Invitation to connect. Only the SHA-256 of the token is stored.
+// Invitation to connect. Only a hash of the token is stored.
 type Invitation struct {
 	ID         string    `json:"id"`
 	Inviter    string    `json:"inviter"`
-	Invitee    string    `json:"invitee,omitempty"`
-	InviterKey PublicKey `json:"inviter_key"`
-	TokenHash  []byte    `json:"token_hash"`
-	Expires    time.Time `json:"expires"`
-	Used       bool      `json:"used,omitempty"`
-	Created    time.Time `json:"created,omitzero"`
+	Invitee    string    `json:"invitee,omitempty"` // the only user who may accept it; "" for anyone holding the token
+	InviterKey PublicKey `json:"inviter_key"`       // the inviter's public key for this connection
+	TokenHash  []byte    `json:"token_hash"`        // [HashInvitationToken] of the ID and token, 32 bytes
+	Expires    time.Time `json:"expires"`           // at most MaxInvitationTTL after creation
+	Used       bool      `json:"used,omitempty"`    // set once it is accepted; the Service clears it on create
+	Created    time.Time `json:"created,omitzero"`  // set by the Service when it stores the record
 }
 
 // Connection between two users, each with a per-connection public key. Its
@@ -101,10 +102,10 @@ type Invitation struct {
 type Connection struct {
 	ID         string    `json:"id"`
 	Inviter    string    `json:"inviter"`
-	Invitee    string    `json:"invitee"`
-	InviterKey PublicKey `json:"inviter_key"`
-	InviteeKey PublicKey `json:"invitee_key"`
-	Created    time.Time `json:"created,omitzero"`
+	Invitee    string    `json:"invitee"`          // the user who accepted the invitation
+	InviterKey PublicKey `json:"inviter_key"`      // copied from the invitation
+	InviteeKey PublicKey `json:"invitee_key"`      // the invitee's public key for this connection
+	Created    time.Time `json:"created,omitzero"` // set by the Service when it stores the record
 }
 
 // Space is an encryption space: one share key wrapped for the sharer (under
@@ -115,10 +116,10 @@ type Space struct {
 	Connection   string    `json:"connection"`
 	Sharer       string    `json:"sharer"`
 	Recipient    string    `json:"recipient"`
-	SharerKey    []byte    `json:"sharer_key"`
-	RecipientKey []byte    `json:"recipient_key"`
-	ClaimedKey   []byte    `json:"claimed_key,omitempty"`
-	Created      time.Time `json:"created,omitzero"`
+	SharerKey    []byte    `json:"sharer_key"`            // share key wrapped under the sharer's KEK
+	RecipientKey []byte    `json:"recipient_key"`         // share key wrapped to the recipient's connection key
+	ClaimedKey   []byte    `json:"claimed_key,omitempty"` // share key rewrapped under the recipient's KEK; set once by [SpaceStore.ClaimSpace]
+	Created      time.Time `json:"created,omitzero"`      // set by the Service when it stores the record
 }
 
 // Link is a public password link. The server holds the salt, the DEK
@@ -128,16 +129,16 @@ type Link struct {
 	ID           string    `json:"id"`
 	Item         string    `json:"item"`
 	Owner        string    `json:"owner"`
-	Version      uint64    `json:"version"`
-	Salt         []byte    `json:"salt"`
-	Iterations   int       `json:"iterations"`
-	WrappedKey   []byte    `json:"wrapped_key"`
-	VerifierHash []byte    `json:"verifier_hash"`
-	Expires      time.Time `json:"expires"`
-	MaxDownloads int       `json:"max_downloads"`
-	Remaining    int       `json:"remaining"`
-	Failures     int       `json:"failures,omitempty"`
-	Created      time.Time `json:"created,omitzero"`
+	Version      uint64    `json:"version"`            // the item version it opens; must be the current one on create
+	Salt         []byte    `json:"salt"`               // SaltSize random bytes for PBKDF2 and HKDF
+	Iterations   int       `json:"iterations"`         // PBKDF2-HMAC-SHA256 iteration count
+	WrappedKey   []byte    `json:"wrapped_key"`        // the DEK wrapped under the link KEK
+	VerifierHash []byte    `json:"verifier_hash"`      // SHA-256 of the link verifier, 32 bytes
+	Expires      time.Time `json:"expires"`            // at most MaxLinkTTL after creation
+	MaxDownloads int       `json:"max_downloads"`      // 1 to MaxMaxDownloads
+	Remaining    int       `json:"remaining"`          // downloads left; the Service sets it to MaxDownloads on create
+	Failures     int       `json:"failures,omitempty"` // wrong proofs reserved so far; the Service sets it to 0 on create
+	Created      time.Time `json:"created,omitzero"`   // set by the Service when it stores the record
 }
 
 // LinkParams is what anyone holding a link ID may learn: what is needed to
@@ -152,8 +153,8 @@ type LinkParams struct {
 // LinkGrant is returned, with the payload, for a correct link proof.
 type LinkGrant struct {
 	Item       *Item  `json:"item"`
-	WrappedKey []byte `json:"wrapped_key"`
-	Remaining  int    `json:"remaining"`
+	WrappedKey []byte `json:"wrapped_key"` // [Link].WrappedKey
+	Remaining  int    `json:"remaining"`   // downloads left after this one
 }
 
 // Limits on records. Decoders and the Service refuse anything beyond them.

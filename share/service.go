@@ -29,8 +29,8 @@ const (
 // in one Stores.Tx.Atomic (SPEC.md "Consistency across registries").
 // A Service must not be copied after first use.
 type Service struct {
-	Stores Stores
-	Blobs  BlobStore
+	Stores Stores    // the registries; every write goes through Stores.Tx
+	Blobs  BlobStore // item payloads, by Item.BlobRef
 	// Now returns the current time; nil means time.Now. Tests set a clock.
 	Now func() time.Time
 	// MaxBlobSize caps a payload; 0 means DefaultMaxBlobSize.
@@ -110,9 +110,9 @@ func orDefault[T int | int64 | time.Duration](v, d T) T {
 // Upload is an item record with its wrapped keys. PrevVersion is 0 to
 // create the item, or the version it replaces (rotation).
 type Upload struct {
-	Item        *Item         `json:"item"`
-	Keys        []*WrappedKey `json:"keys"`
-	PrevVersion uint64        `json:"prev_version,omitempty"`
+	Item        *Item         `json:"item"`                   // Item.Version must be PrevVersion+1
+	Keys        []*WrappedKey `json:"keys"`                   // the new version's keys, the owner's among them
+	PrevVersion uint64        `json:"prev_version,omitempty"` // 0 to create the item
 }
 
 // Validate checks field formats and limits.

@@ -10,9 +10,9 @@ import (
 // ShareRequest creates a direct (E2EE) share: the item's DEK wrapped to the
 // recipient's published public key, and the signed share event.
 type ShareRequest struct {
-	Share *Share      `json:"share"`
-	Key   *WrappedKey `json:"key"`
-	Event *Event      `json:"event"`
+	Share *Share      `json:"share"` // Mode must be ModeDirect
+	Key   *WrappedKey `json:"key"`   // the DEK wrapped to Share.Recipient
+	Event *Event      `json:"event"` // the owner's signed share event, subject Share.Recipient
 }
 
 // Validate checks field formats and limits.
@@ -30,9 +30,9 @@ func (r *ShareRequest) Validate() error {
 // the new space to create, or nil to use the existing Share.Space.
 type SpaceShareRequest struct {
 	Space *Space      `json:"space,omitempty"`
-	Share *Share      `json:"share"`
-	Key   *WrappedKey `json:"key"`
-	Event *Event      `json:"event"`
+	Share *Share      `json:"share"` // Mode must be ModeWrap or ModeReencrypt
+	Key   *WrappedKey `json:"key"`   // the recipient's key record, naming the space
+	Event *Event      `json:"event"` // the owner's signed share event, subject Share.Recipient
 }
 
 // Validate checks field formats and limits.
@@ -54,8 +54,8 @@ func (r *SpaceShareRequest) Validate() error {
 // AcceptRequest accepts an invitation with its token and the invitee's
 // per-connection public key.
 type AcceptRequest struct {
-	Token string    `json:"token"`
-	Key   PublicKey `json:"key"`
+	Token string    `json:"token"` // the secret of the [InvitationToken]
+	Key   PublicKey `json:"key"`   // becomes the connection's InviteeKey
 }
 
 // sharedItem checks what every share request must: the actor owns the

@@ -134,59 +134,79 @@ func CheckPage(sort ItemSort, after string, limit int) error {
 // KeyStore is the wrapped-key registry: one record per (item, recipient).
 type KeyStore interface {
 	PutKey(ctx context.Context, k *WrappedKey) error // ErrExists
+	// Key returns the key item is wrapped to for recipient; ErrNotFound
+	// if there is none.
 	Key(ctx context.Context, item, recipient string) (*WrappedKey, error)
+	// KeysForItem lists every wrapped key of item.
 	KeysForItem(ctx context.Context, item string) ([]*WrappedKey, error)
+	// DeleteKey removes recipient's wrapped key of item; ErrNotFound if
+	// there is none.
 	DeleteKey(ctx context.Context, item, recipient string) error
 }
 
 // UserStore is the users directory.
 type UserStore interface {
 	CreateUser(ctx context.Context, u *User) error // ErrExists
+	// User returns a user; ErrNotFound if there is none with that ID.
 	User(ctx context.Context, id string) (*User, error)
 }
 
 // ShareStore holds share records.
 type ShareStore interface {
 	CreateShare(ctx context.Context, s *Share) error // ErrExists
+	// Share returns a share; ErrNotFound if there is none with that ID.
 	Share(ctx context.Context, id string) (*Share, error)
+	// SharesForRecipient lists the shares made to user.
 	SharesForRecipient(ctx context.Context, user string) ([]*Share, error)
+	// SharesForItem lists the shares of item.
 	SharesForItem(ctx context.Context, item string) ([]*Share, error)
+	// DeleteShare removes a share; ErrNotFound if there is none.
 	DeleteShare(ctx context.Context, id string) error
 }
 
 // InvitationStore holds invitations.
 type InvitationStore interface {
 	CreateInvitation(ctx context.Context, in *Invitation) error // ErrExists
+	// Invitation returns an invitation, used or not; ErrNotFound if there
+	// is none with that ID.
 	Invitation(ctx context.Context, id string) (*Invitation, error)
 	// UseInvitation marks it used; ErrConflict if it already was. Exactly
 	// one of any number of concurrent calls succeeds.
 	UseInvitation(ctx context.Context, id string) error
 	// InvitationsFrom lists the invitations inviter created (used or not).
 	InvitationsFrom(ctx context.Context, inviter string) ([]*Invitation, error)
+	// DeleteInvitation removes an invitation; ErrNotFound if there is none.
 	DeleteInvitation(ctx context.Context, id string) error
 }
 
 // ConnectionStore holds connections.
 type ConnectionStore interface {
 	CreateConnection(ctx context.Context, c *Connection) error // ErrExists
+	// Connection returns a connection; ErrNotFound if there is none with
+	// that ID.
 	Connection(ctx context.Context, id string) (*Connection, error)
 }
 
 // SpaceStore holds encryption spaces.
 type SpaceStore interface {
 	CreateSpace(ctx context.Context, s *Space) error // ErrExists
+	// Space returns a space; ErrNotFound if there is none with that ID.
 	Space(ctx context.Context, id string) (*Space, error)
 	// ClaimSpace sets ClaimedKey once; ErrConflict if already set.
 	ClaimSpace(ctx context.Context, id string, claimed []byte) error
 	// SpacesFrom lists the spaces sharer created.
 	SpacesFrom(ctx context.Context, sharer string) ([]*Space, error)
+	// DeleteSpace removes a space; ErrNotFound if there is none.
 	DeleteSpace(ctx context.Context, id string) error
 }
 
 // LinkStore holds public links.
 type LinkStore interface {
 	CreateLink(ctx context.Context, l *Link) error // ErrExists
+	// Link returns a link, expired or exhausted or not; ErrNotFound if
+	// there is none with that ID.
 	Link(ctx context.Context, id string) (*Link, error)
+	// LinksForItem lists the links of item.
 	LinksForItem(ctx context.Context, item string) ([]*Link, error)
 	// ConsumeDownload atomically takes one download: ErrExpired if now is
 	// not before Expires, ErrExhausted if none remain, else the count left.
@@ -201,6 +221,7 @@ type LinkStore interface {
 	// ReleaseAttempt gives back a reserved attempt whose proof was right
 	// (decrements Failures, never below zero).
 	ReleaseAttempt(ctx context.Context, id string) error
+	// DeleteLink removes a link; ErrNotFound if there is none.
 	DeleteLink(ctx context.Context, id string) error
 }
 
@@ -275,6 +296,7 @@ type UsageStore interface {
 // transaction may fail with ErrConflict where a concurrent one changed
 // what it read; the caller may retry.
 type Transactor interface {
+	// Atomic runs fn in one transaction, as the type's doc describes.
 	Atomic(ctx context.Context, fn func(tx Stores) error) error
 }
 

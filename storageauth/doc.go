@@ -7,18 +7,22 @@
 // user's slot with garbage or roll it back to an old keyring.
 //
 // Client side:
-//   - IKMFromPRF, IKMFromWalletSignature, IKMFromSeed: separate the sources.
-//   - Derive: IKM and an application context to Keys (KEK, keypair, ID),
-//     with Ed25519 (default), ECDSA P-256 or secp256k1 signatures.
-//   - Keys.Seal and Keys.Open: AES-256-GCM bound to slot and version, and a
-//     signature over slot, version and ciphertext hash.
-//   - Client: Store and Retrieve over HTTP, refusing rollbacks.
+//   - [IKMFromPRF], [IKMFromWalletSignature], [IKMFromSeed]: separate the
+//     sources.
+//   - [Derive]: IKM and an application context to [Keys] (KEK, keypair,
+//     ID), with Ed25519 (default), ECDSA P-256 or secp256k1 signatures.
+//   - [Keys.Seal] and [Keys.Open]: AES-256-GCM bound to slot and version,
+//     and a signature over slot, version and ciphertext hash.
+//   - [Client]: [Client.Store] and [Client.Retrieve] over HTTP, refusing
+//     rollbacks.
 //
 // Server side:
-//   - Server: Put and Get (and ServeHTTP) verify before storing, compare-and-
-//     swap on the version, and optionally require a retrieve proof.
-//   - Store: the storage interface, MemoryStore its reference
-//     implementation, storageauthtest.Run its conformance suite.
+//   - [Server]: [Server.Put] and [Server.Get] (and [Server.ServeHTTP])
+//     verify before storing, compare-and-swap on the version, and
+//     optionally require a retrieve proof.
+//   - [Store]: the storage interface, [MemoryStore] its reference
+//     implementation, [github.com/sealkit/sealkit/storageauth/storageauthtest.Run]
+//     its conformance suite.
 //
 // Threat model: the server (or anyone on the network) may read, drop,
 // replay or rewrite anything it stores or carries. It cannot read a keyring,

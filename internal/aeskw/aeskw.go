@@ -1,7 +1,9 @@
-// Package aeskw implements AES key wrap, RFC 3394 (NIST SP 800-38F "KW"),
+// Package aeskw implements AES key wrap, [RFC 3394] (NIST SP 800-38F "KW"),
 // with the default initial value A6A6A6A6A6A6A6A6. Go's standard library
 // has no key wrap; WebCrypto has it as "AES-KW", which is why sealkit's
 // formats use it to wrap keys under passphrase-derived keys and KEKs.
+//
+// [RFC 3394]: https://www.rfc-editor.org/rfc/rfc3394.html
 package aeskw
 
 import (

@@ -39,7 +39,7 @@ const (
 // this package; the schema's name in openapi.json).
 type Body struct {
 	Kind   Kind
-	Schema string
+	Schema string // "" for [NoBody] and [Stream]
 }
 
 // Route is one operation of share's HTTP API. The [Handler] serves it and
@@ -49,7 +49,7 @@ type Route struct {
 	Method   string   // HTTP method
 	Path     string   // http.ServeMux path pattern, e.g. /v1/items/{id}
 	Query    []string // query parameters the route reads
-	Auth     Auth
+	Auth     Auth     // how the caller must authenticate
 	Request  Body
 	Response Body
 	Status   int // status of a successful answer

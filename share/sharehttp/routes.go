@@ -31,8 +31,8 @@ const keysPerItem = 1024
 
 // RevokeRequest is the body of the revoke route.
 type RevokeRequest struct {
-	Recipient string       `json:"recipient"`
-	Event     *share.Event `json:"event"`
+	Recipient string       `json:"recipient"` // the user whose access is revoked
+	Event     *share.Event `json:"event"`     // the owner's signed revoke event
 }
 
 // Validate checks the shape before the Service sees it: an event and a
@@ -145,7 +145,7 @@ type ItemPage struct {
 
 // UsageReport is the answer of the usage route.
 type UsageReport struct {
-	Used  share.Usage `json:"used"`
+	Used  share.Usage `json:"used"`  // what the user's items are charged now
 	Limit share.Usage `json:"limit"` // a zero field is no limit
 }
 
