@@ -3,6 +3,7 @@ package identity
 import (
 	"net/http"
 
+	"github.com/sealkit/sealkit/internal/httpwire"
 	"github.com/sealkit/sealkit/internal/storeerr"
 )
 
@@ -22,6 +23,7 @@ type Reason string
 
 // Reasons, one per way a request, message or token can be refused.
 const (
+	ReasonNoCredentials     Reason = "unauthenticated"
 	ReasonMissingSignature  Reason = "missing_signature"
 	ReasonMalformed         Reason = "malformed_signature"
 	ReasonUnknownAlgorithm  Reason = "unknown_algorithm"
@@ -81,6 +83,9 @@ func (e *RejectError) StatusCode() int {
 
 // Sentinels for errors.Is; each matches every *RejectError of its Reason.
 var (
+	// ErrNoCredentials: a request with neither a signature nor an
+	// Authorization field ([Authenticator]).
+	ErrNoCredentials     = &RejectError{Reason: ReasonNoCredentials}
 	ErrMissingSignature  = &RejectError{Reason: ReasonMissingSignature}
 	ErrMalformed         = &RejectError{Reason: ReasonMalformed}
 	ErrUnknownAlgorithm  = &RejectError{Reason: ReasonUnknownAlgorithm}
@@ -97,6 +102,20 @@ var (
 	ErrBadToken          = &RejectError{Reason: ReasonBadToken}
 	ErrUnavailable       = &RejectError{Reason: ReasonUnavailable}
 )
+
+// wire is identity's use of the one HTTP error convention: every Reason is
+// a code, sent with its RejectError status.
+var wire = func() *httpwire.Convention {
+	c := &httpwire.Convention{Package: "identity", TooLarge: ErrBodyTooLarge, Invalid: ErrMalformed}
+	for _, e := range []*RejectError{
+		ErrNoCredentials, ErrMissingSignature, ErrMalformed, ErrUnknownAlgorithm, ErrUnknownKey,
+		ErrRevokedKey, ErrBadSignature, ErrPolicy, ErrStale, ErrReplayed, ErrDigestMismatch,
+		ErrBodyTooLarge, ErrInsecureTransport, ErrPermissionDenied, ErrBadToken, ErrUnavailable,
+	} {
+		c.Codes = append(c.Codes, httpwire.Code{Code: string(e.Reason), Status: e.StatusCode(), Err: e})
+	}
+	return c
+}()
 
 func reject(r Reason, detail string) error { return &RejectError{Reason: r, Detail: detail} }
 

@@ -263,3 +263,37 @@ func (v *MessageVerifier) VerifyLogin(ctx context.Context, m *SignedMessage, cha
 	}
 	return v.verify(ctx, m, LoginPurpose)
 }
+
+// VerifyMessage checks a message signed by key, a key that is not (yet)
+// in a registry: a registration request proves with it that the client
+// holds the key it registers. It checks the purpose (exactly), that alg
+// and the key ID are key's, the signature, and freshness at now (created
+// at most [DefaultMaxAge] ago and [DefaultMaxSkew] ahead). It remembers no
+// nonce, so the caller binds the message to what it authorizes — its
+// payload (a registration: the account name), checked by the caller —
+// and refuses a second use by state (the name is then taken). Errors are
+// *[RejectError].
+func VerifyMessage(m *SignedMessage, key *PublicKey, purpose string, now time.Time) error {
+	if err := m.check(); err != nil {
+		return err
+	}
+	if m.Purpose != purpose {
+		return reject(ReasonPolicy, "purpose "+strconv.Quote(m.Purpose)+" not expected here")
+	}
+	if m.Alg != Ed25519 && m.Alg != ECDSAP256SHA256 {
+		return reject(ReasonUnknownAlgorithm, "alg "+strconv.Quote(string(m.Alg)))
+	}
+	if key == nil || m.KeyID != key.KeyID() {
+		return reject(ReasonUnknownKey, "message names another key")
+	}
+	if m.Alg != key.Algorithm() {
+		return reject(ReasonBadSignature, "alg does not match the key")
+	}
+	if _, err := newFreshness(0, 0, func() time.Time { return now }).check(m.Created, time.Time{}); err != nil {
+		return err
+	}
+	if !key.Verify(m.SignedBytes(), m.Signature) {
+		return reject(ReasonBadSignature, "signature does not verify")
+	}
+	return nil
+}

@@ -1,8 +1,6 @@
 package identity
 
 import (
-	"encoding/json"
-	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -105,7 +103,10 @@ func (v *Verifier) Check(r *http.Request) error {
 }
 
 // Verify is Check returning the *Verified outcome.
-func (v *Verifier) Verify(r *http.Request) (*Verified, error) {
+func (v *Verifier) Verify(r *http.Request) (*Verified, error) { return v.verify(r, nil) }
+
+// verify is Verify with a further admission check after v.Admit.
+func (v *Verifier) verify(r *http.Request, admit func(*http.Request, KeyEntry) error) (*Verified, error) {
 	scheme := "https"
 	authority, err := v.TrustedProxy.authority(r)
 	if err != nil {
@@ -158,8 +159,11 @@ func (v *Verifier) Verify(r *http.Request) (*Verified, error) {
 	if err := remember(ctx, v.replayStore(), entry.KeyID(), p.Nonce, until); err != nil {
 		return nil, err
 	}
-	if v.Admit != nil {
-		if err := v.Admit(r, entry); err != nil {
+	for _, f := range [...]func(*http.Request, KeyEntry) error{v.Admit, admit} {
+		if f == nil {
+			continue
+		}
+		if err := f(r, entry); err != nil {
 			return nil, err
 		}
 	}
@@ -228,22 +232,26 @@ func (v *Verifier) Handler(next http.Handler) http.Handler {
 	})
 }
 
-// RequirePermission returns middleware, to be placed after Verifier.Handler
-// (or TokenVerifier.Handler), that refuses requests whose key lacks perm
-// with 403 permission_denied.
+// RequirePermission returns middleware, to be placed after
+// [Authenticator.Handler], [Verifier.Handler] or [TokenVerifier.Handler],
+// that refuses requests whose key lacks perm with 403 permission_denied.
 func RequirePermission(perm string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ver, ok := VerifiedFromContext(r.Context())
-			if !ok {
-				WriteError(w, reject(ReasonMissingSignature, "request was not verified"))
-				return
+			var has, ok bool
+			if p, found := PrincipalFrom(r.Context()); found {
+				has, ok = p.HasPermission(perm), true
+			} else if ver, found := VerifiedFromContext(r.Context()); found {
+				has, ok = ver.HasPermission(perm), true
 			}
-			if !ver.HasPermission(perm) {
+			switch {
+			case !ok:
+				WriteError(w, reject(ReasonNoCredentials, "request was not authenticated"))
+			case !has:
 				WriteError(w, reject(ReasonPermissionDenied, "key lacks permission"))
-				return
+			default:
+				next.ServeHTTP(w, r)
 			}
-			next.ServeHTTP(w, r)
 		})
 	}
 }
@@ -253,19 +261,8 @@ type ErrorBody struct {
 	Error Reason `json:"error"`
 }
 
-// WriteError answers a refused request: the *RejectError's status (401
-// for anything else) and {"error": reason}. Detail stays in the server's
-// hands (log it if useful); the client gets only the reason.
-func WriteError(w http.ResponseWriter, err error) {
-	status, reason := http.StatusUnauthorized, ReasonBadSignature
-	var re *RejectError
-	if errors.As(err, &re) {
-		status, reason = re.StatusCode(), re.Reason
-	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(ErrorBody{Error: reason})
-}
+// WriteError answers a refused request with the internal/httpwire
+// convention: the *[RejectError]'s status and {"error": reason}; any other
+// error is 500 {"error": "internal"}. Detail stays in the server's hands
+// (log it if useful); the client gets only the reason.
+func WriteError(w http.ResponseWriter, err error) { wire.WriteError(w, err) }

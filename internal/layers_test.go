@@ -37,8 +37,8 @@ var testHelpers = []string{
 	module + "/share/sharetest",
 	module + "/storageauth/storageauthtest",
 	// Conformance suites internal to the backends.
-	module + "/backend/internal/adapt/adapttest",
-	module + "/backend/internal/records/recordstest",
+	module + "/backend/driver/drivertest",
+	module + "/keylog/keylogtest",
 	// Internal test helpers: vector loading and paired benchmarks.
 	module + "/internal/testvec",
 	module + "/internal/benchutil",

@@ -2,7 +2,11 @@ package keystore_test
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/sealkit/sealkit/envelope"
 	"github.com/sealkit/sealkit/keystore"
@@ -129,4 +133,27 @@ func ExampleSplitRecoveryKey() {
 	// Output:
 	// true
 	// keystore: invalid recovery key or share: 2 shares, 3 needed
+}
+
+// A client pins the identity key it first sees for a contact; a server that
+// later answers with another key is caught.
+func ExampleKeystore_Contacts() {
+	ctx := context.Background()
+	ks := keystore.New(keystore.NewMemoryStore(), keystore.BrowserPolicy())
+	s, _, err := ks.Register(ctx, "alice", "correct horse battery staple")
+	if err != nil {
+		panic(err)
+	}
+	defer s.Close()
+	bob, _, _ := ed25519.GenerateKey(rand.Reader)
+	substitute, _, _ := ed25519.GenerateKey(rand.Reader)
+
+	book, _ := ks.Contacts(ctx, s)
+	book.Observe("bob", bob, 1, time.Now())
+	if err := ks.SaveContacts(ctx, s, book); err != nil {
+		panic(err)
+	}
+	_, err = book.Observe("bob", substitute, 2, time.Now())
+	fmt.Println(errors.Is(err, keystore.ErrKeyChanged))
+	// Output: true
 }

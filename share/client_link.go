@@ -81,7 +81,7 @@ func (c *Client) CreateLink(ctx context.Context, item string, opt LinkOptions) (
 // guess from the proof) or above the ceiling. A wrong secret is ErrBadProof;
 // then ErrLocked, ErrExpired, ErrExhausted as the server says; anything the
 // server changed is ErrCorrupt.
-func OpenLink(ctx context.Context, t Transport, l LinkSecret, w io.Writer) (*envelope.Metadata, error) {
+func OpenLink(ctx context.Context, t LinkOpener, l LinkSecret, w io.Writer) (*envelope.Metadata, error) {
 	p, err := t.LinkParams(ctx, l.ID)
 	if err != nil {
 		return nil, err

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sealkit/sealkit/share"
+	"github.com/sealkit/sealkit/share/sharehttp"
 )
 
 // Concurrent openers of one link, end to end: never more successes than
@@ -58,9 +59,9 @@ func TestHTTPAuthentication(t *testing.T) {
 		"malformed user": func(*http.Request) (string, error) { return "../root", nil },
 	} {
 		t.Run(name, func(t *testing.T) {
-			srv := httptest.NewServer(&share.Handler{Service: svc, Authenticate: auth})
+			srv := httptest.NewServer(sharehttp.NewHandler(svc, auth))
 			defer srv.Close()
-			tr := &share.HTTPTransport{BaseURL: srv.URL, Client: srv.Client()}
+			tr := &sharehttp.Client{BaseURL: srv.URL, HTTPClient: srv.Client()}
 			if _, err := tr.Received(ctx); !errors.Is(err, share.ErrUnauthenticated) {
 				t.Fatalf("received: %v", err)
 			}

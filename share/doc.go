@@ -17,10 +17,12 @@
 //     never holds a key that opens an item. Every method takes the acting,
 //     already-verified user.
 //
-// Transports: Local calls a Service in process (the reference); Handler
-// and HTTPTransport carry the same calls over HTTP, with authentication
-// left to Handler.Authenticate and the *http.Client (identity's verifier
-// and signing RoundTripper plug in there).
+// Transports: Local calls a Service in process (the reference); package
+// share/sharehttp carries the same calls over HTTP, with authentication
+// left to its Handler's principal function and the client's *http.Client
+// (identity's verifier and signing RoundTripper plug in there). Transport
+// is made of small roles (Directory, Items, Shares, Connections, Links,
+// LinkOpener); a function takes the smallest it uses.
 //
 // Storage: small registry interfaces (ItemStore, KeyStore, UserStore,
 // ShareStore, InvitationStore, ConnectionStore, SpaceStore, LinkStore,

@@ -2,7 +2,6 @@ package share
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -87,78 +86,4 @@ func decodeList[T any, P validator[T]](b []byte, maxN int) ([]*T, error) {
 		out[i] = v
 	}
 	return out, nil
-}
-
-// Framed bodies (upload, link access) are uint32be(len(record)) || record
-// || payload, so the record is read, capped, before the payload streams.
-
-func writeFrame(w io.Writer, record any) error {
-	b, err := json.Marshal(record)
-	if err != nil {
-		return err
-	}
-	var n [4]byte
-	binary.BigEndian.PutUint32(n[:], uint32(len(b)))
-	if _, err := w.Write(n[:]); err != nil {
-		return err
-	}
-	_, err = w.Write(b)
-	return err
-}
-
-func readFrame(r io.Reader, max int) ([]byte, error) {
-	var n [4]byte
-	if _, err := io.ReadFull(r, n[:]); err != nil {
-		return nil, invalid("short frame")
-	}
-	l := binary.BigEndian.Uint32(n[:])
-	if int64(l) > int64(max) {
-		return nil, fmt.Errorf("%w: framed record", ErrTooLarge)
-	}
-	// Grow with the bytes that arrive rather than trusting the length
-	// prefix: a sender that declares 8 MiB and sends nothing costs little.
-	b, err := io.ReadAll(io.LimitReader(r, int64(l)))
-	if err != nil || len(b) != int(l) {
-		return nil, invalid("short frame")
-	}
-	return b, nil
-}
-
-// UploadFrame is the part of a framed upload body (POST /v1/items) before
-// the payload: the decoded upload and the JSON record it came from. A
-// server that must see an upload before Handler stores it (to charge a
-// quota, say) reads it with ReadUploadFrame and passes Handler the body
-// that Body rebuilds.
-type UploadFrame struct {
-	Upload *Upload
-	record []byte
-}
-
-// ReadUploadFrame reads and decodes the record part of a framed upload body
-// from r, leaving r at the payload. The record is capped at MaxUploadRecord
-// (ErrTooLarge); a short or invalid one is ErrInvalid.
-func ReadUploadFrame(r io.Reader) (*UploadFrame, error) {
-	b, err := readFrame(r, MaxUploadRecord)
-	if err != nil {
-		return nil, err
-	}
-	up, err := DecodeUpload(b)
-	if err != nil {
-		return nil, err
-	}
-	return &UploadFrame{Upload: up, record: b}, nil
-}
-
-// RecordLen returns the length of the JSON record: the item record with its
-// header (base64) and the wrapped keys, close to what the stores will hold
-// for them.
-func (f *UploadFrame) RecordLen() int64 { return int64(len(f.record)) }
-
-// Len returns the number of body bytes before the payload.
-func (f *UploadFrame) Len() int64 { return 4 + int64(len(f.record)) }
-
-// Body returns the whole framed body again: the frame read, then payload.
-func (f *UploadFrame) Body(payload io.Reader) io.Reader {
-	n := binary.BigEndian.AppendUint32(nil, uint32(len(f.record)))
-	return io.MultiReader(bytes.NewReader(n), bytes.NewReader(f.record), payload)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sealkit/sealkit/envelope"
 	"github.com/sealkit/sealkit/share"
+	"github.com/sealkit/sealkit/share/sharehttp"
 )
 
 // exampleUser registers a user with a post-quantum hybrid key (usable in
@@ -188,13 +189,13 @@ func ExampleClient_Audit() {
 func ExampleHandler() {
 	ctx := context.Background()
 	svc := share.NewService(share.NewMemoryStores(), share.NewMemoryBlobs())
-	h := &share.Handler{Service: svc, Authenticate: func(r *http.Request) (string, error) {
+	h := sharehttp.NewHandler(svc, func(r *http.Request) (string, error) {
 		return r.Header.Get("X-Demo-User"), nil
-	}}
+	})
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	as := func(user string) share.Transport {
-		return &share.HTTPTransport{BaseURL: srv.URL, Client: &http.Client{Transport: demoAuth{user}}}
+		return &sharehttp.Client{BaseURL: srv.URL, HTTPClient: &http.Client{Transport: demoAuth{user}}}
 	}
 	alice := exampleUser(as("alice"), "alice")
 	bob := exampleUser(as("bob"), "bob")

@@ -14,6 +14,7 @@ import (
 	"github.com/sealkit/sealkit/envelope"
 	"github.com/sealkit/sealkit/identity"
 	"github.com/sealkit/sealkit/share"
+	"github.com/sealkit/sealkit/share/sharehttp"
 	"github.com/sealkit/sealkit/share/sharetest"
 )
 
@@ -79,13 +80,13 @@ func newWorld(t testing.TB, transport string) *world {
 	case "local":
 		w.mkT = func(u string) share.Transport { return share.Local{Service: w.svc, Actor: u} }
 	case "http":
-		h := &share.Handler{Service: w.svc, Authenticate: func(r *http.Request) (string, error) {
+		h := sharehttp.NewHandler(w.svc, func(r *http.Request) (string, error) {
 			u := r.Header.Get(userHeader)
 			if u == "" {
 				return "", share.ErrUnauthenticated
 			}
 			return u, nil
-		}}
+		})
 		srv := httptest.NewServer(h)
 		t.Cleanup(srv.Close)
 		w.mkT = func(u string) share.Transport {
@@ -93,23 +94,23 @@ func newWorld(t testing.TB, transport string) *world {
 			if u != "" {
 				c = &http.Client{Transport: asUser{u, srv.Client().Transport}}
 			}
-			return &share.HTTPTransport{BaseURL: srv.URL, Client: c}
+			return &sharehttp.Client{BaseURL: srv.URL, HTTPClient: c}
 		}
 	case "signed":
 		registry := identity.NewMemoryKeyRegistry()
 		verifier := &identity.Verifier{Registry: registry}
-		h := &share.Handler{Service: w.svc, Authenticate: func(r *http.Request) (string, error) {
+		h := sharehttp.NewHandler(w.svc, func(r *http.Request) (string, error) {
 			v, err := verifier.Verify(r)
 			if err != nil {
 				return "", err
 			}
 			return v.Owner(), nil
-		}}
+		})
 		srv := httptest.NewTLSServer(h)
 		t.Cleanup(srv.Close)
 		w.mkT = func(u string) share.Transport {
 			if u == "" {
-				return &share.HTTPTransport{BaseURL: srv.URL, Client: srv.Client()}
+				return &sharehttp.Client{BaseURL: srv.URL, HTTPClient: srv.Client()}
 			}
 			key, err := identity.GenerateKey()
 			if err != nil {
@@ -119,7 +120,7 @@ func newWorld(t testing.TB, transport string) *world {
 				t.Fatal(err)
 			}
 			c := &http.Client{Transport: &identity.Transport{Key: key, Base: srv.Client().Transport}}
-			return &share.HTTPTransport{BaseURL: srv.URL, Client: c}
+			return &sharehttp.Client{BaseURL: srv.URL, HTTPClient: c}
 		}
 	default:
 		t.Fatalf("unknown transport %q", transport)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/sealkit/sealkit/share"
+	"github.com/sealkit/sealkit/share/sharehttp"
 )
 
 func wantLimit(t *testing.T, what string, err error) {
@@ -421,7 +422,7 @@ func TestLimitWireCode(t *testing.T) {
 	in := ins[0]
 	in.ID = "second"
 	body, _ := json.Marshal(in)
-	h := &share.Handler{Service: w.svc, Authenticate: func(*http.Request) (string, error) { return "alice", nil }}
+	h := sharehttp.NewHandler(w.svc, func(*http.Request) (string, error) { return "alice", nil })
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("POST", "/v1/invitations", bytes.NewReader(body)))
 	if rec.Code != http.StatusForbidden || strings.TrimSpace(rec.Body.String()) != `{"error":"limit"}` {

@@ -5,17 +5,27 @@ import (
 	"context"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
 // Memory is the in-memory reference implementation of every registry. It is
 // safe for concurrent use; one mutex guards all of it, which also makes each
-// method trivially atomic.
+// method trivially atomic. [Memory.Atomic] holds the mutex for the whole
+// transaction and undoes its writes, newest first, if it fails.
 type Memory struct {
-	mu          sync.Mutex
+	mu *sync.Mutex
+	memTables
+	tx *memTx // non-nil in the view a transaction hands to its function
+}
+
+// memTables are the maps of a Memory, shared by its transaction views.
+type memTables struct {
 	items       map[string]*Item
-	deleted     map[string]string // item ID -> owner: tombstones
+	deleted     map[string]string              // item ID -> owner: tombstones
+	owned       map[string]map[string]struct{} // owner -> IDs of live items: the listing index
 	keys        map[[2]string]*WrappedKey
 	users       map[string]*User
 	shares      map[string]*Share
@@ -25,6 +35,13 @@ type Memory struct {
 	links       map[string]*Link
 	audit       map[string][]*AuditEntry
 	downloads   map[[2]string]time.Time // (item, actor) -> last claimed download
+	usage       map[string]Usage
+}
+
+// memTx is the undo log of one transaction.
+type memTx struct {
+	undo []func()
+	done atomic.Bool // set when Atomic returns: a leaked view then locks as Memory does
 }
 
 var (
@@ -37,24 +54,117 @@ var (
 	_ SpaceStore      = (*Memory)(nil)
 	_ LinkStore       = (*Memory)(nil)
 	_ AuditLog        = (*Memory)(nil)
+	_ UsageStore      = (*Memory)(nil)
+	_ Transactor      = (*Memory)(nil)
 )
 
 // NewMemory returns an empty in-memory store.
 func NewMemory() *Memory {
-	return &Memory{
-		items: map[string]*Item{}, deleted: map[string]string{}, keys: map[[2]string]*WrappedKey{}, users: map[string]*User{},
+	return &Memory{mu: new(sync.Mutex), memTables: memTables{
+		items: map[string]*Item{}, deleted: map[string]string{}, owned: map[string]map[string]struct{}{},
+		keys: map[[2]string]*WrappedKey{}, users: map[string]*User{},
 		shares: map[string]*Share{}, invitations: map[string]*Invitation{},
 		connections: map[string]*Connection{}, spaces: map[string]*Space{},
 		links: map[string]*Link{}, audit: map[string][]*AuditEntry{},
-		downloads: map[[2]string]time.Time{},
-	}
+		downloads: map[[2]string]time.Time{}, usage: map[string]Usage{},
+	}}
 }
 
 // NewMemoryStores returns Stores backed by one new Memory.
-func NewMemoryStores() Stores {
-	m := NewMemory()
+func NewMemoryStores() Stores { return NewMemory().stores() }
+
+func (m *Memory) stores() Stores {
 	return Stores{Items: m, Keys: m, Users: m, Shares: m, Invitations: m,
-		Connections: m, Spaces: m, Links: m, Audit: m}
+		Connections: m, Spaces: m, Links: m, Audit: m, Usage: m, Tx: m}
+}
+
+// Atomic runs fn with stores that write to m under its mutex, held until fn
+// returns, and undoes those writes if fn fails or ctx is done. The stores
+// fn gets are not for concurrent use; a nested Atomic on them runs fn in
+// the same transaction.
+func (m *Memory) Atomic(ctx context.Context, fn func(tx Stores) error) error {
+	if m.inTx() {
+		return fn(m.stores())
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	defer m.lock()()
+	t := &Memory{mu: m.mu, memTables: m.memTables, tx: &memTx{}}
+	defer t.tx.done.Store(true)
+	ok := false
+	defer func() {
+		if !ok { // fn failed or panicked
+			for i := len(t.tx.undo) - 1; i >= 0; i-- {
+				t.tx.undo[i]()
+			}
+		}
+	}()
+	err := fn(t.stores())
+	if err == nil {
+		err = ctx.Err()
+	}
+	ok = err == nil
+	return err
+}
+
+func (m *Memory) inTx() bool { return m.tx != nil && !m.tx.done.Load() }
+
+// lock takes m's mutex, unless m is the view of a running transaction,
+// which holds it; defer the function it returns.
+func (m *Memory) lock() (unlock func()) {
+	if m.inTx() {
+		return func() {}
+	}
+	m.mu.Lock()
+	return m.mu.Unlock
+}
+
+// onUndo adds f to the running transaction's undo log.
+func (m *Memory) onUndo(f func()) {
+	if m.inTx() {
+		m.tx.undo = append(m.tx.undo, f)
+	}
+}
+
+// set stores v under k in tbl, logging the old entry for undo.
+func set[K comparable, V any](m *Memory, tbl map[K]V, k K, v V) {
+	old, had := tbl[k]
+	m.onUndo(func() {
+		if had {
+			tbl[k] = old
+		} else {
+			delete(tbl, k)
+		}
+	})
+	tbl[k] = v
+}
+
+// unset deletes k from tbl, logging the old entry for undo.
+func unset[K comparable, V any](m *Memory, tbl map[K]V, k K) {
+	old, had := tbl[k]
+	if !had {
+		return
+	}
+	m.onUndo(func() { tbl[k] = old })
+	delete(tbl, k)
+}
+
+// index adds (or, if add is false, removes) item id in owner's listing index.
+func (m *Memory) index(owner, id string, add bool) {
+	ids := m.owned[owner]
+	if ids == nil {
+		if !add {
+			return
+		}
+		ids = map[string]struct{}{}
+		m.owned[owner] = ids
+	}
+	if add {
+		set(m, ids, id, struct{}{})
+	} else {
+		unset(m, ids, id)
+	}
 }
 
 func cloneItem(v *Item) *Item {
@@ -114,20 +224,20 @@ func cloneEntry(v *AuditEntry) *AuditEntry {
 	return &c
 }
 
-// create, get and del are the shared bodies of the per-record methods.
+// create, get, del and change are the shared bodies of the per-record
+// methods. A stored record is never changed in place: change stores a
+// changed copy, so that undo can put the old one back.
 func create[K comparable, V any](m *Memory, tbl map[K]*V, k K, v *V, clone func(*V) *V) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	defer m.lock()()
 	if _, ok := tbl[k]; ok {
 		return ErrExists
 	}
-	tbl[k] = clone(v)
+	set(m, tbl, k, clone(v))
 	return nil
 }
 
 func get[K comparable, V any](m *Memory, tbl map[K]*V, k K, clone func(*V) *V) (*V, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	defer m.lock()()
 	v, ok := tbl[k]
 	if !ok {
 		return nil, ErrNotFound
@@ -136,33 +246,47 @@ func get[K comparable, V any](m *Memory, tbl map[K]*V, k K, clone func(*V) *V) (
 }
 
 func del[K comparable, V any](m *Memory, tbl map[K]*V, k K) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	defer m.lock()()
 	if _, ok := tbl[k]; !ok {
 		return ErrNotFound
 	}
-	delete(tbl, k)
+	unset(m, tbl, k)
+	return nil
+}
+
+// change applies fn to a copy of the record under k and stores the copy if
+// fn returns nil.
+func change[K comparable, V any](m *Memory, tbl map[K]*V, k K, fn func(*V) error) error {
+	defer m.lock()()
+	v, ok := tbl[k]
+	if !ok {
+		return ErrNotFound
+	}
+	c := *v
+	if err := fn(&c); err != nil {
+		return err
+	}
+	set(m, tbl, k, &c)
 	return nil
 }
 
 func (m *Memory) CreateItem(_ context.Context, it *Item) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	defer m.lock()()
 	if _, ok := m.deleted[it.ID]; ok {
 		return ErrExists
 	}
 	if _, ok := m.items[it.ID]; ok {
 		return ErrExists
 	}
-	m.items[it.ID] = cloneItem(it)
+	set(m, m.items, it.ID, cloneItem(it))
+	m.index(it.Owner, it.ID, true)
 	return nil
 }
 func (m *Memory) Item(_ context.Context, id string) (*Item, error) {
 	return get(m, m.items, id, cloneItem)
 }
 func (m *Memory) UpdateItem(_ context.Context, it *Item, prevVersion uint64) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	defer m.lock()()
 	old, ok := m.items[it.ID]
 	if !ok {
 		return ErrNotFound
@@ -170,23 +294,50 @@ func (m *Memory) UpdateItem(_ context.Context, it *Item, prevVersion uint64) err
 	if old.Version != prevVersion {
 		return ErrConflict
 	}
-	m.items[it.ID] = cloneItem(it)
+	set(m, m.items, it.ID, cloneItem(it))
+	m.index(old.Owner, it.ID, false)
+	m.index(it.Owner, it.ID, true)
 	return nil
 }
 func (m *Memory) DeleteItem(_ context.Context, id string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	defer m.lock()()
 	it, ok := m.items[id]
 	if !ok {
 		return ErrNotFound
 	}
-	delete(m.items, id)
-	m.deleted[id] = it.Owner
+	unset(m, m.items, id)
+	m.index(it.Owner, id, false)
+	set(m, m.deleted, id, it.Owner)
 	return nil
 }
+
+// OwnedItems sorts the owner's items from the listing index: its cost
+// grows with the number of items owner has, not with all items.
+func (m *Memory) OwnedItems(_ context.Context, owner string, sort ItemSort, after string, limit int) ([]*Item, error) {
+	if err := CheckPage(sort, after, limit); err != nil {
+		return nil, err
+	}
+	defer m.lock()()
+	type entry struct {
+		cursor string
+		it     *Item
+	}
+	var page []entry
+	for id := range m.owned[owner] {
+		it := m.items[id]
+		if c := sort.Cursor(it); c > after {
+			page = append(page, entry{c, it})
+		}
+	}
+	slices.SortFunc(page, func(a, b entry) int { return strings.Compare(a.cursor, b.cursor) })
+	out := make([]*Item, 0, min(limit, len(page)))
+	for _, e := range page[:min(limit, len(page))] {
+		out = append(out, cloneItem(e.it))
+	}
+	return out, nil
+}
 func (m *Memory) DeletedItem(_ context.Context, id string) (string, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	defer m.lock()()
 	owner, ok := m.deleted[id]
 	if !ok {
 		return "", ErrNotFound
@@ -201,8 +352,7 @@ func (m *Memory) Key(_ context.Context, item, recipient string) (*WrappedKey, er
 	return get(m, m.keys, [2]string{item, recipient}, cloneKey)
 }
 func (m *Memory) KeysForItem(_ context.Context, item string) ([]*WrappedKey, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	defer m.lock()()
 	var out []*WrappedKey
 	for k, v := range m.keys {
 		if k[0] == item {
@@ -230,8 +380,7 @@ func (m *Memory) Share(_ context.Context, id string) (*Share, error) {
 	return get(m, m.shares, id, cloneShare)
 }
 func (m *Memory) sharesWhere(pred func(*Share) bool) []*Share {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	defer m.lock()()
 	var out []*Share
 	for _, v := range m.shares {
 		if pred(v) {
@@ -256,22 +405,17 @@ func (m *Memory) Invitation(_ context.Context, id string) (*Invitation, error) {
 	return get(m, m.invitations, id, cloneInvitation)
 }
 func (m *Memory) UseInvitation(_ context.Context, id string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	in, ok := m.invitations[id]
-	if !ok {
-		return ErrNotFound
-	}
-	if in.Used {
-		return ErrConflict
-	}
-	in.Used = true
-	return nil
+	return change(m, m.invitations, id, func(in *Invitation) error {
+		if in.Used {
+			return ErrConflict
+		}
+		in.Used = true
+		return nil
+	})
 }
 
 func (m *Memory) InvitationsFrom(_ context.Context, inviter string) ([]*Invitation, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	defer m.lock()()
 	var out []*Invitation
 	for _, v := range m.invitations {
 		if v.Inviter == inviter {
@@ -299,21 +443,16 @@ func (m *Memory) Space(_ context.Context, id string) (*Space, error) {
 	return get(m, m.spaces, id, cloneSpace)
 }
 func (m *Memory) ClaimSpace(_ context.Context, id string, claimed []byte) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	s, ok := m.spaces[id]
-	if !ok {
-		return ErrNotFound
-	}
-	if len(s.ClaimedKey) != 0 {
-		return ErrConflict
-	}
-	s.ClaimedKey = slices.Clone(claimed)
-	return nil
+	return change(m, m.spaces, id, func(s *Space) error {
+		if len(s.ClaimedKey) != 0 {
+			return ErrConflict
+		}
+		s.ClaimedKey = slices.Clone(claimed)
+		return nil
+	})
 }
 func (m *Memory) SpacesFrom(_ context.Context, sharer string) ([]*Space, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	defer m.lock()()
 	var out []*Space
 	for _, v := range m.spaces {
 		if v.Sharer == sharer {
@@ -332,8 +471,7 @@ func (m *Memory) Link(_ context.Context, id string) (*Link, error) {
 	return get(m, m.links, id, cloneLink)
 }
 func (m *Memory) LinksForItem(_ context.Context, item string) ([]*Link, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	defer m.lock()()
 	var out []*Link
 	for _, v := range m.links {
 		if v.Item == item {
@@ -344,49 +482,42 @@ func (m *Memory) LinksForItem(_ context.Context, item string) ([]*Link, error) {
 	return out, nil
 }
 func (m *Memory) ConsumeDownload(_ context.Context, id string, now time.Time) (int, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	l, ok := m.links[id]
-	if !ok {
-		return 0, ErrNotFound
-	}
-	if !now.Before(l.Expires) {
-		return 0, ErrExpired
-	}
-	if l.Remaining <= 0 {
-		return 0, ErrExhausted
-	}
-	l.Remaining--
-	return l.Remaining, nil
+	remaining := 0
+	err := change(m, m.links, id, func(l *Link) error {
+		if !now.Before(l.Expires) {
+			return ErrExpired
+		}
+		if l.Remaining <= 0 {
+			return ErrExhausted
+		}
+		l.Remaining--
+		remaining = l.Remaining
+		return nil
+	})
+	return remaining, err
 }
 func (m *Memory) ReserveAttempt(_ context.Context, id string, max int) (int, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	l, ok := m.links[id]
-	if !ok {
-		return 0, ErrNotFound
-	}
-	if l.Failures >= max {
-		return 0, ErrLocked
-	}
-	l.Failures++
-	return l.Failures, nil
+	failures := 0
+	err := change(m, m.links, id, func(l *Link) error {
+		if l.Failures >= max {
+			return ErrLocked
+		}
+		l.Failures++
+		failures = l.Failures
+		return nil
+	})
+	return failures, err
 }
 func (m *Memory) ReleaseAttempt(_ context.Context, id string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	l, ok := m.links[id]
-	if !ok {
-		return ErrNotFound
-	}
-	l.Failures = max(l.Failures-1, 0)
-	return nil
+	return change(m, m.links, id, func(l *Link) error {
+		l.Failures = max(l.Failures-1, 0)
+		return nil
+	})
 }
 func (m *Memory) DeleteLink(_ context.Context, id string) error { return del(m, m.links, id) }
 
 func (m *Memory) AppendAudit(_ context.Context, e *AuditEntry) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	defer m.lock()()
 	item := e.Event.Item
 	chain := m.audit[item]
 	prev := genesis(item)
@@ -396,15 +527,14 @@ func (m *Memory) AppendAudit(_ context.Context, e *AuditEntry) error {
 	if e.Seq != uint64(len(chain))+1 || !bytes.Equal(e.Prev, prev) {
 		return ErrConflict
 	}
-	m.audit[item] = append(chain, cloneEntry(e))
+	set(m, m.audit, item, append(chain, cloneEntry(e)))
 	return nil
 }
 func (m *Memory) AuditEntries(_ context.Context, item string, after uint64, limit int) ([]*AuditEntry, error) {
 	if limit < 1 {
 		return nil, invalid("audit page limit")
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	defer m.lock()()
 	chain := m.audit[item]
 	if after >= uint64(len(chain)) {
 		return nil, nil
@@ -417,8 +547,7 @@ func (m *Memory) AuditEntries(_ context.Context, item string, after uint64, limi
 	return out, nil
 }
 func (m *Memory) AuditHead(_ context.Context, item string) (*AuditEntry, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	defer m.lock()()
 	chain := m.audit[item]
 	if len(chain) == 0 {
 		return nil, ErrNotFound
@@ -426,21 +555,30 @@ func (m *Memory) AuditHead(_ context.Context, item string) (*AuditEntry, error) 
 	return cloneEntry(chain[len(chain)-1]), nil
 }
 func (m *Memory) ClaimDownload(_ context.Context, item, actor string, now time.Time, window time.Duration) (bool, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	defer m.lock()()
 	k := [2]string{item, actor}
 	if last, ok := m.downloads[k]; ok && withinWindow(last, now, window) {
 		return false, nil
 	}
-	m.downloads[k] = now
+	set(m, m.downloads, k, now)
 	return true, nil
 }
 func (m *Memory) ReleaseDownload(_ context.Context, item, actor string, claimed time.Time) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	defer m.lock()()
 	k := [2]string{item, actor}
 	if last, ok := m.downloads[k]; ok && last.Equal(claimed) {
-		delete(m.downloads, k)
+		unset(m, m.downloads, k)
 	}
 	return nil
+}
+
+func (m *Memory) AddUsage(_ context.Context, owner string, d Usage) (Usage, error) {
+	defer m.lock()()
+	u := m.usage[owner].Plus(d)
+	set(m, m.usage, owner, u)
+	return u, nil
+}
+func (m *Memory) Usage(_ context.Context, owner string) (Usage, error) {
+	defer m.lock()()
+	return m.usage[owner], nil
 }

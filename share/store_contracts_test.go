@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/sealkit/sealkit/share"
+	"github.com/sealkit/sealkit/share/sharehttp"
 )
 
 // A deleted item's ID is never reused: nobody, not even its owner, can
@@ -350,7 +351,7 @@ func TestVectorsAuditAfter(t *testing.T) {
 // looks anything up.
 func TestAuditPageQuery(t *testing.T) {
 	svc := share.NewService(share.NewMemoryStores(), share.NewMemoryBlobs())
-	h := &share.Handler{Service: svc, Authenticate: func(*http.Request) (string, error) { return "alice", nil }}
+	h := sharehttp.NewHandler(svc, func(*http.Request) (string, error) { return "alice", nil })
 	get := func(q string) int {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest("GET", "/v1/items/I1/audit?"+q, nil))

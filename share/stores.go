@@ -2,6 +2,8 @@ package share
 
 import (
 	"context"
+	"encoding/hex"
+	"math"
 	"time"
 )
 
@@ -30,6 +32,103 @@ type ItemStore interface {
 	// DeletedItem returns the owner named by a deleted item's tombstone;
 	// ErrNotFound if the item is live or never existed.
 	DeletedItem(ctx context.Context, id string) (owner string, err error)
+	// OwnedItems returns up to limit live items of owner in the order sort names, after the cursor
+	// (the Cursor of the last item of the previous page, "" for the first page).
+	// A limit outside 1..MaxPageSize, an unknown sort or a malformed cursor
+	// is ErrInvalid. Fewer than limit items means the listing is done. Its
+	// cost grows with limit, not with the number of items stored.
+	OwnedItems(ctx context.Context, owner string, sort ItemSort, after string, limit int) ([]*Item, error)
+}
+
+// MaxPageSize is the largest limit of one [ItemStore.OwnedItems] page.
+const MaxPageSize = 1000
+
+// ItemSort names an order of [ItemStore.OwnedItems]: ascending by one
+// field the server knows (the stores never see plaintext), ties broken by
+// item ID in byte order.
+type ItemSort int
+
+const (
+	SortByCreated ItemSort = iota // by [Item].Created, oldest first
+	SortBySize                    // by [Item].Size, smallest first
+	SortByID                      // by [Item].ID in byte order
+)
+
+// sortKeyLen is the length of the hexadecimal sort key a cursor of
+// SortByCreated or SortBySize begins with.
+const sortKeyLen = 24
+
+// Cursor returns the cursor that resumes a listing in order s after it: the
+// item's sort key (24 lowercase hexadecimal digits, which sort as the field
+// does) followed by its ID, or the ID alone for [SortByID]. Cursors compare
+// in byte order as their items sort, so a store may keep them as index
+// keys. It returns "" for an unknown sort.
+func (s ItemSort) Cursor(it *Item) string {
+	var k [sortKeyLen / 2]byte
+	switch s {
+	case SortByID:
+		return it.ID
+	case SortByCreated:
+		// Seconds with the sign bit flipped, then nanoseconds: byte order
+		// is time order for every time, the zero time included.
+		putSortKey(k[:], uint64(it.Created.Unix()), uint32(it.Created.Nanosecond()))
+	case SortBySize:
+		putSortKey(k[:], uint64(it.Size), 0)
+	default:
+		return ""
+	}
+	return hex.EncodeToString(k[:]) + it.ID
+}
+
+func putSortKey(k []byte, hi uint64, lo uint32) {
+	hi ^= 1 << 63
+	for i := range 8 {
+		k[i] = byte(hi >> (56 - 8*i))
+	}
+	for i := range 4 {
+		k[8+i] = byte(lo >> (24 - 8*i))
+	}
+}
+
+// CheckCursor returns nil if c may be passed as the after argument of
+// [ItemStore.OwnedItems] in order s ("" or a cursor of that form), else
+// ErrInvalid. Stores call it before they use a cursor.
+func (s ItemSort) CheckCursor(c string) error {
+	switch s {
+	case SortByID:
+	case SortByCreated, SortBySize:
+		if c == "" {
+			return nil
+		}
+		if len(c) <= sortKeyLen || !isLowerHex(c[:sortKeyLen]) {
+			return invalid("listing cursor")
+		}
+		c = c[sortKeyLen:]
+	default:
+		return invalid("listing sort")
+	}
+	if c != "" && !ValidID(c) {
+		return invalid("listing cursor")
+	}
+	return nil
+}
+
+func isLowerHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// CheckPage returns ErrInvalid unless [ItemStore.OwnedItems] may be called
+// with sort, after and limit.
+func CheckPage(sort ItemSort, after string, limit int) error {
+	if limit < 1 || limit > MaxPageSize {
+		return invalid("listing page limit")
+	}
+	return sort.CheckCursor(after)
 }
 
 // KeyStore is the wrapped-key registry: one record per (item, recipient).
@@ -134,6 +233,48 @@ type AuditLog interface {
 	ReleaseDownload(ctx context.Context, item, actor string, claimed time.Time) error
 }
 
+// Usage is what an owner's items hold in the stores, as the Service charges it.
+type Usage struct{ Bytes, Items int64 }
+
+// Plus returns u changed by d as a [UsageStore] keeps it: each total
+// saturates at the int64 range and never goes below 0.
+func (u Usage) Plus(d Usage) Usage {
+	return Usage{Bytes: addUsage(u.Bytes, d.Bytes), Items: addUsage(u.Items, d.Items)}
+}
+
+func addUsage(a, b int64) int64 {
+	s := a + b
+	switch {
+	case b > 0 && s < a:
+		return math.MaxInt64
+	case b < 0 && s > a, s < 0:
+		return 0
+	}
+	return s
+}
+
+// UsageStore keeps each owner's usage; the Service updates it inside the transaction that commits an
+// upload or a delete, so it never disagrees with the items.
+type UsageStore interface {
+	AddUsage(ctx context.Context, owner string, d Usage) (Usage, error) // returns the new total; a total never goes below 0
+	Usage(ctx context.Context, owner string) (Usage, error)             // zero Usage for an unknown owner
+}
+
+// Transactor runs fn with stores whose writes all commit, or none do.
+//
+// The [Stores] handed to fn are bound to the transaction: fn must use them
+// and no others of the same backend (a backend may have one connection, held
+// by the transaction), must not write blobs (a blob put reads a client's
+// stream, which no transaction waits on) and should be short. If fn returns
+// an error, or ctx is done before the commit, nothing fn wrote is kept and
+// Atomic returns that error; fn's error is returned as it is. A nested
+// Atomic on the Stores handed to fn runs in the same transaction. A
+// transaction may fail with ErrConflict where a concurrent one changed
+// what it read; the caller may retry.
+type Transactor interface {
+	Atomic(ctx context.Context, fn func(tx Stores) error) error
+}
+
 // Stores bundles the registries a Service runs on.
 type Stores struct {
 	Items       ItemStore
@@ -145,6 +286,9 @@ type Stores struct {
 	Spaces      SpaceStore
 	Links       LinkStore
 	Audit       AuditLog
+	Usage       UsageStore
+	// Tx makes several writes to the stores above one atomic step.
+	Tx Transactor
 }
 
 // GenesisHash returns Prev of the first audit entry of item.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/sealkit/sealkit/envelope"
 	"github.com/sealkit/sealkit/share"
+	"github.com/sealkit/sealkit/share/sharehttp"
 )
 
 // itemHeader returns the header of an empty envelope sealed for item id's
@@ -176,8 +177,8 @@ func TestUploadCreateRaceKeepsWinnersBlob(t *testing.T) {
 	}
 }
 
-// ReadUploadFrame reads what HTTPTransport.Upload sends, and Body gives
-// Handler the same bytes again.
+// EncodeUploadFrame writes u32be(len(record)) || record, ReadUploadFrame
+// reads it back, and Body gives the Handler the same bytes again.
 func TestReadUploadFrame(t *testing.T) {
 	up := newUpload("F1", "alice", []byte("header"))
 	record, err := json.Marshal(up)
@@ -187,9 +188,12 @@ func TestReadUploadFrame(t *testing.T) {
 	frame := binary.BigEndian.AppendUint32(nil, uint32(len(record)))
 	frame = append(frame, record...)
 	body := append(bytes.Clone(frame), "payload"...)
+	if enc, err := sharehttp.EncodeUploadFrame(up); err != nil || !bytes.Equal(enc, frame) {
+		t.Fatalf("EncodeUploadFrame: %q, %v; want %q", enc, err, frame)
+	}
 
 	r := bytes.NewReader(body)
-	f, err := share.ReadUploadFrame(r)
+	f, err := sharehttp.ReadUploadFrame(r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,18 +207,18 @@ func TestReadUploadFrame(t *testing.T) {
 
 	t.Run("record over the cap", func(t *testing.T) {
 		b := binary.BigEndian.AppendUint32(nil, share.MaxUploadRecord+1)
-		if _, err := share.ReadUploadFrame(bytes.NewReader(b)); !errors.Is(err, share.ErrTooLarge) {
+		if _, err := sharehttp.ReadUploadFrame(bytes.NewReader(b)); !errors.Is(err, share.ErrTooLarge) {
 			t.Fatalf("got %v, want ErrTooLarge", err)
 		}
 	})
 	t.Run("short record", func(t *testing.T) {
-		if _, err := share.ReadUploadFrame(bytes.NewReader(frame[:len(frame)-1])); !errors.Is(err, share.ErrInvalid) {
+		if _, err := sharehttp.ReadUploadFrame(bytes.NewReader(frame[:len(frame)-1])); !errors.Is(err, share.ErrInvalid) {
 			t.Fatalf("got %v, want ErrInvalid", err)
 		}
 	})
 	t.Run("declared length, nothing sent", func(t *testing.T) {
 		b := binary.BigEndian.AppendUint32(nil, share.MaxUploadRecord)
-		if _, err := share.ReadUploadFrame(bytes.NewReader(b)); !errors.Is(err, share.ErrInvalid) {
+		if _, err := sharehttp.ReadUploadFrame(bytes.NewReader(b)); !errors.Is(err, share.ErrInvalid) {
 			t.Fatalf("got %v, want ErrInvalid", err)
 		}
 	})

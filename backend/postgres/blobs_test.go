@@ -11,8 +11,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/sealkit/sealkit/backend/driver"
+	"github.com/sealkit/sealkit/backend/driver/drivertest"
 	"github.com/sealkit/sealkit/backend/internal/records"
-	"github.com/sealkit/sealkit/backend/internal/records/recordstest"
 	"github.com/sealkit/sealkit/backend/postgres"
 	"github.com/sealkit/sealkit/share"
 )
@@ -53,7 +54,7 @@ func TestStalledUploadHoldsNoTransaction(t *testing.T) {
 	}
 	defer db.Close()
 	raw := connect(t, dsn)
-	src := recordstest.NewStalled(records.ChunkSize + records.ChunkSize/2)
+	src := drivertest.NewStalled(driver.ChunkSize + driver.ChunkSize/2)
 	t.Cleanup(src.Release)
 	done := make(chan error, 1)
 	go func() { _, err := db.Blobs().Put(ctx, "UPLOAD", src); done <- err }()
@@ -75,7 +76,7 @@ func TestStalledUploadHoldsNoTransaction(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if n, err := db.BlobSize(ctx, "UPLOAD"); err != nil || n != records.ChunkSize*3/2 {
+	if n, err := blobSize(ctx, db, "UPLOAD"); err != nil || n != driver.ChunkSize*3/2 {
 		t.Fatalf("the upload, once released: %d bytes, %v", n, err)
 	}
 }
@@ -94,11 +95,11 @@ func TestBlobGarbage(t *testing.T) {
 	}
 	defer db.Close()
 	raw := connect(t, dsn)
-	if _, err := db.PutBlob(ctx, "keep", bytes.NewReader(make([]byte, 2*records.ChunkSize))); err != nil {
+	if _, err := db.PutBlob(ctx, "keep", bytes.NewReader(make([]byte, 2*driver.ChunkSize))); err != nil {
 		t.Fatal(err)
 	}
 
-	failing := recordstest.NewStalled(3 * records.ChunkSize)
+	failing := drivertest.NewStalled(3 * driver.ChunkSize)
 	failing.Err = errors.New("client went away")
 	failing.Release()
 	if _, err := db.PutBlob(ctx, "keep", failing); err == nil {
@@ -108,7 +109,7 @@ func TestBlobGarbage(t *testing.T) {
 		t.Fatalf("after a failed put %d chunks are stored, want the 2 of the kept blob", n)
 	}
 
-	stalled := recordstest.NewStalled(2*records.ChunkSize + 1)
+	stalled := drivertest.NewStalled(2*driver.ChunkSize + 1)
 	t.Cleanup(stalled.Release)
 	done := make(chan error, 1)
 	go func() { _, err := db.PutBlob(ctx, "keep", stalled); done <- err }()
@@ -131,7 +132,7 @@ func TestBlobGarbage(t *testing.T) {
 	if err := <-done; !errors.Is(err, records.ErrPendingGone) {
 		t.Fatalf("a put whose pending chunks were swept: %v, want ErrPendingGone", err)
 	}
-	if n, err := db.BlobSize(ctx, "keep"); err != nil || n != 2*records.ChunkSize {
+	if n, err := blobSize(ctx, db, "keep"); err != nil || n != 2*driver.ChunkSize {
 		t.Fatalf("the kept blob: %d bytes, %v", n, err)
 	}
 	if n := count(t, raw, `SELECT count(*) FROM blobs`); n != 1 {
@@ -142,7 +143,7 @@ func TestBlobGarbage(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() {
-			if _, err := db.PutBlob(ctx, "race", bytes.NewReader(make([]byte, records.ChunkSize+1))); err != nil {
+			if _, err := db.PutBlob(ctx, "race", bytes.NewReader(make([]byte, driver.ChunkSize+1))); err != nil {
 				t.Error(err)
 			}
 		})
@@ -196,4 +197,9 @@ func TestMigrationBlobGenerations(t *testing.T) {
 	if n := count(t, raw, `SELECT count(*) FROM blob_chunks WHERE id = 'OLD'`); n != 0 {
 		t.Fatalf("the replaced old blob keeps %d chunks", n)
 	}
+}
+
+func blobSize(ctx context.Context, b driver.Blobs, id string) (int64, error) {
+	st, err := b.StatBlob(ctx, id)
+	return st.Size, err
 }

@@ -5,6 +5,9 @@
 // stored in 1 MiB chunks so a large blob streams in constant memory, each
 // chunk in its own transaction so a stalled upload holds none open.
 //
+// A DB is a [driver.Driver]; its stores are those package backend maps
+// onto it ([DB.Stores]), and [DB.Atomic] is one PostgreSQL transaction.
+//
 // Blobs may instead live in S3-compatible object storage: implement the
 // share package's BlobStore over it (for example with gocloud.dev/blob)
 // and keep only records here.
@@ -12,23 +15,22 @@ package postgres
 
 import (
 	"context"
+	"embed"
 	"errors"
 	"fmt"
-	"github.com/sealkit/sealkit/backend/internal/adapt"
+	"io/fs"
+	"sort"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/sealkit/sealkit/backend"
 	"github.com/sealkit/sealkit/backend/internal/records"
 	"github.com/sealkit/sealkit/identity"
 	"github.com/sealkit/sealkit/keystore"
 	"github.com/sealkit/sealkit/share"
 	"github.com/sealkit/sealkit/storageauth"
-	"io/fs"
-	"sort"
-	"strings"
-
-	"embed"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // DSNEnv is the environment variable the tests (and the examples) read a
@@ -49,7 +51,8 @@ type DB struct {
 }
 
 // Open connects to the database named by dsn, applies any pending schema
-// migrations and sweeps garbage blob chunks (see PutBlob).
+// and record migrations ([backend.Migrate]) and sweeps garbage blob chunks
+// (see PutBlob).
 func Open(ctx context.Context, dsn string) (*DB, error) {
 	pool, err := pgxpool.New(ctx, dsn)
 	if err != nil {
@@ -60,6 +63,10 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if err := db.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
+	}
+	if err := backend.Migrate(ctx, db); err != nil {
+		pool.Close()
+		return nil, wrap("migrate records", err)
 	}
 	if err := db.sweepBlobs(ctx); err != nil {
 		pool.Close()
@@ -105,7 +112,8 @@ func (db *DB) migrate(ctx context.Context) error {
 	})
 }
 
-// tx runs fn in a transaction, committing if it returns nil.
+// tx runs fn in a transaction, committing if it returns nil and ctx is not
+// done.
 func (db *DB) tx(ctx context.Context, fn func(pgx.Tx) error) error {
 	tx, err := db.pool.Begin(ctx)
 	if err != nil {
@@ -115,28 +123,32 @@ func (db *DB) tx(ctx context.Context, fn func(pgx.Tx) error) error {
 		tx.Rollback(context.WithoutCancel(ctx))
 		return err
 	}
+	if err := ctx.Err(); err != nil {
+		tx.Rollback(context.WithoutCancel(ctx))
+		return err
+	}
 	return tx.Commit(ctx)
 }
 
-func isUniqueViolation(err error) bool {
-	var pe *pgconn.PgError
-	return errors.As(err, &pe) && pe.Code == "23505"
-}
+// Stores returns every store of the SDK on the database; its Atomic is one
+// transaction.
+func (db *DB) Stores() *backend.Stores { return backend.New(db) }
 
 // Keystore returns the database as a keystore.Store.
-func (db *DB) Keystore() keystore.Store { return adapt.Keystore(db) }
+func (db *DB) Keystore() keystore.Store { return backend.Keystore(db) }
 
 // StorageAuth returns the database as a storageauth.Store.
-func (db *DB) StorageAuth() storageauth.Store { return adapt.StorageAuth(db) }
+func (db *DB) StorageAuth() storageauth.Store { return backend.StorageAuth(db) }
 
 // KeyRegistry returns the database as an identity.KeyRegistry.
-func (db *DB) KeyRegistry() identity.KeyRegistry { return adapt.KeyRegistry(db) }
+func (db *DB) KeyRegistry() identity.KeyRegistry { return backend.KeyRegistry(db) }
 
 // ReplayStore returns the database as an identity.ReplayStore.
-func (db *DB) ReplayStore() identity.ReplayStore { return adapt.ReplayStore(db) }
+func (db *DB) ReplayStore() identity.ReplayStore { return backend.ReplayStore(db) }
 
-// Share returns the database as every registry a share.Service runs on.
-func (db *DB) Share() share.Stores { return adapt.Share(db) }
+// Share returns the database as every registry a share.Service runs on;
+// its Tx is one transaction.
+func (db *DB) Share() share.Stores { return backend.Share(db) }
 
 // Blobs returns the database as a share.BlobStore (1 MiB chunks, streamed).
-func (db *DB) Blobs() share.BlobStore { return adapt.Blobs(db) }
+func (db *DB) Blobs() share.BlobStore { return backend.Blobs(db) }

@@ -15,7 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/sealkit/sealkit/backend/internal/records"
+	"github.com/sealkit/sealkit/backend/driver"
 	"github.com/sealkit/sealkit/backend/postgres"
 	"github.com/sealkit/sealkit/share"
 )
@@ -73,7 +73,7 @@ func TestMigrationShareHeadsAndTombstones(t *testing.T) {
 				data = []byte("\xff{\"event\":{\"action\":\"delete\",\"actor\":\"mallory\"") // neither UTF-8 nor JSON
 			}
 			id := fmt.Sprintf("%d:%s/%020d", len(item), item, e.Seq)
-			if _, err := db.Create(ctx, records.Record{Kind: "share.audit", ID: id, Ref: item, Data: data}); err != nil {
+			if _, err := db.Create(ctx, driver.Record{Kind: "share.audit", ID: id, Ref: item, Data: data}); err != nil {
 				t.Fatal(err)
 			}
 			prev = e.Hash

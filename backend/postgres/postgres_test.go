@@ -10,8 +10,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/sealkit/sealkit/backend/internal/adapt/adapttest"
-	"github.com/sealkit/sealkit/backend/internal/records/recordstest"
+	"github.com/sealkit/sealkit/backend/driver"
+	"github.com/sealkit/sealkit/backend/driver/drivertest"
 	"github.com/sealkit/sealkit/backend/postgres"
 )
 
@@ -66,9 +66,9 @@ func testSchema(t testing.TB) string {
 }
 
 func TestStores(t *testing.T) {
-	adapttest.Run(t, func(t *testing.T) recordstest.Backend { return openTest(t) })
+	drivertest.Run(t, func(t *testing.T) driver.Driver { return openTest(t) })
 }
 
 func BenchmarkPostgres(b *testing.B) {
-	recordstest.Benchmark(b, func(b *testing.B) recordstest.Backend { return openTest(b) })
+	drivertest.Benchmark(b, func(b *testing.B) driver.Driver { return openTest(b) })
 }

@@ -7,121 +7,238 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/sealkit/sealkit/backend/driver"
 	"github.com/sealkit/sealkit/backend/internal/records"
 )
 
-var _ records.Store = (*DB)(nil)
+var (
+	_ driver.Driver = (*DB)(nil)
+	_ driver.Store  = recs{}
+)
+
+// conn is what both the pool and one of its transactions run.
+type conn interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// recs is the record store over the pool (tx false) or over one
+// transaction (tx true). The methods of DB are those of recs over the pool.
+type recs struct {
+	db *DB
+	q  conn
+	tx bool
+}
+
+func (db *DB) recs() recs { return recs{db: db, q: db.pool} }
+
+// Create implements [driver.Store.Create].
+func (db *DB) Create(ctx context.Context, r driver.Record) (driver.Record, error) {
+	return db.recs().Create(ctx, r)
+}
+
+// Update implements [driver.Store.Update].
+func (db *DB) Update(ctx context.Context, r driver.Record, expect int64) (driver.Record, error) {
+	return db.recs().Update(ctx, r, expect)
+}
+
+// Get implements [driver.Store.Get].
+func (db *DB) Get(ctx context.Context, kind, id string) (driver.Record, error) {
+	return db.recs().Get(ctx, kind, id)
+}
+
+// List implements [driver.Store.List].
+func (db *DB) List(ctx context.Context, kind string, field driver.Field, value string) ([]driver.Record, error) {
+	return db.recs().List(ctx, kind, field, value)
+}
+
+// Range implements [driver.Store.Range].
+func (db *DB) Range(ctx context.Context, kind, after, before string, limit int) ([]driver.Record, error) {
+	return db.recs().Range(ctx, kind, after, before, limit)
+}
+
+// Delete implements [driver.Store.Delete].
+func (db *DB) Delete(ctx context.Context, kind, id string) error {
+	return db.recs().Delete(ctx, kind, id)
+}
+
+// Modify implements [driver.Store.Modify].
+func (db *DB) Modify(ctx context.Context, kind, id string, fn func(*driver.Record) error) (driver.Record, error) {
+	return db.recs().Modify(ctx, kind, id, fn)
+}
+
+// Purge implements [driver.Store.Purge].
+func (db *DB) Purge(ctx context.Context, kind string, t time.Time) error {
+	return db.recs().Purge(ctx, kind, t)
+}
+
+// Atomic implements [driver.Store.Atomic] with one READ COMMITTED
+// transaction. Records it modifies stay locked (SELECT … FOR UPDATE) until
+// it ends, so concurrent transactions on one record are serialised.
+func (db *DB) Atomic(ctx context.Context, fn func(tx driver.Store) error) error {
+	return db.recs().Atomic(ctx, fn)
+}
+
+func (s recs) Atomic(ctx context.Context, fn func(tx driver.Store) error) error {
+	return s.inTx(ctx, func(t recs) error { return fn(t) })
+}
+
+// inTx runs fn in s's transaction, or in a new one that commits if fn
+// returns nil and ctx is not done.
+func (s recs) inTx(ctx context.Context, fn func(t recs) error) error {
+	if s.tx {
+		return fn(s)
+	}
+	return s.db.tx(ctx, func(tx pgx.Tx) error { return fn(recs{db: s.db, q: tx, tx: true}) })
+}
 
 const recordColumns = `kind, id, owner, ref, version, data, expires`
 
-func (db *DB) Create(ctx context.Context, r records.Record) (records.Record, error) {
+func (s recs) Create(ctx context.Context, r driver.Record) (driver.Record, error) {
 	r.Version = 1
-	_, err := db.pool.Exec(ctx, `INSERT INTO records (`+recordColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+	// ON CONFLICT DO NOTHING: a taken ID is no statement error, which
+	// would abort the transaction it runs in.
+	tag, err := s.q.Exec(ctx, `INSERT INTO records (`+recordColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)
+		ON CONFLICT (kind, id) DO NOTHING`,
 		r.Kind, r.ID, r.Owner, r.Ref, r.Version, records.Body(r.Data), records.ExpiresNanos(r.Expires))
-	if isUniqueViolation(err) {
-		return records.Record{}, records.ErrExists
-	}
 	if err != nil {
-		return records.Record{}, wrap("create", err)
-	}
-	return r, nil
-}
-
-func (db *DB) Update(ctx context.Context, r records.Record, expect int64) (records.Record, error) {
-	tag, err := db.pool.Exec(ctx, `UPDATE records SET owner = $1, ref = $2, version = version + 1, data = $3, expires = $4
-		WHERE kind = $5 AND id = $6 AND version = $7`,
-		r.Owner, r.Ref, records.Body(r.Data), records.ExpiresNanos(r.Expires), r.Kind, r.ID, expect)
-	if err != nil {
-		return records.Record{}, wrap("update", err)
+		return driver.Record{}, wrap("create", err)
 	}
 	if tag.RowsAffected() == 0 {
-		if _, err := db.Get(ctx, r.Kind, r.ID); err != nil {
-			return records.Record{}, err
-		}
-		return records.Record{}, records.ErrConflict
+		return driver.Record{}, driver.ErrExists
 	}
-	r.Version = expect + 1
+	r.Data = records.Body(r.Data)
 	return r, nil
 }
 
-func (db *DB) Get(ctx context.Context, kind, id string) (records.Record, error) {
-	r, err := scan(db.pool.QueryRow(ctx, `SELECT `+recordColumns+` FROM records WHERE kind = $1 AND id = $2`, kind, id))
+func (s recs) Update(ctx context.Context, r driver.Record, expect int64) (driver.Record, error) {
+	err := s.inTx(ctx, func(t recs) error {
+		tag, err := t.q.Exec(ctx, `UPDATE records SET owner = $1, ref = $2, version = version + 1, data = $3, expires = $4
+			WHERE kind = $5 AND id = $6 AND version = $7`,
+			r.Owner, r.Ref, records.Body(r.Data), records.ExpiresNanos(r.Expires), r.Kind, r.ID, expect)
+		if err != nil || tag.RowsAffected() == 1 {
+			return err
+		}
+		if _, err := t.get(ctx, r.Kind, r.ID, ""); err != nil {
+			return err
+		}
+		return driver.ErrConflict
+	})
+	if err != nil {
+		return driver.Record{}, wrap("update", err)
+	}
+	r.Version, r.Data = expect+1, records.Body(r.Data)
+	return r, nil
+}
+
+func (s recs) Get(ctx context.Context, kind, id string) (driver.Record, error) {
+	r, err := s.get(ctx, kind, id, "")
 	return r, wrap("get", err)
 }
 
-func (db *DB) List(ctx context.Context, kind string, field records.Field, value string) ([]records.Record, error) {
+// get reads one record; lock is "" or a locking clause.
+func (s recs) get(ctx context.Context, kind, id, lock string) (driver.Record, error) {
+	return scan(s.q.QueryRow(ctx, `SELECT `+recordColumns+` FROM records WHERE kind = $1 AND id = $2`+lock, kind, id))
+}
+
+func (s recs) List(ctx context.Context, kind string, field driver.Field, value string) ([]driver.Record, error) {
 	col := "owner"
-	if field == records.ByRef {
+	if field == driver.ByRef {
 		col = "ref"
 	}
-	rows, err := db.pool.Query(ctx, `SELECT `+recordColumns+` FROM records WHERE kind = $1 AND `+col+` = $2 ORDER BY id COLLATE "C"`, kind, value)
+	rs, err := s.query(ctx, `SELECT `+recordColumns+` FROM records WHERE kind = $1 AND `+col+` = $2 ORDER BY id COLLATE "C"`, kind, value)
+	return rs, wrap("list", err)
+}
+
+func (s recs) Range(ctx context.Context, kind, after, before string, limit int) ([]driver.Record, error) {
+	if limit < 1 {
+		return nil, wrap("range", ctx.Err())
+	}
+	// COLLATE "C" is byte order, and the records_kind_id_c index's.
+	q, args := `SELECT `+recordColumns+` FROM records WHERE kind = $1 AND id COLLATE "C" > $2`, []any{kind, after}
+	if before != "" {
+		q, args = q+` AND id COLLATE "C" < $3`, append(args, before)
+	}
+	args = append(args, limit)
+	rs, err := s.query(ctx, q+fmt.Sprintf(` ORDER BY id COLLATE "C" LIMIT $%d`, len(args)), args...)
+	return rs, wrap("range", err)
+}
+
+// query returns the records a SELECT of recordColumns finds.
+func (s recs) query(ctx context.Context, q string, args ...any) ([]driver.Record, error) {
+	rows, err := s.q.Query(ctx, q, args...)
 	if err != nil {
-		return nil, wrap("list", err)
+		return nil, err
 	}
 	defer rows.Close()
-	var out []records.Record
+	var out []driver.Record
 	for rows.Next() {
 		r, err := scan(rows)
 		if err != nil {
-			return nil, wrap("list", err)
+			return nil, err
 		}
 		out = append(out, r)
 	}
-	return out, wrap("list", rows.Err())
+	return out, rows.Err()
 }
 
-func (db *DB) Delete(ctx context.Context, kind, id string) error {
-	tag, err := db.pool.Exec(ctx, `DELETE FROM records WHERE kind = $1 AND id = $2`, kind, id)
+func (s recs) Delete(ctx context.Context, kind, id string) error {
+	tag, err := s.q.Exec(ctx, `DELETE FROM records WHERE kind = $1 AND id = $2`, kind, id)
 	if err != nil {
 		return wrap("delete", err)
 	}
 	if tag.RowsAffected() == 0 {
-		return records.ErrNotFound
+		return driver.ErrNotFound
 	}
 	return nil
 }
 
-func (db *DB) Modify(ctx context.Context, kind, id string, fn func(*records.Record) error) (records.Record, error) {
-	var out records.Record
-	err := db.tx(ctx, func(tx pgx.Tx) error {
-		r, err := scan(tx.QueryRow(ctx, `SELECT `+recordColumns+` FROM records WHERE kind = $1 AND id = $2 FOR UPDATE`, kind, id))
+func (s recs) Modify(ctx context.Context, kind, id string, fn func(*driver.Record) error) (driver.Record, error) {
+	var out driver.Record
+	var fnErr error // returned as it is
+	// FOR UPDATE holds the row from the read on, so no other writer can
+	// slip in between read and write.
+	err := s.inTx(ctx, func(t recs) error {
+		r, err := t.get(ctx, kind, id, ` FOR UPDATE`)
 		if err != nil {
 			return err
 		}
-		if err := fn(&r); err != nil {
-			return err
+		if fnErr = fn(&r); fnErr != nil {
+			return fnErr
 		}
-		r.Kind, r.ID, r.Version = kind, id, r.Version+1
-		if _, err := tx.Exec(ctx, `UPDATE records SET owner = $1, ref = $2, version = $3, data = $4, expires = $5
-			WHERE kind = $6 AND id = $7`, r.Owner, r.Ref, r.Version, records.Body(r.Data), records.ExpiresNanos(r.Expires), kind, id); err != nil {
+		r.Kind, r.ID, r.Version, r.Data = kind, id, r.Version+1, records.Body(r.Data)
+		if _, err := t.q.Exec(ctx, `UPDATE records SET owner = $1, ref = $2, version = $3, data = $4, expires = $5
+			WHERE kind = $6 AND id = $7`, r.Owner, r.Ref, r.Version, r.Data, records.ExpiresNanos(r.Expires), kind, id); err != nil {
 			return err
 		}
 		out = r
 		return nil
 	})
+	if fnErr != nil {
+		return driver.Record{}, fnErr
+	}
 	return out, wrap("modify", err)
 }
 
-func (db *DB) Purge(ctx context.Context, kind string, t time.Time) error {
-	_, err := db.pool.Exec(ctx, `DELETE FROM records WHERE kind = $1 AND expires <> 0 AND expires < $2`, kind, t.UnixNano())
+func (s recs) Purge(ctx context.Context, kind string, t time.Time) error {
+	_, err := s.q.Exec(ctx, `DELETE FROM records WHERE kind = $1 AND expires <> 0 AND expires < $2`, kind, t.UnixNano())
 	return wrap("purge", err)
 }
 
-func scan(row pgx.Row) (records.Record, error) {
-	var r records.Record
+func scan(row pgx.Row) (driver.Record, error) {
+	var r driver.Record
 	var exp int64
 	err := row.Scan(&r.Kind, &r.ID, &r.Owner, &r.Ref, &r.Version, &r.Data, &exp)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return records.Record{}, records.ErrNotFound
+		return driver.Record{}, driver.ErrNotFound
 	}
 	if err != nil {
-		return records.Record{}, err
+		return driver.Record{}, err
 	}
-	r.Expires = records.ExpiresFrom(exp)
-	if r.Data == nil {
-		r.Data = []byte{}
-	}
+	r.Expires, r.Data = records.ExpiresFrom(exp), records.Body(r.Data)
 	return r, nil
 }
 

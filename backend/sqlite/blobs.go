@@ -6,13 +6,11 @@ import (
 	"errors"
 	"io"
 
+	"github.com/sealkit/sealkit/backend/driver"
 	"github.com/sealkit/sealkit/backend/internal/records"
 )
 
-var (
-	_ records.Blobs      = (*DB)(nil)
-	_ records.ChunkStore = chunks{}
-)
+var _ records.ChunkStore = chunks{}
 
 // PutBlob stores r as a new generation, a chunk per transaction, and names
 // it in one last transaction (records.PutChunked): a stalled source holds
@@ -25,31 +23,30 @@ func (db *DB) PutBlob(ctx context.Context, id string, r io.Reader) (int64, error
 	return n, wrap("put blob", err)
 }
 
-func (db *DB) BlobSize(ctx context.Context, id string) (int64, error) {
-	st, err := db.StatBlob(ctx, id)
-	return st.Size, err
-}
-
-func (db *DB) StatBlob(ctx context.Context, id string) (records.BlobStat, error) {
-	var st records.BlobStat
+// StatBlob implements [driver.Blobs.StatBlob].
+func (db *DB) StatBlob(ctx context.Context, id string) (driver.BlobStat, error) {
+	var st driver.BlobStat
 	err := db.sql.QueryRowContext(ctx, `SELECT b.id, b.size FROM blob_names n JOIN blobs b ON b.id = n.gen WHERE n.name = ?`, id).
 		Scan(&st.Gen, &st.Size)
 	if errors.Is(err, sql.ErrNoRows) {
-		return st, records.ErrNotFound
+		return st, driver.ErrNotFound
 	}
-	return st, wrap("blob size", err)
+	return st, wrap("stat blob", err)
 }
 
+// ReadBlobChunk implements [driver.Blobs.ReadBlobChunk].
 func (db *DB) ReadBlobChunk(ctx context.Context, id, gen string, seq int64) ([]byte, error) {
 	var b []byte
 	err := db.sql.QueryRowContext(ctx, `SELECT c.data FROM blob_names n JOIN blob_chunks c ON c.id = n.gen
 		WHERE n.name = ? AND n.gen = ? AND c.seq = ?`, id, gen, seq).Scan(&b)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, records.ErrNotFound
+		return nil, driver.ErrNotFound
 	}
-	return b, wrap("read blob", err)
+	return records.Body(b), wrap("read blob", err)
 }
 
+// DeleteBlob implements [driver.Blobs.DeleteBlob]: it unnames the blob in
+// one transaction and frees its chunks 16 at a time.
 func (db *DB) DeleteBlob(ctx context.Context, id string) error {
 	return wrap("delete blob", records.DeleteChunked(ctx, chunks{db}, id))
 }
@@ -133,7 +130,7 @@ func (c chunks) Unname(ctx context.Context, id string) (string, error) {
 	err := c.db.tx(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `DELETE FROM blob_names WHERE name = ? RETURNING gen`, id).Scan(&gen)
 		if errors.Is(err, sql.ErrNoRows) {
-			return records.ErrNotFound
+			return driver.ErrNotFound
 		}
 		if err != nil {
 			return err

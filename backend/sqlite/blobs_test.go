@@ -11,8 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sealkit/sealkit/backend/driver"
+	"github.com/sealkit/sealkit/backend/driver/drivertest"
 	"github.com/sealkit/sealkit/backend/internal/records"
-	"github.com/sealkit/sealkit/backend/internal/records/recordstest"
 	"github.com/sealkit/sealkit/backend/sqlite"
 	"github.com/sealkit/sealkit/share"
 )
@@ -28,7 +29,7 @@ const writeDeadline = sqlite.BusyTimeout / 2
 func TestStalledUploadBlocksNoWriter(t *testing.T) {
 	ctx := context.Background()
 	db := openFile(t)
-	src := recordstest.NewStalled(records.ChunkSize + records.ChunkSize/2)
+	src := drivertest.NewStalled(driver.ChunkSize + driver.ChunkSize/2)
 	t.Cleanup(src.Release)
 	done := make(chan error, 1)
 	go func() { _, err := db.Blobs().Put(ctx, "UPLOAD", src); done <- err }()
@@ -39,7 +40,7 @@ func TestStalledUploadBlocksNoWriter(t *testing.T) {
 	if err := db.ReplayStore().Remember(c, "bob-key", "nonce-1", time.Now().Add(time.Minute)); err != nil {
 		t.Fatalf("a signed request's replay insert while an upload stalls: %v", err)
 	}
-	if _, err := db.Create(c, records.Record{Kind: "k", ID: "r", Data: []byte("x")}); err != nil {
+	if _, err := db.Create(c, driver.Record{Kind: "k", ID: "r", Data: []byte("x")}); err != nil {
 		t.Fatalf("a record write while an upload stalls: %v", err)
 	}
 	if _, err := db.Blobs().Get(c, "UPLOAD"); !errors.Is(err, share.ErrNotFound) {
@@ -49,7 +50,7 @@ func TestStalledUploadBlocksNoWriter(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if n, err := db.BlobSize(ctx, "UPLOAD"); err != nil || n != records.ChunkSize*3/2 {
+	if n, err := blobSize(ctx, db, "UPLOAD"); err != nil || n != driver.ChunkSize*3/2 {
 		t.Fatalf("the upload, once released: %d bytes, %v", n, err)
 	}
 }
@@ -89,11 +90,11 @@ func TestBlobGarbage(t *testing.T) {
 	}
 	defer db.Close()
 	raw := openRaw(t, path)
-	if _, err := db.PutBlob(ctx, "keep", bytes.NewReader(make([]byte, 2*records.ChunkSize))); err != nil {
+	if _, err := db.PutBlob(ctx, "keep", bytes.NewReader(make([]byte, 2*driver.ChunkSize))); err != nil {
 		t.Fatal(err)
 	}
 
-	failing := recordstest.NewStalled(3 * records.ChunkSize)
+	failing := drivertest.NewStalled(3 * driver.ChunkSize)
 	failing.Err = errors.New("client went away")
 	failing.Release()
 	if _, err := db.PutBlob(ctx, "keep", failing); err == nil {
@@ -103,7 +104,7 @@ func TestBlobGarbage(t *testing.T) {
 		t.Fatalf("after a failed put %d chunks are stored, want the 2 of the kept blob", n)
 	}
 
-	stalled := recordstest.NewStalled(2*records.ChunkSize + 1)
+	stalled := drivertest.NewStalled(2*driver.ChunkSize + 1)
 	t.Cleanup(stalled.Release)
 	done := make(chan error, 1)
 	go func() { _, err := db.PutBlob(ctx, "keep", stalled); done <- err }()
@@ -126,7 +127,7 @@ func TestBlobGarbage(t *testing.T) {
 	if err := <-done; !errors.Is(err, records.ErrPendingGone) {
 		t.Fatalf("a put whose pending chunks were swept: %v, want ErrPendingGone", err)
 	}
-	if n, err := db.BlobSize(ctx, "keep"); err != nil || n != 2*records.ChunkSize {
+	if n, err := blobSize(ctx, db, "keep"); err != nil || n != 2*driver.ChunkSize {
 		t.Fatalf("the kept blob: %d bytes, %v", n, err)
 	}
 	if n := count(t, raw, `SELECT count(*) FROM blobs`); n != 1 {
@@ -137,7 +138,7 @@ func TestBlobGarbage(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() {
-			if _, err := db.PutBlob(ctx, "race", bytes.NewReader(make([]byte, records.ChunkSize+1))); err != nil {
+			if _, err := db.PutBlob(ctx, "race", bytes.NewReader(make([]byte, driver.ChunkSize+1))); err != nil {
 				t.Error(err)
 			}
 		})
@@ -192,4 +193,9 @@ func TestMigrationBlobGenerations(t *testing.T) {
 	if n := count(t, raw, `SELECT count(*) FROM blob_chunks WHERE id = 'OLD'`); n != 0 {
 		t.Fatalf("the replaced old blob keeps %d chunks", n)
 	}
+}
+
+func blobSize(ctx context.Context, b driver.Blobs, id string) (int64, error) {
+	st, err := b.StatBlob(ctx, id)
+	return st.Size, err
 }

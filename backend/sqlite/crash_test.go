@@ -18,7 +18,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/sealkit/sealkit/backend/internal/records"
+	"github.com/sealkit/sealkit/backend/driver"
 	"github.com/sealkit/sealkit/backend/sqlite"
 )
 
@@ -61,7 +61,7 @@ func childWriter(path string) int {
 	out := bufio.NewWriter(os.Stdout)
 	for i := 0; ; i++ {
 		id := strconv.Itoa(i)
-		r, err := db.Create(ctx, records.Record{Kind: "crash", ID: id, Data: recordBody(i)})
+		r, err := db.Create(ctx, driver.Record{Kind: "crash", ID: id, Data: recordBody(i)})
 		if err == nil {
 			r.Data = append(r.Data, 'u')
 			_, err = db.Update(ctx, r, r.Version)
@@ -124,7 +124,7 @@ func TestCrashSafety(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		list, _ := db.List(context.Background(), "crash", records.ByOwner, "")
+		list, _ := db.List(context.Background(), "crash", driver.ByOwner, "")
 		for _, r := range list {
 			db.Delete(context.Background(), "crash", r.ID)
 		}
@@ -139,7 +139,7 @@ func checkCrashFile(t *testing.T, path string, acked int) {
 		t.Fatalf("reopening after SIGKILL: %v", err)
 	}
 	defer db.Close()
-	list, err := db.List(context.Background(), "crash", records.ByOwner, "")
+	list, err := db.List(context.Background(), "crash", driver.ByOwner, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +181,7 @@ func childCounter(arg string) int {
 	return 0
 }
 
-func increment(r *records.Record) error {
+func increment(r *driver.Record) error {
 	n, err := strconv.Atoi(string(r.Data))
 	if err != nil {
 		return errors.New("counter is not a number")
@@ -202,7 +202,7 @@ func TestConcurrentProcesses(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := db.Create(context.Background(), records.Record{Kind: "c", ID: "n", Data: []byte("0")}); err != nil {
+	if _, err := db.Create(context.Background(), driver.Record{Kind: "c", ID: "n", Data: []byte("0")}); err != nil {
 		t.Fatal(err)
 	}
 	const procs, each = 3, 40
@@ -231,7 +231,7 @@ func TestConcurrentProcesses(t *testing.T) {
 // blobContent is the blob a blob-writing child puts in its round i: two
 // and a half chunks, derived from i.
 func blobContent(i int) []byte {
-	return bytes.Repeat(fmt.Appendf(nil, "%07d|", i), records.ChunkSize*5/2/8)
+	return bytes.Repeat(fmt.Appendf(nil, "%07d|", i), driver.ChunkSize*5/2/8)
 }
 
 // childBlobs replaces one blob forever (until killed). It prints "ack N"
@@ -269,7 +269,7 @@ func (p *progressReader) Read(b []byte) (int, error) {
 	if p.r.Len() == 0 {
 		fmt.Fprintln(p.out, "at end")
 		p.out.Flush()
-	} else if p.off >= p.next*records.ChunkSize {
+	} else if p.off >= p.next*driver.ChunkSize {
 		fmt.Fprintf(p.out, "at %d\n", p.next)
 		p.out.Flush()
 		p.next++

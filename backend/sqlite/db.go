@@ -9,6 +9,9 @@
 // read-modify-write transactions queue instead of failing. No transaction
 // waits on anything but the database: a blob is written a chunk per
 // transaction (see PutBlob), so a stalled upload holds no lock.
+//
+// A DB is a [driver.Driver]; its stores are those package backend maps
+// onto it ([DB.Stores]), and [DB.Atomic] is one SQLite transaction.
 package sqlite
 
 import (
@@ -19,17 +22,18 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/sealkit/sealkit/backend/internal/adapt"
-	"github.com/sealkit/sealkit/backend/internal/records"
-	"github.com/sealkit/sealkit/identity"
-	"github.com/sealkit/sealkit/keystore"
-	"github.com/sealkit/sealkit/share"
-	"github.com/sealkit/sealkit/storageauth"
 	"io/fs"
 	"net/url"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/sealkit/sealkit/backend"
+	"github.com/sealkit/sealkit/backend/internal/records"
+	"github.com/sealkit/sealkit/identity"
+	"github.com/sealkit/sealkit/keystore"
+	"github.com/sealkit/sealkit/share"
+	"github.com/sealkit/sealkit/storageauth"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
@@ -47,7 +51,8 @@ type DB struct {
 }
 
 // Open opens (creating if needed) the database file at path, applies any
-// pending schema migrations and sweeps garbage blob chunks (see PutBlob).
+// pending schema and record migrations ([backend.Migrate]) and sweeps
+// garbage blob chunks (see PutBlob).
 func Open(ctx context.Context, path string) (*DB, error) {
 	if path == "" {
 		return nil, errors.New("sqlite: empty path; use OpenMemory for a throwaway database")
@@ -94,6 +99,10 @@ func open(ctx context.Context, dsn string, maxConns int) (*DB, error) {
 		s.Close()
 		return nil, err
 	}
+	if err := backend.Migrate(ctx, db); err != nil {
+		s.Close()
+		return nil, wrap("migrate records", err)
+	}
 	if err := db.sweepBlobs(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -139,7 +148,8 @@ func (db *DB) migrate(ctx context.Context) error {
 	return nil
 }
 
-// tx runs fn in a write transaction, committing if it returns nil.
+// tx runs fn in a write transaction, committing if it returns nil and ctx
+// is not done.
 func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
@@ -149,23 +159,32 @@ func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 		tx.Rollback()
 		return err
 	}
+	if err := ctx.Err(); err != nil {
+		tx.Rollback()
+		return err
+	}
 	return tx.Commit()
 }
 
+// Stores returns every store of the SDK on the database; its Atomic is one
+// transaction.
+func (db *DB) Stores() *backend.Stores { return backend.New(db) }
+
 // Keystore returns the database as a keystore.Store.
-func (db *DB) Keystore() keystore.Store { return adapt.Keystore(db) }
+func (db *DB) Keystore() keystore.Store { return backend.Keystore(db) }
 
 // StorageAuth returns the database as a storageauth.Store.
-func (db *DB) StorageAuth() storageauth.Store { return adapt.StorageAuth(db) }
+func (db *DB) StorageAuth() storageauth.Store { return backend.StorageAuth(db) }
 
 // KeyRegistry returns the database as an identity.KeyRegistry.
-func (db *DB) KeyRegistry() identity.KeyRegistry { return adapt.KeyRegistry(db) }
+func (db *DB) KeyRegistry() identity.KeyRegistry { return backend.KeyRegistry(db) }
 
 // ReplayStore returns the database as an identity.ReplayStore.
-func (db *DB) ReplayStore() identity.ReplayStore { return adapt.ReplayStore(db) }
+func (db *DB) ReplayStore() identity.ReplayStore { return backend.ReplayStore(db) }
 
-// Share returns the database as every registry a share.Service runs on.
-func (db *DB) Share() share.Stores { return adapt.Share(db) }
+// Share returns the database as every registry a share.Service runs on;
+// its Tx is one transaction.
+func (db *DB) Share() share.Stores { return backend.Share(db) }
 
 // Blobs returns the database as a share.BlobStore (1 MiB chunks, streamed).
-func (db *DB) Blobs() share.BlobStore { return adapt.Blobs(db) }
+func (db *DB) Blobs() share.BlobStore { return backend.Blobs(db) }

@@ -5,8 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/sealkit/sealkit/backend/internal/adapt/adapttest"
-	"github.com/sealkit/sealkit/backend/internal/records/recordstest"
+	"github.com/sealkit/sealkit/backend/driver"
+	"github.com/sealkit/sealkit/backend/driver/drivertest"
 	"github.com/sealkit/sealkit/backend/sqlite"
 )
 
@@ -29,15 +29,15 @@ func openFile(t *testing.T) *sqlite.DB {
 }
 
 func TestStoresMemory(t *testing.T) {
-	adapttest.Run(t, func(t *testing.T) recordstest.Backend { return openMemory(t) })
+	drivertest.Run(t, func(t *testing.T) driver.Driver { return openMemory(t) })
 }
 
 func TestStoresFile(t *testing.T) {
-	adapttest.Run(t, func(t *testing.T) recordstest.Backend { return openFile(t) })
+	drivertest.Run(t, func(t *testing.T) driver.Driver { return openFile(t) })
 }
 
 func BenchmarkFile(b *testing.B) {
-	recordstest.Benchmark(b, func(b *testing.B) recordstest.Backend {
+	drivertest.Benchmark(b, func(b *testing.B) driver.Driver {
 		db, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
 		if err != nil {
 			b.Fatal(err)

@@ -98,6 +98,9 @@ func TestArmorRejects(t *testing.T) {
 // FuzzArmorReader: any input either fails or decodes to bytes whose armor
 // decodes to them again, never more bytes than 3/4 of the input.
 func FuzzArmorReader(f *testing.F) {
+	for _, v := range loadArmorVectors(f).Vectors {
+		f.Add([]byte(v.Text))
+	}
 	for _, n := range []int{1, 47, 48, 49, 100} {
 		a := armorBytes(f, bytes.Repeat([]byte{0x5a}, n))
 		f.Add(a)

@@ -18,6 +18,7 @@ import (
 	"github.com/sealkit/sealkit/identity"
 	"github.com/sealkit/sealkit/keystore"
 	"github.com/sealkit/sealkit/share"
+	"github.com/sealkit/sealkit/share/sharehttp"
 )
 
 // vault is the server side: share's HTTP API over SQLite, authenticated by
@@ -37,25 +38,28 @@ func newVault(db *sqlite.DB) *vault {
 	// Browser clients must be able to unlock too: PBKDF2-SHA256, 600,000
 	// iterations. Go clients may use keystore.DefaultPolicy (Argon2id).
 	v.keystore = keystore.New(db.Keystore(), keystore.BrowserPolicy())
-	verifier := &identity.Verifier{Registry: v.registry, Replay: db.ReplayStore()}
-	api := &share.Handler{
-		Service: share.NewService(db.Share(), db.Blobs()),
-		Authenticate: func(r *http.Request) (string, error) {
-			who, err := verifier.Verify(r)
-			if err != nil {
-				v.mu.Lock()
-				v.lastRefuse = err
-				v.mu.Unlock()
-				return "", err
-			}
-			return who.Owner(), nil
-		},
+	// The Authenticator puts the verified owner in each request's
+	// context; share's handler reads it (Owner), and refusals are
+	// answered {"error": reason} after the quickstart notes why.
+	auth := &identity.Authenticator{
+		Signatures: &identity.Verifier{Registry: v.registry, Replay: db.ReplayStore()},
+		Optional:   true, // share's handler refuses anonymous calls to user routes
+		Deny:       v.refused,
 	}
-	v.srv = httptest.NewTLSServer(api)
+	api := sharehttp.NewHandler(share.NewService(db.Share(), db.Blobs()), auth.Owner)
+	v.srv = httptest.NewTLSServer(auth.Handler(api))
 	return v
 }
 
 func (v *vault) Close() { v.srv.Close() }
+
+// refused notes why the verifier refused a request, then answers it.
+func (v *vault) refused(w http.ResponseWriter, r *http.Request, err error) {
+	v.mu.Lock()
+	v.lastRefuse = err
+	v.mu.Unlock()
+	identity.WriteError(w, err)
+}
 
 // recorder keeps a copy of the last request a client sent, so that the
 // quickstart can play the eavesdropper who replays it.
@@ -144,7 +148,7 @@ func (v *vault) login(ctx context.Context, name, passphrase string) (*user, erro
 	return &user{
 		Client: &share.Client{
 			User: name,
-			Transport: &share.HTTPTransport{BaseURL: v.srv.URL, Client: &http.Client{
+			Transport: &sharehttp.Client{BaseURL: v.srv.URL, HTTPClient: &http.Client{
 				Transport: &identity.Transport{Key: idKey, Base: wire},
 			}},
 			Identities:     []envelope.Identity{inboxID},
@@ -238,7 +242,7 @@ func vaultFlows(ctx context.Context, s *steps, db *sqlite.DB) error {
 	if err != nil {
 		return err
 	}
-	anyone := &share.HTTPTransport{BaseURL: v.srv.URL, Client: v.srv.Client()}
+	anyone := &sharehttp.Client{BaseURL: v.srv.URL, HTTPClient: v.srv.Client()}
 	s.say("Alice made a public link: 7 days, 2 downloads; its 128-bit secret travels in the URL fragment (#%s…), never to the server.", link.Secret[:6])
 	if _, err := share.OpenLink(ctx, anyone, share.LinkSecret{ID: link.ID, Secret: "guessed-wrong"}, io.Discard); !errors.Is(err, share.ErrBadProof) {
 		return fmt.Errorf("a wrong link secret: %v", err)

@@ -25,6 +25,7 @@ import (
 
 	"github.com/sealkit/sealkit/backend/postgres"
 	"github.com/sealkit/sealkit/examples/vaultserver/server"
+	"github.com/sealkit/sealkit/httplimit"
 )
 
 func main() {
@@ -48,15 +49,15 @@ func run() error {
 	maxItems := flag.Int("max-items", server.DefaultMaxItems, "files each user may own")
 	maxSlots := flag.Int64("max-slots", server.DefaultMaxSlots, "storage-authorisation slots in all")
 	maxUsers := flag.Int("max-users", server.DefaultMaxUsers, "accounts registered in all")
-	maxConns := flag.Int("max-conns-per-addr", server.DefaultMaxConnsPerAddr, "open connections per client address (IPv6: per /64)")
+	maxConns := flag.Int("max-conns-per-addr", httplimit.DefaultMaxConnsPerAddr, "open connections per client address (IPv6: per /64)")
 	inflight := flag.Int64("max-inflight", 0, "request body bytes held at once in all (0: the larger of 512 MiB and twice -max-inflight-per-user)")
 	inflightUser := flag.Int64("max-inflight-per-user", 0, "request body bytes held at once per user (0: twice the largest upload)")
-	anonInflight := flag.Int64("max-anon-inflight", server.DefaultMaxAnonInflightBytes, "anonymous request body bytes held at once in all, apart from users'")
-	anonInflightAddr := flag.Int64("max-anon-inflight-per-addr", server.DefaultMaxAnonInflightBytesPerAddr, "anonymous request body bytes held at once per client address")
-	maxRequests := flag.Int("max-requests-per-addr", server.DefaultMaxRequestsPerAddr, "requests in flight per client address (HTTP/2 carries many on a connection)")
+	anonInflight := flag.Int64("max-anon-inflight", httplimit.DefaultMaxAnonInflightBytes, "anonymous request body bytes held at once in all, apart from users'")
+	anonInflightAddr := flag.Int64("max-anon-inflight-per-addr", httplimit.DefaultMaxAnonInflightBytesPerAddr, "anonymous request body bytes held at once per client address")
+	maxRequests := flag.Int("max-requests-per-addr", httplimit.DefaultMaxRequestsPerAddr, "requests in flight per client address (HTTP/2 carries many on a connection)")
 	maxDownloads := flag.Int("max-downloads-per-user", server.DefaultMaxDownloadsPerUser, "downloads open at once per user (link downloads: per client address)")
-	readTimeout := flag.Duration("read-timeout", server.DefaultReadTimeout, "time a request may take to send its body (uploads: as long as they keep -min-rate)")
-	minRate := flag.Int64("min-rate", server.DefaultMinTransferRate, "slowest upload or download kept, in bytes per second; one that stalls for -read-timeout (downloads: 30 s) or falls that far behind is cut off")
+	readTimeout := flag.Duration("read-timeout", httplimit.DefaultReadTimeout, "time a request may take to send its body (uploads: as long as they keep -min-rate)")
+	minRate := flag.Int64("min-rate", httplimit.DefaultMinTransferRate, "slowest upload or download kept, in bytes per second; one that stalls for -read-timeout (downloads: 30 s) or falls that far behind is cut off")
 	flag.Parse()
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -100,10 +101,12 @@ func run() error {
 		Stores: stores, Pepper: pepper, StaticDir: *static,
 		Authority: authority(*insecure, ln.Addr().String()), InsecureLoopback: *insecure,
 		Quota: *quota, MaxObjectSize: *maxObject, MaxItems: *maxItems, MaxSlots: *maxSlots, MaxUsers: *maxUsers, Logger: log,
-		MaxConnsPerAddr: *maxConns, MaxInflightBytes: *inflight, MaxInflightBytesPerUser: *inflightUser,
-		MaxAnonInflightBytes: *anonInflight, MaxAnonInflightBytesPerAddr: *anonInflightAddr,
-		MaxRequestsPerAddr: *maxRequests, MaxDownloadsPerUser: *maxDownloads,
-		ReadTimeout: *readTimeout, MinTransferRate: *minRate,
+		MaxDownloadsPerUser: *maxDownloads,
+		Limits: httplimit.Config{
+			MaxConnsPerAddr: *maxConns, MaxInflightBytes: *inflight, MaxInflightBytesPerUser: *inflightUser,
+			MaxAnonInflightBytes: *anonInflight, MaxAnonInflightBytesPerAddr: *anonInflightAddr,
+			MaxRequestsPerAddr: *maxRequests, ReadTimeout: *readTimeout, MinTransferRate: *minRate,
+		},
 	})
 	if err != nil {
 		return err

@@ -50,7 +50,12 @@ type Error struct {
 	Err     error
 }
 
+// Error names the sentinel's text when the code has one, so that a user
+// reads the same message over HTTP as in process.
 func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%v (server answered %d %s)", e.Err, e.Status, e.Code)
+	}
 	return fmt.Sprintf("%s: server answered %d %s (%s)", e.Package, e.Status, http.StatusText(e.Status), e.Code)
 }
 

@@ -7,6 +7,8 @@ import (
 	"io"
 	"sync/atomic"
 	"time"
+
+	"github.com/sealkit/sealkit/backend/driver"
 )
 
 // A blob is stored as a generation: a set of chunks under a fresh name that
@@ -70,7 +72,8 @@ type ChunkStore interface {
 	Garbage(ctx context.Context, now int64, limit int) ([]string, error)
 }
 
-// PutChunked implements Blobs.PutBlob over cs.
+// PutChunked implements [driver.Blobs.PutBlob] over cs. It checks ctx
+// before each chunk it writes.
 func PutChunked(ctx context.Context, cs ChunkStore, id string, r io.Reader) (int64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
@@ -105,7 +108,7 @@ func PutChunked(ctx context.Context, cs ChunkStore, id string, r io.Reader) (int
 }
 
 func writeChunks(ctx context.Context, cs ChunkStore, gen string, r io.Reader) (size, n int64, err error) {
-	buf := make([]byte, ChunkSize)
+	buf := make([]byte, driver.ChunkSize)
 	for {
 		k, rerr := io.ReadFull(r, buf)
 		if rerr != nil && !errors.Is(rerr, io.EOF) && !errors.Is(rerr, io.ErrUnexpectedEOF) {
@@ -127,7 +130,7 @@ func writeChunks(ctx context.Context, cs ChunkStore, gen string, r io.Reader) (s
 	}
 }
 
-// DeleteChunked implements Blobs.DeleteBlob over cs.
+// DeleteChunked implements [driver.Blobs.DeleteBlob] over cs.
 func DeleteChunked(ctx context.Context, cs ChunkStore, id string) error {
 	gen, err := cs.Unname(ctx, id)
 	if err != nil {

@@ -4,14 +4,17 @@ import (
 	"context"
 	"fmt"
 	"io"
+
+	"github.com/sealkit/sealkit/backend/driver"
 )
 
 // OpenBlob returns a reader over bytes [off, off+n) of blob id, fetching
 // one chunk at a time; n < 0 means to the end. It checks the range against
 // the stored size before reading anything, and reads the generation it
 // found then: a put or delete of id while it reads makes it fail, never
-// return bytes of two blobs.
-func OpenBlob(ctx context.Context, b Blobs, id string, off, n int64) (io.ReadCloser, error) {
+// return bytes of two blobs. It checks ctx before each chunk it fetches, so
+// a reader whose context is done stops within a chunk on every backend.
+func OpenBlob(ctx context.Context, b driver.Blobs, id string, off, n int64) (io.ReadCloser, error) {
 	st, err := b.StatBlob(ctx, id)
 	if err != nil {
 		return nil, err
@@ -32,7 +35,7 @@ func OpenBlob(ctx context.Context, b Blobs, id string, off, n int64) (io.ReadClo
 
 type blobReader struct {
 	ctx      context.Context
-	b        Blobs
+	b        driver.Blobs
 	id, gen  string
 	off, end int64
 	seq      int64  // the chunk held in buf
@@ -43,15 +46,18 @@ func (r *blobReader) Read(p []byte) (int, error) {
 	if r.off >= r.end {
 		return 0, io.EOF
 	}
-	seq := r.off / ChunkSize
+	seq := r.off / driver.ChunkSize
 	if seq != r.seq {
+		if err := r.ctx.Err(); err != nil {
+			return 0, err
+		}
 		c, err := r.b.ReadBlobChunk(r.ctx, r.id, r.gen, seq)
 		if err != nil {
 			return 0, err
 		}
 		r.buf, r.seq = c, seq
 	}
-	in := r.off - seq*ChunkSize
+	in := r.off - seq*driver.ChunkSize
 	if in >= int64(len(r.buf)) {
 		return 0, fmt.Errorf("records: blob %q chunk %d is shorter than its recorded size", r.id, seq)
 	}

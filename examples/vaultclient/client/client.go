@@ -18,6 +18,7 @@ import (
 	"github.com/sealkit/sealkit/identity"
 	"github.com/sealkit/sealkit/keystore"
 	"github.com/sealkit/sealkit/share"
+	"github.com/sealkit/sealkit/share/sharehttp"
 )
 
 // Key names in the user's keystore.
@@ -267,7 +268,7 @@ func newSession(opts Options, user string, ks *keystore.Session, recs []*keystor
 	s := &Session{opts: opts, user: user, ks: ks, signer: signer, enc: hy, signed: signed}
 	s.share = &share.Client{
 		User:           user,
-		Transport:      &share.HTTPTransport{BaseURL: opts.url("/api"), Client: signed},
+		Transport:      &sharehttp.Client{BaseURL: opts.url("/api"), HTTPClient: signed},
 		Identities:     []envelope.Identity{hy},
 		KEK:            selfKEK{hy},
 		SigningKey:     ed,

@@ -1,7 +1,7 @@
 // Package client is the Go client of the reference vault server
 // (examples/vaultserver): registration and login against the server's
 // keystore records, then every file flow through share.Client over
-// share.HTTPTransport, with each request signed by identity.Transport.
+// sharehttp.Client, with each request signed by identity.Transport.
 //
 // The passphrase never leaves the process: it unlocks the keystore
 // account record the server hands back, which opens the user's sealed

@@ -17,6 +17,7 @@ import (
 	"github.com/sealkit/sealkit/envelope"
 	"github.com/sealkit/sealkit/examples/vaultserver/api"
 	"github.com/sealkit/sealkit/share"
+	"github.com/sealkit/sealkit/share/sharehttp"
 )
 
 // File is one entry of a listing, with its metadata decrypted here.
@@ -275,7 +276,7 @@ func OpenLink(ctx context.Context, base *http.Client, link string, w io.Writer) 
 	if base == nil {
 		base = http.DefaultClient
 	}
-	t := &share.HTTPTransport{BaseURL: u.Scheme + "://" + u.Host + "/api", Client: base}
+	t := &sharehttp.Client{BaseURL: u.Scheme + "://" + u.Host + "/api", HTTPClient: base}
 	return share.OpenLink(ctx, t, share.LinkSecret{ID: path.Base(u.Path), Secret: u.Fragment}, w)
 }
 

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/sealkit/sealkit/examples/vaultserver/api"
+	"github.com/sealkit/sealkit/httplimit"
 	"github.com/sealkit/sealkit/identity"
 	"github.com/sealkit/sealkit/keystore"
 	"github.com/sealkit/sealkit/share"
@@ -17,16 +17,15 @@ import (
 // Record IDs in Stores.Records. "account" and "key/…" are keystore's layout
 // (keystore SPEC §5); the server's own records begin "vault/".
 const (
-	idAccount    = "account"
-	keyPrefix    = "key/"
-	idVerifier   = "vault/verifier"
-	filePrefix   = "vault/file/"
-	authKeySize  = 32
-	proofMaxSkew = 5 * time.Minute
+	idAccount   = "account"
+	keyPrefix   = "key/"
+	idVerifier  = "vault/verifier"
+	filePrefix  = "vault/file/"
+	authKeySize = 32
 )
 
 func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
-	if limited(w, s.loginIP, "register:"+clientAddr(r)) {
+	if limited(w, s.loginIP, "register:"+httplimit.ClientAddr(r)) {
 		return
 	}
 	var req api.RegisterRequest
@@ -151,18 +150,16 @@ func (s *Server) checkRegistration(req *api.RegisterRequest) (*identity.PublicKe
 }
 
 // checkProof verifies the registration's signed message: right purpose,
-// payload the user name, made by pub, recent.
+// made by pub (which is not registered yet), recent, payload the user name.
 func (s *Server) checkProof(b []byte, user string, pub *identity.PublicKey) error {
 	m, err := identity.ParseSignedMessage(b)
 	if err != nil {
 		return err
 	}
-	now := s.cfg.Now()
-	switch {
-	case m.Purpose != RegisterPurpose, string(m.Payload) != user,
-		m.KeyID != pub.KeyID(), m.Alg != identity.Ed25519,
-		m.Created.Before(now.Add(-proofMaxSkew)), m.Created.After(now.Add(proofMaxSkew)),
-		!pub.Verify(m.SignedBytes(), m.Signature):
+	if err := identity.VerifyMessage(m, pub, RegisterPurpose, s.cfg.Now()); err != nil {
+		return err
+	}
+	if string(m.Payload) != user {
 		return identity.ErrBadSignature
 	}
 	return nil
@@ -177,7 +174,7 @@ func (s *Server) handleLoginStart(w http.ResponseWriter, r *http.Request) {
 	// Per address only: the account record is no secret (a guess
 	// against it costs the KDF), and a per-user limit would let anyone
 	// stop the user from logging in.
-	if limited(w, s.loginIP, "ip:"+clientAddr(r)) {
+	if limited(w, s.loginIP, "ip:"+httplimit.ClientAddr(r)) {
 		return
 	}
 	if !share.ValidID(req.User) {
@@ -198,14 +195,14 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	if limited(w, s.loginIP, "ip:"+clientAddr(r)) {
+	if limited(w, s.loginIP, "ip:"+httplimit.ClientAddr(r)) {
 		return
 	}
 	if !share.ValidID(req.User) || len(req.AuthKey) != authKeySize {
 		writeError(w, errInvalid)
 		return
 	}
-	ctx := withClientAddr(r).Context() // loginLimiter keys attempts by user and address
+	ctx := r.Context() // with the client address: loginRate keys attempts by user and address
 	stored, err := s.cfg.Stores.Records.Get(ctx, req.User, idVerifier)
 	if err != nil {
 		if errors.Is(err, keystore.ErrNotFound) {
@@ -217,9 +214,10 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	// Verify asks the back-off of this user and address first (429 while
 	// it runs) and compares in constant time; a wrong key is ErrUnlock (401).
 	if err := s.login.Verify(ctx, req.User, stored.Data, req.AuthKey); err != nil {
-		var rl *rateLimitedError
+		var rl *httplimit.RetryError
 		if errors.As(err, &rl) {
-			setRetryAfter(w, rl.wait)
+			setRetryAfter(w, rl.Wait)
+			err = errRateLimited
 		}
 		writeError(w, err)
 		return
@@ -228,7 +226,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleKeys(w http.ResponseWriter, r *http.Request, p principal) {
-	s.writeKeys(w, r, p.user)
+	s.writeKeys(w, r, p.Owner)
 }
 
 // writeKeys answers with the user's account and sealed key records.
@@ -257,11 +255,11 @@ func (s *Server) writeKeys(w http.ResponseWriter, r *http.Request, user string) 
 // handleToken exchanges a signed request for a short-lived token. A token
 // cannot renew itself: the request must carry a signature.
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request, p principal) {
-	if p.verified == nil {
+	if p.Verified == nil {
 		writeError(w, identity.ErrMissingSignature)
 		return
 	}
-	tok, err := s.issuer.Issue(p.verified, TokenAudience)
+	tok, err := s.issuer.Issue(p.Verified, TokenAudience)
 	if err != nil {
 		writeError(w, err)
 		return

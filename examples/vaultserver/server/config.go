@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/sealkit/sealkit/httplimit"
 	"github.com/sealkit/sealkit/keystore"
 	"github.com/sealkit/sealkit/share"
 )
@@ -17,22 +18,9 @@ const (
 	DefaultShutdownGrace = 10 * time.Second
 )
 
-// Default connection and request limits (API.md, "Limits").
-const (
-	DefaultReadHeaderTimeout = 10 * time.Second
-	DefaultIdleTimeout       = 2 * time.Minute
-	DefaultReadTimeout       = 10 * time.Second
-	DefaultWriteTimeout      = 30 * time.Second
-	DefaultMinTransferRate   = 64 << 10 // bytes per second
-	DefaultMaxConnsPerAddr   = 32
-	DefaultMaxInflightBytes  = 512 << 20
-	// Anonymous requests (register, login, storageauth, link routes) have
-	// a pool of their own, apart from the users' MaxInflightBytes.
-	DefaultMaxAnonInflightBytes        = 32 << 20
-	DefaultMaxAnonInflightBytesPerAddr = 2 << 20
-	DefaultMaxRequestsPerAddr          = 64
-	DefaultMaxDownloadsPerUser         = 8
-)
+// DefaultMaxDownloadsPerUser caps the downloads one user has open at once
+// when Config.MaxDownloadsPerUser is 0.
+const DefaultMaxDownloadsPerUser = 8
 
 const (
 	// TokenAudience is the "aud" of the session tokens this server issues.
@@ -45,6 +33,10 @@ const (
 // ipFactor: a client address gets this many times a user's login rate, so
 // that many users behind one address are not locked out by one of them.
 const ipFactor = 10
+
+// Rate is a token bucket: Burst attempts at once, refilled at Burst per
+// Per. The zero Rate means the default of the field it sets.
+type Rate = httplimit.Rate
 
 // Default rates (API.md, "Rate limits").
 var (
@@ -96,53 +88,17 @@ type Config struct {
 	// TokenTTL is the lifetime of session tokens (DefaultTokenTTL).
 	TokenTTL time.Duration
 
-	// ReadHeaderTimeout bounds reading a request's headers and IdleTimeout
-	// how long a keep-alive connection may wait for the next request
-	// (DefaultReadHeaderTimeout, DefaultIdleTimeout). Server.Serve applies
-	// them; a caller running its own http.Server sets its own.
-	ReadHeaderTimeout, IdleTimeout time.Duration
-	// ReadTimeout is how long, from the end of its headers, a request may
-	// take to send its body, and WriteTimeout by when its response must
-	// be written (DefaultReadTimeout, DefaultWriteTimeout). A slower
-	// client is cut off.
-	ReadTimeout, WriteTimeout time.Duration
-	// MinTransferRate (bytes per second) is the slowest transfer kept
-	// (DefaultMinTransferRate): an upload's read deadline and a
-	// download's write deadline start ReadTimeout and WriteTimeout away
-	// and move by each byte's share of a second at this rate, never more
-	// than ReadTimeout (WriteTimeout) ahead. A transfer that stalls or
-	// falls that far behind the rate is cut off.
-	MinTransferRate int64
-	// MaxConnsPerAddr caps the open connections of one client address
-	// (IPv4 address or IPv6 /64) in Server.Serve; more are closed as they
-	// are accepted (DefaultMaxConnsPerAddr). Behind a reverse proxy every
-	// connection comes from the proxy: raise it there, and limit per
-	// client at the proxy.
-	MaxConnsPerAddr int
-	// MaxInflightBytes caps the request body bytes authenticated
-	// requests in flight may hold, and MaxInflightBytesPerUser those of
-	// one user. Body bytes are charged as they arrive and given back when
-	// the request is answered; a request whose Content-Length does not
-	// fit is refused before its body is read, and one that runs over
-	// while sending is cut off; either way with Retry-After: 503 busy
-	// globally, 429 rate_limited per user. Defaults: twice the largest
-	// upload body per user, and DefaultMaxInflightBytes or twice the
-	// per-user budget, whichever is more, in all. Each must admit one
-	// largest upload.
-	MaxInflightBytes, MaxInflightBytesPerUser int64
-	// MaxAnonInflightBytes and MaxAnonInflightBytesPerAddr are the same
-	// for anonymous requests, in all and per client address, in a pool
-	// apart from the users' (DefaultMaxAnonInflightBytes,
-	// DefaultMaxAnonInflightBytesPerAddr). Each must admit the largest
-	// anonymous body (the register route's). Behind a reverse proxy raise
-	// the per-address one, as MaxConnsPerAddr.
-	MaxAnonInflightBytes, MaxAnonInflightBytesPerAddr int64
-	// MaxRequestsPerAddr caps the requests one client address has in
-	// flight (DefaultMaxRequestsPerAddr); more are refused with 429
-	// rate_limited. HTTP/2 multiplexes requests on a connection, so
-	// MaxConnsPerAddr alone does not bound them. Behind a reverse proxy
-	// raise it, as MaxConnsPerAddr.
-	MaxRequestsPerAddr int
+	// Limits are the connection, request, body and transfer limits
+	// (httplimit.Config; zero fields mean httplimit's defaults), except
+	// that the body budgets default to twice the largest upload body per
+	// user and the larger of httplimit.DefaultMaxInflightBytes and twice
+	// that in all. MaxInflightBytesPerUser must admit one largest upload
+	// and MaxAnonInflightBytesPerAddr the largest anonymous body (the
+	// register route's). Server.Serve applies the connection limits; a
+	// caller running its own http.Server sets its own. Behind a reverse
+	// proxy raise the per-address limits, and limit per client at the
+	// proxy.
+	Limits httplimit.Config
 	// MaxDownloadsPerUser caps the downloads one user, or one client
 	// address downloading through links, has open at once
 	// (DefaultMaxDownloadsPerUser): each holds a blob chunk in memory
@@ -192,40 +148,23 @@ func (c *Config) setDefaults() error {
 	if c.TokenTTL <= 0 {
 		c.TokenTTL = DefaultTokenTTL
 	}
-	c.setServeDefaults()
-	if c.ReadTimeout <= 0 {
-		c.ReadTimeout = DefaultReadTimeout
+	if c.ShutdownGrace <= 0 {
+		c.ShutdownGrace = DefaultShutdownGrace
 	}
-	if c.WriteTimeout <= 0 {
-		c.WriteTimeout = DefaultWriteTimeout
-	}
-	if c.MinTransferRate <= 0 {
-		c.MinTransferRate = DefaultMinTransferRate
-	}
+	l := &c.Limits
 	upload := c.maxUploadBody()
-	if c.MaxInflightBytesPerUser <= 0 {
-		c.MaxInflightBytesPerUser = 2 * upload
+	if l.MaxInflightBytesPerUser <= 0 {
+		l.MaxInflightBytesPerUser = 2 * upload
 	}
-	if c.MaxInflightBytes <= 0 {
-		c.MaxInflightBytes = max(DefaultMaxInflightBytes, 2*c.MaxInflightBytesPerUser)
+	if l.MaxInflightBytes <= 0 {
+		l.MaxInflightBytes = max(httplimit.DefaultMaxInflightBytes, 2*l.MaxInflightBytesPerUser)
 	}
-	if c.MaxInflightBytesPerUser < upload || c.MaxInflightBytes < c.MaxInflightBytesPerUser {
-		return errors.New("vault: Config.MaxInflightBytes and MaxInflightBytesPerUser must each admit the largest upload (MaxObjectSize + 8 MiB)")
+	if l.MaxInflightBytesPerUser < upload {
+		return errors.New("vault: Config.Limits.MaxInflightBytesPerUser must admit the largest upload (MaxObjectSize + 8 MiB)")
 	}
-	if c.MaxAnonInflightBytesPerAddr <= 0 {
-		c.MaxAnonInflightBytesPerAddr = DefaultMaxAnonInflightBytesPerAddr
-		if c.MaxAnonInflightBytes > 0 {
-			c.MaxAnonInflightBytesPerAddr = min(c.MaxAnonInflightBytesPerAddr, c.MaxAnonInflightBytes)
-		}
-	}
-	if c.MaxAnonInflightBytes <= 0 {
-		c.MaxAnonInflightBytes = max(DefaultMaxAnonInflightBytes, c.MaxAnonInflightBytesPerAddr)
-	}
-	if c.MaxAnonInflightBytesPerAddr < maxAnonBody || c.MaxAnonInflightBytes < c.MaxAnonInflightBytesPerAddr {
-		return errors.New("vault: Config.MaxAnonInflightBytes and MaxAnonInflightBytesPerAddr must each admit the largest anonymous body (256 KiB)")
-	}
-	if c.MaxRequestsPerAddr <= 0 {
-		c.MaxRequestsPerAddr = DefaultMaxRequestsPerAddr
+	if l.MaxAnonInflightBytesPerAddr > 0 && l.MaxAnonInflightBytesPerAddr < maxAnonBody ||
+		l.MaxAnonInflightBytes > 0 && l.MaxAnonInflightBytes < maxAnonBody {
+		return errors.New("vault: Config.Limits.MaxAnonInflightBytes and MaxAnonInflightBytesPerAddr must each admit the largest anonymous body (256 KiB)")
 	}
 	if c.MaxDownloadsPerUser <= 0 {
 		c.MaxDownloadsPerUser = DefaultMaxDownloadsPerUser
@@ -237,23 +176,6 @@ func (c *Config) setDefaults() error {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	return nil
-}
-
-// setServeDefaults fills in what Serve needs; it is also used for the
-// package-level Serve, which has no Config.
-func (c *Config) setServeDefaults() {
-	if c.ReadHeaderTimeout <= 0 {
-		c.ReadHeaderTimeout = DefaultReadHeaderTimeout
-	}
-	if c.IdleTimeout <= 0 {
-		c.IdleTimeout = DefaultIdleTimeout
-	}
-	if c.MaxConnsPerAddr <= 0 {
-		c.MaxConnsPerAddr = DefaultMaxConnsPerAddr
-	}
-	if c.ShutdownGrace <= 0 {
-		c.ShutdownGrace = DefaultShutdownGrace
-	}
 }
 
 // maxUploadBody is the largest upload request body: share's frame around

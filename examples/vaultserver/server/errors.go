@@ -38,15 +38,14 @@ type apiError struct {
 func (e *apiError) Error() string { return "vault: " + e.code }
 
 var (
-	errInvalid         = &apiError{http.StatusBadRequest, CodeInvalid}
-	errLengthRequired  = &apiError{http.StatusBadRequest, CodeLengthRequired}
-	errUnauthenticated = &apiError{http.StatusUnauthorized, CodeUnauthenticated}
-	errBadCredentials  = &apiError{http.StatusUnauthorized, CodeBadCredentials}
-	errNotFound        = &apiError{http.StatusNotFound, CodeNotFound}
-	errExists          = &apiError{http.StatusConflict, CodeExists}
-	errTooLarge        = &apiError{http.StatusRequestEntityTooLarge, CodeTooLarge}
-	errRateLimited     = &apiError{http.StatusTooManyRequests, CodeRateLimited}
-	errQuota           = &apiError{http.StatusInsufficientStorage, CodeQuotaExceeded}
+	errInvalid        = &apiError{http.StatusBadRequest, CodeInvalid}
+	errLengthRequired = &apiError{http.StatusBadRequest, CodeLengthRequired}
+	errBadCredentials = &apiError{http.StatusUnauthorized, CodeBadCredentials}
+	errNotFound       = &apiError{http.StatusNotFound, CodeNotFound}
+	errExists         = &apiError{http.StatusConflict, CodeExists}
+	errTooLarge       = &apiError{http.StatusRequestEntityTooLarge, CodeTooLarge}
+	errRateLimited    = &apiError{http.StatusTooManyRequests, CodeRateLimited}
+	errQuota          = &apiError{http.StatusInsufficientStorage, CodeQuotaExceeded}
 )
 
 // writeError answers with err's status and code. Unknown errors are a 500

@@ -17,6 +17,7 @@ import (
 	"github.com/sealkit/sealkit/examples/vaultserver/api"
 	"github.com/sealkit/sealkit/keystore"
 	"github.com/sealkit/sealkit/share"
+	"github.com/sealkit/sealkit/share/sharehttp"
 )
 
 // fileEntry is the server's index of one item a user owns: what quotas and
@@ -88,7 +89,7 @@ const recordOverhead = 512
 // charge is what an upload counts against its owner's quota: its JSON record
 // (the item record with its base64 header, and the wrapped keys), its
 // payload, and recordOverhead per stored record.
-func charge(f *share.UploadFrame, payload int64) int64 {
+func charge(f *sharehttp.UploadFrame, payload int64) int64 {
 	return f.RecordLen() + payload + recordOverhead*int64(len(f.Upload.Keys)+2)
 }
 
@@ -203,7 +204,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, p principa
 		writeError(w, errLengthRequired)
 		return
 	}
-	f, err := share.ReadUploadFrame(r.Body)
+	f, err := sharehttp.ReadUploadFrame(r.Body)
 	if errors.Is(err, share.ErrTooLarge) {
 		err = errTooLarge
 	}
@@ -225,11 +226,11 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, p principa
 		writeError(w, errInvalid)
 		return
 	}
-	if up.Item.Owner != p.user {
+	if up.Item.Owner != p.Owner {
 		writeError(w, share.ErrPermission)
 		return
 	}
-	if err := s.reserve(r.Context(), p.user, up, charge(f, size)); err != nil {
+	if err := s.reserve(r.Context(), p.Owner, up, charge(f, size)); err != nil {
 		writeError(w, err)
 		return
 	}
@@ -243,7 +244,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, p principa
 	// is stored.
 	ctx, cancel := afterCommit(r)
 	defer cancel()
-	if err := s.settleUpload(ctx, p.user, up.Item.ID, func(payload int64) int64 { return charge(f, payload) }); err != nil {
+	if err := s.settleUpload(ctx, p.Owner, up.Item.ID, func(payload int64) int64 { return charge(f, payload) }); err != nil {
 		s.cfg.Logger.Error("index after upload", "err", err)
 	}
 }
@@ -311,7 +312,7 @@ func (s *Server) reserve(ctx context.Context, user string, up *share.Upload, wan
 // longestUpload bounds how long an upload may run: its deadlines
 // (limits.go) and the bookkeeping after it.
 func (s *Server) longestUpload() time.Duration {
-	return s.cfg.ReadTimeout + s.cfg.WriteTimeout + atRate(s.cfg.maxUploadBody(), s.cfg.MinTransferRate) + postCommitTimeout
+	return s.limits.MaxUploadTime(s.cfg.maxUploadBody()) + postCommitTimeout
 }
 
 // settleUpload settles the user's pending entry for id, if it still has
@@ -365,7 +366,7 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request, p principa
 	s.shareAPI(w, r)
 	ctx, cancel := afterCommit(r)
 	defer cancel()
-	if err := s.settleDelete(ctx, p.user, r.PathValue("id")); err != nil {
+	if err := s.settleDelete(ctx, p.Owner, r.PathValue("id")); err != nil {
 		s.cfg.Logger.Error("index after delete", "err", err)
 	}
 }
@@ -429,7 +430,7 @@ func (s *Server) handleFiles(w http.ResponseWriter, r *http.Request, p principal
 		}
 		offset = n
 	}
-	all, err := s.index(r.Context(), p.user)
+	all, err := s.index(r.Context(), p.Owner)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -451,7 +452,7 @@ func (s *Server) handleFiles(w http.ResponseWriter, r *http.Request, p principal
 	resp := api.FilesResponse{Files: []*share.Item{}, Total: len(ids), Limit: limit, Offset: offset}
 	start := min(offset, len(ids))
 	for _, id := range ids[start : start+min(limit, len(ids)-start)] { // offset+limit could overflow
-		it, err := s.svc.Item(r.Context(), p.user, id)
+		it, err := s.svc.Item(r.Context(), p.Owner, id)
 		if err != nil {
 			writeError(w, err)
 			return
@@ -462,7 +463,7 @@ func (s *Server) handleFiles(w http.ResponseWriter, r *http.Request, p principal
 }
 
 func (s *Server) handleStorage(w http.ResponseWriter, r *http.Request, p principal) {
-	idx, err := s.index(r.Context(), p.user)
+	idx, err := s.index(r.Context(), p.Owner)
 	if err != nil {
 		writeError(w, err)
 		return

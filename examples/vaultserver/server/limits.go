@@ -1,10 +1,14 @@
 package server
 
 import (
+	"errors"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/sealkit/sealkit/examples/vaultserver/api"
+	"github.com/sealkit/sealkit/httplimit"
+	"github.com/sealkit/sealkit/identity"
 	"github.com/sealkit/sealkit/share"
 	"github.com/sealkit/sealkit/storageauth"
 )
@@ -24,105 +28,85 @@ const (
 	maxAnonBody = max(api.MaxRegisterBody, api.MaxLoginBody, maxStorageBody, maxSmallBody)
 )
 
-// routeKind says how a route's deadlines are set.
-type routeKind int
-
-const (
-	smallRoute    routeKind = iota
-	uploadRoute             // the body may be an object: read deadline paced by bytes received
-	downloadRoute           // the response may be an object: write deadline paced by bytes written
+// The routes' limits. An authenticating route's handler admits its body
+// to the user's budget (authenticate) or, for a request without
+// credentials, to the client address's (optionalAuth).
+var (
+	anonRoute     = httplimit.Route{MaxBody: maxSmallBody}
+	authRoute     = httplimit.Route{MaxBody: maxSmallBody, Authenticates: true}
+	registerRoute = httplimit.Route{MaxBody: api.MaxRegisterBody}
+	loginRoute    = httplimit.Route{MaxBody: api.MaxLoginBody}
+	storageRoute  = httplimit.Route{MaxBody: maxStorageBody}
 )
 
-// route is what a route may take: its body cap and deadlines, and whether
-// its handler authenticates (and so admits the body budget itself, by
-// user) or is anonymous (admitted here, by client address).
-type route struct {
-	maxBody       int64
-	kind          routeKind
-	authenticates bool
+// limit applies rt's body cap, budget and pacing to next.
+func (s *Server) limit(rt httplimit.Route, next http.HandlerFunc) http.HandlerFunc {
+	return s.limits.Route(rt, next).ServeHTTP
 }
 
-var (
-	anonRoute     = route{maxBody: maxSmallBody}
-	authRoute     = route{maxBody: maxSmallBody, authenticates: true}
-	registerRoute = route{maxBody: api.MaxRegisterBody}
-	loginRoute    = route{maxBody: api.MaxLoginBody}
-	storageRoute  = route{maxBody: maxStorageBody}
-)
+// writeLimitError is writeError for httplimit's refusals too (their codes
+// are this server's), with Retry-After when the refusal passes.
+func writeLimitError(w http.ResponseWriter, err error) {
+	switch {
+	case errors.Is(err, httplimit.ErrBusy):
+		err = errBusy
+	case errors.Is(err, httplimit.ErrRateLimited):
+		err = errRateLimited
+	case errors.Is(err, httplimit.ErrTooLarge):
+		err = errTooLarge
+	}
+	writeError(w, err)
+}
 
-// limit applies r's limits before next reads a byte of the body: a
-// Content-Length over the cap is refused with 413, the body is capped
-// (http.MaxBytesReader) for requests without one, every body byte is
-// charged to a budget ticket (in the context, paid back when next
-// returns) as it arrives, and transfers are held to MinTransferRate.
-func (s *Server) limit(rt route, next http.HandlerFunc) http.HandlerFunc {
+// writeRefusal answers a request refused before its body was read.
+func writeRefusal(w http.ResponseWriter, r *http.Request, err error) {
+	httplimit.PrepareRefusal(w, r, err)
+	writeLimitError(w, err)
+}
+
+// CodeBusy: the server holds as many request bodies as it allows; retry
+// after the Retry-After seconds.
+const CodeBusy = httplimit.CodeBusy
+
+var errBusy = &apiError{http.StatusServiceUnavailable, CodeBusy}
+
+// limited takes a token of l for every key in turn and answers 429 with
+// Retry-After on the first refusal.
+func limited(w http.ResponseWriter, l *httplimit.RateLimiter, keys ...string) bool {
+	for _, k := range keys {
+		if ok, wait := l.Allow(k); !ok {
+			setRetryAfter(w, wait)
+			writeError(w, errRateLimited)
+			return true
+		}
+	}
+	return false
+}
+
+func setRetryAfter(w http.ResponseWriter, wait time.Duration) {
+	w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
+}
+
+// downloadRetryAfter is the Retry-After, in seconds, of a download refused
+// because its user (or address) has as many open as it may.
+const downloadRetryAfter = "5"
+
+// downloadLimited lets a user (or, for a request without one, a link
+// download's client address) run at most MaxDownloadsPerUser downloads at
+// once: each open download holds a blob chunk in memory until its client
+// reads it. More are refused with 429 rate_limited and Retry-After.
+func (s *Server) downloadLimited(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > rt.maxBody {
-			writeRefusal(w, r, errTooLarge)
+		key := "addr:" + httplimit.ClientAddr(r)
+		if p, ok := identity.PrincipalFrom(r.Context()); ok {
+			key = "user:" + p.Owner
+		}
+		if !s.downloads.Enter(key) {
+			w.Header().Set("Retry-After", downloadRetryAfter)
+			writeError(w, errRateLimited)
 			return
 		}
-		t := &ticket{b: s.budget, declared: r.ContentLength}
-		defer t.release()
-		g := newGuardWriter(w, r, t)
-		body := &meteredBody{ReadCloser: r.Body, t: t}
-		s.pace(w, rt.kind, body, g)
-		r.Body = http.MaxBytesReader(w, body, rt.maxBody)
-		r = r.WithContext(withTicket(r.Context(), t))
-		if !rt.authenticates {
-			if err := admit(r, anonPrefix+requestAddrKey(r)); err != nil {
-				writeRefusal(w, r, err)
-				return
-			}
-		}
-		next(g, r)
-		g.finish()
-	}
-}
-
-// setDeadlines gives every request the small-route deadlines, counted from
-// now (its headers have just been read): ReadTimeout for its body and
-// WriteTimeout for its response. Where the connection does not support
-// deadlines (a test recorder), the request runs without.
-func (s *Server) setDeadlines(w http.ResponseWriter) {
-	now := time.Now()
-	rc := http.NewResponseController(w)
-	_ = rc.SetReadDeadline(now.Add(s.cfg.ReadTimeout))
-	_ = rc.SetWriteDeadline(now.Add(s.cfg.WriteTimeout))
-}
-
-// pace holds transfers to MinTransferRate instead of fixed deadlines: an
-// upload's read deadline starts ReadTimeout away and moves by the bytes
-// received (its response then has WriteTimeout more), a download's write
-// deadline starts WriteTimeout away and moves by the bytes written. A
-// transfer that sends nothing, or trickles, is cut off after its grace;
-// one that keeps the rate may take as long as its real size needs.
-//
-// Once a body has ended, net/http reads on in the background and takes a
-// read timeout as the client gone, cancelling the request's context: so
-// the read deadline then follows the write deadline, which bounds the
-// rest of the request.
-func (s *Server) pace(w http.ResponseWriter, k routeKind, body *meteredBody, g *guardWriter) {
-	rc := http.NewResponseController(w)
-	switch k {
-	case uploadRoute:
-		p := newPacer(func(d time.Time) {
-			_ = rc.SetReadDeadline(d)
-			_ = rc.SetWriteDeadline(d.Add(s.cfg.WriteTimeout))
-		}, s.cfg.MinTransferRate, s.cfg.ReadTimeout)
-		body.pace = p
-		body.eof = func() { _ = rc.SetReadDeadline(p.deadline.Add(s.cfg.WriteTimeout)) }
-	case downloadRoute:
-		ended := false // the request body, read under ReadTimeout
-		p := newPacer(func(d time.Time) {
-			if ended {
-				_ = rc.SetReadDeadline(d)
-			}
-			_ = rc.SetWriteDeadline(d)
-		}, s.cfg.MinTransferRate, s.cfg.WriteTimeout)
-		g.pace = p
-		body.eof = func() {
-			ended = true
-			_ = rc.SetReadDeadline(p.deadline)
-		}
+		defer s.downloads.Leave(key)
+		next(w, r)
 	}
 }

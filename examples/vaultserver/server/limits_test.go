@@ -193,8 +193,8 @@ func TestRouteBodyCaps(t *testing.T) {
 // connection (its handler has returned).
 func TestSlowBodyDropped(t *testing.T) {
 	addr, opts := serveLimited(t, func(c *server.Config) {
-		c.ReadTimeout = 100 * time.Millisecond
-		c.MinTransferRate = 1 << 40 // uploads get ReadTimeout too
+		c.Limits.ReadTimeout = 100 * time.Millisecond
+		c.Limits.MinTransferRate = 1 << 40 // uploads get ReadTimeout too
 	})
 	alice, _, err := client.Register(context.Background(), opts, "alice", "correct horse alice")
 	if err != nil {
@@ -236,7 +236,7 @@ func roundTrip(c net.Conn, br *bufio.Reader, addr string) error {
 // closed connection can be taken again.
 func TestConnLimitPerAddr(t *testing.T) {
 	const limit = 2
-	addr, _ := serveLimited(t, func(c *server.Config) { c.MaxConnsPerAddr = limit })
+	addr, _ := serveLimited(t, func(c *server.Config) { c.Limits.MaxConnsPerAddr = limit })
 	var held []net.Conn
 	for range limit {
 		c := dial(t, addr)
@@ -305,8 +305,8 @@ func TestBodyBudget(t *testing.T) {
 	perUser := int64(object + 8<<20 + 4) // the smallest allowed: one largest upload
 	ts := start(t, func(c *server.Config) {
 		c.MaxObjectSize = object
-		c.MaxInflightBytesPerUser = perUser
-		c.MaxInflightBytes = perUser
+		c.Limits.MaxInflightBytesPerUser = perUser
+		c.Limits.MaxInflightBytes = perUser
 	})
 	alice := ts.register(t, "alice")
 	bob := ts.register(t, "bob")

@@ -13,6 +13,7 @@ import (
 	"github.com/sealkit/sealkit/envelope"
 	"github.com/sealkit/sealkit/examples/vaultserver/server"
 	"github.com/sealkit/sealkit/share"
+	"github.com/sealkit/sealkit/share/sharehttp"
 )
 
 // paddedHeader returns an envelope header for item id of exactly size bytes:
@@ -60,7 +61,7 @@ func TestQuotaChargesHeaders(t *testing.T) {
 			const quota = 1 << 20
 			ts := start(t, func(c *server.Config) { c.Quota = quota })
 			alice := ts.register(t, "alice")
-			tr := &share.HTTPTransport{BaseURL: ts.URL + "/api", Client: alice.HTTPClient()}
+			tr := &sharehttp.Client{BaseURL: ts.URL + "/api", HTTPClient: alice.HTTPClient()}
 			stored, refused := 0, 0
 			for i := range 12 {
 				id := fmt.Sprintf("BIG%d", i)

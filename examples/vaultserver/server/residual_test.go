@@ -9,6 +9,7 @@ import (
 
 	"github.com/sealkit/sealkit/examples/vaultserver/server"
 	"github.com/sealkit/sealkit/share"
+	"github.com/sealkit/sealkit/share/sharehttp"
 )
 
 // Creating and deleting items in a loop is charged: each deleted item's
@@ -64,7 +65,7 @@ func TestRefusedUploadReleasesReservation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := &share.HTTPTransport{BaseURL: ts.URL + "/api", Client: alice.HTTPClient()}
+	tr := &sharehttp.Client{BaseURL: ts.URL + "/api", HTTPClient: alice.HTTPClient()}
 	up := &share.Upload{
 		Item: &share.Item{ID: it.ID, Owner: "alice", Version: 1, Header: paddedHeader(t, it.ID, "alice", 4096)},
 		Keys: []*share.WrappedKey{{Item: it.ID, Recipient: "alice", Version: 1, Record: []byte("wrapped")}},

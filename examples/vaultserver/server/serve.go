@@ -16,44 +16,37 @@ import (
 	"net"
 	"net/http"
 	"time"
-)
 
-// maxStreamsPerConn is the HTTP/2 MaxConcurrentStreams of Serve: the
-// requests one connection may have open at once (net/http's default is
-// 250). Together with MaxConnsPerAddr it bounds the streams one client
-// address can open; MaxRequestsPerAddr bounds the requests in flight.
-const maxStreamsPerConn = 16
+	"github.com/sealkit/sealkit/httplimit"
+)
 
 // Serve serves h on ln until ctx is done, then shuts down gracefully:
 // it stops accepting, lets requests in flight finish for up to grace,
 // and returns nil if they all did. With tlsConfig nil it serves plain HTTP.
-// It applies the default connection limits (DefaultReadHeaderTimeout,
-// DefaultIdleTimeout, DefaultMaxConnsPerAddr, and 16 concurrent HTTP/2
-// streams per connection); Server.Serve applies its Config's.
+// It applies httplimit's default connection limits (header and idle
+// timeouts, connections per client address, HTTP/2 streams per
+// connection); Server.Serve applies its Config's.
 func Serve(ctx context.Context, ln net.Listener, h http.Handler, tlsConfig *tls.Config, grace time.Duration) error {
-	c := Config{ShutdownGrace: grace}
-	c.setServeDefaults()
-	return serve(ctx, ln, h, tlsConfig, &c)
+	l, err := httplimit.New(httplimit.Config{})
+	if err != nil {
+		return err
+	}
+	if grace <= 0 {
+		grace = DefaultShutdownGrace
+	}
+	return serve(ctx, ln, h, tlsConfig, l, grace)
 }
 
 // Serve is the package-level Serve for s, with the limits and shutdown
 // grace of its Config.
 func (s *Server) Serve(ctx context.Context, ln net.Listener, tlsConfig *tls.Config) error {
-	return serve(ctx, ln, s, tlsConfig, &s.cfg)
+	return serve(ctx, ln, s, tlsConfig, s.limits, s.cfg.ShutdownGrace)
 }
 
-func serve(ctx context.Context, ln net.Listener, h http.Handler, tlsConfig *tls.Config, c *Config) error {
-	srv := &http.Server{
-		Handler:           h,
-		TLSConfig:         tlsConfig,
-		ReadHeaderTimeout: c.ReadHeaderTimeout,
-		IdleTimeout:       c.IdleTimeout,
-		MaxHeaderBytes:    64 << 10,
-		// Over TLS clients may speak HTTP/2, many requests to a
-		// connection: bound them per connection too.
-		HTTP2: &http.HTTP2Config{MaxConcurrentStreams: maxStreamsPerConn},
-	}
-	ln = newConnLimiter(ln, c.MaxConnsPerAddr)
+func serve(ctx context.Context, ln net.Listener, h http.Handler, tlsConfig *tls.Config, l *httplimit.Limits, grace time.Duration) error {
+	srv := l.Server(h)
+	srv.TLSConfig = tlsConfig
+	ln = l.Listener(ln)
 	errc := make(chan error, 1)
 	go func() {
 		if tlsConfig != nil {
@@ -67,7 +60,7 @@ func serve(ctx context.Context, ln net.Listener, h http.Handler, tlsConfig *tls.
 		return err
 	case <-ctx.Done():
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), c.ShutdownGrace)
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	err := srv.Shutdown(sctx)
 	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) && err == nil {

@@ -1,39 +1,39 @@
 package server
 
 import (
-	"context"
-	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"sync"
 
+	"github.com/sealkit/sealkit/httplimit"
 	"github.com/sealkit/sealkit/identity"
 	"github.com/sealkit/sealkit/keystore"
 	"github.com/sealkit/sealkit/share"
+	"github.com/sealkit/sealkit/share/sharehttp"
 	"github.com/sealkit/sealkit/storageauth"
 )
 
 // Server is the vault's http.Handler. Build it with New.
 type Server struct {
 	cfg       Config
-	mux       *http.ServeMux
 	svc       *share.Service
-	shareH    *share.Handler
-	verifier  *identity.Verifier
-	tokens    *identity.TokenVerifier
+	shareH    *sharehttp.Handler
+	auth      *identity.Authenticator // signature or bearer token (auth.go)
+	optAuth   *identity.Authenticator // auth, also passing anonymous requests
 	issuer    *identity.TokenIssuer
 	login     *keystore.Verifier
-	loginRate *backoff // per user and client address (ratelimit.go)
-	loginIP   *limiter // per client address: ipFactor × LoginRate
-	linkRate  *limiter // per client address, and per existing link
-	csp       string   // Content-Security-Policy of every response
-	budget    *budget  // request body bytes in flight
-	requests  *gate    // requests in flight per client address
-	downloads *gate    // downloads in flight per user (link downloads: per client address)
+	limits    *httplimit.Limits      // connections, requests, bodies, transfers (limits.go)
+	handler   http.Handler           // mux under limits.Handler
+	loginRate *httplimit.Backoff     // per user and client address
+	loginIP   *httplimit.RateLimiter // per client address: ipFactor × LoginRate
+	linkRate  *httplimit.RateLimiter // per client address, and per existing link
+	csp       string                 // Content-Security-Policy of every response
+	downloads *httplimit.Gate        // downloads in flight per user (link downloads: per client address)
 
-	slotRate  *limiter // storageauth slots created per client address
-	slotCount counter  // storageauth slots created in all (slots.go)
-	userCount counter  // accounts registered (users.go)
+	slotRate  *httplimit.RateLimiter // storageauth slots created per client address
+	slotCount counter                // storageauth slots created in all (slots.go)
+	userCount counter                // accounts registered (users.go)
 
 	uploads [userLocks]sync.Mutex // by hash of user: one index update at a time per user (files.go)
 }
@@ -46,19 +46,22 @@ func New(cfg Config) (*Server, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, csp: baseCSP,
-		budget:    newBudget(cfg.MaxInflightBytes, cfg.MaxInflightBytesPerUser, cfg.MaxAnonInflightBytes, cfg.MaxAnonInflightBytesPerAddr),
-		requests:  newGate(cfg.MaxRequestsPerAddr),
-		downloads: newGate(cfg.MaxDownloadsPerUser),
+	cfg.Limits.WriteError = writeLimitError
+	limits, err := httplimit.New(cfg.Limits)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Limits = limits.Config()
+	s := &Server{cfg: cfg, csp: baseCSP, limits: limits,
+		downloads: httplimit.NewGate(cfg.MaxDownloadsPerUser),
 		slotCount: counter{id: idSlotCount},
 		userCount: counter{id: idUserCount},
 	}
-	s.loginRate = newBackoff(cfg.LoginRate, maxKeys, cfg.Now)
-	s.loginIP = newLimiter(Rate{Burst: cfg.LoginRate.Burst * ipFactor, Per: cfg.LoginRate.Per}, maxKeys, cfg.Now)
-	s.linkRate = newLimiter(cfg.LinkRate, maxKeys, cfg.Now)
-	s.slotRate = newLimiter(cfg.SlotRate, maxKeys, cfg.Now)
-	var err error
-	if s.login, err = keystore.NewVerifier(cfg.Pepper, loginLimiter{s.loginRate}); err != nil {
+	s.loginRate = httplimit.NewBackoff(cfg.LoginRate, cfg.Now)
+	s.loginIP = httplimit.NewRateLimiter(Rate{Burst: cfg.LoginRate.Burst * ipFactor, Per: cfg.LoginRate.Per}, cfg.Now)
+	s.linkRate = httplimit.NewRateLimiter(cfg.LinkRate, cfg.Now)
+	s.slotRate = httplimit.NewRateLimiter(cfg.SlotRate, cfg.Now)
+	if s.login, err = keystore.NewVerifier(cfg.Pepper, s.loginRate); err != nil {
 		return nil, err
 	}
 	tokenKey, err := identity.GenerateKey()
@@ -66,40 +69,42 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.issuer = &identity.TokenIssuer{Key: tokenKey, Issuer: "sealkit-vault", TTL: cfg.TokenTTL, Now: cfg.Now}
-	s.tokens = &identity.TokenVerifier{Key: tokenKey.Public(), Issuer: "sealkit-vault", Audience: TokenAudience,
-		Registry: cfg.Stores.Registry, Now: cfg.Now}
-	// One Verifier for every route: its cap is the upload route's, and
-	// each route's smaller cap reaches it through http.MaxBytesReader.
-	s.verifier = &identity.Verifier{
-		Registry:     cfg.Stores.Registry,
-		Replay:       cfg.Stores.Replay,
-		MaxBodyBytes: cfg.maxUploadBody(),
-		Authority:    cfg.Authority,
-		Now:          cfg.Now,
-		Admit:        func(r *http.Request, e identity.KeyEntry) error { return admit(r, "user:"+e.Owner) },
-	}
+	var proxy *identity.TrustedProxy
 	if cfg.InsecureLoopback {
-		s.verifier.TrustedProxy = &identity.TrustedProxy{Authority: cfg.Authority, Allow: fromLoopback}
+		proxy = &identity.TrustedProxy{Authority: cfg.Authority, Allow: fromLoopback}
 	}
+	s.auth = &identity.Authenticator{
+		// One Verifier for every route: its cap is the upload route's, and
+		// each route's smaller cap reaches it through http.MaxBytesReader.
+		Signatures: &identity.Verifier{
+			Registry:     cfg.Stores.Registry,
+			Replay:       cfg.Stores.Replay,
+			MaxBodyBytes: cfg.maxUploadBody(),
+			Authority:    cfg.Authority,
+			TrustedProxy: proxy,
+			Now:          cfg.Now,
+		},
+		Tokens: &identity.TokenVerifier{Key: tokenKey.Public(), Issuer: "sealkit-vault", Audience: TokenAudience,
+			Registry: cfg.Stores.Registry, TrustedProxy: proxy, Now: cfg.Now},
+		Admit: func(r *http.Request, e identity.KeyEntry) error { return httplimit.Admit(r, e.Owner) },
+		Deny:  s.refuse,
+	}
+	opt := *s.auth
+	opt.Optional = true
+	s.optAuth = &opt
 	s.svc = share.NewService(cfg.Stores.Share, cfg.Stores.Blobs)
 	s.svc.MaxBlobSize = cfg.MaxObjectSize
 	s.svc.Now = cfg.Now
-	s.shareH = &share.Handler{Service: s.svc, Authenticate: func(r *http.Request) (string, error) {
-		p, ok := principalFrom(r.Context())
-		if !ok {
-			return "", share.ErrUnauthenticated
-		}
-		return p.user, nil
-	}}
+	s.shareH = sharehttp.NewHandler(s.svc, s.optAuth.Owner)
 	sa := storageauth.NewServer(cfg.Stores.StorageAuth)
 	sa.RequireRetrieveProof = true
 	sa.MaxCiphertext = storageauth.DefaultMaxCiphertext // what maxStorageBody is sized for
 	sa.Now = cfg.Now
 	sa.AllowCreate = s.allowSlot
 
-	upload := route{maxBody: cfg.maxUploadBody(), kind: uploadRoute, authenticates: true}
-	download := route{maxBody: maxSmallBody, kind: downloadRoute, authenticates: true}
-	linkAccess := route{maxBody: maxSmallBody, kind: downloadRoute}
+	upload := httplimit.Route{MaxBody: cfg.maxUploadBody(), Transfer: httplimit.Upload, Authenticates: true}
+	download := httplimit.Route{MaxBody: maxSmallBody, Transfer: httplimit.Download, Authenticates: true}
+	linkAccess := httplimit.Route{MaxBody: maxSmallBody, Transfer: httplimit.Download}
 	m := http.NewServeMux()
 	m.HandleFunc("POST /api/v1/register", s.limit(registerRoute, s.handleRegister))
 	m.HandleFunc("POST /api/v1/login/start", s.limit(loginRoute, s.handleLoginStart))
@@ -114,9 +119,7 @@ func New(cfg Config) (*Server, error) {
 	m.HandleFunc("GET /api/v1/links/{id}", s.limit(anonRoute, s.linkLimited(s.shareAPI)))
 	m.HandleFunc("POST /api/v1/links/{id}/access", s.limit(linkAccess, s.linkLimited(s.downloadLimited(s.shareAPI))))
 	m.HandleFunc("/api/", s.limit(authRoute, s.optionalAuth(s.shareAPI)))
-	m.Handle("/storageauth/", s.limit(storageRoute, http.StripPrefix("/storageauth", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sa.ServeHTTP(w, withClientAddr(r)) // for allowSlot
-	})).ServeHTTP))
+	m.Handle("/storageauth/", s.limit(storageRoute, http.StripPrefix("/storageauth", sa).ServeHTTP))
 	if cfg.StaticDir != "" {
 		root, err := os.OpenRoot(cfg.StaticDir)
 		if err != nil {
@@ -130,27 +133,19 @@ func New(cfg Config) (*Server, error) {
 			http.ServeFileFS(w, r, root.FS(), "index.html")
 		}))
 	}
-	s.mux = m
+	s.handler = limits.Handler(m)
 	return s, nil
 }
 
-// ServeHTTP implements http.Handler. A client address may have at most
-// MaxRequestsPerAddr requests in flight (HTTP/2 carries many on one
-// connection, so counting connections is not enough); more are refused
-// with 429 rate_limited and Retry-After.
+// ServeHTTP implements http.Handler. Every request has the limits of
+// Config.Limits (httplimit.Limits.Handler): deadlines, and at most
+// MaxRequestsPerAddr requests in flight per client address.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer") // link secrets ride in fragments; keep paths private too
 	h.Set("Content-Security-Policy", s.csp)
-	s.setDeadlines(w)
-	addr := requestAddrKey(r)
-	if !s.requests.enter(addr) {
-		writeRefusal(w, r, errUserBusy)
-		return
-	}
-	defer s.requests.leave(addr)
-	s.mux.ServeHTTP(w, r)
+	s.handler.ServeHTTP(w, r)
 }
 
 // Service returns the share service, for tests and tools in process.
@@ -166,7 +161,7 @@ func (s *Server) shareAPI(w http.ResponseWriter, r *http.Request) {
 // them cannot crowd real links out of the limiter.
 func (s *Server) linkLimited(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if limited(w, s.linkRate, "ip:"+clientAddr(r)) {
+		if limited(w, s.linkRate, "ip:"+httplimit.ClientAddr(r)) {
 			return
 		}
 		id := r.PathValue("id")
@@ -192,19 +187,6 @@ func staticOnly(h http.Handler) http.Handler {
 }
 
 func fromLoopback(r *http.Request) bool {
-	ip := net.ParseIP(clientIP(r))
-	return ip != nil && ip.IsLoopback()
-}
-
-// principal is who is acting: a user, and how it proved it.
-type principal struct {
-	user     string
-	verified *identity.Verified // set for signed requests
-}
-
-type principalKey struct{}
-
-func principalFrom(ctx context.Context) (principal, bool) {
-	p, ok := ctx.Value(principalKey{}).(principal)
-	return p, ok
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	return err == nil && ap.Addr().Unmap().IsLoopback()
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/sealkit/sealkit/httplimit"
 	"github.com/sealkit/sealkit/storageauth"
 )
 
@@ -30,11 +31,11 @@ func (e *slotRateLimited) RetryAfter() time.Duration { return e.wait }
 // allowSlot is storageauth's AllowCreate: one token of the client's
 // address, then one place under MaxSlots.
 func (s *Server) allowSlot(ctx context.Context, _ string) error {
-	addr, ok := clientAddrFrom(ctx)
+	addr, ok := httplimit.ClientAddrFrom(ctx)
 	if !ok {
 		return errors.New("vault: slot creation without a client address")
 	}
-	if ok, wait := s.slotRate.allow(addr); !ok {
+	if ok, wait := s.slotRate.Allow(addr); !ok {
 		return &slotRateLimited{wait}
 	}
 	return s.reserveSlot(ctx)

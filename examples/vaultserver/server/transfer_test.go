@@ -20,6 +20,7 @@ import (
 
 	"github.com/sealkit/sealkit/examples/vaultclient/client"
 	"github.com/sealkit/sealkit/examples/vaultserver/server"
+	"github.com/sealkit/sealkit/httplimit"
 	"github.com/sealkit/sealkit/identity"
 	"github.com/sealkit/sealkit/share"
 	"github.com/sealkit/sealkit/storageauth"
@@ -107,7 +108,7 @@ func TestUploadsHoldNoBudgetWithoutBytes(t *testing.T) {
 	perUser := 2 * upload
 	addr, opts := serveLimited(t, func(c *server.Config) {
 		c.MaxObjectSize = object
-		c.MaxInflightBytes = 2 * perUser
+		c.Limits.MaxInflightBytes = 2 * perUser
 	})
 	ctx := context.Background()
 	bob, _, err := client.Register(ctx, opts, "bob", "correct horse bob")
@@ -137,8 +138,8 @@ func TestStalledUploadCutOff(t *testing.T) {
 	const size = 1 << 20 // 1024 s at 1 KiB/s
 	addr, opts := serveLimited(t, func(c *server.Config) {
 		c.MaxObjectSize = size
-		c.ReadTimeout = 100 * time.Millisecond
-		c.MinTransferRate = 1 << 10
+		c.Limits.ReadTimeout = 100 * time.Millisecond
+		c.Limits.MinTransferRate = 1 << 10
 	})
 	alice, _, err := client.Register(context.Background(), opts, "alice", "correct horse alice")
 	if err != nil {
@@ -182,8 +183,8 @@ func TestAnonymousBodiesApartFromUsers(t *testing.T) {
 	const object = 1 << 10
 	addr, opts := serveLimited(t, func(c *server.Config) {
 		c.MaxObjectSize = object
-		c.MaxInflightBytesPerUser = object + 8<<20 + 4 + 8<<20
-		c.MaxInflightBytes = 12 * storageauth.MaxRecordBytes
+		c.Limits.MaxInflightBytesPerUser = object + 8<<20 + 4 + 8<<20
+		c.Limits.MaxInflightBytes = 12 * storageauth.MaxRecordBytes
 	})
 	bob, _, err := client.Register(context.Background(), opts, "bob", "correct horse bob")
 	if err != nil {
@@ -240,7 +241,7 @@ func serveTLS(t *testing.T, tweak func(*server.Config)) (string, *http.Client) {
 		t.Fatal(err)
 	}
 	cfg := server.Config{Stores: stores, Pepper: make([]byte, 32), KDFPolicy: weakPolicy,
-		ReadTimeout: 2 * patience, ShutdownGrace: time.Second}
+		Limits: httplimit.Config{ReadTimeout: 2 * patience}, ShutdownGrace: time.Second}
 	if tweak != nil {
 		tweak(&cfg)
 	}
@@ -345,7 +346,7 @@ func TestHTTP2StreamsPerConn(t *testing.T) {
 // refused with 429 and Retry-After.
 func TestHTTP2RequestsPerAddr(t *testing.T) {
 	const limit = 4
-	url, hc := serveTLS(t, func(c *server.Config) { c.MaxRequestsPerAddr = limit })
+	url, hc := serveTLS(t, func(c *server.Config) { c.Limits.MaxRequestsPerAddr = limit })
 	getStatus(t, hc, url+"/api/v1/storage")
 	holdRequests(t, hc, url, limit, &httptrace.ClientTrace{})
 	stop := time.Now().Add(patience)
@@ -461,8 +462,8 @@ func TestDownloadsPerUser(t *testing.T) {
 func TestStalledDownloadCutOff(t *testing.T) {
 	const size = 16 << 20
 	addr, opts := serveLimited(t, func(c *server.Config) {
-		c.WriteTimeout = 2 * time.Second
-		c.MinTransferRate = 1 << 20 // the largest object would get 64 s
+		c.Limits.WriteTimeout = 2 * time.Second
+		c.Limits.MinTransferRate = 1 << 20 // the largest object would get 64 s
 		c.MaxDownloadsPerUser = 1
 	})
 	ctx := context.Background()
@@ -521,9 +522,9 @@ func (slowWriter) Write(p []byte) (int, error) {
 func TestLongTransfersNotCutOff(t *testing.T) {
 	const size = 16 << 20
 	addr, opts := serveLimited(t, func(c *server.Config) {
-		c.ReadTimeout = time.Second
-		c.WriteTimeout = time.Second
-		c.MinTransferRate = 64 << 10
+		c.Limits.ReadTimeout = time.Second
+		c.Limits.WriteTimeout = time.Second
+		c.Limits.MinTransferRate = 64 << 10
 	})
 	ctx := context.Background()
 	alice, _, err := client.Register(ctx, opts, "alice", "correct horse alice")
@@ -589,7 +590,7 @@ func TestBudgetRunsOutWhileSending(t *testing.T) {
 	perUser := int64(object + 8<<20 + 4)
 	ts := start(t, func(c *server.Config) {
 		c.MaxObjectSize = object
-		c.MaxInflightBytesPerUser = perUser
+		c.Limits.MaxInflightBytesPerUser = perUser
 	})
 	alice := ts.register(t, "alice")
 	addr := ts.Listener.Addr().String()
@@ -611,11 +612,11 @@ func TestBudgetRunsOutWhileSending(t *testing.T) {
 func TestAnonymousPool(t *testing.T) {
 	const per = 256 << 10
 	addr, opts := serveLimited(t, func(c *server.Config) {
-		c.MaxAnonInflightBytesPerAddr = per
-		c.MaxAnonInflightBytes = 2 * per
+		c.Limits.MaxAnonInflightBytesPerAddr = per
+		c.Limits.MaxAnonInflightBytes = 2 * per
 		// The two held bodies must stay held while the probe retries: on a
 		// loaded machine the default ReadTimeout could cut them first.
-		c.ReadTimeout = 3 * patience
+		c.Limits.ReadTimeout = 3 * patience
 	})
 	bob, _, err := client.Register(context.Background(), opts, "bob", "correct horse bob")
 	if err != nil {

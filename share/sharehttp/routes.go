@@ -1,0 +1,433 @@
+package sharehttp
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/sealkit/sealkit/share"
+)
+
+// Each operation below is its route entry, the serve function the Handler
+// runs for it, and the Client method that calls it.
+
+// table is share's HTTP API; Routes returns a copy.
+var table = []*Route{
+	publishUser, user,
+	upload, item, download, deleteItem, myKey, itemKeys, revoke, audit,
+	shareItem, received,
+	invite, accept, connection, shareToSpace, space, claim,
+	createLink, linkParams, accessLink,
+}
+
+// keysPerItem is share's cap on the wrapped keys of one item version, the
+// most an item's key list may hold.
+const keysPerItem = 1024
+
+// RevokeRequest is the body of the revoke route.
+type RevokeRequest struct {
+	Recipient string       `json:"recipient"`
+	Event     *share.Event `json:"event"`
+}
+
+// Validate checks the shape before the Service sees it: an event and a
+// valid recipient ID.
+func (r *RevokeRequest) Validate() error {
+	if r.Event == nil {
+		return invalid("revoke without event")
+	}
+	if !share.ValidID(r.Recipient) {
+		return invalid("revoke recipient ID")
+	}
+	return nil
+}
+
+// ClaimRequest is the body of the claim route: the space key wrapped for
+// the recipient.
+type ClaimRequest struct {
+	Record []byte `json:"record"`
+}
+
+// Directory.
+
+var publishUser = &Route{Name: "publishUser", Method: "POST", Path: "/v1/users", Auth: AuthSigned,
+	Request: Body{JSON, "User"}, Response: Body{JSON, "Empty"}, Status: http.StatusCreated, serve: servePublishUser}
+
+func servePublishUser(c *call) error {
+	u, err := readJSON[share.User](c)
+	if err != nil {
+		return err
+	}
+	return c.done(c.svc.PublishUser(c.ctx(), c.actor, u))
+}
+
+// PublishUser calls the publishUser route.
+func (c *Client) PublishUser(ctx context.Context, u *share.User) error {
+	_, err := send(ctx, c, publishUser, u, empty)
+	return err
+}
+
+var user = &Route{Name: "user", Method: "GET", Path: "/v1/users/{id}", Auth: AuthSigned,
+	Response: Body{JSON, "User"}, Status: http.StatusOK, serve: serveUser}
+
+func serveUser(c *call) error { return c.reply(c.svc.User(c.ctx(), c.actor, c.id())) }
+
+// User calls the user route.
+func (c *Client) User(ctx context.Context, id string) (*share.User, error) {
+	return send(ctx, c, user, nil, record(share.MaxSmallRecord, share.DecodeUser), id)
+}
+
+// Items.
+
+var upload = &Route{Name: "upload", Method: "POST", Path: "/v1/items", Auth: AuthSigned,
+	Request: Body{Frame, "Upload"}, Response: Body{JSON, "Item"}, Status: http.StatusCreated, serve: serveUpload}
+
+func serveUpload(c *call) error {
+	f, err := ReadUploadFrame(c.r.Body)
+	if err != nil {
+		return err
+	}
+	return c.reply(c.svc.Upload(c.ctx(), c.actor, f.Upload, c.r.Body))
+}
+
+// Upload calls the upload route: the frame head, then blob.
+func (c *Client) Upload(ctx context.Context, up *share.Upload, blob io.Reader) (*share.Item, error) {
+	head, err := EncodeUploadFrame(up)
+	if err != nil {
+		return nil, err
+	}
+	rc, err := c.do(ctx, upload, nil, io.MultiReader(bytes.NewReader(head), blob))
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, share.MaxRecordSize+1))
+	if err != nil {
+		return nil, err
+	}
+	return share.DecodeItem(b)
+}
+
+var item = &Route{Name: "item", Method: "GET", Path: "/v1/items/{id}", Auth: AuthSigned,
+	Response: Body{JSON, "Item"}, Status: http.StatusOK, serve: serveItem}
+
+func serveItem(c *call) error { return c.reply(c.svc.Item(c.ctx(), c.actor, c.id())) }
+
+// Item calls the item route.
+func (c *Client) Item(ctx context.Context, id string) (*share.Item, error) {
+	return send(ctx, c, item, nil, record(share.MaxRecordSize, share.DecodeItem), id)
+}
+
+var download = &Route{Name: "download", Method: "POST", Path: "/v1/items/{id}/download", Auth: AuthSigned,
+	Request: Body{JSON, "Event"}, Response: Body{Stream, ""}, Status: http.StatusOK, serve: serveDownload}
+
+func serveDownload(c *call) error {
+	ev, err := readJSON[share.Event](c)
+	if err != nil {
+		return err
+	}
+	rc, err := c.svc.Download(c.ctx(), c.actor, c.id(), ev)
+	if err != nil {
+		return err
+	}
+	return c.stream(nil, rc)
+}
+
+// Download calls the download route; the caller closes the payload.
+func (c *Client) Download(ctx context.Context, id string, ev *share.Event) (io.ReadCloser, error) {
+	b, err := jsonReader(ev)
+	if err != nil {
+		return nil, err
+	}
+	return c.do(ctx, download, nil, b, id)
+}
+
+var deleteItem = &Route{Name: "delete", Method: "POST", Path: "/v1/items/{id}/delete", Auth: AuthSigned,
+	Request: Body{JSON, "Event"}, Response: Body{JSON, "Empty"}, Status: http.StatusOK, serve: serveDelete}
+
+func serveDelete(c *call) error {
+	ev, err := readJSON[share.Event](c)
+	if err != nil {
+		return err
+	}
+	return c.done(c.svc.Delete(c.ctx(), c.actor, c.id(), ev))
+}
+
+// Delete calls the delete route.
+func (c *Client) Delete(ctx context.Context, id string, ev *share.Event) error {
+	_, err := send(ctx, c, deleteItem, ev, empty, id)
+	return err
+}
+
+var myKey = &Route{Name: "myKey", Method: "GET", Path: "/v1/items/{id}/key", Auth: AuthSigned,
+	Response: Body{JSON, "WrappedKey"}, Status: http.StatusOK, serve: serveMyKey}
+
+func serveMyKey(c *call) error { return c.reply(c.svc.MyKey(c.ctx(), c.actor, c.id())) }
+
+// MyKey calls the myKey route.
+func (c *Client) MyKey(ctx context.Context, item string) (*share.WrappedKey, error) {
+	return send(ctx, c, myKey, nil, record(share.MaxSmallRecord, share.DecodeWrappedKey), item)
+}
+
+var itemKeys = &Route{Name: "itemKeys", Method: "GET", Path: "/v1/items/{id}/keys", Auth: AuthSigned,
+	Response: Body{JSONList, "WrappedKey"}, Status: http.StatusOK, serve: serveItemKeys}
+
+func serveItemKeys(c *call) error {
+	ks, err := c.svc.ItemKeys(c.ctx(), c.actor, c.id())
+	return c.reply(nonNil(ks), err)
+}
+
+// ItemKeys calls the itemKeys route.
+func (c *Client) ItemKeys(ctx context.Context, item string) ([]*share.WrappedKey, error) {
+	return send(ctx, c, itemKeys, nil, list(keysPerItem, share.DecodeWrappedKey), item)
+}
+
+var revoke = &Route{Name: "revoke", Method: "POST", Path: "/v1/items/{id}/revoke", Auth: AuthSigned,
+	Request: Body{JSON, "RevokeRequest"}, Response: Body{JSON, "Empty"}, Status: http.StatusOK, serve: serveRevoke}
+
+func serveRevoke(c *call) error {
+	b, err := readJSON[RevokeRequest](c)
+	if err != nil {
+		return err
+	}
+	return c.done(c.svc.Revoke(c.ctx(), c.actor, c.id(), b.Recipient, b.Event))
+}
+
+// Revoke calls the revoke route.
+func (c *Client) Revoke(ctx context.Context, item, recipient string, ev *share.Event) error {
+	_, err := send(ctx, c, revoke, &RevokeRequest{Recipient: recipient, Event: ev}, empty, item)
+	return err
+}
+
+var audit = &Route{Name: "audit", Method: "GET", Path: "/v1/items/{id}/audit", Query: []string{"after", "limit"},
+	Auth: AuthSigned, Response: Body{JSONList, "AuditEntry"}, Status: http.StatusOK, serve: serveAudit}
+
+// serveAudit reads the query: after (a sequence number, default 0) and
+// limit (1 to share.MaxAuditPage, default share.MaxAuditPage).
+func serveAudit(c *call) error {
+	q := c.r.URL.Query()
+	var after uint64
+	if v := q.Get("after"); v != "" {
+		var err error
+		if after, err = strconv.ParseUint(v, 10, 64); err != nil {
+			return invalid("audit page cursor")
+		}
+	}
+	limit := share.MaxAuditPage
+	if v := q.Get("limit"); v != "" {
+		var err error
+		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > share.MaxAuditPage {
+			return invalid("audit page limit")
+		}
+	}
+	es, err := c.svc.Audit(c.ctx(), c.actor, c.id(), after, limit)
+	return c.reply(nonNil(es), err)
+}
+
+// Audit calls the audit route; limit 0 means share.MaxAuditPage.
+func (c *Client) Audit(ctx context.Context, item string, after uint64, limit int) ([]*share.AuditEntry, error) {
+	if limit == 0 {
+		limit = share.MaxAuditPage
+	}
+	if limit < 0 || limit > share.MaxAuditPage {
+		return nil, invalid("audit page limit out of range")
+	}
+	q := url.Values{"after": {strconv.FormatUint(after, 10)}, "limit": {strconv.Itoa(limit)}}
+	return sendQuery(ctx, c, audit, q, nil, list(limit, share.DecodeAuditEntry), item)
+}
+
+// Shares.
+
+var shareItem = &Route{Name: "share", Method: "POST", Path: "/v1/shares", Auth: AuthSigned,
+	Request: Body{JSON, "ShareRequest"}, Response: Body{JSON, "Empty"}, Status: http.StatusCreated, serve: serveShare}
+
+func serveShare(c *call) error {
+	req, err := readJSON[share.ShareRequest](c)
+	if err != nil {
+		return err
+	}
+	return c.done(c.svc.Share(c.ctx(), c.actor, req))
+}
+
+// Share calls the share route.
+func (c *Client) Share(ctx context.Context, req *share.ShareRequest) error {
+	_, err := send(ctx, c, shareItem, req, empty)
+	return err
+}
+
+var received = &Route{Name: "received", Method: "GET", Path: "/v1/shares/received", Auth: AuthSigned,
+	Response: Body{JSONList, "Share"}, Status: http.StatusOK, serve: serveReceived}
+
+func serveReceived(c *call) error {
+	ss, err := c.svc.Received(c.ctx(), c.actor)
+	return c.reply(nonNil(ss), err)
+}
+
+// Received calls the received route.
+func (c *Client) Received(ctx context.Context) ([]*share.Share, error) {
+	return send(ctx, c, received, nil, list(share.MaxAuditEntries, share.DecodeShare))
+}
+
+// Connections.
+
+var invite = &Route{Name: "invite", Method: "POST", Path: "/v1/invitations", Auth: AuthSigned,
+	Request: Body{JSON, "Invitation"}, Response: Body{JSON, "Empty"}, Status: http.StatusCreated, serve: serveInvite}
+
+func serveInvite(c *call) error {
+	in, err := readJSON[share.Invitation](c)
+	if err != nil {
+		return err
+	}
+	return c.done(c.svc.Invite(c.ctx(), c.actor, in))
+}
+
+// Invite calls the invite route.
+func (c *Client) Invite(ctx context.Context, in *share.Invitation) error {
+	_, err := send(ctx, c, invite, in, empty)
+	return err
+}
+
+var accept = &Route{Name: "accept", Method: "POST", Path: "/v1/invitations/{id}/accept", Auth: AuthSigned,
+	Request: Body{JSON, "AcceptRequest"}, Response: Body{JSON, "Connection"}, Status: http.StatusCreated, serve: serveAccept}
+
+func serveAccept(c *call) error {
+	req, err := readJSON[share.AcceptRequest](c)
+	if err != nil {
+		return err
+	}
+	return c.reply(c.svc.Accept(c.ctx(), c.actor, c.id(), req))
+}
+
+// Accept calls the accept route.
+func (c *Client) Accept(ctx context.Context, id string, req *share.AcceptRequest) (*share.Connection, error) {
+	return send(ctx, c, accept, req, record(share.MaxSmallRecord, share.DecodeConnection), id)
+}
+
+var connection = &Route{Name: "connection", Method: "GET", Path: "/v1/connections/{id}", Auth: AuthSigned,
+	Response: Body{JSON, "Connection"}, Status: http.StatusOK, serve: serveConnection}
+
+func serveConnection(c *call) error { return c.reply(c.svc.Connection(c.ctx(), c.actor, c.id())) }
+
+// Connection calls the connection route.
+func (c *Client) Connection(ctx context.Context, id string) (*share.Connection, error) {
+	return send(ctx, c, connection, nil, record(share.MaxSmallRecord, share.DecodeConnection), id)
+}
+
+var shareToSpace = &Route{Name: "shareToSpace", Method: "POST", Path: "/v1/spaces/shares", Auth: AuthSigned,
+	Request: Body{JSON, "SpaceShareRequest"}, Response: Body{JSON, "Empty"}, Status: http.StatusCreated, serve: serveShareToSpace}
+
+func serveShareToSpace(c *call) error {
+	req, err := readJSON[share.SpaceShareRequest](c)
+	if err != nil {
+		return err
+	}
+	return c.done(c.svc.ShareToSpace(c.ctx(), c.actor, req))
+}
+
+// ShareToSpace calls the shareToSpace route.
+func (c *Client) ShareToSpace(ctx context.Context, req *share.SpaceShareRequest) error {
+	_, err := send(ctx, c, shareToSpace, req, empty)
+	return err
+}
+
+var space = &Route{Name: "space", Method: "GET", Path: "/v1/spaces/{id}", Auth: AuthSigned,
+	Response: Body{JSON, "Space"}, Status: http.StatusOK, serve: serveSpace}
+
+func serveSpace(c *call) error { return c.reply(c.svc.Space(c.ctx(), c.actor, c.id())) }
+
+// Space calls the space route.
+func (c *Client) Space(ctx context.Context, id string) (*share.Space, error) {
+	return send(ctx, c, space, nil, record(share.MaxSmallRecord, share.DecodeSpace), id)
+}
+
+var claim = &Route{Name: "claim", Method: "POST", Path: "/v1/spaces/{id}/claim", Auth: AuthSigned,
+	Request: Body{JSON, "ClaimRequest"}, Response: Body{JSON, "Empty"}, Status: http.StatusOK, serve: serveClaim}
+
+func serveClaim(c *call) error {
+	b, err := readJSON[ClaimRequest](c)
+	if err != nil {
+		return err
+	}
+	return c.done(c.svc.Claim(c.ctx(), c.actor, c.id(), b.Record))
+}
+
+// Claim calls the claim route.
+func (c *Client) Claim(ctx context.Context, space string, rec []byte) error {
+	_, err := send(ctx, c, claim, &ClaimRequest{Record: rec}, empty, space)
+	return err
+}
+
+// Links.
+
+var createLink = &Route{Name: "createLink", Method: "POST", Path: "/v1/links", Auth: AuthSigned,
+	Request: Body{JSON, "LinkRequest"}, Response: Body{JSON, "Empty"}, Status: http.StatusCreated, serve: serveCreateLink}
+
+func serveCreateLink(c *call) error {
+	req, err := readJSON[share.LinkRequest](c)
+	if err != nil {
+		return err
+	}
+	return c.done(c.svc.CreateLink(c.ctx(), c.actor, req))
+}
+
+// CreateLink calls the createLink route.
+func (c *Client) CreateLink(ctx context.Context, req *share.LinkRequest) error {
+	_, err := send(ctx, c, createLink, req, empty)
+	return err
+}
+
+var linkParams = &Route{Name: "linkParams", Method: "GET", Path: "/v1/links/{id}", Auth: AuthLink,
+	Response: Body{JSON, "LinkParams"}, Status: http.StatusOK, serve: serveLinkParams}
+
+func serveLinkParams(c *call) error { return c.reply(c.svc.LinkParams(c.ctx(), c.id())) }
+
+// LinkParams calls the linkParams route.
+func (c *Client) LinkParams(ctx context.Context, id string) (*share.LinkParams, error) {
+	return send(ctx, c, linkParams, nil, record(share.MaxSmallRecord, share.DecodeLinkParams), id)
+}
+
+var accessLink = &Route{Name: "accessLink", Method: "POST", Path: "/v1/links/{id}/access", Auth: AuthLink,
+	Request: Body{JSON, "AccessRequest"}, Response: Body{Frame, "LinkGrant"}, Status: http.StatusOK, serve: serveAccessLink}
+
+func serveAccessLink(c *call) error {
+	req, err := readJSON[share.AccessRequest](c)
+	if err != nil {
+		return err
+	}
+	g, rc, err := c.svc.AccessLink(c.ctx(), c.id(), req)
+	if err != nil {
+		return err
+	}
+	head, err := appendFrame(nil, g)
+	if err != nil {
+		rc.Close()
+		return err
+	}
+	return c.stream(head, rc)
+}
+
+// AccessLink calls the accessLink route; the caller closes the payload.
+func (c *Client) AccessLink(ctx context.Context, id string, req *share.AccessRequest) (*share.LinkGrant, io.ReadCloser, error) {
+	b, err := jsonReader(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	rc, err := c.do(ctx, accessLink, nil, b, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	rec, err := readFrame(rc, share.MaxRecordSize)
+	if err != nil {
+		rc.Close()
+		return nil, nil, err
+	}
+	g, err := share.DecodeLinkGrant(rec)
+	if err != nil {
+		rc.Close()
+		return nil, nil, err
+	}
+	return g, rc, nil
+}
