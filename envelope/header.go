@@ -396,7 +396,7 @@ func finishHeader(b []byte, start int, salt []byte, stanzas []*Stanza, key *Key,
 	}
 	b = binary.BigEndian.AppendUint32(b, uint32(len(sealedMeta)))
 	b = append(b, sealedMeta...)
-	ks.extract(key, salt)
+	ks.extract(key.k[:], salt)
 	b = ks.headerMAC(b, b[start:], ad)
 	if n := len(b) - start; n > MaxHeaderSize {
 		return nil, fmt.Errorf("envelope: header of %d bytes over the %d limit", n, MaxHeaderSize)
@@ -433,7 +433,7 @@ func (h *Header) Verify(key *Key, ad []byte) error {
 func (h *Header) verify(key *Key, ks *keySchedule, ad []byte) error {
 	body, mac := h.raw[:len(h.raw)-macSize], h.raw[len(h.raw)-macSize:]
 	var want [macSize]byte
-	ks.extract(key, h.salt)
+	ks.extract(key.k[:], h.salt)
 	if !hmac.Equal(ks.headerMAC(want[:0], body, ad), mac) {
 		return corrupt("header authentication failed (changed header, wrong associated data, or wrong key)")
 	}
