@@ -318,7 +318,7 @@ func buildSegment(cfg Config) ([]Pending, error) {
 			func(r io.Reader) error { return drainWant(r, n*seg) }),
 		openRow("segment-read/64KiB", "streaming open of %d 64 KiB segments, read into a 64 KiB buffer", "sealkit Reader, Read", 0,
 			func(r io.Reader) error {
-				m, err := io.CopyBuffer(io.Discard, onlyReader{r}, readBuf)
+				m, err := io.CopyBuffer(onlyWriter{io.Discard}, onlyReader{r}, readBuf)
 				if err == nil && m != int64(n*seg) {
 					err = errMismatch
 				}
@@ -326,3 +326,7 @@ func buildSegment(cfg Config) ([]Pending, error) {
 			}),
 	}, nil
 }
+
+// onlyWriter hides a writer's ReadFrom (io.Discard has one, which reads
+// with its own 8 KiB buffer) so io.CopyBuffer uses the buffer it is given.
+type onlyWriter struct{ io.Writer }
