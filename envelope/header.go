@@ -3,11 +3,13 @@ package envelope
 import (
 	"bytes"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/sealkit/sealkit/internal/stream"
 )
@@ -80,64 +82,122 @@ func (h *Header) Bytes() []byte { return bytes.Clone(h.raw) }
 // Stanzas returns copies of the recipient stanzas.
 func (h *Header) Stanzas() []*Stanza { return cloneStanzas(h.stanzas) }
 
+// cloneStanzas copies ss in three allocations, whatever their number:
+// identities may keep or change what they are given.
 func cloneStanzas(ss []*Stanza) []*Stanza {
+	if len(ss) == 0 {
+		return nil
+	}
+	n := 0
+	for _, s := range ss {
+		n += len(s.Hint) + len(s.Body)
+	}
+	data := make([]byte, 0, n)
+	vals := make([]Stanza, len(ss))
 	out := make([]*Stanza, len(ss))
 	for i, s := range ss {
-		out[i] = &Stanza{Type: s.Type, Hint: bytes.Clone(s.Hint), Body: bytes.Clone(s.Body)}
+		vals[i].Type = s.Type
+		if s.Hint != nil {
+			data = append(data, s.Hint...)
+			vals[i].Hint = data[len(data)-len(s.Hint) : len(data) : len(data)]
+		}
+		if s.Body != nil {
+			data = append(data, s.Body...)
+			vals[i].Body = data[len(data)-len(s.Body) : len(data) : len(data)]
+		}
+		out[i] = &vals[i]
 	}
 	return out
 }
 
-// ParseHeader parses the header at the start of b; b may hold the payload too.
+// ParseHeader parses the header at the start of b; b may hold the payload
+// too. The Header holds a copy of the header's bytes.
 func ParseHeader(b []byte) (*Header, error) {
-	return ReadHeader(bytes.NewReader(b))
+	n, err := headerLen(b)
+	if err != nil {
+		return nil, err
+	}
+	return parseHeader(bytes.Clone(b[:n]))
 }
 
 // ReadHeader reads exactly one header from r, leaving r at the payload.
 func ReadHeader(r io.Reader) (*Header, error) {
-	p := &parser{r: r, left: MaxHeaderSize}
+	p := &parser{r: r, left: MaxHeaderSize, buf: make([]byte, 0, 512)}
+	if _, err := p.header(false); err != nil {
+		return nil, err
+	}
+	return parseHeader(p.buf)
+}
+
+// headerLen checks the header at the start of b and returns its length,
+// allocating nothing.
+func headerLen(b []byte) (int, error) {
+	p := &parser{src: b, left: MaxHeaderSize}
+	if _, err := p.header(false); err != nil {
+		return 0, err
+	}
+	return p.off, nil
+}
+
+// parseHeader parses the header at the start of b into a Header whose
+// fields point into b, which must not change while the Header is in use.
+func parseHeader(b []byte) (*Header, error) {
+	p := &parser{src: b, left: MaxHeaderSize}
+	return p.header(true)
+}
+
+// header parses one header; unless build is set, it only checks it and
+// returns nil. The checks and their order are those of SPEC.md §2.
+func (p *parser) header(build bool) (*Header, error) {
 	if err := p.preamble(headerMagic, "envelope"); err != nil {
 		return nil, err
 	}
-	h := &Header{}
-	h.suite = Suite(p.u8())
+	suite := Suite(p.u8())
 	seg := p.u32()
-	h.salt = p.bytes(saltSize)
+	salt := p.bytes(saltSize)
 	if p.err != nil {
 		return nil, p.err
 	}
-	if h.suite != SuiteStream && h.suite != SuiteRandomNonce {
-		return nil, fmt.Errorf("%w: payload suite %d", ErrUnsupported, h.suite)
+	if suite != SuiteStream && suite != SuiteRandomNonce {
+		return nil, fmt.Errorf("%w: payload suite %d", ErrUnsupported, suite)
 	}
 	if seg < stream.MinSegmentSize || seg > stream.MaxSegmentSize {
 		return nil, corrupt(fmt.Sprintf("segment size %d outside [%d, %d]", seg, stream.MinSegmentSize, stream.MaxSegmentSize))
 	}
-	h.segmentSize = int(seg)
-	h.stanzas = p.stanzas()
+	p.build = build
+	stanzas := p.stanzas()
 	mlen := p.u32()
 	if p.err == nil && mlen > MaxMetadataSize {
 		return nil, corrupt("metadata block over the limit")
 	}
+	var meta []byte
 	if mlen > 0 {
-		h.metadata = p.bytes(int(mlen))
+		meta = p.bytes(int(mlen))
 	}
 	p.bytes(macSize)
 	if p.err != nil {
 		return nil, p.err
 	}
-	h.raw = p.buf.Bytes()
-	return h, nil
+	if !build {
+		return nil, nil
+	}
+	return &Header{suite: suite, segmentSize: int(seg), salt: salt, stanzas: stanzas, metadata: meta, raw: p.src[:p.off:p.off]}, nil
 }
 
-// parser reads length-prefixed fields, keeping a copy of every byte and
-// refusing to read more than left bytes in all.
+// parser reads length-prefixed fields, from src or, if r is set, from r
+// (keeping a copy of every byte in buf), refusing to read more than left
+// bytes in all.
 type parser struct {
-	r    io.Reader
-	buf  bytes.Buffer
-	left int
-	err  error
+	src   []byte
+	off   int // bytes of src consumed
+	r     io.Reader
+	buf   []byte
+	left  int
+	build bool // stanzas builds the stanzas rather than only checking them
+	err   error
 }
 
+// bytes returns the next n bytes, pointing into src or buf.
 func (p *parser) bytes(n int) []byte {
 	if p.err != nil {
 		return nil
@@ -147,17 +207,27 @@ func (p *parser) bytes(n int) []byte {
 		return nil
 	}
 	p.left -= n
-	start := p.buf.Len()
-	p.buf.Grow(n)
-	if _, err := io.CopyN(&p.buf, p.r, int64(n)); err != nil {
-		if errors.Is(err, io.EOF) {
+	if p.r == nil {
+		if n > len(p.src)-p.off {
+			p.err = corrupt("truncated header")
+			return nil
+		}
+		b := p.src[p.off : p.off+n : p.off+n]
+		p.off += n
+		return b
+	}
+	start := len(p.buf)
+	p.buf = slices.Grow(p.buf, n)[:start+n]
+	if _, err := io.ReadFull(p.r, p.buf[start:]); err != nil {
+		p.buf = p.buf[:start]
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			p.err = corrupt("truncated header")
 		} else {
 			p.err = err
 		}
 		return nil
 	}
-	return p.buf.Bytes()[start : start+n : start+n]
+	return p.buf[start : start+n : start+n]
 }
 
 // preamble reads and checks a magic number and the format version; what
@@ -197,7 +267,12 @@ func (p *parser) u32() uint32 {
 	return 0
 }
 
-// stanzas reads a stanza count and that many stanzas.
+// stanzaChunk is how many stanzas are allocated at a time, so that a
+// header announcing many stanzas costs memory only for those it holds.
+const stanzaChunk = 64
+
+// stanzas reads a stanza count and that many stanzas; it returns them if
+// p.build is set. Their Hint and Body point into what was parsed.
 func (p *parser) stanzas() []*Stanza {
 	n := int(p.u16())
 	if p.err != nil {
@@ -207,8 +282,12 @@ func (p *parser) stanzas() []*Stanza {
 		p.err = corrupt(fmt.Sprintf("%d stanzas, more than %d", n, MaxStanzas))
 		return nil
 	}
-	out := make([]*Stanza, 0, min(n, 64))
-	for range n {
+	var out []*Stanza
+	var vals []Stanza
+	if p.build && n > 0 {
+		out = make([]*Stanza, 0, min(n, stanzaChunk))
+	}
+	for i := range n {
 		typ := p.bytes(int(p.u8()))
 		hint := p.bytes(int(p.u8()))
 		body := p.bytes(int(p.u16()))
@@ -219,9 +298,40 @@ func (p *parser) stanzas() []*Stanza {
 			p.err = corrupt("invalid stanza type")
 			return nil
 		}
-		out = append(out, &Stanza{Type: string(typ), Hint: hint, Body: body})
+		if !p.build {
+			continue
+		}
+		if len(vals) == 0 {
+			vals = make([]Stanza, min(n-i, stanzaChunk))
+		}
+		s := &vals[0]
+		vals = vals[1:]
+		*s = Stanza{Type: stanzaType(typ), Hint: hint, Body: body}
+		out = append(out, s)
 	}
 	return out
+}
+
+// stanzaType returns typ as a string, without allocating for the types
+// this package knows.
+func stanzaType(typ []byte) string {
+	switch string(typ) {
+	case kekType:
+		return kekType
+	case aeadType:
+		return aeadType
+	case x25519Type:
+		return x25519Type
+	case hybridType:
+		return hybridType
+	case rsaType:
+		return rsaType
+	case pbkdf2Type:
+		return pbkdf2Type
+	case argon2idType:
+		return argon2idType
+	}
+	return string(typ)
 }
 
 // validType reports whether t is 1 to 32 characters of [a-z0-9-].
@@ -258,43 +368,73 @@ func appendStanzas(b []byte, ss []*Stanza) ([]byte, error) {
 	return b, nil
 }
 
-// buildHeader encodes a header and its MAC under key.
+// appendHeader appends a header for a fresh payload to dst, with a fresh
+// random salt, and its MAC under the schedule it starts for key (so that
+// the caller can derive the payload key next).
+func appendHeader(dst []byte, suite Suite, seg int, stanzas []*Stanza, key *Key, ks *keySchedule, meta *Metadata, ad []byte) ([]byte, error) {
+	start := len(dst)
+	b := append(dst, headerMagic...)
+	b = append(b, formatV1, byte(suite))
+	b = binary.BigEndian.AppendUint32(b, uint32(seg))
+	b = append(b, make([]byte, saltSize)...)
+	salt := b[len(b)-saltSize:]
+	rand.Read(salt)
+	return finishHeader(b, start, salt, stanzas, key, ks, meta, nil, ad)
+}
+
+// finishHeader appends the stanzas, the metadata block (sealed from meta, or
+// sealed already) and the MAC to the header begun at b[start:].
+func finishHeader(b []byte, start int, salt []byte, stanzas []*Stanza, key *Key, ks *keySchedule, meta *Metadata, sealedMeta []byte, ad []byte) ([]byte, error) {
+	b, err := appendStanzas(b, stanzas)
+	if err != nil {
+		return nil, err
+	}
+	if meta != nil {
+		if sealedMeta, err = sealMetadata(key, salt, meta); err != nil {
+			return nil, err
+		}
+	}
+	b = binary.BigEndian.AppendUint32(b, uint32(len(sealedMeta)))
+	b = append(b, sealedMeta...)
+	ks.extract(key.k[:], salt)
+	b = ks.headerMAC(b, b[start:], ad)
+	if n := len(b) - start; n > MaxHeaderSize {
+		return nil, fmt.Errorf("envelope: header of %d bytes over the %d limit", n, MaxHeaderSize)
+	}
+	return b, nil
+}
+
+// buildHeader encodes a header with the given fields and its MAC under key.
 func buildHeader(suite Suite, seg int, salt []byte, stanzas []*Stanza, metadata []byte, key *Key, ad []byte) (*Header, error) {
 	b := make([]byte, 0, 256)
 	b = append(b, headerMagic...)
 	b = append(b, formatV1, byte(suite))
 	b = binary.BigEndian.AppendUint32(b, uint32(seg))
 	b = append(b, salt...)
-	b, err := appendStanzas(b, stanzas)
+	ks := &keySchedule{}
+	defer ks.destroy()
+	b, err := finishHeader(b, 0, salt, stanzas, key, ks, nil, metadata, ad)
 	if err != nil {
 		return nil, err
 	}
-	b = binary.BigEndian.AppendUint32(b, uint32(len(metadata)))
-	b = append(b, metadata...)
-	b = append(b, headerMAC(key, salt, b, ad)...)
-	if len(b) > MaxHeaderSize {
-		return nil, fmt.Errorf("envelope: header of %d bytes over the %d limit", len(b), MaxHeaderSize)
-	}
-	return ParseHeader(b)
-}
-
-// headerMAC is HMAC-SHA256(HKDF(key, salt, labelHeaderMAC), body || uint64be(len(ad)) || ad).
-func headerMAC(key *Key, salt, body, ad []byte) []byte {
-	mk := key.derive(salt, labelHeaderMAC)
-	defer clear(mk)
-	m := hmac.New(sha256.New, mk)
-	m.Write(body)
-	m.Write(binary.BigEndian.AppendUint64(nil, uint64(len(ad))))
-	m.Write(ad)
-	return m.Sum(nil)
+	return parseHeader(b)
 }
 
 // Verify checks that key and the associated data ad authenticate the header:
 // that key is the file key its sender committed to and nothing in the
 // header changed.
 func (h *Header) Verify(key *Key, ad []byte) error {
+	ks := &keySchedule{}
+	defer ks.destroy()
+	return h.verify(key, ks, ad)
+}
+
+// verify is Verify that leaves ks started for key.
+func (h *Header) verify(key *Key, ks *keySchedule, ad []byte) error {
 	body, mac := h.raw[:len(h.raw)-macSize], h.raw[len(h.raw)-macSize:]
-	if !hmac.Equal(headerMAC(key, h.salt, body, ad), mac) {
+	var want [macSize]byte
+	ks.extract(key.k[:], h.salt)
+	if !hmac.Equal(ks.headerMAC(want[:0], body, ad), mac) {
 		return corrupt("header authentication failed (changed header, wrong associated data, or wrong key)")
 	}
 	return nil
@@ -303,8 +443,8 @@ func (h *Header) Verify(key *Key, ad []byte) error {
 // Unwrap finds the file key with the first identity that matches a stanza
 // and authenticates the header with it and ad.
 func (h *Header) Unwrap(ad []byte, identities ...Identity) (*Key, error) {
-	key, err := unwrapStanzas(h.stanzas, identities)
-	if err != nil {
+	key := &Key{}
+	if err := unwrapStanzas(key, h.stanzas, identities); err != nil {
 		return nil, err
 	}
 	if err := h.Verify(key, ad); err != nil {
@@ -314,37 +454,39 @@ func (h *Header) Unwrap(ad []byte, identities ...Identity) (*Key, error) {
 	return key, nil
 }
 
-// unwrapStanzas returns the file key from the first identity that unwraps.
-// A passphrase stanza beside any other stanza is refused first, whatever the
-// identities (SPEC.md §3, §7): so the rule binds every opener, not only one
-// holding a passphrase, and a hostile header costs at most one KDF run.
-func unwrapStanzas(stanzas []*Stanza, identities []Identity) (*Key, error) {
+// unwrapStanzas sets key to the file key from the first identity that
+// unwraps. A passphrase stanza beside any other stanza is refused first,
+// whatever the identities (SPEC.md §3, §7): so the rule binds every opener,
+// not only one holding a passphrase, and a hostile header costs at most
+// one KDF run.
+func unwrapStanzas(key *Key, stanzas []*Stanza, identities []Identity) error {
 	if len(stanzas) > 1 {
 		for _, s := range stanzas {
 			if s.Type == pbkdf2Type || s.Type == argon2idType {
-				return nil, corrupt("a passphrase stanza must be the only stanza")
+				return corrupt("a passphrase stanza must be the only stanza")
 			}
 		}
 	}
-	nomatch := &NoIdentityMatchError{}
-	for _, s := range stanzas {
-		nomatch.StanzaTypes = append(nomatch.StanzaTypes, s.Type)
-	}
+	var errs []error
 	for _, id := range identities {
 		fk, err := id.Unwrap(cloneStanzas(stanzas))
 		if errors.Is(err, ErrIncorrectIdentity) {
-			nomatch.Errors = append(nomatch.Errors, err)
+			errs = append(errs, err)
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
+			return fmt.Errorf("%w: %w", ErrCorrupt, err)
 		}
-		key, err := NewKeyFromBytes(fk)
-		clear(fk)
-		if err != nil {
-			return nil, corrupt("unwrapped file key of the wrong size")
+		defer clear(fk)
+		if len(fk) != KeySize {
+			return corrupt("unwrapped file key of the wrong size")
 		}
-		return key, nil
+		copy(key.k[:], fk)
+		return nil
 	}
-	return nil, nomatch
+	nomatch := &NoIdentityMatchError{Errors: errs}
+	for _, s := range stanzas {
+		nomatch.StanzaTypes = append(nomatch.StanzaTypes, s.Type)
+	}
+	return nomatch
 }

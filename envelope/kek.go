@@ -1,6 +1,8 @@
 package envelope
 
 import (
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/hkdf"
 	"crypto/sha256"
 	"errors"
@@ -21,8 +23,8 @@ const (
 
 // KEK is a symmetric key that is both a Recipient and an Identity.
 type KEK struct {
-	id  []byte
-	key [32]byte // the derived wrapping key, not the KEK itself
+	id    []byte
+	block cipher.Block // AES-256 under the derived wrapping key, not the KEK itself
 }
 
 var (
@@ -44,10 +46,12 @@ func NewKEK(id string, kek []byte) (*KEK, error) {
 	if err != nil {
 		return nil, err
 	}
-	k := &KEK{id: []byte(id)}
-	copy(k.key[:], wk)
+	block, err := aes.NewCipher(wk)
 	clear(wk)
-	return k, nil
+	if err != nil {
+		return nil, err
+	}
+	return &KEK{id: []byte(id), block: block}, nil
 }
 
 // String does not reveal the key.
@@ -58,7 +62,7 @@ func (k *KEK) Class() Class { return Symmetric }
 
 // Wrap implements Recipient.
 func (k *KEK) Wrap(fileKey []byte) ([]*Stanza, error) {
-	body, err := aeskw.Wrap(k.key[:], fileKey)
+	body, err := aeskw.WrapBlock(k.block, fileKey)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +76,7 @@ func (k *KEK) Unwrap(stanzas []*Stanza) ([]byte, error) {
 		if s.Type != kekType || string(s.Hint) != string(k.id) || len(s.Body) != wrappedKeySize {
 			continue
 		}
-		if fk, err := aeskw.Unwrap(k.key[:], s.Body); err == nil {
+		if fk, err := aeskw.UnwrapBlock(k.block, s.Body); err == nil {
 			return fk, nil
 		}
 	}

@@ -1,7 +1,6 @@
 package envelope
 
 import (
-	"bytes"
 	"fmt"
 )
 
@@ -78,20 +77,33 @@ func WrapKey(key *Key, recipients ...Recipient) ([]byte, error) {
 // that matches. The key is authentic to the wrapping only: opening the
 // envelope it belongs to (OpenOptions.Key) checks it is that envelope's key.
 func UnwrapKey(record []byte, identities ...Identity) (*Key, error) {
-	stanzas, err := ParseWrappedKey(record)
+	stanzas, err := parseWrappedKey(record)
 	if err != nil {
 		return nil, err
 	}
-	return unwrapStanzas(stanzas, identities)
+	key := &Key{}
+	if err := unwrapStanzas(key, stanzas, identities); err != nil {
+		return nil, err
+	}
+	return key, nil
 }
 
-// ParseWrappedKey returns the stanzas of a wrapped-key record.
+// ParseWrappedKey returns copies of the stanzas of a wrapped-key record.
 func ParseWrappedKey(record []byte) ([]*Stanza, error) {
+	stanzas, err := parseWrappedKey(record)
+	if err != nil {
+		return nil, err
+	}
+	return cloneStanzas(stanzas), nil
+}
+
+// parseWrappedKey returns the stanzas of a wrapped-key record, pointing
+// into record.
+func parseWrappedKey(record []byte) ([]*Stanza, error) {
 	if len(record) > MaxHeaderSize {
 		return nil, corrupt("wrapped-key record over the size limit")
 	}
-	r := bytes.NewReader(record)
-	p := &parser{r: r, left: MaxHeaderSize}
+	p := &parser{src: record, left: MaxHeaderSize, build: true}
 	if err := p.preamble(recordMagic, "wrapped-key record"); err != nil {
 		return nil, err
 	}
@@ -99,7 +111,7 @@ func ParseWrappedKey(record []byte) ([]*Stanza, error) {
 	if p.err != nil {
 		return nil, p.err
 	}
-	if r.Len() != 0 {
+	if p.off != len(record) {
 		return nil, corrupt("trailing bytes after wrapped-key record")
 	}
 	if len(stanzas) == 0 {

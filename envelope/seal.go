@@ -48,22 +48,27 @@ type OpenOptions struct {
 	Concurrency int
 }
 
-// sealer is everything a sealed envelope needs before its payload.
+// sealer is everything a sealed envelope needs before its payload, in one
+// allocation: the fixed cost of a small envelope is mostly allocations.
 type sealer struct {
-	header  *Header
+	key     Key
+	ks      keySchedule
 	cipher  *stream.Cipher
 	workers int
+	hdr     [512]byte // room for the header of a few recipients
 }
 
-func newSealer(ad []byte, opts *SealOptions, recipients []Recipient) (*sealer, error) {
+// newSealer builds the header and the payload cipher; the header it returns
+// points into the sealer.
+func newSealer(ad []byte, opts *SealOptions, recipients []Recipient) (*sealer, []byte, error) {
 	if opts == nil {
 		opts = &SealOptions{}
 	}
 	if opts.Key == nil && len(recipients) == 0 {
-		return nil, errors.New("envelope: no recipients and no detached key: nobody could open it")
+		return nil, nil, errors.New("envelope: no recipients and no detached key: nobody could open it")
 	}
 	if err := CheckRecipients(recipients); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	suite := opts.Suite
 	if suite == SuiteDefault {
@@ -73,43 +78,42 @@ func newSealer(ad []byte, opts *SealOptions, recipients []Recipient) (*sealer, e
 		}
 	}
 	if suite != SuiteStream && suite != SuiteRandomNonce {
-		return nil, fmt.Errorf("envelope: unknown suite %d", suite)
+		return nil, nil, fmt.Errorf("envelope: unknown suite %d", suite)
 	}
 	seg := opts.SegmentSize
 	if seg == 0 {
 		seg = DefaultSegmentSize
 	}
 	if seg < MinSegmentSize || seg > MaxSegmentSize {
-		return nil, fmt.Errorf("envelope: segment size %d outside [%d, %d]", seg, MinSegmentSize, MaxSegmentSize)
+		return nil, nil, fmt.Errorf("envelope: segment size %d outside [%d, %d]", seg, MinSegmentSize, MaxSegmentSize)
 	}
+	s := &sealer{workers: opts.Concurrency}
+	defer s.ks.destroy()
 	key := opts.Key
 	if key == nil {
-		key = NewKey()
+		key = &s.key
+		rand.Read(key.k[:])
 		defer key.Destroy()
 	}
 	stanzas, err := wrapAll(key, recipients)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	salt := make([]byte, saltSize)
-	rand.Read(salt)
-	meta, err := sealMetadata(key, salt, opts.Metadata)
+	hdr, err := appendHeader(s.hdr[:0], suite, seg, stanzas, key, &s.ks, opts.Metadata, ad)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	h, err := buildHeader(suite, seg, salt, stanzas, meta, key, ad)
-	if err != nil {
-		return nil, err
+	if s.cipher, err = payloadCipher(&s.ks, suite, seg); err != nil {
+		return nil, nil, err
 	}
-	c, err := payloadCipher(h, key)
-	if err != nil {
-		return nil, err
-	}
-	return &sealer{header: h, cipher: c, workers: opts.Concurrency}, nil
+	return s, hdr, nil
 }
 
 // wrapAll wraps key for every recipient.
 func wrapAll(key *Key, recipients []Recipient) ([]*Stanza, error) {
+	if len(recipients) == 1 {
+		return recipients[0].Wrap(key.k[:])
+	}
 	var stanzas []*Stanza
 	for _, r := range recipients {
 		ss, err := r.Wrap(key.k[:])
@@ -121,20 +125,23 @@ func wrapAll(key *Key, recipients []Recipient) ([]*Stanza, error) {
 	return stanzas, nil
 }
 
-// payloadCipher derives the payload key and returns the segment cipher.
-func payloadCipher(h *Header, key *Key) (*stream.Cipher, error) {
-	pk := key.derive(h.salt, labelPayload)
-	defer clear(pk)
-	c, err := stream.New(pk, stream.Suite(h.suite), h.segmentSize)
-	if err != nil && h.suite == SuiteStream && fips140.Enforced() {
+// payloadCipher derives the payload key from a started schedule and
+// returns the segment cipher.
+func payloadCipher(ks *keySchedule, suite Suite, seg int) (*stream.Cipher, error) {
+	ks.expand(&ks.tmp, labelPayload)
+	defer clear(ks.tmp[:])
+	c, err := stream.New(ks.tmp[:], stream.Suite(suite), seg)
+	if err != nil && suite == SuiteStream && fips140.Enforced() {
 		return nil, fmt.Errorf("%w: suite 1 (counter-nonce GCM) is refused under GODEBUG=fips140=only", ErrUnsupported)
 	}
 	return c, err
 }
 
-// opened is an authenticated header with its payload cipher.
+// opened is an authenticated header with its payload cipher, in one
+// allocation with the file key and schedule it needed.
 type opened struct {
-	header   *Header
+	key      Key
+	ks       keySchedule
 	cipher   *stream.Cipher
 	metadata *Metadata
 	workers  int
@@ -145,29 +152,29 @@ func openHeader(h *Header, ad []byte, opts *OpenOptions, identities []Identity) 
 	if opts == nil {
 		opts = &OpenOptions{}
 	}
-	var key *Key
-	var err error
-	if opts.Key != nil {
-		key = opts.Key
-		err = h.Verify(key, ad)
-	} else {
-		key, err = h.Unwrap(ad, identities...)
-		if key != nil {
-			defer key.Destroy()
+	o := &opened{workers: opts.Concurrency}
+	defer o.ks.destroy()
+	key := opts.Key
+	if key == nil {
+		key = &o.key
+		defer key.Destroy()
+		if err := unwrapStanzas(key, h.stanzas, identities); err != nil {
+			return nil, err
 		}
 	}
-	if err != nil {
+	if err := h.verify(key, &o.ks, ad); err != nil {
 		return nil, err
 	}
 	meta, err := h.Metadata(key)
 	if err != nil {
 		return nil, err
 	}
-	c, err := payloadCipher(h, key)
+	c, err := payloadCipher(&o.ks, h.suite, h.segmentSize)
 	if err != nil {
 		return nil, err
 	}
-	return &opened{header: h, cipher: c, metadata: meta, workers: opts.Concurrency}, nil
+	o.cipher, o.metadata = c, meta
+	return o, nil
 }
 
 // Seal encrypts plaintext to the recipients and returns the envelope. The
@@ -183,12 +190,12 @@ func Seal(plaintext, ad []byte, opts *SealOptions, recipients ...Recipient) ([]b
 // extended slice, as [crypto/cipher.AEAD.Seal] does: with enough spare capacity in
 // dst it allocates no output buffer. dst and plaintext must not overlap.
 func SealAppend(dst, plaintext, ad []byte, opts *SealOptions, recipients ...Recipient) ([]byte, error) {
-	s, err := newSealer(ad, opts, recipients)
+	s, hdr, err := newSealer(ad, opts, recipients)
 	if err != nil {
 		return nil, err
 	}
-	dst = slices.Grow(dst, int(int64(s.header.Len())+s.cipher.SealedSize(int64(len(plaintext)))))
-	dst = append(dst, s.header.raw...)
+	dst = slices.Grow(dst, int(int64(len(hdr))+s.cipher.SealedSize(int64(len(plaintext)))))
+	dst = append(dst, hdr...)
 	return s.cipher.SealAll(dst, plaintext, s.workers)
 }
 
@@ -216,7 +223,7 @@ func OpenWithMetadata(envelope, ad []byte, opts *OpenOptions, identities ...Iden
 }
 
 func openAppend(dst, envelope, ad []byte, opts *OpenOptions, identities []Identity) ([]byte, *Metadata, error) {
-	h, err := ParseHeader(envelope)
+	h, err := parseHeader(envelope) // not kept past this call: no copy
 	if err != nil {
 		return nil, nil, err
 	}
@@ -242,14 +249,14 @@ type Writer struct {
 // the payload written to it, in memory O(segment size × concurrency). The
 // associated data ad is bound as by [Seal].
 func NewWriter(dst io.Writer, ad []byte, opts *SealOptions, recipients ...Recipient) (*Writer, error) {
-	s, err := newSealer(ad, opts, recipients)
+	w, err := newPayloadWriter(dst, ad, opts, recipients)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := dst.Write(s.header.raw); err != nil {
+	if _, err := dst.Write(w.header.raw); err != nil {
 		return nil, err
 	}
-	return &Writer{w: stream.NewWriter(s.cipher, dst, s.workers), header: s.header}, nil
+	return w, nil
 }
 
 // NewPayloadWriter is [NewWriter] that writes only the payload to dst: the
@@ -257,11 +264,19 @@ func NewWriter(dst io.Writer, ad []byte, opts *SealOptions, recipients ...Recipi
 // stores that keep the header apart from the payload (a record and a blob).
 // The envelope is the header's bytes followed by what dst received.
 func NewPayloadWriter(dst io.Writer, ad []byte, opts *SealOptions, recipients ...Recipient) (*Writer, error) {
-	s, err := newSealer(ad, opts, recipients)
+	return newPayloadWriter(dst, ad, opts, recipients)
+}
+
+func newPayloadWriter(dst io.Writer, ad []byte, opts *SealOptions, recipients []Recipient) (*Writer, error) {
+	s, hdr, err := newSealer(ad, opts, recipients)
 	if err != nil {
 		return nil, err
 	}
-	return &Writer{w: stream.NewWriter(s.cipher, dst, s.workers), header: s.header}, nil
+	h, err := parseHeader(hdr)
+	if err != nil {
+		return nil, err
+	}
+	return &Writer{w: stream.NewWriter(s.cipher, dst, s.workers), header: h}, nil
 }
 
 // Write seals p, writing whole segments to the destination as they fill.

@@ -59,6 +59,23 @@ func (l *rawGCM) open(ct []byte) error {
 	return nil
 }
 
+// openTo opens ct into dst, out of place, and returns an error if a segment
+// does not authenticate.
+func (l *rawGCM) openTo(dst, ct []byte) error {
+	var nonce [12]byte
+	full := l.seg + l.aead.Overhead()
+	var err error
+	for i := 0; len(ct) > 0; i++ {
+		n := min(len(ct), full)
+		binary.BigEndian.PutUint64(nonce[4:], uint64(i))
+		if dst, err = l.aead.Open(dst, nonce[:], ct[:n], nil); err != nil {
+			return err
+		}
+		ct = ct[n:]
+	}
+	return nil
+}
+
 // rawOpener opens copies of a sealed payload: each call first copies the
 // ciphertext into scratch (the loop opens in place), as a reader of a
 // stream pays one copy of its input too.

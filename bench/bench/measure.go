@@ -43,6 +43,10 @@ type Comparison struct {
 	Series []string
 	Ours   Contender
 	Rivals []Rival
+	// MaxTime and MaxAllocs, if set, are limits on ours per operation,
+	// reported as metrics "<Name>/time" and "<Name>/allocs" with targets.
+	MaxTime   time.Duration
+	MaxAllocs float64
 }
 
 // Settings say how long to measure.

@@ -126,6 +126,9 @@ type Metric struct {
 func Defs() []Def {
 	return []Def{
 		{Name: "stream", NotFIPS: "the raw loop, Tink and age use caller-chosen GCM nonces or X25519", Build: buildStream},
+		{Name: "oneshot", NotFIPS: "the raw loop uses caller-chosen GCM nonces", Build: buildOneShot},
+		{Name: "fixed", Build: buildFixed},
+		{Name: "segment", NotFIPS: "the raw seal uses caller-chosen GCM nonces", Build: buildSegment},
 		{Name: "parallel", Build: buildParallel},
 		{Name: "small", NotFIPS: "X25519 is refused", Build: buildSmall},
 		{Name: "rsa", Build: buildRSA},

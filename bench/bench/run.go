@@ -56,6 +56,7 @@ func Run(o Options) (*Report, error) {
 				return nil, err
 			}
 			rep.Results = append(rep.Results, res)
+			rep.Metrics = append(rep.Metrics, limits(res)...)
 			logf("%-28s %6.1fs", p.Name, time.Since(t0).Seconds())
 			for i, rv := range c.Rivals {
 				logf("  %s %.2f", rv.Ratio, res.Ratios[i].Median)
@@ -82,4 +83,22 @@ func Run(o Options) (*Report, error) {
 	rep.Elapsed = time.Since(start)
 	rep.LoadEnd = LoadAvg()
 	return rep, nil
+}
+
+// limits turns a comparison's limits on sealkit's own cost into metrics.
+func limits(res *Result) []Metric {
+	c := res.Comparison
+	var out []Metric
+	if c.MaxTime > 0 {
+		us := res.Ours.Median / 1e3
+		limit := float64(c.MaxTime.Nanoseconds()) / 1e3
+		out = append(out, Metric{Name: c.Name + "/time", Title: c.Title + ": time", Value: us, Unit: "µs",
+			Target: fmt.Sprintf("≤ %g", limit), Met: us <= limit})
+	}
+	if c.MaxAllocs > 0 {
+		a := res.Allocs[0]
+		out = append(out, Metric{Name: c.Name + "/allocs", Title: c.Title + ": allocations", Value: a, Unit: "allocs",
+			Target: fmt.Sprintf("≤ %g", c.MaxAllocs), Met: a <= c.MaxAllocs})
+	}
+	return out
 }

@@ -34,6 +34,16 @@ func Wrap(kek, plaintext []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return WrapBlock(block, plaintext)
+}
+
+// WrapBlock is Wrap under an AES block already expanded from the kek, for
+// callers that wrap many keys under one kek and would otherwise expand it
+// for each.
+func WrapBlock(block cipher.Block, plaintext []byte) ([]byte, error) {
+	if len(plaintext) < 16 || len(plaintext)%8 != 0 || len(plaintext) > MaxInput || block.BlockSize() != aes.BlockSize {
+		return nil, errors.New("aeskw: plaintext must be a multiple of 8 bytes, at least 16")
+	}
 	n := len(plaintext) / 8
 	out := make([]byte, 8+len(plaintext))
 	copy(out[8:], plaintext)
@@ -65,10 +75,14 @@ func Unwrap(kek, ciphertext []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return unwrap(block, ciphertext)
+	return UnwrapBlock(block, ciphertext)
 }
 
-func unwrap(block cipher.Block, ciphertext []byte) ([]byte, error) {
+// UnwrapBlock is Unwrap under an AES block already expanded from the kek.
+func UnwrapBlock(block cipher.Block, ciphertext []byte) ([]byte, error) {
+	if len(ciphertext) < 24 || len(ciphertext)%8 != 0 || len(ciphertext) > MaxInput+8 || block.BlockSize() != aes.BlockSize {
+		return nil, ErrUnwrap
+	}
 	n := len(ciphertext)/8 - 1
 	out := make([]byte, len(ciphertext)-8)
 	copy(out, ciphertext[8:])

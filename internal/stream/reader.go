@@ -48,6 +48,9 @@ func NewReader(c *Cipher, src io.Reader, workers int) *Reader {
 
 // Read implements io.Reader.
 func (r *Reader) Read(p []byte) (int, error) {
+	if n, ok, err := r.readDirect(p); ok {
+		return n, err
+	}
 	for {
 		seg, err := r.segment()
 		if err != nil {
@@ -185,38 +188,82 @@ func (r *Reader) plain(b *batch, i int) []byte {
 func (r *Reader) readAhead() {
 	for r.ahead < len(r.batches) && !r.eof && r.err == nil {
 		b := r.batches[(r.head+r.ahead)%len(r.batches)]
-		full := r.c.sealedSegmentSize()
-		body := len(b.buf) - 1
-		have := 0
-		if r.hasCarry {
-			b.buf[0], have = r.carry, 1
-		}
-		n, err := io.ReadFull(r.src, b.buf[have:])
-		have += n
-		switch {
-		case err == nil:
-			// More follows this batch: none of its segments is last.
-			r.carry, r.hasCarry = b.buf[body], true
-			b.segs, b.final, b.lastN = body/full, false, full
-		case err == io.EOF || err == io.ErrUnexpectedEOF:
-			r.eof = true
-			if !r.finalBatch(b, have) {
-				r.err = ErrCorrupt
-				return
-			}
-		default:
-			r.err = err
+		if !r.fill(b) {
 			return
 		}
-		if r.c.checkIndex(r.next+uint64(b.segs)-1) != nil {
-			r.err = ErrCorrupt // more segments than the suite allows
-			return
-		}
-		b.first = r.next
-		r.next += uint64(b.segs)
 		r.p.submit(b, r.open)
 		r.ahead++
 	}
+}
+
+// fill reads the next batch of sealed segments into b and numbers them. It
+// reports false, with r.err set, if the payload fails or ends where no
+// valid payload can.
+func (r *Reader) fill(b *batch) bool {
+	full := r.c.sealedSegmentSize()
+	body := len(b.buf) - 1
+	have := 0
+	if r.hasCarry {
+		b.buf[0], have = r.carry, 1
+	}
+	n, err := io.ReadFull(r.src, b.buf[have:])
+	have += n
+	switch {
+	case err == nil:
+		// More follows this batch: none of its segments is last.
+		r.carry, r.hasCarry = b.buf[body], true
+		b.segs, b.final, b.lastN = body/full, false, full
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+		r.eof = true
+		if !r.finalBatch(b, have) {
+			r.err = ErrCorrupt
+			return false
+		}
+	default:
+		r.err = err
+		return false
+	}
+	if r.c.checkIndex(r.next+uint64(b.segs)-1) != nil {
+		r.err = ErrCorrupt // more segments than the suite allows
+		return false
+	}
+	b.first = r.next
+	r.next += uint64(b.segs)
+	return true
+}
+
+// readDirect opens the next segment straight into p, instead of in place
+// and then copying it out, when one goroutine reads, nothing is buffered
+// and p holds a whole segment: the mirror of Writer.Write sealing straight
+// from a large p. It reports false, having done nothing, when it does not
+// apply.
+func (r *Reader) readDirect(p []byte) (int, bool, error) {
+	if r.p != nil || r.err != nil || r.eof || len(p) < r.c.segSize {
+		return 0, false, nil
+	}
+	b := r.batches[r.head]
+	if r.ahead > 0 {
+		if !r.served || r.cur < b.segs {
+			return 0, false, nil // plaintext waiting to be served
+		}
+		// The head batch is served: release it, as segment does.
+		r.ahead--
+		r.cur, r.off, r.served = 0, 0, false
+	}
+	if !r.fill(b) {
+		return 0, true, r.err
+	}
+	sealed := b.buf[:b.lastN] // one goroutine: one segment per batch
+	out, err := r.c.Open(p[:0], sealed, b.first, b.final, &r.pos[0])
+	if err != nil {
+		clear(p[:min(len(p), len(sealed))])
+		r.err = ErrCorrupt
+		return 0, true, r.err
+	}
+	if len(out) == 0 {
+		return 0, false, nil // the empty final segment: Read goes on to io.EOF
+	}
+	return len(out), true, nil
 }
 
 // finalBatch sizes the batch holding the payload's last have bytes. It

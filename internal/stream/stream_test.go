@@ -99,6 +99,12 @@ func checkOpens(t *testing.T, c *Cipher, sealed, want []byte, workers int) {
 	if _, err := io.Copy(&out, NewReader(c, bytes.NewReader(sealed), workers)); err != nil || !bytes.Equal(out.Bytes(), want) {
 		t.Fatalf("Reader.WriteTo: %v", err)
 	}
+	for _, sizes := range readPatterns(c) {
+		got, err := readWith(NewReader(c, bytes.NewReader(sealed), workers), sizes...)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("Reader.Read with reads of %v bytes: %v, equal=%v", sizes, err, bytes.Equal(got, want))
+		}
+	}
 	ra, err := NewReaderAt(c, bytes.NewReader(sealed), 0, int64(len(sealed)))
 	if err != nil {
 		t.Fatalf("NewReaderAt: %v", err)
@@ -108,6 +114,38 @@ func checkOpens(t *testing.T, c *Cipher, sealed, want []byte, workers int) {
 	}
 	if err := iotest.TestReader(io.NewSectionReader(ra, 0, ra.Size()), want); err != nil {
 		t.Fatalf("ReaderAt: %v", err)
+	}
+}
+
+// readPatterns are read sizes, taken in turn, that a Reader serves by
+// opening segments straight into the caller's buffer (a whole segment's
+// room) or by copying them out (less), and switches between the two.
+func readPatterns(c *Cipher) [][]int {
+	seg := c.SegmentSize()
+	return [][]int{{seg}, {seg + 5}, {3 * seg}, {1, seg}, {seg, 7, seg - 1, 2 * seg}}
+}
+
+// readWith reads r to io.EOF with reads of sizes in turn. It fails if a
+// Read returns more than it was given room for, or neither data nor an
+// error.
+func readWith(r io.Reader, sizes ...int) ([]byte, error) {
+	var out []byte
+	for i := 0; ; i++ {
+		buf := make([]byte, sizes[i%len(sizes)])
+		n, err := r.Read(buf)
+		if n < 0 || n > len(buf) {
+			return out, fmt.Errorf("read %d bytes into %d", n, len(buf))
+		}
+		out = append(out, buf[:n]...)
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		if n == 0 {
+			return out, errors.New("Read returned 0, nil")
+		}
 	}
 }
 
@@ -121,6 +159,11 @@ func mustFail(t *testing.T, c *Cipher, sealed []byte, what string) {
 		}
 		if _, err := io.ReadAll(NewReader(c, bytes.NewReader(sealed), workers)); !errors.Is(err, ErrCorrupt) {
 			t.Fatalf("%s: Reader workers=%d: %v, want ErrCorrupt", what, workers, err)
+		}
+		for _, sizes := range readPatterns(c) {
+			if _, err := readWith(NewReader(c, bytes.NewReader(sealed), workers), sizes...); !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("%s: Reader workers=%d, reads of %v bytes: %v, want ErrCorrupt", what, workers, err, sizes)
+			}
 		}
 	}
 	ra, err := NewReaderAt(c, bytes.NewReader(sealed), 0, int64(len(sealed)))
