@@ -17,7 +17,10 @@ const (
 
 // AEAD is the method set of Tink's tink.AEAD.
 type AEAD interface {
+	// Encrypt seals plaintext bound to associatedData.
 	Encrypt(plaintext, associatedData []byte) ([]byte, error)
+	// Decrypt opens what Encrypt sealed with the same associatedData,
+	// and fails on anything else.
 	Decrypt(ciphertext, associatedData []byte) ([]byte, error)
 }
 

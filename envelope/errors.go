@@ -38,6 +38,8 @@ type NoIdentityMatchError struct {
 	StanzaTypes []string
 }
 
+// Error names the stanza types the envelope offered, none of whose
+// recipients the identities were.
 func (e *NoIdentityMatchError) Error() string {
 	if len(e.StanzaTypes) == 0 {
 		return "envelope: no identity matched: the envelope has no recipient stanzas (its key is kept detached)"
@@ -45,6 +47,8 @@ func (e *NoIdentityMatchError) Error() string {
 	return "envelope: no identity matched any of the recipient stanzas (" + strings.Join(e.StanzaTypes, ", ") + ")"
 }
 
+// Unwrap returns [ErrIncorrectIdentity] and each identity's error, so that
+// errors.Is finds either.
 func (e *NoIdentityMatchError) Unwrap() []error {
 	return append([]error{ErrIncorrectIdentity}, e.Errors...)
 }

@@ -8,6 +8,7 @@ import (
 // Wrap returns one or more stanzas; most recipients return exactly one.
 // Implementations must not retain fileKey.
 type Recipient interface {
+	// Wrap returns fileKey's stanzas for this recipient.
 	Wrap(fileKey []byte) ([]*Stanza, error)
 }
 
@@ -17,6 +18,8 @@ type Recipient interface {
 // Implementations should skip stanzas whose Hint is set and is not theirs,
 // so that an envelope with many recipients costs one unwrap, not many.
 type Identity interface {
+	// Unwrap returns the file key from the first stanza that is this
+	// identity's.
 	Unwrap(stanzas []*Stanza) ([]byte, error)
 }
 
@@ -51,6 +54,7 @@ const (
 	Passphrase
 )
 
+// String names the class as CheckRecipients' errors do.
 func (c Class) String() string {
 	switch c {
 	case Classical:
@@ -68,6 +72,7 @@ func (c Class) String() string {
 // ClassifiedRecipient is implemented by recipients that report their Class.
 type ClassifiedRecipient interface {
 	Recipient
+	// Class is what the recipient's protection rests on.
 	Class() Class
 }
 

@@ -28,9 +28,13 @@ import (
 // Suite selects how the position block is bound to a segment.
 type Suite byte
 
+// The suites an envelope header may name.
 const (
+	// SuiteCounterNonce: each segment's nonce is its position block.
 	SuiteCounterNonce Suite = 1
-	SuiteRandomNonce  Suite = 2
+	// SuiteRandomNonce: each segment carries a random nonce, and its
+	// position block is bound as associated data.
+	SuiteRandomNonce Suite = 2
 )
 
 const (
@@ -45,6 +49,7 @@ const (
 	// envelope may declare. The upper bound caps the memory a hostile
 	// envelope can make a reader allocate.
 	MinSegmentSize = 64
+	// MaxSegmentSize is 16 MiB.
 	MaxSegmentSize = 16 << 20
 	// DefaultSegmentSize is 64 KiB, as in age and Tink's streaming AEAD.
 	DefaultSegmentSize = 64 << 10
