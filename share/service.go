@@ -107,39 +107,6 @@ func orDefault[T int | int64 | time.Duration](v, d T) T {
 	return v
 }
 
-// Upload is an item record with its wrapped keys. PrevVersion is 0 to
-// create the item, or the version it replaces (rotation).
-type Upload struct {
-	Item        *Item         `json:"item"`                   // Item.Version must be PrevVersion+1
-	Keys        []*WrappedKey `json:"keys"`                   // the new version's keys, the owner's among them
-	PrevVersion uint64        `json:"prev_version,omitempty"` // 0 to create the item
-}
-
-// Validate checks field formats and limits.
-func (u *Upload) Validate() error {
-	if u.Item == nil {
-		return invalid("upload without item")
-	}
-	if err := u.Item.Validate(); err != nil {
-		return err
-	}
-	if len(u.Keys) == 0 || len(u.Keys) > maxKeysPerItem {
-		return invalid("an upload carries 1 to %d keys", maxKeysPerItem)
-	}
-	for _, k := range u.Keys {
-		if k == nil {
-			return invalid("nil key")
-		}
-		if err := k.Validate(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// maxKeysPerItem caps the recipients of one item version.
-const maxKeysPerItem = 1024
-
 // postCommitTimeout bounds what Upload does after its payload is stored,
 // and Delete after the item is.
 const postCommitTimeout = 30 * time.Second

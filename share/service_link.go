@@ -6,18 +6,6 @@ import (
 	"io"
 )
 
-// LinkRequest creates a public link; Event is the owner's signed share
-// event whose subject is the link ID.
-type LinkRequest struct {
-	Link  *Link  `json:"link"`
-	Event *Event `json:"event"`
-}
-
-// AccessRequest presents a link proof (the verifier derived from the secret).
-type AccessRequest struct {
-	Proof []byte `json:"proof"`
-}
-
 // CreateLink stores a public password link for an item and chains its
 // event, together; owner only. An item has at most MaxLinksPerItem live
 // links (ErrLimit).

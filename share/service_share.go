@@ -7,57 +7,6 @@ import (
 	"slices"
 )
 
-// ShareRequest creates a direct (E2EE) share: the item's DEK wrapped to the
-// recipient's published public key, and the signed share event.
-type ShareRequest struct {
-	Share *Share      `json:"share"` // Mode must be ModeDirect
-	Key   *WrappedKey `json:"key"`   // the DEK wrapped to Share.Recipient
-	Event *Event      `json:"event"` // the owner's signed share event, subject Share.Recipient
-}
-
-// Validate checks field formats and limits.
-func (r *ShareRequest) Validate() error {
-	if r.Share == nil || r.Key == nil {
-		return invalid("share request without share or key")
-	}
-	if err := r.Share.Validate(); err != nil {
-		return err
-	}
-	return r.Key.Validate()
-}
-
-// SpaceShareRequest creates a share through an encryption space. Space is
-// the new space to create, or nil to use the existing Share.Space.
-type SpaceShareRequest struct {
-	Space *Space      `json:"space,omitempty"`
-	Share *Share      `json:"share"` // Mode must be ModeWrap or ModeReencrypt
-	Key   *WrappedKey `json:"key"`   // the recipient's key record, naming the space
-	Event *Event      `json:"event"` // the owner's signed share event, subject Share.Recipient
-}
-
-// Validate checks field formats and limits.
-func (r *SpaceShareRequest) Validate() error {
-	if r.Share == nil || r.Key == nil {
-		return invalid("space share request without share or key")
-	}
-	if r.Space != nil {
-		if err := r.Space.Validate(); err != nil {
-			return err
-		}
-	}
-	if err := r.Share.Validate(); err != nil {
-		return err
-	}
-	return r.Key.Validate()
-}
-
-// AcceptRequest accepts an invitation with its token and the invitee's
-// per-connection public key.
-type AcceptRequest struct {
-	Token string    `json:"token"` // the secret of the [InvitationToken]
-	Key   PublicKey `json:"key"`   // becomes the connection's InviteeKey
-}
-
 // sharedItem checks what every share request must: the actor owns the
 // item and the share, and does not share with itself. It returns the item.
 func sharedItem(ctx context.Context, st Stores, actor string, sh *Share) (*Item, error) {
