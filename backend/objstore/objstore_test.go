@@ -154,7 +154,10 @@ func TestAbortedPutLeavesNothing(t *testing.T) {
 						if _, err := s.Put(pctx, "new", src()); err == nil {
 							t.Fatal("aborted put succeeded")
 						}
-						if _, err := s.Get(ctx, "new"); !errors.Is(err, share.ErrNotFound) {
+						if rc, err := s.Get(ctx, "new"); !errors.Is(err, share.ErrNotFound) {
+							if err == nil {
+								rc.Close()
+							}
 							t.Fatalf("get after an aborted put: %v, want ErrNotFound", err)
 						}
 						if _, err := s.Put(ctx, "used", bytes.NewReader(old)); err != nil {
