@@ -21,15 +21,18 @@
 // O(PartSize) memory whatever the blob's size. A blob becomes visible only
 // when its write completed: S3 completes a multipart upload only on
 // success, GCS and Azure commit on close, fileblob renames a temporary file.
-// A put whose source fails or whose context ends cancels the write before
-// closing it (gocloud's documented way to abort), so nothing becomes
-// visible, and an older blob under the same key stays.
+// A put whose source fails or whose context ends commits nothing, and an
+// older blob under the same key stays: on S3 the source's error fails the
+// upload and the SDK's transfer manager aborts the multipart upload; other
+// drivers get a writer that Put cancels before closing it (gocloud's way
+// to abort: closing it with a live context would commit what it holds).
 //
-// The S3 transfer manager aborts a failed multipart upload with a fresh
-// context; the parts of one that a crash interrupted stay on the server,
-// never visible as a blob but taking space, so give S3 buckets a lifecycle
-// rule that aborts incomplete multipart uploads after a day. fileblob does not
-// sync files before renaming them: it suits development and tests; the
+// An upload aborted by its context ending, or interrupted by a crash,
+// leaves its uploaded parts on an S3 server (the abort request needs a
+// live context); they never show as a blob but take space, so give S3
+// buckets a lifecycle rule that aborts incomplete multipart uploads after
+// a day. fileblob does not sync files before renaming them: it suits
+// development and tests; the
 // durable local store is [share.FileBlobs] or backend/sqlite.
 package objstore
 
@@ -40,6 +43,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"gocloud.dev/blob"
 	_ "gocloud.dev/blob/fileblob" // registers file:// for Open
 	_ "gocloud.dev/blob/memblob"  // registers mem:// for Open
@@ -68,13 +72,21 @@ const contentType = "application/octet-stream"
 type Blobs struct {
 	bucket *blob.Bucket
 	owned  bool // Close closes bucket
+	// readsSource: the driver is S3's, whose Upload reads the source
+	// itself and commits nothing when the source fails. (fileblob's
+	// Upload commits what it read, so other drivers get a Writer that Put
+	// cancels.)
+	readsSource bool
 }
 
 var _ share.BlobStore = (*Blobs)(nil)
 
 // New returns a store over bucket. The caller keeps bucket: [Blobs.Close]
 // does not close it.
-func New(bucket *blob.Bucket) *Blobs { return &Blobs{bucket: bucket} }
+func New(bucket *blob.Bucket) *Blobs {
+	var client *s3.Client
+	return &Blobs{bucket: bucket, readsSource: bucket.As(&client)}
+}
 
 // Open opens the bucket a gocloud.dev URL names (s3://, file:// and
 // mem:// are registered by this package; import gocloud.dev/blob/gcsblob
@@ -84,7 +96,9 @@ func Open(ctx context.Context, url string) (*Blobs, error) {
 	if err != nil {
 		return nil, fmt.Errorf("objstore: open bucket: %w", err)
 	}
-	return &Blobs{bucket: b, owned: true}, nil
+	s := New(b)
+	s.owned = true
+	return s, nil
 }
 
 // Bucket returns the underlying bucket, for what a [share.BlobStore] does
@@ -139,26 +153,28 @@ func mapErr(op string, err error) error {
 // Put implements [share.BlobStore]: it streams r into the bucket and
 // returns the bytes written. The blob appears (or replaces the old one)
 // only once r reached EOF and the write committed; when r fails or ctx
-// ends first, the write is cancelled and nothing under key changes.
+// ends first, the write is abandoned and nothing under key changes.
 func (s *Blobs) Put(ctx context.Context, key string, r io.Reader) (int64, error) {
 	if err := check(ctx, key); err != nil {
 		return 0, err
 	}
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	w, err := s.bucket.NewWriter(wctx, key, &blob.WriterOptions{
-		ContentType:    contentType,
-		BufferSize:     PartSize,
-		MaxConcurrency: PartConcurrency,
-	})
+	opts := &blob.WriterOptions{ContentType: contentType, BufferSize: PartSize, MaxConcurrency: PartConcurrency}
+	src := &source{r: r, ctx: ctx}
+	if s.readsSource {
+		// The driver reads src itself, so src's error fails the upload
+		// while wctx is live, and S3 aborts the multipart upload with it.
+		if err := s.bucket.Upload(wctx, key, src, opts); err != nil {
+			return 0, mapErr("put", err)
+		}
+		return src.n, nil
+	}
+	w, err := s.bucket.NewWriter(wctx, key, opts)
 	if err != nil {
 		return 0, mapErr("put", err)
 	}
-	n, err := io.Copy(w, r)
-	if err == nil {
-		err = ctx.Err() // a source that ignores ctx must not commit after it ended
-	}
-	if err != nil {
+	if _, err := io.Copy(w, src); err != nil {
 		// Cancel before Close: a Writer closed with a live context commits
 		// what it has (fileblob renames its partial temporary file).
 		cancel()
@@ -168,7 +184,27 @@ func (s *Blobs) Put(ctx context.Context, key string, r io.Reader) (int64, error)
 	if err := w.Close(); err != nil {
 		return 0, mapErr("put", err)
 	}
-	return n, nil
+	return src.n, nil
+}
+
+// source counts what Put reads, and turns its EOF into ctx's error once
+// ctx has ended, so that a reader that ignores ctx cannot commit a blob
+// after its put was cancelled.
+type source struct {
+	r   io.Reader
+	ctx context.Context
+	n   int64
+}
+
+func (s *source) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	s.n += int64(n)
+	if err == io.EOF {
+		if cerr := s.ctx.Err(); cerr != nil {
+			return n, cerr
+		}
+	}
+	return n, err
 }
 
 // Get implements [share.BlobStore].

@@ -70,7 +70,9 @@ func OpenS3(ctx context.Context, c S3Config) (*Blobs, error) {
 	if err != nil {
 		return nil, fmt.Errorf("objstore: open S3 bucket: %w", err)
 	}
-	return &Blobs{bucket: b, owned: true}, nil
+	s := New(b)
+	s.owned = true
+	return s, nil
 }
 
 func optional(s string) *string {
