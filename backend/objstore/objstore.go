@@ -32,8 +32,8 @@
 // live context); they never show as a blob but take space, so give S3
 // buckets a lifecycle rule that aborts incomplete multipart uploads after
 // a day. fileblob does not sync files before renaming them: it suits
-// development and tests; the
-// durable local store is [share.FileBlobs] or backend/sqlite.
+// development and tests; the durable local store is [share.FileBlobs] or
+// backend/sqlite.
 package objstore
 
 import (
