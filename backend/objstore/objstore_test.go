@@ -3,6 +3,7 @@ package objstore_test
 import (
 	"bytes"
 	"context"
+	"crypto/fips140"
 	"errors"
 	"fmt"
 	"io"
@@ -347,4 +348,36 @@ func TestOpenS3Refuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
+}
+
+// enforcement records, on every Read, whether strict FIPS 140-3
+// enforcement was on.
+type enforcement struct {
+	r      io.Reader
+	relied []bool
+}
+
+func (e *enforcement) Read(p []byte) (int, error) {
+	e.relied = append(e.relied, fips140.Enforced())
+	return e.r.Read(p)
+}
+
+// TestSourceKeepsFIPSEnforcement checks that Put reads its source under
+// the caller's FIPS 140-3 enforcement (on in the GODEBUG=fips140=only run
+// of the tests): only gocloud's own MD5 is exempt.
+func TestSourceKeepsFIPSEnforcement(t *testing.T) {
+	want := fips140.Enforced()
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			src := &enforcement{r: io.LimitReader(&failAfter{n: math.MaxInt64}, 2*objstore.PartSize+1)}
+			if _, err := b.open(t).Put(t.Context(), "f", src); err != nil {
+				t.Fatal(err)
+			}
+			for i, got := range src.relied {
+				if got != want {
+					t.Fatalf("read %d: enforced %v, want %v", i, got, want)
+				}
+			}
+		})
+	}
 }
