@@ -34,6 +34,11 @@
 // a day. fileblob does not sync files before renaming them: it suits
 // development and tests; the durable local store is [share.FileBlobs] or
 // backend/sqlite.
+//
+// gocloud's writer hashes every blob with MD5 for its attributes, which
+// GODEBUG=fips140=only refuses; Put exempts those writes (and only those,
+// never the reads of its source) from strict enforcement, so the store
+// works in that mode too.
 package objstore
 
 import (

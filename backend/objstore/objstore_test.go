@@ -354,11 +354,11 @@ func TestOpenS3Refuses(t *testing.T) {
 // enforcement was on.
 type enforcement struct {
 	r      io.Reader
-	relied []bool
+	enforced []bool
 }
 
 func (e *enforcement) Read(p []byte) (int, error) {
-	e.relied = append(e.relied, fips140.Enforced())
+	e.enforced = append(e.enforced, fips140.Enforced())
 	return e.r.Read(p)
 }
 
@@ -373,7 +373,7 @@ func TestSourceKeepsFIPSEnforcement(t *testing.T) {
 			if _, err := b.open(t).Put(t.Context(), "f", src); err != nil {
 				t.Fatal(err)
 			}
-			for i, got := range src.relied {
+			for i, got := range src.enforced {
 				if got != want {
 					t.Fatalf("read %d: enforced %v, want %v", i, got, want)
 				}
