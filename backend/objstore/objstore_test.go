@@ -353,7 +353,7 @@ func TestOpenS3Refuses(t *testing.T) {
 // enforcement records, on every Read, whether strict FIPS 140-3
 // enforcement was on.
 type enforcement struct {
-	r      io.Reader
+	r        io.Reader
 	enforced []bool
 }
 
