@@ -20,7 +20,7 @@ require (
 	github.com/go-jose/go-jose/v4 v4.1.9 // indirect
 	golang.org/x/sys v0.50.0 // indirect
 	golang.org/x/text v0.44.0 // indirect
-	google.golang.org/protobuf v1.36.11 // indirect
+	google.golang.org/protobuf v1.36.12 // indirect
 )
 
 replace github.com/sealkit/sealkit => ..
