@@ -114,7 +114,7 @@ func TestResponseFixtures(t *testing.T) {
 			resp.Header.Set("Content-Type", ctype)
 		}
 		s := &ResponseSigner{Key: key, Now: func() time.Time { return at }}
-		if err := s.sign(resp, []byte(body)); err != nil {
+		if err := s.sign(resp, []byte(body), false); err != nil {
 			t.Fatal(err)
 		}
 		resp.Body = io.NopCloser(bytes.NewReader([]byte(body)))
