@@ -9,6 +9,7 @@ package identity
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -41,6 +42,9 @@ type responseFixture struct {
 	Request  fixtureMessage `json:"request"`
 	Response fixtureMessage `json:"response"`
 	Expect   string         `json:"expect"`
+	// Streamed marks a StreamHandler answer, checked as
+	// VerifyStreamedResponse checks it (body not covered).
+	Streamed bool `json:"streamed,omitempty"`
 }
 
 type responseFixtureFileJSON struct {
@@ -114,7 +118,7 @@ func TestResponseFixtures(t *testing.T) {
 			resp.Header.Set("Content-Type", ctype)
 		}
 		s := &ResponseSigner{Key: key, Now: func() time.Time { return at }}
-		if err := s.sign(resp, []byte(body)); err != nil {
+		if err := s.sign(resp, []byte(body), false); err != nil {
 			t.Fatal(err)
 		}
 		resp.Body = io.NopCloser(bytes.NewReader([]byte(body)))
@@ -129,6 +133,19 @@ func TestResponseFixtures(t *testing.T) {
 		d, _ := ContentDigest(DigestSHA256, []byte(body))
 		resp.Header.Set(headerContentDigest, d)
 		if err := SignResponse(resp, server, DefaultLabel, p); err != nil {
+			t.Fatal(err)
+		}
+		resp.Body = io.NopCloser(bytes.NewReader([]byte(body)))
+		return resp
+	}
+	// streamed is what StreamHandler sends for req: body is not signed.
+	streamed := func(req *http.Request, ctype, body string) *http.Response {
+		resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, Request: req}
+		if ctype != "" {
+			resp.Header.Set("Content-Type", ctype)
+		}
+		s := &ResponseSigner{Key: server, Now: func() time.Time { return created }}
+		if err := s.sign(resp, nil, true); err != nil {
 			t.Fatal(err)
 		}
 		resp.Body = io.NopCloser(bytes.NewReader([]byte(body)))
@@ -237,6 +254,27 @@ func TestResponseFixtures(t *testing.T) {
 			r.Header.Set(headerSignatureInput, strings.Replace(in, `;req)`, `;req "@path")`, 1))
 		}), now, ReasonMalformed},
 	}
+	// Streamed answers (StreamHandler), appended after the buffered ones.
+	const octets = "application/octet-stream"
+	download, linkAccess := newRequest(true, "/api/v1/items/a1/download"), anonymous("/api/v1/links/L1/access")
+	streamedCases := []struct {
+		name string
+		resp *http.Response
+		want Reason
+	}{
+		{"streamed download", streamed(download, octets, "ciphertext"), ""},
+		{"streamed link access", streamed(linkAccess, octets, "frame"), ""},
+		{"streamed without content type", streamed(linkAccess, "", "frame"), ""},
+		{"streamed answer for another link", edit(streamed(linkAccess, octets, "frame"), func(r *http.Response) {
+			r.Request = anonymous("/api/v1/links/L2/access")
+		}), ReasonBadSignature},
+		{"streamed answer to another request", edit(streamed(download, octets, "ciphertext"), func(r *http.Response) {
+			r.Request = newRequest(true, "/api/v1/items/a1/download?v=2")
+		}), ReasonBadSignature},
+		{"streamed, not bound to the request", custom(linkAccess, 200, octets, "frame", params("@status", "content-type")), ReasonPolicy},
+		{"streamed, not bound to the request signature", custom(download, 200, octets, "ciphertext", params("@status", "content-type", "@method;req", "@path;req", "@query;req")), ReasonPolicy},
+		{"streamed, content type not covered", custom(download, 200, octets, "ciphertext", params("@status", "@method;req", "@path;req", "@query;req", "signature;req")), ReasonPolicy},
+	}
 	out := responseFixtureFileJSON{
 		Comment:     "Signed responses (identity ResponseSigner) and tampered copies, with identity.VerifyResponse's outcome at now: \"ok\" or the reason. Written by identity's TestResponseFixtures; checked by response.test.mjs.",
 		ServerKey:   hex.EncodeToString(server.Public().Bytes()),
@@ -268,6 +306,29 @@ func TestResponseFixtures(t *testing.T) {
 			Request:  fixtureMessage{Method: req.Method, URL: req.URL.String(), Headers: headerPairs(req.Header)},
 			Response: fixtureMessage{Status: c.resp.StatusCode, Headers: headerPairs(c.resp.Header), Body: string(raw)},
 			Expect:   got,
+		})
+	}
+	for _, c := range streamedCases {
+		err := checkResponseHead(c.resp, server.Public(), newFreshness(0, 0, func() time.Time { return now }), false)
+		got := "ok"
+		var re *RejectError
+		if errors.As(err, &re) {
+			got = string(re.Reason)
+		} else if err != nil {
+			t.Fatalf("%s: not a RejectError: %v", c.name, err)
+		}
+		if want := cmp.Or(string(c.want), "ok"); got != want {
+			t.Errorf("%s: VerifyStreamedResponse %s (%v), want %s", c.name, got, err, want)
+		}
+		raw, _ := io.ReadAll(c.resp.Body)
+		req := c.resp.Request
+		out.Cases = append(out.Cases, responseFixture{
+			Name:     c.name,
+			Now:      now.Unix(),
+			Request:  fixtureMessage{Method: req.Method, URL: req.URL.String(), Headers: headerPairs(req.Header)},
+			Response: fixtureMessage{Status: c.resp.StatusCode, Headers: headerPairs(c.resp.Header), Body: string(raw)},
+			Expect:   got,
+			Streamed: true,
 		})
 	}
 	b, err := json.MarshalIndent(out, "", "  ")

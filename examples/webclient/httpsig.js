@@ -306,10 +306,10 @@ const REQUEST_BINDING = ["@method;req", "@path;req", "@query;req"];
  * answer). It returns the signature base.
  *
  * With payload true it checks a streamed payload answer as the vault
- * server signs one (examples/vaultserver/API.md, "Signed responses"): over
- * @status, content-type when present and "signature";req when the request
- * was signed, without a Content-Digest, so the body is not checked here
- * (the envelope authenticates it).
+ * server signs one (identity.VerifyStreamedResponse;
+ * examples/vaultserver/API.md, "Signed responses"): the same coverage
+ * without content-digest, so the body is not checked here (the envelope
+ * authenticates it).
  */
 export async function verifyResponse({ status, headers, body }, request, key, now, { payload = false } = {}) {
   const h = new Headers(headers);
@@ -319,7 +319,7 @@ export async function verifyResponse({ status, headers, body }, request, key, no
   if (!has("@status")) throw policy("response signature must cover @status");
   if (!payload && !has("content-digest")) throw policy("response signature must cover content-digest");
   if (h.get("Content-Type") !== "" && !has("content-type")) throw policy("content-type not covered");
-  if (!payload) for (const c of REQUEST_BINDING) if (!has(c)) throw policy(`response is not bound to the request's ${c.slice(0, -4)}`);
+  for (const c of REQUEST_BINDING) if (!has(c)) throw policy(`response is not bound to the request's ${c.slice(0, -4)}`);
   if (rh.get("Signature") !== "" && !has("signature;req")) throw policy("response is not bound to the request signature");
   const keyId = sig.params.keyid ?? "";
   if (keyId !== "" && keyId !== key.keyId) throw reject("unknown_key", "response signed by another key");

@@ -19,9 +19,9 @@ const serverKey = await importPublicKey("ed25519", hexBytes(fixtures.server_key)
 const asResponse = (c) => ({ status: c.response.status, headers: c.response.headers, body: utf8.encode(c.response.body) });
 
 // outcome is "ok" or the IdentityError code; any other error fails.
-async function outcome(resp, request, now) {
+async function outcome(resp, request, now, payload = false) {
   try {
-    await verifyResponse(resp, request, serverKey, now);
+    await verifyResponse(resp, request, serverKey, now, { payload });
     return "ok";
   } catch (e) {
     if (!(e instanceof IdentityError)) throw e;
@@ -40,26 +40,27 @@ test("fixtures hold refusals as well as answers", () => {
 
 for (const c of fixtures.cases) {
   test(`fixture ${c.name}: ${c.expect}`, async () => {
-    assert.equal(await outcome(asResponse(c), c.request, c.now), c.expect);
+    assert.equal(await outcome(asResponse(c), c.request, c.now, c.streamed), c.expect);
   });
 }
 
-// Every edit of an accepted answer an intermediary could make is refused.
+// Every edit of an accepted answer an intermediary could make is refused
+// (but a streamed answer's body, which its signature does not cover).
 for (const c of fixtures.cases.filter((c) => c.expect === "ok")) {
   test(`tampered copies of ${c.name} are refused`, async () => {
     const base = asResponse(c);
     const edits = [
       ["status + 1", { ...base, status: base.status + 1 }],
       ["status 200", base.status === 200 ? null : { ...base, status: 200 }],
-      ["body with a byte added", { ...base, body: new Uint8Array([...base.body, 0x20]) }],
-      ["body cut by a byte", base.body.length ? { ...base, body: base.body.subarray(1) } : null],
+      ["body with a byte added", c.streamed ? null : { ...base, body: new Uint8Array([...base.body, 0x20]) }],
+      ["body cut by a byte", base.body.length && !c.streamed ? { ...base, body: base.body.subarray(1) } : null],
       ["another request", { ...base, other: true }],
       ["replayed later", { ...base, later: true }],
       ["another path", { ...base, url: c.request.url.replace(/(\/[^/?]*)(\?|$)/, "$1x$2") }],
       ["another query", { ...base, url: c.request.url.includes("?") ? c.request.url.replace(/\?.*/, "?page=9") : `${c.request.url}?page=9` }],
       ["another method", { ...base, method: "POST" }],
     ];
-    for (let i = 0; i < base.body.length; i++) {
+    for (let i = 0; i < (c.streamed ? 0 : base.body.length); i++) {
       const b = base.body.slice();
       b[i] ^= 0x01;
       edits.push([`body byte ${i} flipped`, { ...base, body: b }]);
@@ -85,7 +86,7 @@ for (const c of fixtures.cases.filter((c) => c.expect === "ok")) {
       if (resp.later) now += 331;
       if (resp.url) request = { ...request, url: resp.url };
       if (resp.method) request = { ...request, method: resp.method };
-      const got = await outcome(resp, request, now);
+      const got = await outcome(resp, request, now, c.streamed);
       assert.notEqual(got, "ok", `${c.name}: ${what} was accepted`);
     }
   });

@@ -16,7 +16,7 @@ const (
 	DefaultQuota         = 1 << 30  // 1 GiB per user
 	DefaultMaxObjectSize = 64 << 20 // 64 MiB per file: signed bodies are buffered to be digested
 	DefaultTokenTTL      = 15 * time.Minute
-	DefaultShutdownGrace = 10 * time.Second
+	DefaultShutdownGrace = httplimit.DefaultShutdownGrace
 )
 
 // DefaultMaxDownloadsPerUser caps the downloads one user has open at once

@@ -38,9 +38,15 @@ var (
 )
 
 // limit applies rt's body cap, budget and pacing to next, and signs its
-// answers and refusals (a download route's as a payload route's).
+// answers and refusals (API.md, "Signed responses"): a download route's
+// 200 is streamed, signed without its body; every other answer is
+// buffered and signed with its Content-Digest.
 func (s *Server) limit(rt httplimit.Route, next http.HandlerFunc) http.HandlerFunc {
-	return s.sign(rt.Transfer == httplimit.Download, s.limits.Route(rt, next))
+	sign := s.signer.Handler
+	if rt.Transfer == httplimit.Download {
+		sign = s.signer.StreamHandler
+	}
+	return sign(s.limits.Route(rt, next)).ServeHTTP
 }
 
 // writeRefusal answers a request refused before its body was read.

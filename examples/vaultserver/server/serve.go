@@ -11,62 +11,16 @@ import (
 	"crypto/x509/pkix"
 	"encoding/hex"
 	"encoding/pem"
-	"errors"
 	"math/big"
 	"net"
-	"net/http"
 	"time"
-
-	"github.com/sealkit/sealkit/httplimit"
 )
 
-// Serve serves h on ln until ctx is done, then shuts down gracefully:
-// it stops accepting, lets requests in flight finish for up to grace,
-// and returns nil if they all did. With tlsConfig nil it serves plain HTTP.
-// It applies httplimit's default connection limits (header and idle
-// timeouts, connections per client address, HTTP/2 streams per
-// connection); Server.Serve applies its Config's.
-func Serve(ctx context.Context, ln net.Listener, h http.Handler, tlsConfig *tls.Config, grace time.Duration) error {
-	l, err := httplimit.New(httplimit.Config{})
-	if err != nil {
-		return err
-	}
-	if grace <= 0 {
-		grace = DefaultShutdownGrace
-	}
-	return serve(ctx, ln, h, tlsConfig, l, grace)
-}
-
-// Serve is the package-level Serve for s, with the limits and shutdown
-// grace of its Config.
+// Serve serves s on ln until ctx is done, then shuts down gracefully
+// (httplimit.Limits.Serve), with the limits and shutdown grace of its
+// Config. With tlsConfig nil it serves plain HTTP.
 func (s *Server) Serve(ctx context.Context, ln net.Listener, tlsConfig *tls.Config) error {
-	return serve(ctx, ln, s, tlsConfig, s.limits, s.cfg.ShutdownGrace)
-}
-
-func serve(ctx context.Context, ln net.Listener, h http.Handler, tlsConfig *tls.Config, l *httplimit.Limits, grace time.Duration) error {
-	srv := l.Server(h)
-	srv.TLSConfig = tlsConfig
-	ln = l.Listener(ln)
-	errc := make(chan error, 1)
-	go func() {
-		if tlsConfig != nil {
-			errc <- srv.ServeTLS(ln, "", "")
-		} else {
-			errc <- srv.Serve(ln)
-		}
-	}()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), grace)
-	defer cancel()
-	err := srv.Shutdown(sctx)
-	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) && err == nil {
-		err = serr
-	}
-	return err
+	return s.limits.Serve(ctx, ln, s, tlsConfig, s.cfg.ShutdownGrace)
 }
 
 // SelfSignedTLS makes an ECDSA P-256 certificate for hosts, valid for

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"os"
 
+	"github.com/sealkit/sealkit/examples/vaultserver/api"
 	"github.com/sealkit/sealkit/httplimit"
 	"github.com/sealkit/sealkit/identity"
 	"github.com/sealkit/sealkit/keystore"
@@ -28,7 +29,7 @@ type Server struct {
 	loginIP   *httplimit.RateLimiter   // per client address: ipFactor × LoginRate
 	linkRate  *httplimit.RateLimiter   // per client address, and per existing link
 	csp       string                   // Content-Security-Policy of every response
-	signer    *identity.ResponseSigner // signs every routed answer (sign.go)
+	signer    *identity.ResponseSigner // signs every routed answer (limit)
 	downloads *httplimit.Gate          // downloads in flight per user (link downloads: per client address)
 	slotRate  *httplimit.RateLimiter   // storageauth slots created per client address (counts.go)
 }
@@ -66,7 +67,10 @@ func New(cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
-	s.signer = &identity.ResponseSigner{Key: cfg.ResponseKey, MaxBodyBytes: maxSignedBody, Now: cfg.Now}
+	s.signer = &identity.ResponseSigner{Key: cfg.ResponseKey, Now: cfg.Now, WriteError: func(w http.ResponseWriter, err error) {
+		s.cfg.Logger.Error("signing a response", "err", err)
+		writeError(w, err)
+	}}
 	s.issuer = &identity.TokenIssuer{Key: tokenKey, Issuer: "sealkit-vault", TTL: cfg.TokenTTL, Now: cfg.Now}
 	var proxy *identity.TrustedProxy
 	if cfg.InsecureLoopback {
@@ -147,6 +151,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Referrer-Policy", "no-referrer") // link secrets ride in fragments; keep paths private too
 	h.Set("Content-Security-Policy", s.csp)
 	s.handler.ServeHTTP(w, r)
+}
+
+// handleServerKey publishes the response key, for clients to pin.
+func (s *Server) handleServerKey(w http.ResponseWriter, _ *http.Request) {
+	k := s.signer.Key.Public()
+	writeJSON(w, http.StatusOK, api.ServerKeyResponse{Alg: string(k.Algorithm()), KeyID: k.KeyID(), PublicKey: k.Bytes()})
 }
 
 // Service returns the share service, for tests and tools in process.

@@ -47,7 +47,7 @@ func TestTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	served := make(chan error, 1)
-	go func() { served <- server.Serve(ctx, ln, h, tlsConfig, 5*time.Second) }()
+	go func() { served <- h.Serve(ctx, ln, tlsConfig) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-served; err != nil {
