@@ -3,22 +3,20 @@ package backend_test
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/bits"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/sealkit/sealkit/backend"
 	"github.com/sealkit/sealkit/backend/driver"
 	"github.com/sealkit/sealkit/backend/postgres"
 	"github.com/sealkit/sealkit/backend/sqlite"
 	"github.com/sealkit/sealkit/internal/benchutil"
+	"github.com/sealkit/sealkit/internal/pgtest"
 	"github.com/sealkit/sealkit/internal/testenv"
 	"github.com/sealkit/sealkit/keylog"
 	"github.com/sealkit/sealkit/keylog/keylogtest"
@@ -56,44 +54,16 @@ func TestKeyLogPostgres(t *testing.T) {
 	})
 }
 
-// postgresSchema creates a fresh schema in the database named by
-// SEALKIT_POSTGRES_DSN, dropped when the test ends, and returns a DSN that
-// uses it; or skips, as backend/postgres's tests do.
+// postgresSchema is a fresh schema's DSN for one test, or skips, saying
+// so once per run.
 func postgresSchema(t testing.TB) string {
 	t.Helper()
-	dsn := os.Getenv(postgres.DSNEnv)
-	if dsn == "" {
+	if os.Getenv(postgres.DSNEnv) == "" {
 		postgresMissing.Do(func() {
 			testenv.Missing("backend", "PostgreSQL", "set "+postgres.DSNEnv+"=postgres://user@host:port/db?sslmode=disable (.ci/run starts a throwaway cluster and sets it)")
 		})
-		t.Skipf("PostgreSQL tests need %s=postgres://user@host:port/db?sslmode=disable (.ci/run starts a throwaway cluster and sets it)", postgres.DSNEnv)
 	}
-	admin, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatalf("connecting to %s: %v", postgres.DSNEnv, err)
-	}
-	defer admin.Close(ctx)
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "sealkit_test_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), dsn)
-		if err == nil {
-			c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-			c.Close(context.Background())
-		}
-	})
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal("unparsable DSN")
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return pgtest.Schema(t)
 }
 
 // postgresMissing says once per run that the PostgreSQL tests skip.

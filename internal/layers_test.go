@@ -39,9 +39,11 @@ var testHelpers = []string{
 	// Conformance suites internal to the backends.
 	module + "/backend/driver/drivertest",
 	module + "/keylog/keylogtest",
-	// Internal test helpers: vector loading and paired benchmarks.
+	// Internal test helpers: vector loading, paired benchmarks, PostgreSQL
+	// schemas.
 	module + "/internal/testvec",
 	module + "/internal/benchutil",
+	module + "/internal/pgtest",
 }
 
 // pkg is what go list -json says of one package.

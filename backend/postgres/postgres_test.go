@@ -2,18 +2,13 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"strings"
 	"testing"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/sealkit/sealkit/backend/driver"
 	"github.com/sealkit/sealkit/backend/driver/drivertest"
 	"github.com/sealkit/sealkit/backend/postgres"
+	"github.com/sealkit/sealkit/internal/pgtest"
 )
 
 // openTest opens a fresh schema in the database named by
@@ -28,42 +23,13 @@ func openTest(t testing.TB) *postgres.DB {
 	return db
 }
 
-// testSchema creates a fresh schema in the database named by
-// SEALKIT_POSTGRES_DSN, dropped when the test ends, and returns a DSN that
-// uses it; or skips.
+// testSchema is a fresh schema's DSN for one test, or skips.
 func testSchema(t testing.TB) string {
 	t.Helper()
-	dsn := os.Getenv(postgres.DSNEnv)
-	if dsn == "" {
-		t.Skipf("PostgreSQL tests need %s=postgres://user@host:port/db?sslmode=disable (.ci/run starts a throwaway cluster and sets it)", postgres.DSNEnv)
+	if postgres.DSNEnv != pgtest.DSNEnv {
+		t.Fatalf("postgres.DSNEnv %q, the test helper reads %q", postgres.DSNEnv, pgtest.DSNEnv)
 	}
-	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatalf("connecting to %s: %v", postgres.DSNEnv, err)
-	}
-	defer admin.Close(ctx)
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "sealkit_test_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), dsn)
-		if err == nil {
-			c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-			c.Close(context.Background())
-		}
-	})
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal("unparsable DSN")
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return pgtest.Schema(t)
 }
 
 func TestStores(t *testing.T) {
