@@ -1,8 +1,6 @@
 package backend_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"go/ast"
 	"go/importer"
@@ -11,11 +9,12 @@ import (
 	"go/types"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/sealkit/sealkit/internal/golist"
 )
 
 const module = "github.com/sealkit/sealkit"
@@ -45,26 +44,8 @@ type listed struct {
 // packages' own files against their dependencies.
 func exportData(t *testing.T, pkgs ...string) map[string]listed {
 	t.Helper()
-	args := append([]string{"list", "-e", "-deps", "-export", "-json=ImportPath,Dir,GoFiles,Export,Error"}, pkgs...)
-	cmd := exec.Command("go", args...)
-	cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "GODEBUG=") })
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("go list: %v\n%s", err, stderr.Bytes())
-	}
 	all := map[string]listed{}
-	for dec := json.NewDecoder(bytes.NewReader(out)); ; {
-		var p listed
-		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
-			t.Fatalf("go list output: %v", err)
-		}
-		if p.Error != nil {
-			t.Fatalf("go list %s: %s", p.ImportPath, p.Error.Err)
-		}
+	for _, p := range golist.List[listed](t, "ImportPath,Dir,GoFiles,Export,Error", append([]string{"-deps", "-export"}, pkgs...)...) {
 		all[p.ImportPath] = p
 	}
 	return all

@@ -1,20 +1,16 @@
 package internal_test
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"io"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/sealkit/sealkit/internal/golist"
 )
 
 // docPkg is what go list -json says of one package, for the doc check.
@@ -32,33 +28,12 @@ type docPkg struct {
 // directory.
 func listDocPackages(t *testing.T) (root string, pkgs []docPkg) {
 	t.Helper()
-	goCmd, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("the go command is needed to list the packages: %v", err)
-	}
+	var err error
 	// go test runs in this package's directory, internal/ at the module root.
 	if root, err = filepath.Abs(".."); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(goCmd, "list", "-e", "-json=ImportPath,Dir,Name,GoFiles,CgoFiles,Error", module+"/...")
-	cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "GODEBUG=") })
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("go list: %v\n%s", err, stderr.Bytes())
-	}
-	dec := json.NewDecoder(bytes.NewReader(out))
-	for {
-		var p docPkg
-		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
-			t.Fatalf("go list output: %v", err)
-		}
-		if p.Error != nil {
-			t.Fatalf("go list %s: %s", p.ImportPath, p.Error.Err)
-		}
+	for _, p := range golist.List[docPkg](t, "ImportPath,Dir,Name,GoFiles,CgoFiles,Error", module+"/...") {
 		rel, err := filepath.Rel(root, p.Dir)
 		if err != nil || strings.HasPrefix(rel, "..") {
 			t.Fatalf("package %s is in %s, outside the module root %s", p.ImportPath, p.Dir, root)

@@ -15,16 +15,12 @@
 package internal_test
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"io"
 	"maps"
-	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/sealkit/sealkit/internal/golist"
 )
 
 const module = "github.com/sealkit/sealkit"
@@ -40,10 +36,11 @@ var testHelpers = []string{
 	module + "/backend/driver/drivertest",
 	module + "/keylog/keylogtest",
 	// Internal test helpers: vector loading, paired benchmarks, PostgreSQL
-	// schemas.
+	// schemas, go list for the checks of the module's shape.
 	module + "/internal/testvec",
 	module + "/internal/benchutil",
 	module + "/internal/pgtest",
+	module + "/internal/golist",
 }
 
 // pkg is what go list -json says of one package.
@@ -56,32 +53,8 @@ type pkg struct {
 // listModule returns every package of the module, as go list sees it.
 func listModule(t *testing.T) map[string]pkg {
 	t.Helper()
-	goCmd, err := exec.LookPath("go") // go test puts its GOROOT/bin first on PATH
-	if err != nil {
-		t.Fatalf("the go command is needed to list the import graph: %v", err)
-	}
-	cmd := exec.Command(goCmd, "list", "-e", "-json=ImportPath,Deps,Error", module+"/...")
-	// The graph does not depend on GODEBUG; a FIPS-only run must not
-	// constrain the go command itself.
-	cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "GODEBUG=") })
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("go list: %v\n%s", err, stderr.Bytes())
-	}
 	pkgs := map[string]pkg{}
-	dec := json.NewDecoder(bytes.NewReader(out))
-	for {
-		var p pkg
-		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
-			t.Fatalf("go list output: %v", err)
-		}
-		if p.Error != nil {
-			t.Fatalf("go list %s: %s", p.ImportPath, p.Error.Err)
-		}
+	for _, p := range golist.List[pkg](t, "ImportPath,Deps,Error", module+"/...") {
 		pkgs[p.ImportPath] = p
 	}
 	// The checks below mean nothing on a short or empty list.
