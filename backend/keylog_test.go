@@ -20,9 +20,6 @@ import (
 	"github.com/sealkit/sealkit/internal/testenv"
 	"github.com/sealkit/sealkit/keylog"
 	"github.com/sealkit/sealkit/keylog/keylogtest"
-	tlog "github.com/transparency-dev/formats/log"
-	"github.com/transparency-dev/merkle/compact"
-	"github.com/transparency-dev/merkle/rfc6962"
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -266,19 +263,7 @@ func BenchmarkKeyLogAppend(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			var ids []keylog.NodeID
-			for _, id := range compact.RangeNodes(0, uint64(n), nil) {
-				ids = append(ids, keylog.NodeID{Level: uint8(id.Level), Index: id.Index})
-			}
-			hs, err := s.Nodes(ctx, ids)
-			if err != nil {
-				b.Fatal(err)
-			}
-			rf := compact.RangeFactory{Hash: rfc6962.DefaultHasher.HashChildren}
-			r, err := rf.NewRange(0, uint64(n), hs)
-			if err != nil {
-				b.Fatal(err)
-			}
+			bare := keylogtest.BareAppend(b, s, "log.example/keys", signer)
 			read, written = 0, 0
 			i := uint64(n)
 			benchutil.Compare(b, 0,
@@ -288,19 +273,7 @@ func BenchmarkKeyLogAppend(b *testing.B) {
 					}
 					i++
 				},
-				func() {
-					if err := r.Append(keylogtest.FillEntry(r.End()).LeafHash(), func(compact.NodeID, []byte) {}); err != nil {
-						b.Fatal(err)
-					}
-					root, err := r.GetRootHash(nil)
-					if err != nil {
-						b.Fatal(err)
-					}
-					text := tlog.Checkpoint{Origin: "log.example/keys", Size: r.End(), Hash: root}.Marshal()
-					if _, err := note.Sign(&note.Note{Text: string(text)}, signer); err != nil {
-						b.Fatal(err)
-					}
-				})
+				bare)
 			appends := float64(i - uint64(n))
 			b.ReportMetric(float64(read)/appends, "records-read/op")
 			b.ReportMetric(float64(written)/appends, "records-written/op")

@@ -338,3 +338,44 @@ func Fill(tb testing.TB, s keylog.Store, origin string, signer note.Signer, n in
 		}
 	}
 }
+
+// BareAppend returns what a [keylog.Log.Append] to s builds on, for a
+// benchmark to run beside it: each call appends the next [FillEntry] to a
+// compact range over s's tree as it is now, in memory, and signs the
+// checkpoint of the new size with signer for the log named origin.
+func BareAppend(tb testing.TB, s keylog.Store, origin string, signer note.Signer) func() {
+	tb.Helper()
+	ctx := context.Background()
+	head, err := s.Head(ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var nids []keylog.NodeID
+	for _, id := range compact.RangeNodes(0, head.Size, nil) {
+		nids = append(nids, keylog.NodeID{Level: uint8(id.Level), Index: id.Index})
+	}
+	var hashes [][]byte
+	if len(nids) > 0 {
+		if hashes, err = s.Nodes(ctx, nids); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	rf := compact.RangeFactory{Hash: rfc6962.DefaultHasher.HashChildren}
+	r, err := rf.NewRange(0, head.Size, hashes)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return func() {
+		if err := r.Append(FillEntry(r.End()).LeafHash(), func(compact.NodeID, []byte) {}); err != nil {
+			tb.Fatal(err)
+		}
+		root, err := r.GetRootHash(nil)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		text := tlog.Checkpoint{Origin: origin, Size: r.End(), Hash: root}.Marshal()
+		if _, err := note.Sign(&note.Note{Text: string(text)}, signer); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
