@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/sealkit/sealkit/account"
 	"github.com/sealkit/sealkit/httplimit"
 	"github.com/sealkit/sealkit/identity"
 	"github.com/sealkit/sealkit/keystore"
@@ -26,14 +27,7 @@ const DefaultMaxDownloadsPerUser = 8
 const (
 	// TokenAudience is the "aud" of the session tokens this server issues.
 	TokenAudience = "sealkit-vault"
-	// RegisterPurpose is the purpose of the signed message that proves, at
-	// registration, that the client holds the signing key it registers.
-	RegisterPurpose = "sealkit-vault-register"
 )
-
-// ipFactor: a client address gets this many times a user's login rate, so
-// that many users behind one address are not locked out by one of them.
-const ipFactor = 10
 
 // Rate is a token bucket: Burst attempts at once, refilled at Burst per
 // Per. The zero Rate means the default of the field it sets.
@@ -41,7 +35,7 @@ type Rate = httplimit.Rate
 
 // Default rates (API.md, "Rate limits").
 var (
-	DefaultLoginRate = Rate{Burst: 10, Per: time.Minute} // per user; ten times that per client address
+	DefaultLoginRate = account.DefaultLoginRate          // per user; account.AddrFactor times that per client address
 	DefaultLinkRate  = Rate{Burst: 20, Per: time.Minute} // per client address and per link
 	DefaultSlotRate  = Rate{Burst: 10, Per: time.Hour}   // storageauth slots per client address
 )

@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/sealkit/sealkit/examples/vaultserver/api"
+	"github.com/sealkit/sealkit/account"
 	"github.com/sealkit/sealkit/httplimit"
 	"github.com/sealkit/sealkit/identity"
 	"github.com/sealkit/sealkit/share"
@@ -23,18 +23,16 @@ const (
 	maxStorageBody = storageauth.DefaultMaxCiphertext + storageauth.DefaultMaxCiphertext/2
 	// maxAnonBody is the largest body an anonymous request may send (the
 	// register route's): each anonymous budget must admit one.
-	maxAnonBody = max(api.MaxRegisterBody, api.MaxLoginBody, maxStorageBody, maxSmallBody)
+	maxAnonBody = max(account.MaxRegisterBody, account.MaxLoginBody, maxStorageBody, maxSmallBody)
 )
 
 // The routes' limits. An authenticating route's handler admits its body
 // to the user's budget (authenticate) or, for a request without
 // credentials, to the client address's (optionalAuth).
 var (
-	anonRoute     = httplimit.Route{MaxBody: maxSmallBody}
-	authRoute     = httplimit.Route{MaxBody: maxSmallBody, Authenticates: true}
-	registerRoute = httplimit.Route{MaxBody: api.MaxRegisterBody}
-	loginRoute    = httplimit.Route{MaxBody: api.MaxLoginBody}
-	storageRoute  = httplimit.Route{MaxBody: maxStorageBody}
+	anonRoute    = httplimit.Route{MaxBody: maxSmallBody}
+	authRoute    = httplimit.Route{MaxBody: maxSmallBody, Authenticates: true}
+	storageRoute = httplimit.Route{MaxBody: maxStorageBody}
 )
 
 // limit applies rt's body cap, budget and pacing to next, and signs its

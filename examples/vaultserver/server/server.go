@@ -5,10 +5,10 @@ import (
 	"net/netip"
 	"os"
 
+	"github.com/sealkit/sealkit/account"
 	"github.com/sealkit/sealkit/examples/vaultserver/api"
 	"github.com/sealkit/sealkit/httplimit"
 	"github.com/sealkit/sealkit/identity"
-	"github.com/sealkit/sealkit/keystore"
 	"github.com/sealkit/sealkit/share"
 	"github.com/sealkit/sealkit/share/sharehttp"
 	"github.com/sealkit/sealkit/storageauth"
@@ -19,14 +19,11 @@ type Server struct {
 	cfg       Config
 	svc       *share.Service
 	shareH    *sharehttp.Handler
-	auth      *identity.Authenticator // signature or bearer token (auth.go)
-	optAuth   *identity.Authenticator // auth, also passing anonymous requests
-	issuer    *identity.TokenIssuer
-	login     *keystore.Verifier
+	auth      *identity.Authenticator  // signature or bearer token (auth.go)
+	optAuth   *identity.Authenticator  // auth, also passing anonymous requests
+	accounts  *account.Service         // registration, login, keys and tokens
 	limits    *httplimit.Limits        // connections, requests, bodies, transfers (limits.go)
 	handler   http.Handler             // mux under limits.Handler
-	loginRate *httplimit.Backoff       // per user and client address
-	loginIP   *httplimit.RateLimiter   // per client address: ipFactor × LoginRate
 	linkRate  *httplimit.RateLimiter   // per client address, and per existing link
 	csp       string                   // Content-Security-Policy of every response
 	signer    *identity.ResponseSigner // signs every routed answer (limit)
@@ -51,13 +48,8 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, csp: baseCSP, limits: limits,
 		downloads: httplimit.NewGate(cfg.MaxDownloadsPerUser),
 	}
-	s.loginRate = httplimit.NewBackoff(cfg.LoginRate, cfg.Now)
-	s.loginIP = httplimit.NewRateLimiter(Rate{Burst: cfg.LoginRate.Burst * ipFactor, Per: cfg.LoginRate.Per}, cfg.Now)
 	s.linkRate = httplimit.NewRateLimiter(cfg.LinkRate, cfg.Now)
 	s.slotRate = httplimit.NewRateLimiter(cfg.SlotRate, cfg.Now)
-	if s.login, err = keystore.NewVerifier(cfg.Pepper, s.loginRate); err != nil {
-		return nil, err
-	}
 	tokenKey, err := identity.GenerateKey()
 	if err != nil {
 		return nil, err
@@ -71,7 +63,13 @@ func New(cfg Config) (*Server, error) {
 		s.cfg.Logger.Error("signing a response", "err", err)
 		writeError(w, err)
 	}}
-	s.issuer = &identity.TokenIssuer{Key: tokenKey, Issuer: "sealkit-vault", TTL: cfg.TokenTTL, Now: cfg.Now}
+	s.accounts, err = account.New(account.Config{Stores: cfg.Stores.Stores, Pepper: cfg.Pepper, LoginRate: cfg.LoginRate,
+		MaxUsers: int64(cfg.MaxUsers), InsecureAllowWeakKDF: cfg.KDFPolicy != nil && cfg.KDFPolicy.InsecureAllowWeak,
+		Tokens:        &identity.TokenIssuer{Key: tokenKey, Issuer: "sealkit-vault", TTL: cfg.TokenTTL, Now: cfg.Now},
+		TokenAudience: TokenAudience, Now: cfg.Now, Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
 	var proxy *identity.TrustedProxy
 	if cfg.InsecureLoopback {
 		proxy = &identity.TrustedProxy{Authority: cfg.Authority, Allow: fromLoopback}
@@ -111,11 +109,10 @@ func New(cfg Config) (*Server, error) {
 	download := httplimit.Route{MaxBody: maxSmallBody, Transfer: httplimit.Download, Authenticates: true}
 	linkAccess := httplimit.Route{MaxBody: maxSmallBody, Transfer: httplimit.Download}
 	m := http.NewServeMux()
-	m.HandleFunc("POST /api/v1/register", s.limit(registerRoute, s.handleRegister))
-	m.HandleFunc("POST /api/v1/login/start", s.limit(loginRoute, s.handleLoginStart))
-	m.HandleFunc("POST /api/v1/login", s.limit(loginRoute, s.handleLogin))
-	m.HandleFunc("POST /api/v1/token", s.limit(authRoute, s.authed(s.handleToken)))
-	m.HandleFunc("GET /api/v1/keys", s.limit(authRoute, s.authed(s.handleKeys)))
+	accounts := account.NewHandler("/api", s.accounts, s.auth)
+	for _, rt := range account.Routes() {
+		m.HandleFunc(rt.Method+" /api"+rt.Path, s.limit(rt.Limits(), accounts.ServeHTTP))
+	}
 	m.HandleFunc("GET /api/v1/files", s.limit(authRoute, s.authed(s.handleFiles)))
 	m.HandleFunc("GET /api/v1/server-key", s.limit(anonRoute, s.handleServerKey))
 	m.HandleFunc("GET /api/v1/storage", s.limit(authRoute, s.authed(s.handleStorage)))

@@ -9,8 +9,8 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/sealkit/sealkit/account"
 	"github.com/sealkit/sealkit/examples/vaultclient/client"
-	"github.com/sealkit/sealkit/examples/vaultserver/api"
 	"github.com/sealkit/sealkit/examples/vaultserver/server"
 	"github.com/sealkit/sealkit/share"
 )
@@ -33,9 +33,8 @@ func TestMaxUsers(t *testing.T) {
 	refused := func(opts client.Options, user string) {
 		t.Helper()
 		_, _, err := client.Register(ctx, opts, user, "correct horse "+user)
-		var ae *client.APIError
-		if !errors.As(err, &ae) || ae.Status != http.StatusForbidden || ae.Code != server.CodeUserLimit {
-			t.Fatalf("%s beyond MaxUsers: %v, want 403 %s", user, err, server.CodeUserLimit)
+		if !errors.Is(err, account.ErrUserLimit) || !client.IsStatus(err, http.StatusForbidden) {
+			t.Fatalf("%s beyond MaxUsers: %v, want 403 %s", user, err, account.CodeUserLimit)
 		}
 	}
 	refused(ts.opts, "carol")
@@ -63,7 +62,7 @@ func (rt rewriteRegister) RoundTrip(r *http.Request) (*http.Response, error) {
 	if r.URL.Path != "/api/v1/register" {
 		return rt.base.RoundTrip(r)
 	}
-	var req api.RegisterRequest
+	var req account.RegisterRequest
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 		return nil, err
 	}
