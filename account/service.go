@@ -32,9 +32,10 @@ const DefaultMaxUsers = 10_000
 // DefaultLoginRate is Config.LoginRate when it is zero.
 var DefaultLoginRate = httplimit.Rate{Burst: 10, Per: time.Minute}
 
-// AddrFactor: a client address may make this many times LoginRate of
-// login and registration attempts (each, per [Handler]), so that many
-// users behind one address are not locked out by one of them.
+// AddrFactor is how many times LoginRate of login attempts, and as many
+// registrations, a client address may make ([Handler]): more than one
+// user's, so that many users behind one address are not locked out by one
+// of them.
 const AddrFactor = 10
 
 // Config configures [New]. Stores, Pepper and Tokens are required.

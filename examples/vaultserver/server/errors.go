@@ -54,6 +54,3 @@ func writeError(w http.ResponseWriter, err error) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) { httpwire.WriteJSON(w, status, v) }
-
-// readJSON decodes a size-capped JSON body strictly.
-func readJSON(r *http.Request, max int64, v any) error { return wire.ReadJSON(r.Body, max, v) }
