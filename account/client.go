@@ -51,6 +51,13 @@ func (c *Client) Keys(ctx context.Context, token string) (*KeysResponse, error) 
 	return call[KeysResponse](ctx, c, "Keys", token, nil)
 }
 
+// ChangePassphrase replaces the caller's account record and login
+// verifier: HTTPClient must sign.
+func (c *Client) ChangePassphrase(ctx context.Context, req *ChangePassphraseRequest) error {
+	_, err := call[struct{}](ctx, c, "ChangePassphrase", "", req)
+	return err
+}
+
 // call sends in (nil: no body) to the route named name, with a bearer
 // token unless it is "", and decodes a successful answer into a T.
 func call[T any](ctx context.Context, c *Client, name, token string, in any) (*T, error) {

@@ -19,6 +19,8 @@ var (
 	ErrExists = errors.New("account: exists")
 	// ErrUserLimit: the service holds Config.MaxUsers accounts already.
 	ErrUserLimit = errors.New("account: no room for another account")
+	// ErrConflict: the account changed while the request was checked.
+	ErrConflict = errors.New("account: changed concurrently")
 	// ErrNotFound: no such account.
 	ErrNotFound = errors.New("account: no such account")
 	// ErrTooLarge: a request body over its route's cap.
@@ -31,6 +33,7 @@ const (
 	CodeBadCredentials = "bad_credentials"
 	CodeExists         = "exists"
 	CodeUserLimit      = "user_limit"
+	CodeConflict       = "conflict"
 	CodeNotFound       = "not_found"
 	CodeTooLarge       = httplimit.CodeTooLarge
 	CodeRateLimited    = httplimit.CodeRateLimited
@@ -49,6 +52,7 @@ var wire = &httpwire.Convention{Package: "account", TooLarge: ErrTooLarge, Inval
 	{Code: CodeBadCredentials, Status: http.StatusUnauthorized, Err: ErrBadCredentials},
 	{Code: CodeExists, Status: http.StatusConflict, Err: ErrExists},
 	{Code: CodeUserLimit, Status: http.StatusForbidden, Err: ErrUserLimit},
+	{Code: CodeConflict, Status: http.StatusConflict, Err: ErrConflict},
 	{Code: CodeNotFound, Status: http.StatusNotFound, Err: ErrNotFound},
 	{Code: CodeTooLarge, Status: http.StatusRequestEntityTooLarge, Err: ErrTooLarge},
 	{Code: CodeTooLarge, Status: http.StatusRequestEntityTooLarge, Err: httplimit.ErrTooLarge},

@@ -49,6 +49,7 @@ var table = []*Route{
 	{Name: "Login", Method: "POST", Path: "/v1/login", Auth: Anonymous, MaxBody: MaxLoginBody, Status: http.StatusOK, serve: (*Handler).login},
 	{Name: "Token", Method: "POST", Path: "/v1/token", Auth: Signed, MaxBody: MaxSignedBody, Status: http.StatusOK, serve: (*Handler).token},
 	{Name: "Keys", Method: "GET", Path: "/v1/keys", Auth: User, MaxBody: MaxSignedBody, Status: http.StatusOK, serve: (*Handler).keys},
+	{Name: "ChangePassphrase", Method: "POST", Path: "/v1/passphrase", Auth: Signed, MaxBody: MaxLoginBody, Status: http.StatusOK, serve: (*Handler).changePassphrase},
 }
 
 // Routes returns the account routes, one entry per operation.
@@ -187,4 +188,16 @@ func (h *Handler) keys(r *http.Request) (any, error) {
 	p, _ := identity.PrincipalFrom(r.Context())
 	resp, err := h.svc.Keys(r.Context(), p.Owner)
 	return resp, err
+}
+
+func (h *Handler) changePassphrase(r *http.Request) (any, error) {
+	p, _ := identity.PrincipalFrom(r.Context())
+	if p.Verified == nil {
+		return nil, identity.ErrMissingSignature // a token does not change the passphrase
+	}
+	var req ChangePassphraseRequest
+	if err := wire.ReadJSON(r.Body, MaxLoginBody, &req); err != nil {
+		return nil, err
+	}
+	return struct{}{}, h.svc.ChangePassphrase(r.Context(), p.Owner, &req)
 }

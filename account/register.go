@@ -84,20 +84,8 @@ func (s *Service) checkRegistration(req *RegisterRequest) (*identity.PublicKey, 
 	if !share.ValidID(req.User) {
 		return nil, nil, errors.New("user name")
 	}
-	a, err := keystore.ParseAccount(req.Account)
-	if err != nil {
+	if err := s.checkAccount(req.User, req.Account, req.AuthKey); err != nil {
 		return nil, nil, err
-	}
-	if a.Owner() != req.User {
-		return nil, nil, errors.New("account owner")
-	}
-	// The KDF floors: a weak account would leak its passphrase.
-	pol := keystore.Policy{Params: a.Params(), InsecureAllowWeak: s.cfg.InsecureAllowWeakKDF}
-	if err := pol.Validate(); err != nil {
-		return nil, nil, err
-	}
-	if len(req.AuthKey) != authKeySize {
-		return nil, nil, errors.New("auth key size")
 	}
 	if len(req.KeyRecords) > MaxKeyRecords {
 		return nil, nil, errors.New("too many key records")

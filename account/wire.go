@@ -72,3 +72,13 @@ type TokenResponse struct {
 	Token     string    `json:"token"`
 	ExpiresAt time.Time `json:"expires_at"`
 }
+
+// ChangePassphraseRequest replaces the caller's account record and login
+// verifier: OldAuthKey is the auth key of the current passphrase, Account
+// the record keystore's Session.ChangePassphrase returned, AuthKey the
+// session's auth key after it.
+type ChangePassphraseRequest struct {
+	OldAuthKey []byte `json:"old_auth_key"`
+	Account    []byte `json:"account"`
+	AuthKey    []byte `json:"auth_key"`
+}
