@@ -82,6 +82,7 @@ func (o *Options) accounts(hc *http.Client) *account.Client {
 type Session struct {
 	opts   Options
 	user   string
+	acct   *keystore.Account // the account record ks unlocked
 	ks     *keystore.Session
 	signer *identity.PrivateKey
 	enc    *envelope.HybridIdentity
@@ -119,6 +120,24 @@ func (s *Session) Token() (string, time.Time) {
 // Close clears the unlocked keys (best effort).
 func (s *Session) Close() { s.ks.Close() }
 
+// ChangePassphrase wraps the master KEK under newPassphrase and has the
+// server store the new account record with the new login verifier, in one
+// step. The key records and items stay as they are; the old passphrase
+// stops working. The session signs the request with its key.
+func (s *Session) ChangePassphrase(ctx context.Context, newPassphrase string) error {
+	old := s.ks.AuthKey()
+	na, err := s.ks.ChangePassphrase(s.acct, newPassphrase, s.opts.Policy)
+	if err != nil {
+		return err
+	}
+	req := &account.ChangePassphraseRequest{OldAuthKey: old, Account: na.Bytes(), AuthKey: s.ks.AuthKey()}
+	if err := s.opts.accounts(s.signed).ChangePassphrase(ctx, req); err != nil {
+		return err
+	}
+	s.acct = na
+	return nil
+}
+
 // Register creates the account: the keystore account and two key records
 // made here, sealed under a master KEK that only passphrase unwraps; the
 // server gets those records, the auth key, and the public keys. It returns
@@ -146,6 +165,7 @@ func Register(ctx context.Context, opts Options, user, passphrase string) (*Sess
 		ks.Close()
 		return nil, nil, err
 	}
+	s.acct = acct
 	pk, err := share.PublicKeyOf(s.enc.Recipient())
 	if err != nil {
 		s.Close()
@@ -207,6 +227,7 @@ func Login(ctx context.Context, opts Options, user, passphrase string) (*Session
 	if err != nil {
 		return nil, err
 	}
+	s.acct = acct
 	if err := s.refreshToken(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -241,6 +262,7 @@ func Resume(ctx context.Context, opts Options, user, passphrase, token string) (
 	if err != nil {
 		return nil, err
 	}
+	s.acct = acct
 	s.token = token
 	return s, nil
 }

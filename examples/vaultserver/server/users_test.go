@@ -9,6 +9,7 @@ import (
 	"github.com/sealkit/sealkit/account"
 	"github.com/sealkit/sealkit/examples/vaultclient/client"
 	"github.com/sealkit/sealkit/examples/vaultserver/server"
+	"github.com/sealkit/sealkit/keystore"
 )
 
 // The server registers at most Config.MaxUsers accounts, counted durably
@@ -48,4 +49,27 @@ func TestMaxUsers(t *testing.T) {
 	opts := ts.opts
 	opts.HTTPClient = &http.Client{Transport: inProcess{again}}
 	refused(opts, "dave")
+}
+
+// A passphrase change through the server: the old passphrase stops
+// working, the new one logs in on a fresh device and opens the same keys
+// and signs as before.
+func TestChangePassphrase(t *testing.T) {
+	ctx := context.Background()
+	ts := start(t, nil)
+	alice := ts.register(t, "alice")
+	if err := alice.ChangePassphrase(ctx, "a new passphrase"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.Login(ctx, ts.opts, "alice", "correct horse alice"); !errors.Is(err, keystore.ErrUnlock) {
+		t.Fatalf("old passphrase: %v, want ErrUnlock", err)
+	}
+	again, err := client.Login(ctx, ts.opts, "alice", "a new passphrase")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	if tok, _ := again.Token(); tok == "" { // Login signs a token request with the key it opened
+		t.Fatal("no token after the login with the new passphrase")
+	}
 }
