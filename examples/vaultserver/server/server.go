@@ -21,7 +21,6 @@ type Server struct {
 	shareH    *sharehttp.Handler
 	auth      *identity.Authenticator  // signature or bearer token (auth.go)
 	optAuth   *identity.Authenticator  // auth, also passing anonymous requests
-	accounts  *account.Service         // registration, login, keys and tokens
 	limits    *httplimit.Limits        // connections, requests, bodies, transfers (limits.go)
 	handler   http.Handler             // mux under limits.Handler
 	linkRate  *httplimit.RateLimiter   // per client address, and per existing link
@@ -63,7 +62,7 @@ func New(cfg Config) (*Server, error) {
 		s.cfg.Logger.Error("signing a response", "err", err)
 		writeError(w, err)
 	}}
-	s.accounts, err = account.New(account.Config{Stores: cfg.Stores.Stores, Pepper: cfg.Pepper, LoginRate: cfg.LoginRate,
+	accounts, err := account.New(account.Config{Stores: cfg.Stores.Stores, Pepper: cfg.Pepper, LoginRate: cfg.LoginRate,
 		MaxUsers: int64(cfg.MaxUsers), InsecureAllowWeakKDF: cfg.KDFPolicy != nil && cfg.KDFPolicy.InsecureAllowWeak,
 		Tokens:        &identity.TokenIssuer{Key: tokenKey, Issuer: "sealkit-vault", TTL: cfg.TokenTTL, Now: cfg.Now},
 		TokenAudience: TokenAudience, Now: cfg.Now, Logger: cfg.Logger})
@@ -109,9 +108,9 @@ func New(cfg Config) (*Server, error) {
 	download := httplimit.Route{MaxBody: maxSmallBody, Transfer: httplimit.Download, Authenticates: true}
 	linkAccess := httplimit.Route{MaxBody: maxSmallBody, Transfer: httplimit.Download}
 	m := http.NewServeMux()
-	accounts := account.NewHandler("/api", s.accounts, s.auth)
+	accountsH := account.NewHandler("/api", accounts, s.auth) // registration, login, keys, tokens
 	for _, rt := range account.Routes() {
-		m.HandleFunc(rt.Method+" /api"+rt.Path, s.limit(rt.Limits(), accounts.ServeHTTP))
+		m.HandleFunc(rt.Method+" /api"+rt.Path, s.limit(rt.Limits(), accountsH.ServeHTTP))
 	}
 	m.HandleFunc("GET /api/v1/files", s.limit(authRoute, s.authed(s.handleFiles)))
 	m.HandleFunc("GET /api/v1/server-key", s.limit(anonRoute, s.handleServerKey))
