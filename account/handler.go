@@ -3,7 +3,6 @@ package account
 import (
 	"errors"
 	"net/http"
-	"sync"
 
 	"github.com/sealkit/sealkit/httplimit"
 	"github.com/sealkit/sealkit/identity"
@@ -65,12 +64,10 @@ func Routes() []Route {
 // Handler serves a [Service] on every route of [Routes], each at its Path
 // below the Handler's prefix. Build it with NewHandler.
 type Handler struct {
-	prefix   string
 	svc      *Service
 	auth     *identity.Authenticator
 	addrRate *httplimit.RateLimiter // per client address: AddrFactor × LoginRate
 	mux      *http.ServeMux
-	once     sync.Once
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -87,19 +84,15 @@ var _ http.Handler = (*Handler)(nil)
 func NewHandler(prefix string, svc *Service, auth *identity.Authenticator) *Handler {
 	r := svc.cfg.LoginRate
 	r.Burst *= AddrFactor
-	return &Handler{prefix: prefix, svc: svc, auth: auth, addrRate: httplimit.NewRateLimiter(r, svc.cfg.Now)}
+	h := &Handler{svc: svc, auth: auth, addrRate: httplimit.NewRateLimiter(r, svc.cfg.Now), mux: http.NewServeMux()}
+	for _, rt := range table {
+		h.mux.Handle(rt.Method+" "+prefix+rt.Path, h.handler(rt))
+	}
+	return h
 }
 
 // ServeHTTP serves one request.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h.once.Do(func() {
-		h.mux = http.NewServeMux()
-		for _, rt := range table {
-			h.mux.Handle(rt.Method+" "+h.prefix+rt.Path, h.handler(rt))
-		}
-	})
-	h.mux.ServeHTTP(w, r)
-}
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
 
 // handler serves rt, authenticating first unless it is Anonymous.
 func (h *Handler) handler(rt *Route) http.Handler {

@@ -27,8 +27,9 @@ func (s *Service) LoginStart(ctx context.Context, user string) (*LoginStartRespo
 
 // Login checks the auth key the client derived from the passphrase and
 // returns the user's account and sealed key records. The login back-off
-// (Config.LoginRate, per user and the client address in ctx, as
-// httplimit.ClientAddrFrom reads it) is asked first and refuses with a
+// (Config.LoginRate, per user and the client address in ctx, which
+// httplimit's Limits.Handler puts there; without one it refuses with
+// httplimit.ErrNoClientAddr) is asked first and refuses with a
 // *httplimit.RetryError; the check is in constant time; an unknown user
 // and a wrong key are both ErrBadCredentials.
 func (s *Service) Login(ctx context.Context, user string, authKey []byte) (*KeysResponse, error) {
