@@ -61,12 +61,11 @@ func Example() {
 		log.Fatal(err)
 	}
 	sigRec, _ := ks.GenerateKey("signing", keystore.Ed25519, 1)
-	encRec, _ := ks.GenerateKey("encryption", keystore.X25519, 1)
+	encRec, _ := ks.GenerateKey("encryption", keystore.MLKEM768X25519, 1)
 	sk, _ := ks.OpenKey(sigRec)
 	signer, _ := identity.NewPrivateKey(sk.Key().(ed25519.PrivateKey))
 	ek, _ := ks.OpenKey(encRec)
-	enc, _ := ek.Identity()
-	pub, _ := share.PublicKeyOf(enc.(*envelope.X25519Identity).Recipient())
+	pub, _ := share.PublicKeyOf(ek.Key().(*envelope.HybridIdentity).Recipient())
 	proof, _ := account.SignRegistration(signer, "alice")
 	reg, err := anon.Register(ctx, &account.RegisterRequest{
 		User: "alice", Account: acct.Bytes(), AuthKey: ks.AuthKey(),

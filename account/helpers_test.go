@@ -2,7 +2,6 @@ package account_test
 
 import (
 	"context"
-	"crypto/ecdh"
 	"crypto/ed25519"
 	"crypto/rand"
 	"net/http"
@@ -13,6 +12,7 @@ import (
 	"github.com/sealkit/sealkit/account"
 	"github.com/sealkit/sealkit/backend"
 	"github.com/sealkit/sealkit/backend/sqlite"
+	"github.com/sealkit/sealkit/envelope"
 	"github.com/sealkit/sealkit/httplimit"
 	"github.com/sealkit/sealkit/identity"
 	"github.com/sealkit/sealkit/keystore"
@@ -129,7 +129,7 @@ func newRegistration(t testing.TB, user string) *registration {
 	if err != nil {
 		t.Fatal(err)
 	}
-	encRec, err := ks.GenerateKey("encryption", keystore.X25519, 1)
+	encRec, err := ks.GenerateKey("encryption", keystore.MLKEM768X25519, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +137,10 @@ func newRegistration(t testing.TB, user string) *registration {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pk := share.PublicKey{Kind: share.KindX25519, Bytes: ek.Key().(*ecdh.PrivateKey).PublicKey().Bytes()}
+	pk, err := share.PublicKeyOf(ek.Key().(*envelope.HybridIdentity).Recipient())
+	if err != nil {
+		t.Fatal(err)
+	}
 	proof, err := account.SignRegistration(signer, user)
 	if err != nil {
 		t.Fatal(err)
