@@ -35,6 +35,7 @@ type env struct {
 	cfg      account.Config
 	svc      *account.Service
 	srv      *httptest.Server
+	handler  http.Handler // what srv serves, for requests in process
 	anon     *account.Client // the anonymous routes
 	tokenKey *identity.PrivateKey
 }
@@ -92,7 +93,7 @@ func newEnv(t testing.TB, stores *backend.Stores, tweak func(*account.Config)) *
 	srv.Config.Handler = limits.Handler(mux)
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &env{cfg: cfg, svc: svc, srv: srv, anon: &account.Client{BaseURL: srv.URL + "/api", HTTPClient: srv.Client()}, tokenKey: tokenKey}
+	return &env{cfg: cfg, svc: svc, srv: srv, handler: srv.Config.Handler, anon: &account.Client{BaseURL: srv.URL + "/api", HTTPClient: srv.Client()}, tokenKey: tokenKey}
 }
 
 // signed returns a client of the account routes whose requests key signs.
