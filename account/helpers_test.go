@@ -35,7 +35,7 @@ type env struct {
 	cfg      account.Config
 	svc      *account.Service
 	srv      *httptest.Server
-	handler  http.Handler // what srv serves, for requests in process
+	handler  http.Handler    // what srv serves, for requests in process
 	anon     *account.Client // the anonymous routes
 	tokenKey *identity.PrivateKey
 }
