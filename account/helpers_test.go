@@ -32,12 +32,10 @@ const audience = "sealkit-account-test"
 // env is a Service over in-memory SQLite, served over HTTP below
 // httplimit's handler as a server mounts it.
 type env struct {
-	cfg      account.Config
-	svc      *account.Service
-	srv      *httptest.Server
-	handler  http.Handler    // what srv serves, for requests in process
-	anon     *account.Client // the anonymous routes
-	tokenKey *identity.PrivateKey
+	cfg     account.Config
+	srv     *httptest.Server
+	handler http.Handler    // what srv serves, for requests in process
+	anon    *account.Client // the anonymous routes
 }
 
 func openStores(t testing.TB) *backend.Stores {
@@ -93,7 +91,7 @@ func newEnv(t testing.TB, stores *backend.Stores, tweak func(*account.Config)) *
 	srv.Config.Handler = limits.Handler(mux)
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &env{cfg: cfg, svc: svc, srv: srv, handler: srv.Config.Handler, anon: &account.Client{BaseURL: srv.URL + "/api", HTTPClient: srv.Client()}, tokenKey: tokenKey}
+	return &env{cfg: cfg, srv: srv, handler: srv.Config.Handler, anon: &account.Client{BaseURL: srv.URL + "/api", HTTPClient: srv.Client()}}
 }
 
 // signed returns a client of the account routes whose requests key signs.
