@@ -1,5 +1,5 @@
 // Command vaultserver is the reference zero-knowledge vault server: HTTPS
-// with a self-signed certificate made at start, embedded SQLite by default
+// with a self-signed certificate made at start (or -cert and -key), embedded SQLite by default
 // (PostgreSQL with -postgres or $SEALKIT_POSTGRES_DSN), and graceful
 // shutdown on SIGINT/SIGTERM. Its HTTP API is in API.md; the handler is
 // package server.
@@ -27,6 +27,7 @@ import (
 	"github.com/sealkit/sealkit/examples/vaultserver/server"
 	"github.com/sealkit/sealkit/httplimit"
 	"github.com/sealkit/sealkit/identity"
+	"github.com/sealkit/sealkit/servertls"
 )
 
 func main() {
@@ -45,6 +46,8 @@ func run() error {
 	pepperFile := flag.String("pepper-file", "", "file holding the login pepper (created if missing; default <db>.pepper)")
 	respKeyFile := flag.String("response-key-file", "", "file holding the response-signing key's seed (created if missing; default <db>.response-key)")
 	certOut := flag.String("cert-out", "vault-cert.pem", "where to write the self-signed certificate clients should trust")
+	certFile := flag.String("cert", "", "PEM certificate chain to serve instead of a self-signed one (re-read when it changes; needs -key)")
+	keyFile := flag.String("key", "", "PEM private key of -cert")
 	hosts := flag.String("hosts", "localhost,127.0.0.1,::1", "names and addresses in the certificate")
 	var cfg server.Config
 	l := &cfg.Limits
@@ -119,17 +122,25 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	scheme := "http"
+	scheme := "https"
 	var tlsConfig *tls.Config
-	if !*insecure {
-		tc, certPEM, fp, err := server.SelfSignedTLS(strings.Split(*hosts, ","), 30*24*time.Hour)
+	switch {
+	case *insecure:
+		scheme = "http"
+	case *certFile != "" || *keyFile != "":
+		if tlsConfig, err = servertls.Load(*certFile, *keyFile); err != nil {
+			return err
+		}
+		log.Info("certificate", "file", *certFile)
+	default:
+		tc, certPEM, fp, err := servertls.SelfSigned(strings.Split(*hosts, ","), 30*24*time.Hour)
 		if err != nil {
 			return err
 		}
 		if err := os.WriteFile(*certOut, certPEM, 0o644); err != nil {
 			return err
 		}
-		tlsConfig, scheme = tc, "https"
+		tlsConfig = tc
 		log.Info("self-signed certificate", "file", *certOut, "sha256", fp)
 	}
 	log.Info("serving", "url", scheme+"://"+ln.Addr().String())

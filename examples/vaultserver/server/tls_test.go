@@ -16,6 +16,7 @@ import (
 
 	"github.com/sealkit/sealkit/examples/vaultclient/client"
 	"github.com/sealkit/sealkit/examples/vaultserver/server"
+	"github.com/sealkit/sealkit/servertls"
 )
 
 // TestTLS runs the server as main.go does: HTTPS with a self-signed
@@ -35,7 +36,7 @@ func TestTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tlsConfig, certPEM, fingerprint, err := server.SelfSignedTLS([]string{"127.0.0.1"}, time.Hour)
+	tlsConfig, certPEM, fingerprint, err := servertls.SelfSigned([]string{"127.0.0.1"}, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}

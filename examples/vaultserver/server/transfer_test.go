@@ -22,6 +22,7 @@ import (
 	"github.com/sealkit/sealkit/examples/vaultserver/server"
 	"github.com/sealkit/sealkit/httplimit"
 	"github.com/sealkit/sealkit/identity"
+	"github.com/sealkit/sealkit/servertls"
 	"github.com/sealkit/sealkit/share"
 	"github.com/sealkit/sealkit/storageauth"
 )
@@ -232,7 +233,7 @@ func TestStorageBodyCap(t *testing.T) {
 func serveTLS(t *testing.T, tweak func(*server.Config)) (string, *http.Client) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	tlsCfg, certPEM, _, err := server.SelfSignedTLS([]string{"127.0.0.1"}, time.Hour)
+	tlsCfg, certPEM, _, err := servertls.SelfSigned([]string{"127.0.0.1"}, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
