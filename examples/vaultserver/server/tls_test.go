@@ -93,7 +93,7 @@ func TestTLS(t *testing.T) {
 		t.Errorf("a client that does not trust the certificate: %v, want an unknown-authority error", err)
 	}
 	// Plain HTTP to the TLS port gets a TLS alert, not the API.
-	resp, err := (&http.Client{Timeout: 10 * time.Second}).Get("http://" + ln.Addr().String() + "/api/v1/storage")
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Get("http://" + ln.Addr().String() + "/api/v1/usage")
 	if err == nil {
 		defer resp.Body.Close()
 		if resp.StatusCode != http.StatusBadRequest {

@@ -318,7 +318,7 @@ func getStatus(t *testing.T, hc *http.Client, url string) (int, string) {
 // (which MaxConnsPerAddr counts).
 func TestHTTP2StreamsPerConn(t *testing.T) {
 	url, hc := serveTLS(t, nil)
-	getStatus(t, hc, url+"/api/v1/storage") // the server's settings are in
+	getStatus(t, hc, url+"/api/v1/usage") // the server's settings are in
 	var mu sync.Mutex
 	conns := map[string]bool{}
 	trace := &httptrace.ClientTrace{GotConn: func(ci httptrace.GotConnInfo) {
@@ -348,11 +348,11 @@ func TestHTTP2StreamsPerConn(t *testing.T) {
 func TestHTTP2RequestsPerAddr(t *testing.T) {
 	const limit = 4
 	url, hc := serveTLS(t, func(c *server.Config) { c.Limits.MaxRequestsPerAddr = limit })
-	getStatus(t, hc, url+"/api/v1/storage")
+	getStatus(t, hc, url+"/api/v1/usage")
 	holdRequests(t, hc, url, limit, &httptrace.ClientTrace{})
 	stop := time.Now().Add(patience)
 	for {
-		status, retry := getStatus(t, hc, url+"/api/v1/storage")
+		status, retry := getStatus(t, hc, url+"/api/v1/usage")
 		if status == http.StatusTooManyRequests {
 			if retry == "" {
 				t.Error("429 without Retry-After")
