@@ -8,6 +8,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -82,17 +83,11 @@ func run() error {
 		return err
 	}
 	defer stores.Close()
-	if *pepperFile == "" {
-		*pepperFile = *dbPath + ".pepper"
-	}
-	pepper, err := loadSecret(*pepperFile)
+	pepper, err := loadSecret(cmp.Or(*pepperFile, *dbPath+".pepper"))
 	if err != nil {
 		return err
 	}
-	if *respKeyFile == "" {
-		*respKeyFile = *dbPath + ".response-key"
-	}
-	seed, err := loadSecret(*respKeyFile)
+	seed, err := loadSecret(cmp.Or(*respKeyFile, *dbPath+".response-key"))
 	if err != nil {
 		return err
 	}
@@ -105,10 +100,8 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	if *insecure {
-		if ip := net.ParseIP(strings.Trim(hostOf(ln.Addr().String()), "[]")); ip == nil || !ip.IsLoopback() {
-			return errors.New("-insecure-http only listens on a loopback address")
-		}
+	if a, _ := ln.Addr().(*net.TCPAddr); *insecure && (a == nil || !a.IP.IsLoopback()) {
+		return errors.New("-insecure-http only listens on a loopback address")
 	}
 	if *static != "" {
 		if _, err := os.Stat(*static); err != nil {
@@ -117,7 +110,11 @@ func run() error {
 		}
 	}
 	cfg.Stores, cfg.Pepper, cfg.ResponseKey, cfg.StaticDir, cfg.Logger = stores, pepper, respKey, *static, log
-	cfg.Authority, cfg.InsecureLoopback = authority(*insecure, ln.Addr().String()), *insecure
+	if cfg.InsecureLoopback = *insecure; *insecure {
+		// What clients sign: without TLS the Verifier cannot tell the
+		// request's Host is genuine. With TLS the Host is used.
+		cfg.Authority = ln.Addr().String()
+	}
 	h, err := server.New(cfg)
 	if err != nil {
 		return err
@@ -125,6 +122,8 @@ func run() error {
 	scheme := "https"
 	var tlsConfig *tls.Config
 	switch {
+	case *insecure && *certFile+*keyFile != "":
+		return errors.New("-insecure-http serves no certificate: drop -cert and -key")
 	case *insecure:
 		scheme = "http"
 	case *certFile != "" || *keyFile != "":
@@ -147,23 +146,6 @@ func run() error {
 	err = h.Serve(ctx, ln, tlsConfig)
 	log.Info("stopped", "err", err)
 	return err
-}
-
-// authority is what clients sign: needed for plain HTTP (there is no TLS
-// to tell the Verifier the request is genuine); with TLS the Host is used.
-func authority(insecure bool, addr string) string {
-	if insecure {
-		return addr
-	}
-	return ""
-}
-
-func hostOf(addr string) string {
-	h, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return addr
-	}
-	return h
 }
 
 // loadSecret reads a secret of at least 32 bytes (the login pepper, the
