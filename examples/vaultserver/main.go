@@ -1,8 +1,8 @@
 // Command vaultserver is the reference zero-knowledge vault server: HTTPS
-// with a self-signed certificate made at start (or -cert and -key), embedded SQLite by default
-// (PostgreSQL with -postgres or $SEALKIT_POSTGRES_DSN), and graceful
-// shutdown on SIGINT/SIGTERM. Its HTTP API is in API.md; the handler is
-// package server.
+// with a self-signed certificate made at start (or -cert and -key, read
+// again when renewed), embedded SQLite by default (PostgreSQL with
+// -postgres or $SEALKIT_POSTGRES_DSN), and graceful shutdown on
+// SIGINT/SIGTERM. Its HTTP API is in API.md; the handler is package server.
 //
 //	go run ./examples/vaultserver -db /tmp/vault.db -cert-out /tmp/vault.pem
 package main
@@ -49,7 +49,7 @@ func run() error {
 	certOut := flag.String("cert-out", "vault-cert.pem", "where to write the self-signed certificate clients should trust")
 	certFile := flag.String("cert", "", "PEM certificate chain to serve instead of a self-signed one (re-read when it changes; needs -key)")
 	keyFile := flag.String("key", "", "PEM private key of -cert")
-	hosts := flag.String("hosts", "localhost,127.0.0.1,::1", "names and addresses in the certificate")
+	hosts := flag.String("hosts", "localhost,127.0.0.1,::1", "names and addresses in the self-signed certificate")
 	var cfg server.Config
 	l := &cfg.Limits
 	flag.Int64Var(&cfg.Quota, "quota", server.DefaultQuota, "storage per user in bytes")

@@ -1,6 +1,7 @@
 package sharehttp_test
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -25,10 +26,10 @@ func ExampleNewHandler() {
 	for range 3 {
 		w := httptest.NewRecorder()
 		mux.ServeHTTP(w, httptest.NewRequest("GET", "/api/v1/links/guessed", nil))
-		fmt.Printf("%d retry after %qs\n", w.Code, w.Header().Get("Retry-After"))
+		fmt.Println(w.Code, "Retry-After:", cmp.Or(w.Header().Get("Retry-After"), "none"))
 	}
 	// Output:
-	// 404 retry after ""s
-	// 404 retry after ""s
-	// 429 retry after "30"s
+	// 404 Retry-After: none
+	// 404 Retry-After: none
+	// 429 Retry-After: 30
 }
