@@ -2,11 +2,9 @@ package server
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/sealkit/sealkit/account"
 	"github.com/sealkit/sealkit/httplimit"
-	"github.com/sealkit/sealkit/identity"
 	"github.com/sealkit/sealkit/share"
 	"github.com/sealkit/sealkit/storageauth"
 )
@@ -61,27 +59,4 @@ func limited(w http.ResponseWriter, l *httplimit.RateLimiter, key string) bool {
 		writeError(w, &httplimit.RetryError{Err: httplimit.ErrRateLimited, Wait: wait})
 	}
 	return !ok
-}
-
-// downloadRetryAfter is the wait a download is refused with when its user
-// (or address) has as many open as it may.
-const downloadRetryAfter = 5 * time.Second
-
-// downloadLimited lets a user (or, for a request without one, a link
-// download's client address) run at most MaxDownloadsPerUser downloads at
-// once: each open download holds a blob chunk in memory until its client
-// reads it. More are refused with 429 rate_limited and Retry-After.
-func (s *Server) downloadLimited(next http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		key := "addr:" + httplimit.ClientAddr(r)
-		if p, ok := identity.PrincipalFrom(r.Context()); ok {
-			key = "user:" + p.Owner
-		}
-		if !s.downloads.Enter(key) {
-			writeError(w, &httplimit.RetryError{Err: httplimit.ErrRateLimited, Wait: downloadRetryAfter})
-			return
-		}
-		defer s.downloads.Leave(key)
-		next(w, r)
-	}
 }

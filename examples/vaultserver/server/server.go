@@ -23,10 +23,8 @@ type Server struct {
 	optAuth   *identity.Authenticator  // auth, also passing anonymous requests
 	limits    *httplimit.Limits        // connections, requests, bodies, transfers (limits.go)
 	handler   http.Handler             // mux under limits.Handler
-	linkRate  *httplimit.RateLimiter   // per client address, and per existing link
 	csp       string                   // Content-Security-Policy of every response
 	signer    *identity.ResponseSigner // signs every routed answer (limit)
-	downloads *httplimit.Gate          // downloads in flight per user (link downloads: per client address)
 	slotRate  *httplimit.RateLimiter   // storageauth slots created per client address (counts.go)
 }
 
@@ -44,10 +42,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	cfg.Limits = limits.Config()
-	s := &Server{cfg: cfg, csp: baseCSP, limits: limits,
-		downloads: httplimit.NewGate(cfg.MaxDownloadsPerUser),
-	}
-	s.linkRate = httplimit.NewRateLimiter(cfg.LinkRate, cfg.Now)
+	s := &Server{cfg: cfg, csp: baseCSP, limits: limits}
 	s.slotRate = httplimit.NewRateLimiter(cfg.SlotRate, cfg.Now)
 	tokenKey, err := identity.GenerateKey()
 	if err != nil {
@@ -97,7 +92,8 @@ func New(cfg Config) (*Server, error) {
 	s.svc.Now = cfg.Now
 	s.svc.Quota = s.quota
 	s.svc.Notify = s.notify
-	s.shareH = sharehttp.NewHandler(s.svc, s.optAuth.Owner)
+	s.shareH = sharehttp.NewHandler(s.svc, s.optAuth.Owner,
+		sharehttp.LinkRate(cfg.LinkRate), sharehttp.MaxDownloads(cfg.MaxDownloadsPerUser))
 	sa := storageauth.NewServer(cfg.Stores.StorageAuth)
 	sa.RequireRetrieveProof = true
 	sa.MaxCiphertext = storageauth.DefaultMaxCiphertext // what maxStorageBody is sized for
@@ -112,13 +108,11 @@ func New(cfg Config) (*Server, error) {
 	for _, rt := range account.Routes() {
 		m.HandleFunc(rt.Method+" /api"+rt.Path, s.limit(rt.Limits(), accountsH.ServeHTTP))
 	}
-	m.HandleFunc("GET /api/v1/files", s.limit(authRoute, s.authed(s.handleFiles)))
 	m.HandleFunc("GET /api/v1/server-key", s.limit(anonRoute, s.handleServerKey))
-	m.HandleFunc("GET /api/v1/storage", s.limit(authRoute, s.authed(s.handleStorage)))
 	m.HandleFunc("POST /api/v1/items", s.limit(upload, s.auth.Handler(http.HandlerFunc(s.shareAPI)).ServeHTTP))
-	m.HandleFunc("POST /api/v1/items/{id}/download", s.limit(download, s.optionalAuth(s.downloadLimited(s.shareAPI))))
-	m.HandleFunc("GET /api/v1/links/{id}", s.limit(anonRoute, s.linkLimited(s.shareAPI)))
-	m.HandleFunc("POST /api/v1/links/{id}/access", s.limit(linkAccess, s.linkLimited(s.downloadLimited(s.shareAPI))))
+	m.HandleFunc("POST /api/v1/items/{id}/download", s.limit(download, s.optionalAuth(s.shareAPI)))
+	m.HandleFunc("GET /api/v1/links/{id}", s.limit(anonRoute, s.shareAPI))
+	m.HandleFunc("POST /api/v1/links/{id}/access", s.limit(linkAccess, s.shareAPI))
 	m.HandleFunc("/api/", s.limit(authRoute, s.optionalAuth(s.shareAPI)))
 	m.Handle("/storageauth/", s.limit(storageRoute, http.StripPrefix("/storageauth", sa).ServeHTTP))
 	if cfg.StaticDir != "" {
@@ -161,24 +155,6 @@ func (s *Server) Service() *share.Service { return s.svc }
 // shareAPI hands a request to share's handler under /api.
 func (s *Server) shareAPI(w http.ResponseWriter, r *http.Request) {
 	http.StripPrefix("/api", s.shareH).ServeHTTP(w, r)
-}
-
-// linkLimited charges the client's address, then the link's own bucket if
-// the link exists: unknown IDs cost a lookup but no bucket, so guessing
-// them cannot crowd real links out of the limiter.
-func (s *Server) linkLimited(next http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if limited(w, s.linkRate, "ip:"+httplimit.ClientAddr(r)) {
-			return
-		}
-		id := r.PathValue("id")
-		if share.ValidID(id) {
-			if _, err := s.cfg.Stores.Share.Links.Link(r.Context(), id); err == nil && limited(w, s.linkRate, "link:"+id) {
-				return
-			}
-		}
-		next(w, r)
-	}
 }
 
 // staticOnly lets GET and HEAD through to the static files.
