@@ -134,7 +134,9 @@ func (s *Service) atomic(ctx context.Context, fn func(st Stores) error) error {
 	return fmt.Errorf("%w: audit log busy", ErrConflict)
 }
 
-// PublishUser registers actor's directory entry.
+// PublishUser registers actor's directory entry. A key bundle, if the
+// record has one, must be actor's, self-signed, and sign exactly the
+// record's keys and signing key (SPEC.md §11).
 func (s *Service) PublishUser(ctx context.Context, actor string, u *User) error {
 	if u == nil {
 		return invalid("no user")
@@ -148,6 +150,11 @@ func (s *Service) PublishUser(ctx context.Context, actor string, u *User) error 
 	for _, k := range u.Keys {
 		if _, err := recipientFor(k); err != nil {
 			return invalid("unusable %s key", k.Kind)
+		}
+	}
+	if len(u.Bundle) != 0 {
+		if _, err := checkUserBundle(u); err != nil {
+			return invalid("key bundle: %v", err)
 		}
 	}
 	c := cloneUser(u)
@@ -224,6 +231,9 @@ func (s *Service) Upload(ctx context.Context, actor string, up *Upload, blob io.
 		return nil, err
 	}
 	it := cloneItem(up.Item)
+	// A new item's manifest is attached by PutManifest once the payload's
+	// hash is known; a new version keeps its predecessor's until then.
+	it.Manifest = nil
 	if it.Owner != actor {
 		return nil, ErrPermission
 	}
@@ -419,6 +429,7 @@ func (s *Service) storeUpload(ctx context.Context, st Stores, it, old *Item, key
 			return err
 		}
 	} else {
+		it.Manifest = old.Manifest
 		if err := st.Items.UpdateItem(ctx, it, old.Version); err != nil {
 			return err
 		}
