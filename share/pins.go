@@ -167,6 +167,14 @@ func (c *Client) contact(ctx context.Context, id string) (contact, error) {
 	if err != nil {
 		return contact{}, corrupt(err)
 	}
+	switch {
+	case b.Version < p.Version:
+		return contact{}, fmt.Errorf("%w: %s's key bundle %d after %d", ErrRollback, id, b.Version, p.Version)
+	case !key.Equal(b.IdentityKey) && !key.Equal(b.PreviousIdentityKey):
+		// Another identity key at the pinned version or later is a key
+		// change, not a rollback.
+		return contact{}, fmt.Errorf("%w: %s: the identity key is not the pinned one", ErrKeyChanged, id)
+	}
 	pin := identity.BundlePin{UserID: id, Key: key, Version: p.Version, Hash: p.Hash}
 	if b.Version > p.Version+1 {
 		// The directory keeps the newest bundle only: a client that missed
