@@ -13,18 +13,25 @@ import (
 // entry, Type its Kind and Data its Bytes.
 const PurposeShare = "share"
 
-// userBundle returns the key bundle of u's keys signed by key, at version
-// 1 (a user's record is stored once: SPEC.md §11).
-func userBundle(key ed25519.PrivateKey, u *User) (*identity.KeyBundle, error) {
-	ik, err := identity.NewEd25519PrivateKey(key.Seed())
+// NewUser returns the directory record of user id publishing keys, with
+// signingKey's public key as SigningKey and the key bundle (version 1: a
+// record is stored once, SPEC.md §11) that signs them with signingKey as the
+// identity key. [Client.Register] publishes one; a server that registers
+// users itself stores the one its client made.
+func NewUser(id string, keys []PublicKey, signingKey ed25519.PrivateKey) (*User, error) {
+	ik, err := identity.NewEd25519PrivateKey(signingKey.Seed())
 	if err != nil {
 		return nil, err
 	}
-	b := identity.KeyBundle{UserID: u.ID, Version: 1}
-	for _, k := range u.Keys {
+	b := identity.KeyBundle{UserID: id, Version: 1}
+	for _, k := range keys {
 		b.Keys = append(b.Keys, identity.PublishedKey{Type: k.Kind, Purpose: PurposeShare, Data: k.Bytes})
 	}
-	return identity.SignBundle(ik, b)
+	kb, err := identity.SignBundle(ik, b)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	return &User{ID: id, Keys: keys, SigningKey: ik.Public().Bytes(), Bundle: kb.Bytes()}, nil
 }
 
 func errBundle(err error) error { return fmt.Errorf("%w: %w", ErrBadBundle, err) }

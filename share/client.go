@@ -94,7 +94,7 @@ type Client struct {
 // RSA, X25519 or hybrid) and signing key in the users directory, with the
 // key bundle that signs them by SigningKey as the identity key.
 func (c *Client) Register(ctx context.Context) error {
-	u := &User{ID: c.User, SigningKey: c.SigningKey.Public().(ed25519.PublicKey)}
+	var keys []PublicKey
 	for _, id := range c.Identities {
 		var r envelope.Recipient
 		switch id := id.(type) {
@@ -111,13 +111,12 @@ func (c *Client) Register(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		u.Keys = append(u.Keys, pk)
+		keys = append(keys, pk)
 	}
-	b, err := userBundle(c.SigningKey, u)
+	u, err := NewUser(c.User, keys, c.SigningKey)
 	if err != nil {
 		return err
 	}
-	u.Bundle = b.Bytes()
 	return c.Transport.PublishUser(ctx, u)
 }
 
@@ -157,7 +156,10 @@ func (c *Client) sealTo(ctx context.Context, it *Item, prev uint64, dek *envelop
 	if subtle.ConstantTimeCompare(got.SHA256, h.Sum(nil)) != 1 {
 		return nil, fmt.Errorf("%w: the server stored other bytes than were sent", ErrCorrupt)
 	}
-	return got, nil
+	if got.ID != it.ID || got.Owner != it.Owner || got.Version != it.Version || !bytes.Equal(got.Header, it.Header) {
+		return nil, fmt.Errorf("%w: the server stored another record than was sent", ErrCorrupt)
+	}
+	return got, c.uploaded(ctx, got)
 }
 
 // Upload seals src as a new item owned by User, with a fresh DEK wrapped

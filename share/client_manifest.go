@@ -71,12 +71,13 @@ func (c *Client) checkManifest(ctx context.Context, it *Item, owner ed25519.Publ
 
 // ownItem is item for an item record naming User as its owner. Its
 // manifest is missing after an upload whose PutManifest never arrived, or
-// is still the previous version's after such a rotation, and for items of
-// earlier releases: then, if the item is User's own (its DEK opens with
-// KEK and its header verifies), User signs the manifest now, with the
-// previous manifest's recipients that still hold a key (none without a
-// previous manifest, unless AllowLegacy: then the holders the server
-// lists).
+// is still the previous version's after such a rotation: if this Client
+// made that upload (its pin holds the header's hash) and the item is still
+// User's own (its DEK opens with KEK, its header verifies), User signs the
+// manifest now, listing the previous manifest's recipients that still hold
+// a key. An item of an earlier release, with no manifest and none seen, is
+// signed the same way with AllowLegacy only, listing the holders the
+// server names.
 func (c *Client) ownItem(ctx context.Context, it *Item, seen *pinRecord) (*Item, *Manifest, error) {
 	me := c.SigningKey.Public().(ed25519.PublicKey)
 	var prev *Manifest
@@ -95,15 +96,18 @@ func (c *Client) ownItem(ctx context.Context, it *Item, seen *pinRecord) (*Item,
 		if m.Item != it.ID || m.Owner != it.Owner || m.Version+1 != it.Version {
 			return nil, nil, errManifest("manifest names another item, owner or version")
 		}
-		if err := c.observe(ctx, m, seen); err != nil {
-			return nil, nil, err
-		}
 		prev = m
-	} else if seen != nil && seen.Seq > 0 {
-		return nil, nil, errManifest("item lost the manifest it had")
 	}
-	if seen != nil && it.Version < seen.Version {
+	pending := seen != nil && seen.Version == it.Version && len(seen.Pending) != 0 &&
+		subtle.ConstantTimeCompare(seen.Pending, sha256Sum(it.Header)) == 1
+	legacy := prev == nil && c.AllowLegacy && (seen == nil || seen.Seq == 0)
+	switch {
+	case seen != nil && it.Version < seen.Version:
 		return nil, nil, fmt.Errorf("%w: item version %d after %d", ErrRollback, it.Version, seen.Version)
+	case !pending && !legacy:
+		return nil, nil, errManifest("item has no manifest of its version")
+	case prev != nil && seen != nil && (prev.Seq != seen.Seq || subtle.ConstantTimeCompare(prev.Hash(), seen.Hash) != 1):
+		return nil, nil, errManifest("the previous version's manifest is not the one seen")
 	}
 	wk, err := c.Transport.MyKey(ctx, it.ID)
 	if err != nil {
@@ -124,7 +128,7 @@ func (c *Client) ownItem(ctx context.Context, it *Item, seen *pinRecord) (*Item,
 	var rs []ManifestRecipient
 	if prev != nil {
 		rs = prev.Recipients
-	} else if c.AllowLegacy {
+	} else if legacy {
 		if rs, err = c.holders(ctx, it.ID); err != nil {
 			return nil, nil, err
 		}
@@ -250,6 +254,21 @@ func (c *Client) nextManifest(ctx context.Context, it *Item, prev *Manifest, rs 
 		m.Seq, m.Previous = seen.Seq+1, bytes.Clone(seen.Hash)
 	}
 	return SignManifest(c.SigningKey, m)
+}
+
+// uploaded pins it, a version this Client just stored, as pending its
+// manifest, keeping the newest manifest seen.
+func (c *Client) uploaded(ctx context.Context, it *Item) error {
+	defer c.lockItem(it.ID)()
+	p, err := c.loadPin(ctx, itemPin(it.ID))
+	if err != nil {
+		return err
+	}
+	if p == nil {
+		p = &pinRecord{}
+	}
+	p.Version, p.Pending = it.Version, sha256Sum(it.Header)
+	return c.savePin(ctx, itemPin(it.ID), p)
 }
 
 // saw pins m, a manifest the server accepted.

@@ -56,12 +56,14 @@ func (m *MemoryPins) Pin(_ context.Context, name string) ([]byte, error) {
 
 // pinRecord is the sealed plaintext of one pin: a contact's (Key,
 // Version, Hash of the bundle) or an item's (Version, Seq, Hash of the
-// manifest; Seq 0 for a version seen without one).
+// newest manifest; Seq 0 for none yet). Pending is the header hash of a
+// version this Client uploaded whose manifest it has not seen stored.
 type pinRecord struct {
 	Key     []byte `json:"key,omitempty"`
 	Version uint64 `json:"version"`
 	Seq     uint64 `json:"seq,omitempty"`
 	Hash    []byte `json:"hash,omitempty"`
+	Pending []byte `json:"pending,omitempty"`
 }
 
 func userPin(id string) string { return "user/" + id }
