@@ -7,9 +7,10 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
-	"github.com/sealkit/sealkit/envelope"
 	"slices"
 	"sync"
+
+	"github.com/sealkit/sealkit/envelope"
 )
 
 // item fetches an item record and checks it against its owner's manifest

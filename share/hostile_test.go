@@ -39,6 +39,9 @@ func recordKeys(h *sharetest.Hostile) *sentKeys {
 	h.Request = func(op string, args ...any) error {
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		if len(args) == 0 {
+			return nil
+		}
 		switch r := args[0].(type) {
 		case *share.Upload:
 			s.keys = append(s.keys, r.Keys...)
