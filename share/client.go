@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/sealkit/sealkit/envelope"
+	"github.com/sealkit/sealkit/keylog"
 )
 
 // KeyWrapper wraps and unwraps keys under a user's own KEK. envelope.KEK is
@@ -84,6 +85,12 @@ type Client struct {
 	// without a manifest whose owner has no bundle (or is User). Such keys
 	// and items are only as trustworthy as the server.
 	AllowLegacy bool
+	// KeyLog, if set, is the server's key transparency log as this client
+	// follows it: every key bundle must be the log entry its record names,
+	// proved included in a checkpoint the client accepted (ErrNotLogged),
+	// so that a bundle the server shows one user is the one everyone, and
+	// the user's own monitor, can see.
+	KeyLog *keylog.Client
 
 	pinsOnce  sync.Once
 	memPins   *MemoryPins

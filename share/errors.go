@@ -74,4 +74,8 @@ var (
 	// header or payload, a recipient the owner did not list). Errors that
 	// wrap it wrap ErrCorrupt too.
 	ErrBadManifest = errors.New("share: item manifest does not verify")
+	// ErrNotLogged: a Client with a KeyLog was shown a key bundle that is
+	// not the entry of the server's key transparency log the record names
+	// (or names none). The keylog error it wraps says why.
+	ErrNotLogged = errors.New("share: key bundle is not in the key log")
 )

@@ -188,6 +188,10 @@ func cloneUser(v *User) *User {
 		c.Keys[i] = clonePub(v.Keys[i])
 	}
 	c.SigningKey, c.Bundle = slices.Clone(v.SigningKey), slices.Clone(v.Bundle)
+	if v.LogIndex != nil {
+		i := *v.LogIndex
+		c.LogIndex = &i
+	}
 	return &c
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/sealkit/sealkit/envelope"
 	"github.com/sealkit/sealkit/identity"
+	"github.com/sealkit/sealkit/keylog"
 )
 
 // LabelPin prefixes the associated data of the records a Client keeps in
@@ -162,6 +163,9 @@ func (c *Client) contact(ctx context.Context, id string) (contact, error) {
 	if err != nil {
 		return contact{}, err
 	}
+	if err := c.logged(ctx, u, b); err != nil {
+		return contact{}, err
+	}
 	if p == nil {
 		return contact{u, b}, c.savePin(ctx, userPin(id), &pinRecord{Key: b.IdentityKey.Bytes(), Version: b.Version, Hash: b.Hash()})
 	}
@@ -198,6 +202,28 @@ func (c *Client) contact(ctx context.Context, id string) (contact, error) {
 	return contact{u, b}, err
 }
 
+// logged checks, with a KeyLog, that b is the log entry u names, included
+// in the newest checkpoint accepted (refreshed if the entry is newer).
+func (c *Client) logged(ctx context.Context, u *User, b *identity.KeyBundle) error {
+	if c.KeyLog == nil {
+		return nil
+	}
+	if u.LogIndex == nil {
+		return fmt.Errorf("%w: %s's record names no log entry", ErrNotLogged, u.ID)
+	}
+	e := keylog.BundleEntry(b)
+	err := c.KeyLog.VerifyEntry(ctx, *u.LogIndex, e)
+	if errors.Is(err, keylog.ErrRange) {
+		if _, err = c.KeyLog.Refresh(ctx); err == nil {
+			err = c.KeyLog.VerifyEntry(ctx, *u.LogIndex, e)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %s: %w", ErrNotLogged, u.ID, err)
+	}
+	return nil
+}
+
 // AcceptKeyChange pins user's current identity key and bundle in place of
 // the pinned ones, after [ErrKeyChanged] and after the person compared
 // the new safety number out of band. The bundle must still be
@@ -212,6 +238,9 @@ func (c *Client) AcceptKeyChange(ctx context.Context, user string) error {
 	}
 	b, err := checkUserBundle(u)
 	if err != nil {
+		return err
+	}
+	if err := c.logged(ctx, u, b); err != nil {
 		return err
 	}
 	return c.savePin(ctx, userPin(user), &pinRecord{Key: b.IdentityKey.Bytes(), Version: b.Version, Hash: b.Hash()})

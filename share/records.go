@@ -42,8 +42,12 @@ type User struct {
 	// Bundle is the user's key bundle (identity.KeyBundle encoding, SPEC.md
 	// §11): Keys and SigningKey signed by the identity key SigningKey is.
 	// Records of earlier releases have none.
-	Bundle  []byte    `json:"bundle,omitempty"`
-	Created time.Time `json:"created,omitzero"` // set by the Service when it stores the record
+	Bundle []byte `json:"bundle,omitempty"`
+	// LogIndex is the index of Bundle's entry in the server's key
+	// transparency log ([Service.KeyLog]); set by the Service, nil without
+	// a log.
+	LogIndex *uint64   `json:"log_index,omitempty"`
+	Created  time.Time `json:"created,omitzero"` // set by the Service when it stores the record
 }
 
 // Item is an encrypted object. Header is the envelope header (recipient

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sealkit/sealkit/envelope"
+	"github.com/sealkit/sealkit/keylog"
 )
 
 // Service defaults.
@@ -41,6 +42,10 @@ type Service struct {
 	// EventSkew is how far an audit event's time may be from Now; 0 means
 	// DefaultEventSkew.
 	EventSkew time.Duration
+	// KeyLog, if set, is the key transparency log each published key
+	// bundle is appended to before its record is stored; the record's
+	// LogIndex names the entry (SPEC.md §11, "Key transparency").
+	KeyLog *keylog.Log
 
 	// Storage caps (SPEC.md "Storage limits"): a request that would go
 	// past one is ErrLimit. 0 means the default.
@@ -152,12 +157,27 @@ func (s *Service) PublishUser(ctx context.Context, actor string, u *User) error 
 			return invalid("unusable %s key", k.Kind)
 		}
 	}
+	c := cloneUser(u)
+	c.LogIndex = nil
 	if len(u.Bundle) != 0 {
-		if _, err := checkUserBundle(u); err != nil {
+		b, err := checkUserBundle(u)
+		if err != nil {
 			return invalid("key bundle: %v", err)
 		}
+		if s.KeyLog != nil {
+			// Logged first: a record is never served without its entry.
+			// A create that then fails leaves an entry of the user's own
+			// bundle, which the user's monitor recognises.
+			if _, err := s.Stores.Users.User(ctx, u.ID); err == nil {
+				return ErrExists
+			}
+			idx, err := s.KeyLog.Append(ctx, keylog.BundleEntry(b))
+			if err != nil {
+				return err
+			}
+			c.LogIndex = &idx
+		}
 	}
-	c := cloneUser(u)
 	c.Created = s.now()
 	if err := s.Stores.Users.CreateUser(ctx, c); err != nil {
 		return err
