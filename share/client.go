@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/sealkit/sealkit/envelope"
+	"github.com/sealkit/sealkit/keylog"
 )
 
 // KeyWrapper wraps and unwraps keys under a user's own KEK. envelope.KEK is
@@ -55,7 +56,12 @@ func (m *MemoryConnectionKeys) ConnectionKey(_ context.Context, id string) ([]by
 // Client is the user side of every flow: it seals, wraps, unwraps, opens
 // and signs, and asks the server (through Transport) only to store and
 // route what it made. All fields are required except ConnectionKeys, which
-// only the connection and space flows use.
+// only the connection and space flows use, Pins and AllowLegacy.
+//
+// The server is not trusted with keys: before wrapping to a user's key the
+// Client checks the user's key bundle and pins the identity key, and before
+// showing an item as someone's it checks the owner's signed manifest
+// (SPEC.md §11).
 type Client struct {
 	// User is this user's ID.
 	User string
@@ -70,12 +76,32 @@ type Client struct {
 	SigningKey ed25519.PrivateKey
 	// ConnectionKeys keeps User's per-connection private keys.
 	ConnectionKeys ConnectionKeyStore
+	// Pins keeps contacts' pinned identity keys and the newest version and
+	// manifest seen of each item, sealed under KEK. Nil keeps them in
+	// memory for this Client's lifetime only.
+	Pins PinStore
+	// AllowLegacy accepts what records of earlier releases lack: a user
+	// without a key bundle that this Client never pinned, and an item
+	// without a manifest whose owner has no bundle (or is User). Such keys
+	// and items are only as trustworthy as the server.
+	AllowLegacy bool
+	// KeyLog, if set, is the server's key transparency log as this client
+	// follows it: every key bundle must be the log entry its record names,
+	// proved included in a checkpoint the client accepted (ErrNotLogged),
+	// so that a bundle the server shows one user is the one everyone, and
+	// the user's own monitor, can see.
+	KeyLog *keylog.Client
+
+	pinsOnce  sync.Once
+	memPins   *MemoryPins
+	itemLocks sync.Map // item ID → *sync.Mutex, see lockItem
 }
 
 // Register publishes User's public keys (those of Identities that are
-// RSA, X25519 or hybrid) and signing key in the users directory.
+// RSA, X25519 or hybrid) and signing key in the users directory, with the
+// key bundle that signs them by SigningKey as the identity key.
 func (c *Client) Register(ctx context.Context) error {
-	u := &User{ID: c.User, SigningKey: c.SigningKey.Public().(ed25519.PublicKey)}
+	var keys []PublicKey
 	for _, id := range c.Identities {
 		var r envelope.Recipient
 		switch id := id.(type) {
@@ -92,7 +118,11 @@ func (c *Client) Register(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		u.Keys = append(u.Keys, pk)
+		keys = append(keys, pk)
+	}
+	u, err := NewUser(c.User, keys, c.SigningKey)
+	if err != nil {
+		return err
 	}
 	return c.Transport.PublishUser(ctx, u)
 }
@@ -133,12 +163,15 @@ func (c *Client) sealTo(ctx context.Context, it *Item, prev uint64, dek *envelop
 	if subtle.ConstantTimeCompare(got.SHA256, h.Sum(nil)) != 1 {
 		return nil, fmt.Errorf("%w: the server stored other bytes than were sent", ErrCorrupt)
 	}
-	return got, nil
+	if got.ID != it.ID || got.Owner != it.Owner || got.Version != it.Version || !bytes.Equal(got.Header, it.Header) {
+		return nil, fmt.Errorf("%w: the server stored another record than was sent", ErrCorrupt)
+	}
+	return got, c.uploaded(ctx, got)
 }
 
 // Upload seals src as a new item owned by User, with a fresh DEK wrapped
-// under User's KEK, and then shares it with each of recipients:
-// the DEK is wrapped per recipient in the key registry.
+// under User's KEK, signs its manifest, and then shares it with each of
+// recipients: the DEK is wrapped per recipient in the key registry.
 func (c *Client) Upload(ctx context.Context, src io.Reader, meta *envelope.Metadata, recipients ...string) (*Item, error) {
 	dek := envelope.NewKey()
 	defer dek.Destroy()
@@ -152,6 +185,9 @@ func (c *Client) Upload(ctx context.Context, src io.Reader, meta *envelope.Metad
 	if err != nil {
 		return nil, err
 	}
+	if _, err := c.putManifest(ctx, got, nil, nil); err != nil {
+		return got, err
+	}
 	for _, r := range recipients {
 		if _, err := c.Share(ctx, got.ID, r); err != nil {
 			return got, err
@@ -162,14 +198,18 @@ func (c *Client) Upload(ctx context.Context, src io.Reader, meta *envelope.Metad
 
 // itemKey returns the DEK of it for User, checked against its header and
 // associated data: a key moved from another item, a swapped header or a
-// record whose ID, owner or version changed fails with ErrCorrupt.
-func (c *Client) itemKey(ctx context.Context, it *Item) (*envelope.Key, error) {
+// record whose ID, owner or version changed fails with ErrCorrupt. A key
+// for a recipient the owner's manifest m does not list is ErrBadManifest.
+func (c *Client) itemKey(ctx context.Context, it *Item, m *Manifest) (*envelope.Key, error) {
 	wk, err := c.Transport.MyKey(ctx, it.ID)
 	if err != nil {
 		return nil, err
 	}
 	if wk.Item != it.ID || wk.Version != it.Version {
 		return nil, corrupt(errors.New("wrapped key for another item or version"))
+	}
+	if err := c.checkListed(it, m, wk.Space); err != nil {
+		return nil, err
 	}
 	var dek *envelope.Key
 	switch {
@@ -245,13 +285,19 @@ func openPayload(it *Item, dek *envelope.Key, payload io.Reader, w io.Writer) (*
 
 // Read decrypts item id into w (signing a download event) and returns its
 // metadata. It works for owned items, direct shares and claimed or unclaimed
-// space shares alike.
+// space shares alike. The item must be its owner's (the manifest, SPEC.md
+// §11): a forged or replaced item is ErrBadManifest before any byte is
+// written; a payload other than the signed one is refused at the segment
+// that differs (ErrCorrupt) or, at the latest, once it is read
+// (ErrBadManifest).
 func (c *Client) Read(ctx context.Context, id string, w io.Writer) (*envelope.Metadata, error) {
-	it, err := c.Transport.Item(ctx, id)
+	unlock := c.lockItem(id)
+	it, m, err := c.item(ctx, id)
+	unlock()
 	if err != nil {
 		return nil, err
 	}
-	dek, err := c.itemKey(ctx, it)
+	dek, err := c.itemKey(ctx, it, m)
 	if err != nil {
 		return nil, err
 	}
@@ -261,7 +307,22 @@ func (c *Client) Read(ctx context.Context, id string, w io.Writer) (*envelope.Me
 		return nil, err
 	}
 	defer rc.Close()
-	return openPayload(it, dek, rc, w)
+	if m == nil {
+		return openPayload(it, dek, rc, w)
+	}
+	h := sha256.New()
+	src := io.TeeReader(io.LimitReader(rc, m.Size), h)
+	meta, err := openPayload(it, dek, src, w)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := io.Copy(io.Discard, src); err != nil {
+		return nil, err
+	}
+	if subtle.ConstantTimeCompare(h.Sum(nil), m.PayloadHash) != 1 {
+		return nil, errManifest("payload is not the one the owner signed")
+	}
+	return meta, nil
 }
 
 // ReadAll is Read into memory.
@@ -273,40 +334,48 @@ func (c *Client) ReadAll(ctx context.Context, id string) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// Share shares item with a registered user: it looks up
-// the recipient's published key (hybrid, else RSA-OAEP, else X25519), wraps
-// the DEK for it and creates the share.
+// Share shares item, which User owns, with a registered user: it looks
+// up the recipient's record, verifies its key bundle against the pin
+// (ErrBadBundle, ErrKeyChanged, ErrRollback), wraps the DEK for the
+// bundle's key (hybrid, else RSA-OAEP, else X25519), signs the item's next
+// manifest listing the recipient and creates the share.
 func (c *Client) Share(ctx context.Context, item, recipient string) (*Share, error) {
 	if recipient == c.User {
 		return nil, ErrSelfShare
 	}
-	it, err := c.Transport.Item(ctx, item)
+	defer c.lockItem(item)()
+	it, m, err := c.ownedItem(ctx, item)
 	if err != nil {
 		return nil, err
 	}
-	u, err := c.Transport.User(ctx, recipient)
+	k, err := c.contact(ctx, recipient)
 	if err != nil {
 		return nil, err
 	}
-	rec, err := c.wrapForUser(ctx, it, u)
-	if err != nil {
-		return nil, err
-	}
-	sh := &Share{ID: NewID(), Item: item, Owner: c.User, Recipient: recipient, Mode: ModeDirect}
-	k := &WrappedKey{Item: item, Recipient: recipient, Version: it.Version, Record: rec}
-	if err := c.Transport.Share(ctx, &ShareRequest{Share: sh, Key: k, Event: c.event(ActionShare, item, recipient)}); err != nil {
-		return nil, err
-	}
-	return sh, nil
-}
-
-func (c *Client) wrapForUser(ctx context.Context, it *Item, u *User) ([]byte, error) {
-	dek, err := c.itemKey(ctx, it)
+	dek, err := c.itemKey(ctx, it, m)
 	if err != nil {
 		return nil, err
 	}
 	defer dek.Destroy()
-	return wrapForKeys(dek, u.Keys)
+	rec, err := wrapForKeys(dek, k.Keys)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := c.recipients(ctx, it, m)
+	if err != nil {
+		return nil, err
+	}
+	next, err := c.nextManifest(ctx, it, m, withRecipient(rs, ManifestRecipient{User: recipient, BundleVersion: k.bundleVersion()}))
+	if err != nil {
+		return nil, err
+	}
+	sh := &Share{ID: NewID(), Item: item, Owner: c.User, Recipient: recipient, Mode: ModeDirect}
+	wk := &WrappedKey{Item: item, Recipient: recipient, Version: it.Version, Record: rec}
+	req := &ShareRequest{Share: sh, Key: wk, Event: c.event(ActionShare, item, recipient), Manifest: next.Bytes()}
+	if err := c.Transport.Share(ctx, req); err != nil {
+		return nil, err
+	}
+	return sh, c.saw(ctx, next)
 }
 
 func wrapForKeys(dek *envelope.Key, keys []PublicKey) ([]byte, error) {
@@ -402,14 +471,15 @@ func (c *Client) auditPages(ctx context.Context, item string, after uint64) ([]*
 	}
 }
 
-// signingKeys looks users' signing keys up in the directory, once each.
+// signingKeys looks users' signing keys up in the directory, once each,
+// verified as contacts are: the key of a bundle checked against the pin.
 func (c *Client) signingKeys(ctx context.Context) func(string) (ed25519.PublicKey, error) {
-	keys := map[string]ed25519.PublicKey{}
+	keys := map[string]ed25519.PublicKey{c.User: c.SigningKey.Public().(ed25519.PublicKey)}
 	return func(user string) (ed25519.PublicKey, error) {
 		if k, ok := keys[user]; ok {
 			return k, nil
 		}
-		u, err := c.Transport.User(ctx, user)
+		u, err := c.contact(ctx, user)
 		if err != nil {
 			return nil, err
 		}

@@ -125,11 +125,12 @@ func (c *Client) ShareViaConnection(ctx context.Context, item, connection, mode 
 	if conn.Invitee == c.User {
 		peer, peerKey = conn.Inviter, conn.InviterKey
 	}
-	it, err := c.Transport.Item(ctx, item)
+	defer c.lockItem(item)()
+	it, m, err := c.ownedItem(ctx, item)
 	if err != nil {
 		return nil, err
 	}
-	dek, err := c.itemKey(ctx, it)
+	dek, err := c.itemKey(ctx, it, m)
 	if err != nil {
 		return nil, err
 	}
@@ -151,6 +152,8 @@ func (c *Client) ShareViaConnection(ctx context.Context, item, connection, mode 
 	}
 	sh := &Share{ID: NewID(), Owner: c.User, Recipient: peer, Mode: mode, Space: space.ID, Connection: conn.ID}
 	k := &WrappedKey{Recipient: peer, Space: space.ID}
+	entry := ManifestRecipient{User: peer, Space: space.ID}
+	var next *Manifest
 	switch mode {
 	case ModeWrap:
 		kek, err := envelope.NewKEK(space.ID, sk)
@@ -161,20 +164,32 @@ func (c *Client) ShareViaConnection(ctx context.Context, item, connection, mode 
 			return nil, err
 		}
 		sh.Item, k.Item, k.Version = it.ID, it.ID, it.Version
+		rs, err := c.recipients(ctx, it, m)
+		if err != nil {
+			return nil, err
+		}
+		if next, err = c.nextManifest(ctx, it, m, withRecipient(rs, entry)); err != nil {
+			return nil, err
+		}
 	case ModeReencrypt:
 		cp, err := c.copyUnder(ctx, it, dek, sk)
 		if err != nil {
 			return nil, err
 		}
 		sh.Item, sh.SourceItem, k.Item, k.Version = cp.ID, it.ID, cp.ID, cp.Version
+		// The copy's first manifest rides in the share request: the
+		// copy is unreadable to the peer until the share commits anyway.
+		if next, err = c.nextManifest(ctx, cp, nil, []ManifestRecipient{entry}); err != nil {
+			return nil, err
+		}
 	default:
 		return nil, invalid("unknown share mode")
 	}
-	req := &SpaceShareRequest{Space: space, Share: sh, Key: k, Event: c.event(ActionShare, sh.Item, peer)}
+	req := &SpaceShareRequest{Space: space, Share: sh, Key: k, Event: c.event(ActionShare, sh.Item, peer), Manifest: next.Bytes()}
 	if err := c.Transport.ShareToSpace(ctx, req); err != nil {
 		return nil, err
 	}
-	return sh, nil
+	return sh, c.saw(ctx, next)
 }
 
 // copyUnder re-seals item it (whose DEK is dek) as a new item of User's
@@ -234,7 +249,9 @@ func (c *Client) Claim(ctx context.Context, sh *Share) error {
 	defer clear(sk)
 	// Claim only a key that opens the shared item: a server that swapped
 	// the space's wrapped key is caught here, not at some later read.
-	it, err := c.Transport.Item(ctx, sh.Item)
+	unlock := c.lockItem(sh.Item)
+	it, m, err := c.item(ctx, sh.Item)
+	unlock()
 	if err != nil {
 		return err
 	}
@@ -244,6 +261,9 @@ func (c *Client) Claim(ctx context.Context, sh *Share) error {
 	}
 	if wk.Space != sp.ID || wk.Item != it.ID || wk.Version != it.Version {
 		return corrupt(errors.New("share key entry does not name this space"))
+	}
+	if err := c.checkListed(it, m, sp.ID); err != nil {
+		return err
 	}
 	dek, err := spaceDEK(wk, sk)
 	if err != nil {

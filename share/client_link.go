@@ -39,11 +39,13 @@ type LinkOptions struct {
 // gets the salt, the DEK wrapped under the share KEK and SHA-256 of the
 // verifier.
 func (c *Client) CreateLink(ctx context.Context, item string, opt LinkOptions) (LinkSecret, error) {
-	it, err := c.Transport.Item(ctx, item)
+	unlock := c.lockItem(item)
+	it, m, err := c.ownedItem(ctx, item)
+	unlock()
 	if err != nil {
 		return LinkSecret{}, err
 	}
-	dek, err := c.itemKey(ctx, it)
+	dek, err := c.itemKey(ctx, it, m)
 	if err != nil {
 		return LinkSecret{}, err
 	}
@@ -121,35 +123,57 @@ func OpenLink(ctx context.Context, t LinkOpener, l LinkSecret, w io.Writer) (*en
 }
 
 // Revoke removes recipient's access to item: the server deletes its wrapped
-// key and share records. With rotate, the item is then re-sealed under a
+// key and share records, and User signs the item's next manifest without
+// recipient. With rotate, the item is then re-sealed under a
 // new DEK (a new version) wrapped for the remaining recipients only, so a
 // revoked user who kept the old DEK cannot read the new version. Without
 // rotate, a revoked user who saved the DEK or the plaintext keeps them; see
 // SPEC.md, "What revocation promises".
 func (c *Client) Revoke(ctx context.Context, item, recipient string, rotate bool) error {
-	if err := c.Transport.Revoke(ctx, item, recipient, c.event(ActionRevoke, item, recipient)); err != nil {
+	if err := c.revoke(ctx, item, recipient); err != nil || !rotate {
 		return err
-	}
-	if !rotate {
-		return nil
 	}
 	_, err := c.Rotate(ctx, item)
 	return err
 }
 
+func (c *Client) revoke(ctx context.Context, item, recipient string) error {
+	defer c.lockItem(item)()
+	it, m, err := c.ownedItem(ctx, item)
+	if err != nil {
+		return err
+	}
+	rs, err := c.recipients(ctx, it, m)
+	if err != nil {
+		return err
+	}
+	next, err := c.nextManifest(ctx, it, m, withoutRecipient(rs, recipient))
+	if err != nil {
+		return err
+	}
+	if err := c.Transport.Revoke(ctx, item, recipient, c.event(ActionRevoke, item, recipient), next.Bytes()); err != nil {
+		return err
+	}
+	return c.saw(ctx, next)
+}
+
 // Rotate re-seals item under a fresh DEK as its next version and rewraps
-// the new DEK for every recipient that still holds a key: User's KEK,
-// registered users' current public keys, and space shares' space keys.
+// the new DEK for the recipients of User's own latest manifest (SPEC.md
+// §11): User's KEK, registered users' current, verified public keys, and
+// space shares' space keys. The server's list of key holders only narrows
+// it: a recipient the server no longer lists is dropped (as a server can
+// always deny access), one it lists that the manifest does not is ignored.
 // Public links of the old version stop working.
 func (c *Client) Rotate(ctx context.Context, item string) (*Item, error) {
-	it, err := c.Transport.Item(ctx, item)
+	// The item is locked to read and to sign, not while the payload
+	// streams: rotations race at the Service, which keeps one.
+	unlock := c.lockItem(item)
+	it, m, err := c.ownedItem(ctx, item)
+	unlock()
 	if err != nil {
 		return nil, err
 	}
-	if it.Owner != c.User {
-		return nil, ErrPermission
-	}
-	old, err := c.itemKey(ctx, it)
+	old, err := c.itemKey(ctx, it, m)
 	if err != nil {
 		return nil, err
 	}
@@ -162,32 +186,34 @@ func (c *Client) Rotate(ctx context.Context, item string) (*Item, error) {
 	if err != nil {
 		return nil, corrupt(err)
 	}
-	holders, err := c.Transport.ItemKeys(ctx, item)
+	rs, err := c.recipients(ctx, it, m)
 	if err != nil {
 		return nil, err
 	}
 	dek := envelope.NewKey()
 	defer dek.Destroy()
 	next := &Item{ID: it.ID, Owner: it.Owner, Version: it.Version + 1}
-	var keys []*WrappedKey
-	for _, hk := range holders {
-		k := &WrappedKey{Item: it.ID, Recipient: hk.Recipient, Version: next.Version, Space: hk.Space}
-		switch {
-		case hk.Recipient == c.User:
-			k.Record, err = envelope.WrapKey(dek, c.KEK)
-		case hk.Space != "":
+	own, err := envelope.WrapKey(dek, c.KEK)
+	if err != nil {
+		return nil, err
+	}
+	keys := []*WrappedKey{{Item: it.ID, Recipient: c.User, Version: next.Version, Record: own}}
+	for i, r := range rs {
+		k := &WrappedKey{Item: it.ID, Recipient: r.User, Version: next.Version, Space: r.Space}
+		if r.Space != "" {
 			var sk []byte
-			if sk, err = c.spaceKey(ctx, hk.Space); err == nil {
+			if sk, err = c.spaceKey(ctx, r.Space); err == nil {
 				var kek *envelope.KEK
-				if kek, err = envelope.NewKEK(hk.Space, sk); err == nil {
+				if kek, err = envelope.NewKEK(r.Space, sk); err == nil {
 					k.Record, err = envelope.WrapKey(dek, kek)
 				}
 				clear(sk)
 			}
-		default:
-			var u *User
-			if u, err = c.Transport.User(ctx, hk.Recipient); err == nil {
+		} else {
+			var u contact
+			if u, err = c.contact(ctx, r.User); err == nil {
 				k.Record, err = wrapForKeys(dek, u.Keys)
+				rs[i].BundleVersion = u.bundleVersion()
 			}
 		}
 		if err != nil {
@@ -210,5 +236,12 @@ func (c *Client) Rotate(ctx context.Context, item string) (*Item, error) {
 	got, err := c.sealTo(ctx, next, it.Version, dek, meta, pr, keys)
 	pr.CloseWithError(errors.New("share: rotation ended"))
 	<-done
-	return got, err
+	if err != nil {
+		return nil, err
+	}
+	defer c.lockItem(item)()
+	if _, err := c.putManifest(ctx, got, m, rs); err != nil {
+		return got, err
+	}
+	return got, nil
 }

@@ -55,4 +55,27 @@ var (
 	ErrCorrupt = errors.New("share: record or ciphertext failed authentication")
 	// ErrAudit: an audit chain does not verify (see VerifyAudit).
 	ErrAudit = errors.New("share: audit chain does not verify")
+
+	// ErrBadBundle: a user's directory record has no key bundle where one
+	// is required, or its bundle is malformed, not signed by its identity
+	// key, someone else's, or does not match the record's keys. The
+	// identity error it wraps (if any) says which check failed.
+	ErrBadBundle = errors.New("share: user's key bundle does not verify")
+	// ErrKeyChanged: a user's identity key is not the one this client
+	// pinned, and no key change signed by the pinned key vouches for the
+	// new one. Compare safety numbers, then [Client.AcceptKeyChange].
+	ErrKeyChanged = errors.New("share: contact's identity key changed")
+	// ErrRollback: the server answered with an older key bundle, item
+	// version or manifest than this client already saw.
+	ErrRollback = errors.New("share: older than already seen")
+	// ErrBadManifest: an item's owner-signed manifest is missing where one
+	// is required, malformed, not signed by the owner's pinned identity key,
+	// or does not describe the item record served (a forged item, a swapped
+	// header or payload, a recipient the owner did not list). Errors that
+	// wrap it wrap ErrCorrupt too.
+	ErrBadManifest = errors.New("share: item manifest does not verify")
+	// ErrNotLogged: a Client with a KeyLog was shown a key bundle that is
+	// not the entry of the server's key transparency log the record names
+	// (or names none). The keylog error it wraps says why.
+	ErrNotLogged = errors.New("share: key bundle is not in the key log")
 )

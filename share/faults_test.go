@@ -94,7 +94,10 @@ type faultCase struct {
 	name string
 	// ops are what Notify reports when it succeeds: one Service call, or
 	// (a rotation) a download and then an upload. A failed one may report
-	// a prefix of them, the calls that did succeed.
+	// a prefix of them, the calls that did succeed. An upload's manifest
+	// follows it in a call of its own (put_manifest, once the payload's
+	// hash is known): a failure there leaves the upload, and the owner's
+	// next read signs the manifest.
 	ops   []share.Op
 	setup func(t *testing.T, w *faultWorld, s *faultState)
 	run   func(w *faultWorld, s *faultState) error
@@ -145,8 +148,11 @@ func withSpaceShare(t *testing.T, w *faultWorld, s *faultState) {
 }
 
 var faultCases = []faultCase{
-	{"upload", []share.Op{share.OpUpload}, func(*testing.T, *faultWorld, *faultState) {}, func(w *faultWorld, s *faultState) error {
+	{"upload", []share.Op{share.OpUpload, share.OpPutManifest}, func(*testing.T, *faultWorld, *faultState) {}, func(w *faultWorld, s *faultState) error {
 		it, err := s.alice.Upload(ctx, strings.NewReader("a new payload"), nil)
+		if it != nil {
+			s.item = it
+		}
 		if err == nil {
 			w.items = append(w.items, it.ID)
 		}
@@ -162,7 +168,7 @@ var faultCases = []faultCase{
 	// The owner's read of the payload before the new version is chained
 	// once per window (DownloadAuditWindow): the setup's read takes it,
 	// so the rotation's read changes no record.
-	{"rotate", []share.Op{share.OpDownload, share.OpUpload}, func(t *testing.T, w *faultWorld, s *faultState) {
+	{"rotate", []share.Op{share.OpDownload, share.OpUpload, share.OpPutManifest}, func(t *testing.T, w *faultWorld, s *faultState) {
 		withShare(t, w, s)
 		if _, err := s.alice.ReadAll(ctx, s.item.ID); err != nil {
 			t.Fatal(err)
@@ -229,7 +235,19 @@ func TestFaultInjection(t *testing.T) {
 							ops = append(ops, ch.Op)
 						}
 					}
-					if err != nil {
+					if err != nil && slices.Contains(ops, share.OpUpload) {
+						// The upload committed, its manifest did not.
+						if !slices.Equal(ops, c.ops[:len(ops)]) || len(ops) != len(c.ops)-1 {
+							t.Errorf("k=%d crash=%v: a failed %s reported %v", k, crash, c.name, ops)
+						}
+						if _, err := s.alice.ReadAll(ctx, s.item.ID); err != nil {
+							t.Errorf("k=%d crash=%v: the owner's read after a lost manifest: %v", k, crash, err)
+						}
+						if got := w.rec.take(); len(got) < 1 || got[0].Op != share.OpPutManifest {
+							t.Errorf("k=%d crash=%v: the owner's read did not sign the manifest: %v", k, crash, got)
+						}
+						w.snapshot(t)
+					} else if err != nil {
 						if after != before {
 							t.Errorf("k=%d crash=%v: %v left the records changed:\nbefore:\n%s\nafter:\n%s", k, crash, err, before, after)
 						}

@@ -81,6 +81,7 @@ const (
 	OpClaim        Op = "claim"         // Subject: the space ID
 	OpCreateLink   Op = "create_link"   // Subject: the link ID
 	OpLinkDownload Op = "link_download" // Actor and Subject: the link ID
+	OpPutManifest  Op = "put_manifest"  // Version: the version the manifest describes
 	// OpOrphanBlob reports a blob that no record names and whose delete
 	// failed (an upload that failed or lost, a version replaced, a delete):
 	// Subject is its BlobStore key. The server deletes it later (a queue,

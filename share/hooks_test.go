@@ -329,7 +329,7 @@ func TestNotifyReportsCommittedOps(t *testing.T) {
 	}
 	want := []string{
 		"publish_user alice  ", "publish_user bob  ",
-		"upload alice alice ", "share alice alice bob", "download bob alice ",
+		"upload alice alice ", "put_manifest alice alice ", "share alice alice bob", "download bob alice ",
 		"create_link alice alice " + link.ID,
 		"revoke alice alice bob", "delete alice alice ",
 	}

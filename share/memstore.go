@@ -169,7 +169,7 @@ func (m *Memory) index(owner, id string, add bool) {
 
 func cloneItem(v *Item) *Item {
 	c := *v
-	c.Header, c.SHA256 = slices.Clone(v.Header), slices.Clone(v.SHA256)
+	c.Header, c.SHA256, c.Manifest = slices.Clone(v.Header), slices.Clone(v.SHA256), slices.Clone(v.Manifest)
 	return &c
 }
 
@@ -187,7 +187,11 @@ func cloneUser(v *User) *User {
 	for i := range v.Keys {
 		c.Keys[i] = clonePub(v.Keys[i])
 	}
-	c.SigningKey = slices.Clone(v.SigningKey)
+	c.SigningKey, c.Bundle = slices.Clone(v.SigningKey), slices.Clone(v.Bundle)
+	if v.LogIndex != nil {
+		i := *v.LogIndex
+		c.LogIndex = &i
+	}
 	return &c
 }
 

@@ -36,10 +36,18 @@ type PublicKey struct {
 // User is a directory entry: the user's published encryption keys and the
 // Ed25519 public key its audit events are signed with.
 type User struct {
-	ID         string      `json:"id"`               // the authenticated user who publishes it
-	Keys       []PublicKey `json:"keys"`             // 1 to MaxKeys encryption keys
-	SigningKey []byte      `json:"signing_key"`      // 32-byte Ed25519 public key
-	Created    time.Time   `json:"created,omitzero"` // set by the Service when it stores the record
+	ID         string      `json:"id"`          // the authenticated user who publishes it
+	Keys       []PublicKey `json:"keys"`        // 1 to MaxKeys encryption keys
+	SigningKey []byte      `json:"signing_key"` // 32-byte Ed25519 public key
+	// Bundle is the user's key bundle (identity.KeyBundle encoding, SPEC.md
+	// §11): Keys and SigningKey signed by the identity key SigningKey is.
+	// Records of earlier releases have none.
+	Bundle []byte `json:"bundle,omitempty"`
+	// LogIndex is the index of Bundle's entry in the server's key
+	// transparency log ([Service.KeyLog]); set by the Service, nil without
+	// a log.
+	LogIndex *uint64   `json:"log_index,omitempty"`
+	Created  time.Time `json:"created,omitzero"` // set by the Service when it stores the record
 }
 
 // Item is an encrypted object. Header is the envelope header (recipient
@@ -56,6 +64,10 @@ type Item struct {
 	Size    int64     `json:"size"`               // payload length in bytes; set by the Service
 	BlobRef string    `json:"blob_ref,omitempty"` // BlobStore key of the payload; set by the Service
 	Created time.Time `json:"created,omitzero"`   // when this version was stored; set by the Service
+	// Manifest is the owner's signed manifest of this version
+	// ([Manifest.Bytes], SPEC.md §11), attached after the upload by
+	// [Service.PutManifest]; an uploaded value is ignored.
+	Manifest []byte `json:"manifest,omitempty"`
 }
 
 // WrappedKey is one entry of the wrapped-key registry: the DEK of one item
@@ -165,6 +177,7 @@ const (
 	MaxKeys         = 8
 	MaxKeyBytes     = 4096 // RSA-8192 SPKI is ~1,100 bytes; hybrid 1,216
 	MaxWrappedKey   = 16 << 10
+	MaxUserBundle   = 16 << 10 // a bundle of MaxKeys hybrid keys is about 10 KiB
 	MaxMaxDownloads = 1_000_000
 	SaltSize        = 16
 	HashSize        = 32
@@ -239,6 +252,9 @@ func (u *User) Validate() error {
 	if len(u.SigningKey) != 32 {
 		return invalid("signing key is not an Ed25519 public key")
 	}
+	if len(u.Bundle) > MaxUserBundle {
+		return invalid("key bundle over %d bytes", MaxUserBundle)
+	}
 	return nil
 }
 
@@ -260,6 +276,9 @@ func (it *Item) Validate() error {
 	}
 	if it.BlobRef != "" && !ValidID(it.BlobRef) {
 		return invalid("blob reference")
+	}
+	if len(it.Manifest) > MaxManifestBytes {
+		return invalid("manifest size")
 	}
 	return nil
 }

@@ -43,12 +43,18 @@ type ShareRequest struct {
 	Share *Share      `json:"share"` // Mode must be ModeDirect
 	Key   *WrappedKey `json:"key"`   // the DEK wrapped to Share.Recipient
 	Event *Event      `json:"event"` // the owner's signed share event, subject Share.Recipient
+	// Manifest is the owner's next signed manifest of the item, listing
+	// the recipient (SPEC.md §11); stored with the share. Optional.
+	Manifest []byte `json:"manifest,omitempty"`
 }
 
 // Validate checks field formats and limits.
 func (r *ShareRequest) Validate() error {
 	if r.Share == nil || r.Key == nil {
 		return invalid("share request without share or key")
+	}
+	if len(r.Manifest) > MaxManifestBytes {
+		return invalid("manifest size")
 	}
 	if err := r.Share.Validate(); err != nil {
 		return err
@@ -63,12 +69,19 @@ type SpaceShareRequest struct {
 	Share *Share      `json:"share"` // Mode must be ModeWrap or ModeReencrypt
 	Key   *WrappedKey `json:"key"`   // the recipient's key record, naming the space
 	Event *Event      `json:"event"` // the owner's signed share event, subject Share.Recipient
+	// Manifest is the owner's next signed manifest of Share.Item, listing
+	// the recipient with the space (SPEC.md §11); stored with the share.
+	// Optional.
+	Manifest []byte `json:"manifest,omitempty"`
 }
 
 // Validate checks field formats and limits.
 func (r *SpaceShareRequest) Validate() error {
 	if r.Share == nil || r.Key == nil {
 		return invalid("space share request without share or key")
+	}
+	if len(r.Manifest) > MaxManifestBytes {
+		return invalid("manifest size")
 	}
 	if r.Space != nil {
 		if err := r.Space.Validate(); err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sealkit/sealkit/envelope"
+	"github.com/sealkit/sealkit/keylog"
 )
 
 // Service defaults.
@@ -41,6 +42,10 @@ type Service struct {
 	// EventSkew is how far an audit event's time may be from Now; 0 means
 	// DefaultEventSkew.
 	EventSkew time.Duration
+	// KeyLog, if set, is the key transparency log each published key
+	// bundle is appended to before its record is stored; the record's
+	// LogIndex names the entry (SPEC.md §11, "Key transparency").
+	KeyLog *keylog.Log
 
 	// Storage caps (SPEC.md "Storage limits"): a request that would go
 	// past one is ErrLimit. 0 means the default.
@@ -134,7 +139,9 @@ func (s *Service) atomic(ctx context.Context, fn func(st Stores) error) error {
 	return fmt.Errorf("%w: audit log busy", ErrConflict)
 }
 
-// PublishUser registers actor's directory entry.
+// PublishUser registers actor's directory entry. A key bundle, if the
+// record has one, must be actor's, self-signed, and sign exactly the
+// record's keys and signing key (SPEC.md §11).
 func (s *Service) PublishUser(ctx context.Context, actor string, u *User) error {
 	if u == nil {
 		return invalid("no user")
@@ -151,6 +158,26 @@ func (s *Service) PublishUser(ctx context.Context, actor string, u *User) error 
 		}
 	}
 	c := cloneUser(u)
+	c.LogIndex = nil
+	if len(u.Bundle) != 0 {
+		b, err := checkUserBundle(u)
+		if err != nil {
+			return invalid("key bundle: %v", err)
+		}
+		if s.KeyLog != nil {
+			// Logged first: a record is never served without its entry.
+			// A create that then fails leaves an entry of the user's own
+			// bundle, which the user's monitor recognises.
+			if _, err := s.Stores.Users.User(ctx, u.ID); err == nil {
+				return ErrExists
+			}
+			idx, err := s.KeyLog.Append(ctx, keylog.BundleEntry(b))
+			if err != nil {
+				return err
+			}
+			c.LogIndex = &idx
+		}
+	}
 	c.Created = s.now()
 	if err := s.Stores.Users.CreateUser(ctx, c); err != nil {
 		return err
@@ -224,6 +251,9 @@ func (s *Service) Upload(ctx context.Context, actor string, up *Upload, blob io.
 		return nil, err
 	}
 	it := cloneItem(up.Item)
+	// A new item's manifest is attached by PutManifest once the payload's
+	// hash is known; a new version keeps its predecessor's until then.
+	it.Manifest = nil
 	if it.Owner != actor {
 		return nil, ErrPermission
 	}
@@ -419,6 +449,7 @@ func (s *Service) storeUpload(ctx context.Context, st Stores, it, old *Item, key
 			return err
 		}
 	} else {
+		it.Manifest = old.Manifest
 		if err := st.Items.UpdateItem(ctx, it, old.Version); err != nil {
 			return err
 		}

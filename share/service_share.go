@@ -53,6 +53,11 @@ func (s *Service) Share(ctx context.Context, actor string, req *ShareRequest) er
 		if err := s.checkEvent(ctx, st, req.Event, ActionShare, actor, sh.Item, sh.Recipient); err != nil {
 			return err
 		}
+		if len(req.Manifest) != 0 {
+			if err := attachManifest(ctx, st, it, req.Manifest); err != nil {
+				return err
+			}
+		}
 		return s.createShare(ctx, st, sh, k, req.Event)
 	})
 	if err != nil {
@@ -91,9 +96,10 @@ func (s *Service) Received(ctx context.Context, actor string) ([]*Share, error) 
 }
 
 // Revoke deletes recipient's wrapped key and share records for an item and
-// chains the revoke event, together; owner only. ErrNotFound if the item
-// was not shared with recipient.
-func (s *Service) Revoke(ctx context.Context, actor, item, recipient string, ev *Event) error {
+// chains the revoke event, together with the owner's next manifest of the
+// item (without recipient; optional, SPEC.md §11); owner only. ErrNotFound
+// if the item was not shared with recipient.
+func (s *Service) Revoke(ctx context.Context, actor, item, recipient string, ev *Event, manifest []byte) error {
 	if err := checkIDs(recipient); err != nil {
 		return err
 	}
@@ -111,6 +117,11 @@ func (s *Service) Revoke(ctx context.Context, actor, item, recipient string, ev 
 		}
 		if err := dropRecipient(ctx, st, item, recipient); err != nil {
 			return err
+		}
+		if len(manifest) != 0 {
+			if err := attachManifest(ctx, st, it, manifest); err != nil {
+				return err
+			}
 		}
 		return s.appendAudit(ctx, st, ev)
 	})
@@ -320,6 +331,11 @@ func (s *Service) spaceShare(ctx context.Context, st Stores, actor string, req *
 			func() (int, error) { return spacesOf(ctx, st, actor) },
 			func() error { return st.Spaces.CreateSpace(ctx, c) })
 		if err != nil {
+			return nil, err
+		}
+	}
+	if len(req.Manifest) != 0 {
+		if err := attachManifest(ctx, st, it, req.Manifest); err != nil {
 			return nil, err
 		}
 	}

@@ -24,6 +24,9 @@ type Items interface {
 	Item(ctx context.Context, id string) (*Item, error)
 	// Download returns an item's payload ([Service.Download]).
 	Download(ctx context.Context, id string, ev *Event) (io.ReadCloser, error)
+	// PutManifest attaches the owner's signed manifest to an item's current
+	// version ([Service.PutManifest]).
+	PutManifest(ctx context.Context, item string, manifest []byte) error
 	// Delete removes an item ([Service.Delete]).
 	Delete(ctx context.Context, id string, ev *Event) error
 	// MyKey returns the acting user's wrapped key ([Service.MyKey]).
@@ -48,8 +51,9 @@ type Shares interface {
 	Share(ctx context.Context, req *ShareRequest) error
 	// Received lists the shares made to the acting user ([Service.Received]).
 	Received(ctx context.Context) ([]*Share, error)
-	// Revoke removes a recipient's access ([Service.Revoke]).
-	Revoke(ctx context.Context, item, recipient string, ev *Event) error
+	// Revoke removes a recipient's access and stores the owner's next
+	// manifest, if not nil ([Service.Revoke]).
+	Revoke(ctx context.Context, item, recipient string, ev *Event, manifest []byte) error
 }
 
 // Connections makes connections by invitation and shares through their
@@ -138,6 +142,11 @@ func (l Local) Download(ctx context.Context, id string, ev *Event) (io.ReadClose
 	return l.Service.Download(ctx, l.Actor, id, ev)
 }
 
+// PutManifest calls [Service.PutManifest] as l.Actor.
+func (l Local) PutManifest(ctx context.Context, item string, manifest []byte) error {
+	return l.Service.PutManifest(ctx, l.Actor, item, manifest)
+}
+
 // Delete calls [Service.Delete] as l.Actor.
 func (l Local) Delete(ctx context.Context, id string, ev *Event) error {
 	return l.Service.Delete(ctx, l.Actor, id, ev)
@@ -179,8 +188,8 @@ func (l Local) Received(ctx context.Context) ([]*Share, error) {
 }
 
 // Revoke calls [Service.Revoke] as l.Actor.
-func (l Local) Revoke(ctx context.Context, item, recipient string, ev *Event) error {
-	return l.Service.Revoke(ctx, l.Actor, item, recipient, ev)
+func (l Local) Revoke(ctx context.Context, item, recipient string, ev *Event, manifest []byte) error {
+	return l.Service.Revoke(ctx, l.Actor, item, recipient, ev, manifest)
 }
 
 // Invite calls [Service.Invite] as l.Actor.

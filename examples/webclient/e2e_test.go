@@ -225,7 +225,7 @@ func TestBrowserInterop(t *testing.T) {
 	act(ctx, t, p, "register", submit("register-form", map[string]string{"register-user": "browser", "register-pass": browserPass}))
 
 	// 2. The Go client registers and uploads a file shared with the browser.
-	opts := client.Options{URL: ts.URL, HTTPClient: ts.Client(), Policy: weakPolicy}
+	opts := client.Options{URL: ts.URL, HTTPClient: ts.Client(), Policy: weakPolicy, AllowLegacy: true} // the browser publishes no key bundle yet
 	gopher, _, err := client.Register(ctx, opts, "gopher", "gopher passphrase 42")
 	if err != nil {
 		t.Fatal(err)

@@ -19,7 +19,7 @@ import (
 // table is share's HTTP API; Routes returns a copy.
 var table = []*Route{
 	publishUser, user,
-	upload, listItems, usage, item, download, deleteItem, myKey, itemKeys, revoke, audit,
+	upload, listItems, usage, item, download, deleteItem, myKey, itemKeys, revoke, audit, putManifest,
 	shareItem, received,
 	invite, accept, connection, shareToSpace, space, claim,
 	createLink, linkParams, accessLink,
@@ -31,8 +31,9 @@ const keysPerItem = 1024
 
 // RevokeRequest is the body of the revoke route.
 type RevokeRequest struct {
-	Recipient string       `json:"recipient"` // the user whose access is revoked
-	Event     *share.Event `json:"event"`     // the owner's signed revoke event
+	Recipient string       `json:"recipient"`          // the user whose access is revoked
+	Event     *share.Event `json:"event"`              // the owner's signed revoke event
+	Manifest  []byte       `json:"manifest,omitempty"` // the owner's next manifest of the item, optional
 }
 
 // Validate checks the shape before the Service sees it: an event and a
@@ -45,6 +46,12 @@ func (r *RevokeRequest) Validate() error {
 		return invalid("revoke recipient ID")
 	}
 	return nil
+}
+
+// ManifestRequest is the body of the putManifest route: the owner's signed
+// manifest ([share.Manifest.Bytes]).
+type ManifestRequest struct {
+	Manifest []byte `json:"manifest"`
 }
 
 // ClaimRequest is the body of the claim route: the space key wrapped for
@@ -331,6 +338,23 @@ func (c *Client) Delete(ctx context.Context, id string, ev *share.Event) error {
 	return err
 }
 
+var putManifest = &Route{Name: "putManifest", Method: "POST", Path: "/v1/items/{id}/manifest", Auth: AuthSigned,
+	Request: Body{JSON, "ManifestRequest"}, Response: Body{JSON, "Empty"}, Status: http.StatusOK, serve: servePutManifest}
+
+func servePutManifest(c *call) error {
+	b, err := readJSON[ManifestRequest](c)
+	if err != nil {
+		return err
+	}
+	return c.done(c.svc.PutManifest(c.ctx(), c.actor, c.id(), b.Manifest))
+}
+
+// PutManifest calls the putManifest route.
+func (c *Client) PutManifest(ctx context.Context, item string, manifest []byte) error {
+	_, err := send(ctx, c, putManifest, &ManifestRequest{Manifest: manifest}, empty, item)
+	return err
+}
+
 var myKey = &Route{Name: "myKey", Method: "GET", Path: "/v1/items/{id}/key", Auth: AuthSigned,
 	Response: Body{JSON, "WrappedKey"}, Status: http.StatusOK, serve: serveMyKey}
 
@@ -362,12 +386,12 @@ func serveRevoke(c *call) error {
 	if err != nil {
 		return err
 	}
-	return c.done(c.svc.Revoke(c.ctx(), c.actor, c.id(), b.Recipient, b.Event))
+	return c.done(c.svc.Revoke(c.ctx(), c.actor, c.id(), b.Recipient, b.Event, b.Manifest))
 }
 
 // Revoke calls the revoke route.
-func (c *Client) Revoke(ctx context.Context, item, recipient string, ev *share.Event) error {
-	_, err := send(ctx, c, revoke, &RevokeRequest{Recipient: recipient, Event: ev}, empty, item)
+func (c *Client) Revoke(ctx context.Context, item, recipient string, ev *share.Event, manifest []byte) error {
+	_, err := send(ctx, c, revoke, &RevokeRequest{Recipient: recipient, Event: ev, Manifest: manifest}, empty, item)
 	return err
 }
 

@@ -43,6 +43,11 @@ type Options struct {
 	// Register, Login or Resume, trusting it on first use; pin
 	// [Session.ResponseKey] for later runs.
 	ResponseKey *identity.PublicKey
+	// AllowLegacy shares with users whose directory record has no key
+	// bundle (as the web client registers them) and reads their items
+	// without a manifest (share.Client.AllowLegacy): their keys are only as
+	// trustworthy as the server.
+	AllowLegacy bool
 }
 
 // plain returns the configured client, which does not check answers.
@@ -168,6 +173,11 @@ func Register(ctx context.Context, opts Options, user, passphrase string) (*Sess
 		return nil, nil, err
 	}
 	sigPub := s.signer.Public().Bytes()
+	dir, err := share.NewUser(user, []share.PublicKey{pk}, s.share.SigningKey)
+	if err != nil {
+		s.Close()
+		return nil, nil, err
+	}
 	proof, err := account.SignRegistration(s.signer, user)
 	if err != nil {
 		s.Close()
@@ -177,7 +187,7 @@ func Register(ctx context.Context, opts Options, user, passphrase string) (*Sess
 		User: user, Account: acct.Bytes(), AuthKey: ks.AuthKey(),
 		KeyRecords: [][]byte{sigRec.Bytes(), encRec.Bytes()},
 		SigningKey: sigPub,
-		Directory:  &share.User{ID: user, Keys: []share.PublicKey{pk}, SigningKey: sigPub},
+		Directory:  dir,
 		Proof:      proof,
 	}
 	if _, err := opts.accounts(opts.base()).Register(ctx, &req); err != nil {
@@ -320,6 +330,7 @@ func newSession(opts Options, user string, ks *keystore.Session, recs []*keystor
 		KEK:            selfKEK{hy},
 		SigningKey:     ed,
 		ConnectionKeys: &share.MemoryConnectionKeys{},
+		AllowLegacy:    opts.AllowLegacy,
 	}
 	return s, nil
 }
