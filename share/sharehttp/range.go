@@ -85,8 +85,8 @@ func parseRangeValue(v string) (r byteRange, ok bool, err error) {
 	if spec == "" {
 		return byteRange{}, false, invalid("Range header without a range")
 	}
-	first, last, _ := strings.Cut(spec, "-")
-	if !strings.Contains(spec, "-") || (first == "" && last == "") {
+	first, last, found := strings.Cut(spec, "-")
+	if !found || (first == "" && last == "") {
 		return byteRange{}, false, invalid("range " + strconv.Quote(spec))
 	}
 	if first == "" {
