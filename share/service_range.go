@@ -7,8 +7,8 @@ import (
 	"io"
 )
 
-// ErrRange: a ranged download asked for bytes wholly past the end of the
-// payload. The error is a [*RangeError], which gives the payload's size.
+// ErrRange is a ranged download that asked for bytes wholly past the end of
+// the payload. The error is a [*RangeError], which gives the payload's size.
 var ErrRange = errors.New("share: range not satisfiable")
 
 // RangeError is [ErrRange] with the size of the payload the range missed,
@@ -17,6 +17,7 @@ type RangeError struct {
 	Size int64
 }
 
+// Error says the range missed and the payload's size.
 func (e *RangeError) Error() string {
 	return fmt.Sprintf("%v: the payload has %d bytes", ErrRange, e.Size)
 }
