@@ -42,6 +42,12 @@ func TestServiceDownloadRange(t *testing.T) {
 	}
 	payload, _ := io.ReadAll(blob)
 	size := int64(len(payload))
+	var served []int64
+	w.svc.Notify = func(_ context.Context, c *share.Change) {
+		if c.Op == share.OpDownload {
+			served = append(served, c.Size)
+		}
+	}
 	ev := func(c *share.Client) *share.Event {
 		return share.NewEvent(c.SigningKey, share.ActionDownload, c.User, it.ID, "")
 	}
@@ -61,6 +67,9 @@ func TestServiceDownloadRange(t *testing.T) {
 		rc.Close()
 		if sp != (share.Span{Off: tc.wantOff, N: tc.wantN, Size: size}) || !bytes.Equal(got, payload[tc.wantOff:tc.wantOff+tc.wantN]) {
 			t.Errorf("(%d, %d): span %+v and %d bytes, want %d at %d of %d", tc.off, tc.n, sp, len(got), tc.wantN, tc.wantOff, size)
+		}
+		if len(served) == 0 || served[len(served)-1] != tc.wantN {
+			t.Errorf("(%d, %d): the download change reports sizes %v, want %d last", tc.off, tc.n, served, tc.wantN)
 		}
 	}
 	for _, off := range []int64{size, size + 1, math.MaxInt64} {

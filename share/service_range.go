@@ -57,8 +57,8 @@ func resolveRange(off, n, size int64) (Span, error) {
 // chaining (at most one entry per user, item and DownloadAuditWindow, so
 // many ranges of one file cost one entry). off < 0 asks for the last -off
 // bytes; n is cut at the end of the payload. The Span says which bytes the
-// reader holds. A range starting past the end is a [*RangeError]
-// ([ErrRange]) and is not chained.
+// reader holds; the OpDownload change reports its N as Size. A range
+// starting past the end is a [*RangeError] ([ErrRange]) and is not chained.
 func (s *Service) DownloadRange(ctx context.Context, actor, id string, off, n int64, ev *Event) (io.ReadCloser, Span, error) {
 	it, err := readableItem(ctx, s.Stores, actor, id)
 	if err != nil {
@@ -78,7 +78,7 @@ func (s *Service) DownloadRange(ctx context.Context, actor, id string, off, n in
 	if err != nil {
 		return nil, Span{}, err
 	}
-	s.notify(ctx, Change{Op: OpDownload, Actor: actor, Owner: it.Owner, Item: id, Version: it.Version, Size: it.Size})
+	s.notify(ctx, Change{Op: OpDownload, Actor: actor, Owner: it.Owner, Item: id, Version: it.Version, Size: sp.N})
 	return rc, sp, nil
 }
 
