@@ -17,8 +17,9 @@ const maxRangeFetch = 8 << 20
 
 // RangeReader gives random access to the plaintext of one version of an
 // item ([Client.OpenRange]): each ReadAt fetches, in one ranged download,
-// only the sealed segments it touches, and authenticates each one before
-// any of its bytes is returned. It is an io.ReaderAt; wrap it in an
+// only the sealed segments it touches (none if the previous fetch holds
+// them, as it does for small sequential reads), and authenticates each one
+// before any of its bytes is returned. It is an io.ReaderAt; wrap it in an
 // io.SectionReader (0, Size) to read or seek. Calls are served one at a
 // time. Reads use the context OpenRange was given.
 type RangeReader struct {
@@ -93,8 +94,10 @@ func (r *RangeReader) ReadAt(p []byte, off int64) (int, error) {
 			end = off + left
 		}
 		so, sn := r.ra.SealedRange(off, end-off)
-		if err := r.src.fetch(so, sn); err != nil {
-			return n, r.failed(err)
+		if !r.src.holds(so, sn) { // small sequential reads share a fetch
+			if err := r.src.fetch(so, sn); err != nil {
+				return n, r.failed(err)
+			}
 		}
 		k, err := r.ra.ReadAt(p[n:n+int(end-off)], off)
 		n += k
@@ -146,13 +149,17 @@ func (s *rangeSource) ReadAt(p []byte, off int64) (int, error) {
 	if n == len(p) {
 		return n, nil
 	}
-	end := off + int64(len(p)-n)
-	if off < s.off || end > s.off+int64(len(s.buf)) {
-		if err := s.fetch(off, end-off); err != nil {
+	if !s.holds(off, int64(len(p)-n)) {
+		if err := s.fetch(off, int64(len(p)-n)); err != nil {
 			return n, err
 		}
 	}
 	return n + copy(p[n:], s.buf[off-s.off:]), nil
+}
+
+// holds reports whether the buffer holds the n source bytes from off.
+func (s *rangeSource) holds(off, n int64) bool {
+	return off >= s.off && off-s.off <= int64(len(s.buf))-n
 }
 
 // fetch loads n source bytes from off (past the header) with one ranged
