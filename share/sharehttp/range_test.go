@@ -86,14 +86,19 @@ func newClient(t *testing.T, svc *share.Service, name string) *share.Client {
 	return c
 }
 
-// item returns an item of alice's whose payload is size bytes (one
-// segment: size-16 plaintext bytes).
+// item returns an item of alice's whose payload is size bytes: one
+// segment, of size less the segment overhead (the payload of an empty
+// item: 16 bytes, 28 with the random-nonce suite of FIPS mode).
 func (f *rangeFixture) item(t *testing.T, size int64) *share.Item {
 	t.Helper()
 	if it, ok := f.items[size]; ok {
 		return it
 	}
-	it, err := f.alice.Upload(t.Context(), bytes.NewReader(make([]byte, size-16)), nil)
+	empty, err := f.alice.Upload(t.Context(), bytes.NewReader(nil), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	it, err := f.alice.Upload(t.Context(), bytes.NewReader(make([]byte, size-empty.Size)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
