@@ -1,13 +1,14 @@
 // Command vaultserver is the reference zero-knowledge vault server: HTTPS
-// with a self-signed certificate made at start, embedded SQLite by default
-// (PostgreSQL with -postgres or $SEALKIT_POSTGRES_DSN), and graceful
-// shutdown on SIGINT/SIGTERM. Its HTTP API is in API.md; the handler is
-// package server.
+// with a self-signed certificate made at start (or -cert and -key, read
+// again when renewed), embedded SQLite by default (PostgreSQL with
+// -postgres or $SEALKIT_POSTGRES_DSN), and graceful shutdown on
+// SIGINT/SIGTERM. Its HTTP API is in API.md; the handler is package server.
 //
 //	go run ./examples/vaultserver -db /tmp/vault.db -cert-out /tmp/vault.pem
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -27,6 +28,7 @@ import (
 	"github.com/sealkit/sealkit/examples/vaultserver/server"
 	"github.com/sealkit/sealkit/httplimit"
 	"github.com/sealkit/sealkit/identity"
+	"github.com/sealkit/sealkit/servertls"
 )
 
 func main() {
@@ -45,7 +47,9 @@ func run() error {
 	pepperFile := flag.String("pepper-file", "", "file holding the login pepper (created if missing; default <db>.pepper)")
 	respKeyFile := flag.String("response-key-file", "", "file holding the response-signing key's seed (created if missing; default <db>.response-key)")
 	certOut := flag.String("cert-out", "vault-cert.pem", "where to write the self-signed certificate clients should trust")
-	hosts := flag.String("hosts", "localhost,127.0.0.1,::1", "names and addresses in the certificate")
+	certFile := flag.String("cert", "", "PEM certificate chain to serve instead of a self-signed one (re-read when it changes; needs -key)")
+	keyFile := flag.String("key", "", "PEM private key of -cert")
+	hosts := flag.String("hosts", "localhost,127.0.0.1,::1", "names and addresses in the self-signed certificate")
 	var cfg server.Config
 	l := &cfg.Limits
 	flag.Int64Var(&cfg.Quota, "quota", server.DefaultQuota, "storage per user in bytes")
@@ -79,17 +83,11 @@ func run() error {
 		return err
 	}
 	defer stores.Close()
-	if *pepperFile == "" {
-		*pepperFile = *dbPath + ".pepper"
-	}
-	pepper, err := loadSecret(*pepperFile)
+	pepper, err := loadSecret(cmp.Or(*pepperFile, *dbPath+".pepper"))
 	if err != nil {
 		return err
 	}
-	if *respKeyFile == "" {
-		*respKeyFile = *dbPath + ".response-key"
-	}
-	seed, err := loadSecret(*respKeyFile)
+	seed, err := loadSecret(cmp.Or(*respKeyFile, *dbPath+".response-key"))
 	if err != nil {
 		return err
 	}
@@ -102,10 +100,8 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	if *insecure {
-		if ip := net.ParseIP(strings.Trim(hostOf(ln.Addr().String()), "[]")); ip == nil || !ip.IsLoopback() {
-			return errors.New("-insecure-http only listens on a loopback address")
-		}
+	if a, _ := ln.Addr().(*net.TCPAddr); *insecure && (a == nil || !a.IP.IsLoopback()) {
+		return errors.New("-insecure-http only listens on a loopback address")
 	}
 	if *static != "" {
 		if _, err := os.Stat(*static); err != nil {
@@ -114,45 +110,42 @@ func run() error {
 		}
 	}
 	cfg.Stores, cfg.Pepper, cfg.ResponseKey, cfg.StaticDir, cfg.Logger = stores, pepper, respKey, *static, log
-	cfg.Authority, cfg.InsecureLoopback = authority(*insecure, ln.Addr().String()), *insecure
+	if cfg.InsecureLoopback = *insecure; *insecure {
+		// What clients sign: without TLS the Verifier cannot tell the
+		// request's Host is genuine. With TLS the Host is used.
+		cfg.Authority = ln.Addr().String()
+	}
 	h, err := server.New(cfg)
 	if err != nil {
 		return err
 	}
-	scheme := "http"
+	scheme := "https"
 	var tlsConfig *tls.Config
-	if !*insecure {
-		tc, certPEM, fp, err := server.SelfSignedTLS(strings.Split(*hosts, ","), 30*24*time.Hour)
+	switch {
+	case *insecure && *certFile+*keyFile != "":
+		return errors.New("-insecure-http serves no certificate: drop -cert and -key")
+	case *insecure:
+		scheme = "http"
+	case *certFile != "" || *keyFile != "":
+		if tlsConfig, err = servertls.Load(*certFile, *keyFile); err != nil {
+			return err
+		}
+		log.Info("certificate", "file", *certFile)
+	default:
+		tc, certPEM, fp, err := servertls.SelfSigned(strings.Split(*hosts, ","), 30*24*time.Hour)
 		if err != nil {
 			return err
 		}
 		if err := os.WriteFile(*certOut, certPEM, 0o644); err != nil {
 			return err
 		}
-		tlsConfig, scheme = tc, "https"
+		tlsConfig = tc
 		log.Info("self-signed certificate", "file", *certOut, "sha256", fp)
 	}
 	log.Info("serving", "url", scheme+"://"+ln.Addr().String())
 	err = h.Serve(ctx, ln, tlsConfig)
 	log.Info("stopped", "err", err)
 	return err
-}
-
-// authority is what clients sign: needed for plain HTTP (there is no TLS
-// to tell the Verifier the request is genuine); with TLS the Host is used.
-func authority(insecure bool, addr string) string {
-	if insecure {
-		return addr
-	}
-	return ""
-}
-
-func hostOf(addr string) string {
-	h, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return addr
-	}
-	return h
 }
 
 // loadSecret reads a secret of at least 32 bytes (the login pepper, the

@@ -425,14 +425,14 @@ export class Session {
     return { id: item.id, owner: item.owner, name: m.name ?? "", type: m.type ?? "", size: m.size ?? 0, stored: item.size, created: item.created };
   }
 
-  /** list returns this user's own files, newest first, names decrypted here. */
+  /** list returns this user's own files, oldest first, names decrypted here. */
   async list() {
     const out = [];
-    for (let offset = 0; ; ) {
-      const page = await this.#get(`/api/v1/files?limit=${LIST_PAGE}&offset=${offset}`);
-      for (const it of page.files) out.push(await this.#describe(it));
-      offset += page.files.length;
-      if (page.files.length === 0 || offset >= page.total) return out;
+    for (let after = ""; ; ) {
+      const page = await this.#get(`/api/v1/items?sort=created&limit=${LIST_PAGE}&after=${encodeURIComponent(after)}`);
+      for (const it of page.items) out.push(await this.#describe(it));
+      if (!page.next || page.items.length === 0) return out;
+      after = page.next;
     }
   }
 

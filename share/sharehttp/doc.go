@@ -9,7 +9,11 @@
 // function that returns the verified user acting in a request (identity's
 // verifier plugs in there), and the Client authenticates through its
 // *http.Client (identity's signing RoundTripper). Link routes are
-// anonymous: the link proof in the body is their authorization.
+// anonymous: the link proof in the body is their authorization. Options
+// of the Handler bound what anonymous clients can take of a server
+// exposed to the Internet: [LinkRate] rate-limits the link routes per
+// client address and per link, [MaxDownloads] caps the downloads open at
+// once per user and per address.
 //
 // Errors travel as {"error": code} with the status of share's code table
 // and come back as a [*share.HTTPError] that errors.Is matches to share's

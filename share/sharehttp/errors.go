@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/sealkit/sealkit/httplimit"
 	"github.com/sealkit/sealkit/internal/httpwire"
 	"github.com/sealkit/sealkit/share"
 )
@@ -31,6 +32,7 @@ var wire = httpwire.Convention{
 		{Code: "exhausted", Status: http.StatusTooManyRequests, Err: share.ErrExhausted},
 		{Code: "locked", Status: http.StatusLocked, Err: share.ErrLocked},
 		{Code: "range_not_satisfiable", Status: http.StatusRequestedRangeNotSatisfiable, Err: share.ErrRange},
+		{Code: "rate_limited", Status: http.StatusTooManyRequests, Err: httplimit.ErrRateLimited}, // LinkRate, MaxDownloads
 	},
 	TooLarge: share.ErrTooLarge,
 	Invalid:  share.ErrInvalid,
@@ -38,7 +40,8 @@ var wire = httpwire.Convention{
 
 // WriteError answers with err's code and status from share's code table,
 // {"error": code}; an error that wraps none of share's sentinels is
-// "internal" (500), its text not sent. A server that refuses a share
+// "internal" (500), its text not sent. A refusal with a RetryAfter
+// method (an [httplimit.RetryError]) also sets Retry-After. A server that refuses a share
 // request before the [Handler] sees it (a quota on [ReadUploadFrame]'s
 // result, say) answers through WriteError so clients get share's codes.
 func WriteError(w http.ResponseWriter, err error) { wire.WriteError(w, err) }

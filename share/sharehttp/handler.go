@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/sealkit/sealkit/httplimit"
 	"github.com/sealkit/sealkit/internal/httpwire"
 	"github.com/sealkit/sealkit/share"
 )
@@ -12,45 +13,65 @@ import (
 // Handler serves a [share.Service] over HTTP: every route of [Routes].
 // Mount it under a prefix with http.StripPrefix if needed.
 type Handler struct {
-	mux *http.ServeMux
+	svc       *share.Service
+	principal func(*http.Request) (string, error)
+	linkRate  *httplimit.RateLimiter // LinkRate; nil: none
+	downloads *httplimit.Gate        // MaxDownloads; nil: none
+	mux       *http.ServeMux
 }
 
 var _ http.Handler = (*Handler)(nil)
 
-// NewHandler returns a Handler that serves svc. principal returns the
-// verified user acting in a request (identity's verifier plugs in here);
-// any error it returns, or a user that is not a valid ID, is answered
-// unauthenticated (401) and its text is not sent. A nil principal refuses
-// every signed route. Link routes never call it.
-func NewHandler(svc *share.Service, principal func(*http.Request) (string, error)) *Handler {
-	m := http.NewServeMux()
-	for _, rt := range table {
-		m.Handle(rt.Method+" "+rt.Path, rt.handler(svc, principal))
+// NewHandler returns a Handler that serves svc, with the limits opts set.
+// principal returns the verified user acting in a request (identity's
+// verifier plugs in here); any error it returns, or a user that is not a
+// valid ID, is answered unauthenticated (401) and its text is not sent. A
+// nil principal refuses every signed route. Link routes never call it.
+func NewHandler(svc *share.Service, principal func(*http.Request) (string, error), opts ...Option) *Handler {
+	h := &Handler{svc: svc, principal: principal, mux: http.NewServeMux()}
+	for _, o := range opts {
+		o(h)
 	}
-	return &Handler{mux: m}
+	for _, rt := range table {
+		h.mux.Handle(rt.Method+" "+rt.Path, h.route(rt))
+	}
+	return h
 }
 
 // ServeHTTP serves one request.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
 
-// handler serves rt: it authenticates as rt.Auth says, runs rt.serve and
-// answers an error it returns with share's code for it.
-func (rt *Route) handler(svc *share.Service, principal func(*http.Request) (string, error)) http.HandlerFunc {
+// route serves rt: it applies the link rate, authenticates as rt.Auth
+// says, takes a download's place, runs rt.serve and answers an error it
+// returns with share's code for it.
+func (h *Handler) route(rt *Route) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		defer r.Body.Close()
-		c := &call{svc: svc, route: rt, w: w, r: r}
-		if rt.Auth == AuthSigned {
-			if principal == nil {
+		c := &call{svc: h.svc, route: rt, w: w, r: r}
+		switch rt.Auth {
+		case AuthLink:
+			if err := h.allowLink(r); err != nil {
+				WriteError(w, err)
+				return
+			}
+		case AuthSigned:
+			if h.principal == nil {
 				WriteError(w, share.ErrUnauthenticated)
 				return
 			}
-			actor, err := principal(r)
+			actor, err := h.principal(r)
 			if err != nil || !share.ValidID(actor) {
 				WriteError(w, share.ErrUnauthenticated)
 				return
 			}
 			c.actor = actor
 		}
+		key, err := h.enterDownload(rt, r, c.actor)
+		if err != nil {
+			WriteError(w, err)
+			return
+		}
+		defer h.leaveDownload(key)
 		if err := rt.serve(c); err != nil {
 			WriteError(w, err)
 		}

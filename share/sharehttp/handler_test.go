@@ -170,6 +170,8 @@ func TestClientAnswers(t *testing.T) {
 			func(c *sharehttp.Client) error { _, err := c.Audit(ctx, "I1", 0, 10); return err }, share.ErrTooLarge},
 		{"invalid list entry", `[{"item":"../I1"}]`,
 			func(c *sharehttp.Client) error { _, err := c.ItemKeys(ctx, "I1"); return err }, share.ErrInvalid},
+		{"negative max blob size", `{"used":{"bytes":0,"items":0},"limit":{"bytes":0,"items":0},"max_blob_size":-1}`,
+			func(c *sharehttp.Client) error { _, err := c.UsageReport(ctx); return err }, share.ErrInvalid},
 		{"short link frame", "\x00\x00\x00\x10{}",
 			func(c *sharehttp.Client) error {
 				_, _, err := c.AccessLink(ctx, "L1", &share.AccessRequest{})
@@ -238,5 +240,24 @@ func TestListItemsPages(t *testing.T) {
 	}
 	if _, _, err := c.Items(context.Background(), share.SortByID, "", sharehttp.ListPageSize+1); !errors.Is(err, share.ErrInvalid) {
 		t.Fatalf("a limit past ListPageSize: %v, want ErrInvalid", err)
+	}
+}
+
+// The usage route reports the Service's largest payload, its default when
+// the Service sets none.
+func TestUsageReport(t *testing.T) {
+	for _, tc := range []struct{ set, want int64 }{{0, share.DefaultMaxBlobSize}, {1 << 20, 1 << 20}} {
+		svc := newService()
+		svc.MaxBlobSize = tc.set
+		srv := httptest.NewServer(sharehttp.NewHandler(svc, func(*http.Request) (string, error) { return "alice", nil }))
+		c := &sharehttp.Client{BaseURL: srv.URL, HTTPClient: srv.Client()}
+		r, err := c.UsageReport(context.Background())
+		srv.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.MaxBlobSize != tc.want || r.Used != (share.Usage{}) {
+			t.Errorf("MaxBlobSize %d: got %+v, want max_blob_size %d", tc.set, r, tc.want)
+		}
 	}
 }

@@ -147,6 +147,10 @@ type ItemPage struct {
 type UsageReport struct {
 	Used  share.Usage `json:"used"`  // what the user's items are charged now
 	Limit share.Usage `json:"limit"` // a zero field is no limit
+	// MaxBlobSize is the largest payload an upload may carry
+	// (Service.MaxBlobSize), for a client to refuse a larger file before
+	// it reads or sends any of it. 0 means unknown.
+	MaxBlobSize int64 `json:"max_blob_size,omitempty"`
 }
 
 // The listing's defaults and caps: a page holds at most ListPageSize
@@ -245,26 +249,35 @@ var usage = &Route{Name: "usage", Method: "GET", Path: "/v1/usage", Auth: AuthSi
 
 func serveUsage(c *call) error {
 	used, limit, err := c.svc.Usage(c.ctx(), c.actor)
-	return c.reply(&UsageReport{Used: used, Limit: limit}, err)
+	maxBlob := c.svc.MaxBlobSize
+	if maxBlob <= 0 {
+		maxBlob = share.DefaultMaxBlobSize
+	}
+	return c.reply(&UsageReport{Used: used, Limit: limit, MaxBlobSize: maxBlob}, err)
 }
 
 // Usage calls the usage route.
 func (c *Client) Usage(ctx context.Context) (used, limit share.Usage, err error) {
+	r, err := c.UsageReport(ctx)
+	if err != nil {
+		return share.Usage{}, share.Usage{}, err
+	}
+	return r.Used, r.Limit, nil
+}
+
+// UsageReport calls the usage route and returns the whole answer.
+func (c *Client) UsageReport(ctx context.Context) (*UsageReport, error) {
 	dec := decoder[*UsageReport]{4 << 10, func(b []byte) (*UsageReport, error) {
 		var r UsageReport
 		if err := wire.DecodeJSON(b, 4<<10, &r); err != nil {
 			return nil, err
 		}
-		if r.Used.Bytes < 0 || r.Used.Items < 0 || r.Limit.Bytes < 0 || r.Limit.Items < 0 {
+		if r.Used.Bytes < 0 || r.Used.Items < 0 || r.Limit.Bytes < 0 || r.Limit.Items < 0 || r.MaxBlobSize < 0 {
 			return nil, invalid("negative usage")
 		}
 		return &r, nil
 	}}
-	r, err := send(ctx, c, usage, nil, dec)
-	if err != nil {
-		return share.Usage{}, share.Usage{}, err
-	}
-	return r.Used, r.Limit, nil
+	return send(ctx, c, usage, nil, dec)
 }
 
 var item = &Route{Name: "item", Method: "GET", Path: "/v1/items/{id}", Auth: AuthSigned,

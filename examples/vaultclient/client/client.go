@@ -13,8 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sealkit/sealkit/account"
 	"github.com/sealkit/sealkit/envelope"
-	"github.com/sealkit/sealkit/examples/vaultserver/api"
 	"github.com/sealkit/sealkit/identity"
 	"github.com/sealkit/sealkit/keystore"
 	"github.com/sealkit/sealkit/share"
@@ -26,9 +26,6 @@ const (
 	KeySigning    = "signing"    // Ed25519: HTTP signatures and audit events
 	KeyEncryption = "encryption" // MLKEM768-X25519: shares to this user, and its KEK
 )
-
-// RegisterPurpose must match the server's (server.RegisterPurpose).
-const RegisterPurpose = "sealkit-vault-register"
 
 // maxSignedBody caps what identity.Transport buffers to digest a request.
 const maxSignedBody = 1 << 30
@@ -75,11 +72,17 @@ func (o *Options) pin(ctx context.Context) error {
 
 func (o *Options) url(path string) string { return strings.TrimRight(o.URL, "/") + path }
 
+// accounts returns the client of the account routes over hc.
+func (o *Options) accounts(hc *http.Client) *account.Client {
+	return &account.Client{BaseURL: o.url("/api"), HTTPClient: hc}
+}
+
 // Session is a logged-in user: its unlocked keys, a signing HTTP client and
 // a share.Client. Close it to clear the keys.
 type Session struct {
 	opts   Options
 	user   string
+	acct   *keystore.Account // the account record ks unlocked
 	ks     *keystore.Session
 	signer *identity.PrivateKey
 	enc    *envelope.HybridIdentity
@@ -117,6 +120,24 @@ func (s *Session) Token() (string, time.Time) {
 // Close clears the unlocked keys (best effort).
 func (s *Session) Close() { s.ks.Close() }
 
+// ChangePassphrase wraps the master KEK under newPassphrase and has the
+// server store the new account record with the new login verifier, in one
+// step. The key records and items stay as they are; the old passphrase
+// stops working. The session signs the request with its key.
+func (s *Session) ChangePassphrase(ctx context.Context, newPassphrase string) error {
+	old := s.ks.AuthKey()
+	na, err := s.ks.ChangePassphrase(s.acct, newPassphrase, s.opts.Policy)
+	if err != nil {
+		return err
+	}
+	req := &account.ChangePassphraseRequest{OldAuthKey: old, Account: na.Bytes(), AuthKey: s.ks.AuthKey()}
+	if err := s.opts.accounts(s.signed).ChangePassphrase(ctx, req); err != nil {
+		return err
+	}
+	s.acct = na
+	return nil
+}
+
 // Register creates the account: the keystore account and two key records
 // made here, sealed under a master KEK that only passphrase unwraps; the
 // server gets those records, the auth key, and the public keys. It returns
@@ -144,30 +165,26 @@ func Register(ctx context.Context, opts Options, user, passphrase string) (*Sess
 		ks.Close()
 		return nil, nil, err
 	}
+	s.acct = acct
 	pk, err := share.PublicKeyOf(s.enc.Recipient())
 	if err != nil {
 		s.Close()
 		return nil, nil, err
 	}
 	sigPub := s.signer.Public().Bytes()
-	proof, err := identity.SignMessage(s.signer, RegisterPurpose, []byte(user))
+	proof, err := account.SignRegistration(s.signer, user)
 	if err != nil {
 		s.Close()
 		return nil, nil, err
 	}
-	proofJSON, err := proof.MarshalJSON()
-	if err != nil {
-		s.Close()
-		return nil, nil, err
-	}
-	req := api.RegisterRequest{
+	req := account.RegisterRequest{
 		User: user, Account: acct.Bytes(), AuthKey: ks.AuthKey(),
 		KeyRecords: [][]byte{sigRec.Bytes(), encRec.Bytes()},
 		SigningKey: sigPub,
 		Directory:  &share.User{ID: user, Keys: []share.PublicKey{pk}, SigningKey: sigPub},
-		Proof:      proofJSON,
+		Proof:      proof,
 	}
-	if err := doJSON(ctx, opts.base(), "POST", opts.url("/api/v1/register"), "", &req, nil); err != nil {
+	if _, err := opts.accounts(opts.base()).Register(ctx, &req); err != nil {
 		s.Close()
 		return nil, nil, err
 	}
@@ -185,8 +202,9 @@ func Login(ctx context.Context, opts Options, user, passphrase string) (*Session
 	if err := opts.pin(ctx); err != nil {
 		return nil, err
 	}
-	var start api.LoginStartResponse
-	if err := doJSON(ctx, opts.base(), "POST", opts.url("/api/v1/login/start"), "", &api.LoginStartRequest{User: user}, &start); err != nil {
+	accounts := opts.accounts(opts.base())
+	start, err := accounts.LoginStart(ctx, user)
+	if err != nil {
 		return nil, err
 	}
 	acct, err := keystore.ParseAccount(start.Account)
@@ -200,8 +218,8 @@ func Login(ctx context.Context, opts Options, user, passphrase string) (*Session
 	if err != nil {
 		return nil, err
 	}
-	var keys api.KeysResponse
-	if err := doJSON(ctx, opts.base(), "POST", opts.url("/api/v1/login"), "", &api.LoginRequest{User: user, AuthKey: ks.AuthKey()}, &keys); err != nil {
+	keys, err := accounts.Login(ctx, user, ks.AuthKey())
+	if err != nil {
 		ks.Close()
 		return nil, err
 	}
@@ -209,6 +227,7 @@ func Login(ctx context.Context, opts Options, user, passphrase string) (*Session
 	if err != nil {
 		return nil, err
 	}
+	s.acct = acct
 	if err := s.refreshToken(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -218,13 +237,14 @@ func Login(ctx context.Context, opts Options, user, passphrase string) (*Session
 
 // Resume is Login with a cached session token instead of the auth-key
 // round trip: the token fetches the records, the passphrase opens them.
-// An expired or unknown token is an *APIError with status 401; call Login.
+// An expired or unknown token is an *account.HTTPError with status 401
+// (IsStatus); call Login.
 func Resume(ctx context.Context, opts Options, user, passphrase, token string) (*Session, error) {
 	if err := opts.pin(ctx); err != nil {
 		return nil, err
 	}
-	var keys api.KeysResponse
-	if err := doJSON(ctx, opts.base(), "GET", opts.url("/api/v1/keys"), token, nil, &keys); err != nil {
+	keys, err := opts.accounts(opts.base()).Keys(ctx, token)
+	if err != nil {
 		return nil, err
 	}
 	acct, err := keystore.ParseAccount(keys.Account)
@@ -242,6 +262,7 @@ func Resume(ctx context.Context, opts Options, user, passphrase, token string) (
 	if err != nil {
 		return nil, err
 	}
+	s.acct = acct
 	s.token = token
 	return s, nil
 }
@@ -320,8 +341,8 @@ func (k selfKEK) Unwrap(st []*envelope.Stanza) ([]byte, error) { return k.id.Unw
 
 // refreshToken exchanges a signed request for a session token.
 func (s *Session) refreshToken(ctx context.Context) error {
-	var tr api.TokenResponse
-	if err := doJSON(ctx, s.signed, "POST", s.opts.url("/api/v1/token"), "", struct{}{}, &tr); err != nil {
+	tr, err := s.opts.accounts(s.signed).Token(ctx)
+	if err != nil {
 		return err
 	}
 	s.mu.Lock()

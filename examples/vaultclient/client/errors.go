@@ -7,10 +7,12 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/sealkit/sealkit/account"
 	"github.com/sealkit/sealkit/share"
 )
 
-// APIError is an error response from the server's own routes: the status
+// APIError is an error response from the server's own routes other than
+// the account routes (which answer *account.HTTPError): the status
 // and the code of its {"error": code} body (API.md, "Errors").
 type APIError struct {
 	Status int
@@ -21,9 +23,13 @@ func (e *APIError) Error() string {
 	return fmt.Sprintf("vault: %s (%d %s)", e.Code, e.Status, http.StatusText(e.Status))
 }
 
-// IsStatus reports whether err is an *APIError with that status.
+// IsStatus reports whether err is an *APIError or an *account.HTTPError
+// (from the account routes) with that status.
 func IsStatus(err error, status int) bool {
-	e, ok := err.(*APIError)
+	if e, ok := err.(*APIError); ok {
+		return e.Status == status
+	}
+	e, ok := err.(*account.HTTPError)
 	return ok && e.Status == status
 }
 

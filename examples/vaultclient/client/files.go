@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/sealkit/sealkit/envelope"
-	"github.com/sealkit/sealkit/examples/vaultserver/api"
 	"github.com/sealkit/sealkit/share"
 	"github.com/sealkit/sealkit/share/sharehttp"
 )
@@ -54,7 +53,7 @@ func (s *Session) Upload(ctx context.Context, name string, src io.Reader, size i
 		if err != nil {
 			return nil, err
 		}
-		if size > maxObj {
+		if maxObj > 0 && size > maxObj {
 			return nil, fmt.Errorf("%w: %d bytes, the server takes at most %d", ErrTooLarge, size, maxObj)
 		}
 	}
@@ -146,35 +145,48 @@ func (s *Session) maxObjectSize(ctx context.Context) (int64, error) {
 	return u.MaxObjectBytes, nil
 }
 
-// Storage returns the user's usage and quota.
-func (s *Session) Storage(ctx context.Context) (*api.StorageResponse, error) {
-	var u api.StorageResponse
-	if err := doJSON(ctx, s.signed, "GET", s.opts.url("/api/v1/storage"), "", nil, &u); err != nil {
+// StorageUsage is a user's storage as the server charges it, and the
+// server's caps.
+type StorageUsage struct {
+	UsedBytes, QuotaBytes int64   // a zero quota is no limit
+	FileCount, MaxFiles   int     // a zero MaxFiles is no limit
+	PercentageUsed        float64 // of QuotaBytes; 0 without a quota
+	MaxObjectBytes        int64   // the largest file the server takes; 0 if it does not say
+}
+
+// Storage returns the user's usage and quota (share's usage route).
+func (s *Session) Storage(ctx context.Context) (*StorageUsage, error) {
+	r, err := (&sharehttp.Client{BaseURL: s.opts.url("/api"), HTTPClient: s.signed}).UsageReport(ctx)
+	if err != nil {
 		return nil, err
 	}
-	return &u, nil
+	u := &StorageUsage{UsedBytes: r.Used.Bytes, QuotaBytes: r.Limit.Bytes, FileCount: int(r.Used.Items),
+		MaxFiles: int(r.Limit.Items), MaxObjectBytes: r.MaxBlobSize}
+	if u.QuotaBytes > 0 {
+		u.PercentageUsed = float64(u.UsedBytes) * 100 / float64(u.QuotaBytes)
+	}
+	return u, nil
 }
 
 // List returns the user's own files, oldest first, with names decrypted.
 func (s *Session) List(ctx context.Context) ([]File, error) {
 	var out []File
 	for after := ""; ; {
-		var page api.FilesResponse
-		u := "/api/v1/files?limit=100&after=" + url.QueryEscape(after)
-		if err := doJSON(ctx, s.signed, "GET", s.opts.url(u), "", nil, &page); err != nil {
+		page, next, err := s.share.Items(ctx, share.SortByCreated, after, sharehttp.ListPageSize)
+		if err != nil {
 			return nil, err
 		}
-		for _, it := range page.Files {
+		for _, it := range page {
 			f, err := s.describe(ctx, it)
 			if err != nil {
 				return nil, err
 			}
 			out = append(out, f)
 		}
-		if page.Next == "" {
+		if next == "" {
 			return out, nil
 		}
-		after = page.Next
+		after = next
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/sealkit/sealkit/account"
 	"github.com/sealkit/sealkit/httplimit"
 	"github.com/sealkit/sealkit/identity"
 	"github.com/sealkit/sealkit/keystore"
@@ -16,7 +17,6 @@ const (
 	DefaultQuota         = 1 << 30  // 1 GiB per user
 	DefaultMaxObjectSize = 64 << 20 // 64 MiB per file: signed bodies are buffered to be digested
 	DefaultTokenTTL      = 15 * time.Minute
-	DefaultShutdownGrace = httplimit.DefaultShutdownGrace
 )
 
 // DefaultMaxDownloadsPerUser caps the downloads one user has open at once
@@ -26,14 +26,7 @@ const DefaultMaxDownloadsPerUser = 8
 const (
 	// TokenAudience is the "aud" of the session tokens this server issues.
 	TokenAudience = "sealkit-vault"
-	// RegisterPurpose is the purpose of the signed message that proves, at
-	// registration, that the client holds the signing key it registers.
-	RegisterPurpose = "sealkit-vault-register"
 )
-
-// ipFactor: a client address gets this many times a user's login rate, so
-// that many users behind one address are not locked out by one of them.
-const ipFactor = 10
 
 // Rate is a token bucket: Burst attempts at once, refilled at Burst per
 // Per. The zero Rate means the default of the field it sets.
@@ -41,7 +34,7 @@ type Rate = httplimit.Rate
 
 // Default rates (API.md, "Rate limits").
 var (
-	DefaultLoginRate = Rate{Burst: 10, Per: time.Minute} // per user; ten times that per client address
+	DefaultLoginRate = account.DefaultLoginRate          // per user; account.AddrFactor times that per client address
 	DefaultLinkRate  = Rate{Burst: 20, Per: time.Minute} // per client address and per link
 	DefaultSlotRate  = Rate{Burst: 10, Per: time.Hour}   // storageauth slots per client address
 )
@@ -94,23 +87,16 @@ type Config struct {
 	TokenTTL time.Duration
 
 	// Limits are the connection, request, body and transfer limits
-	// (httplimit.Config; zero fields mean httplimit's defaults), except
-	// that the body budgets default to twice the largest upload body per
-	// user and the larger of httplimit.DefaultMaxInflightBytes and twice
-	// that in all. MaxInflightBytesPerUser must admit one largest upload
-	// and MaxAnonInflightBytesPerAddr the largest anonymous body (the
-	// register route's). Server.Serve applies the connection limits; a
-	// caller running its own http.Server sets its own. Behind a reverse
-	// proxy raise the per-address limits, and limit per client at the
-	// proxy.
+	// (httplimit.Config; zero fields mean httplimit's defaults, but for
+	// the body budgets': API.md, "Limits"). Server.Serve applies the
+	// connection limits; a caller running its own http.Server sets its own.
 	Limits httplimit.Config
 	// MaxDownloadsPerUser caps the downloads one user, or one client
-	// address downloading through links, has open at once
-	// (DefaultMaxDownloadsPerUser): each holds a blob chunk in memory
-	// until its client reads it. More are refused with 429 rate_limited.
+	// address through links, has open at once (sharehttp.MaxDownloads;
+	// DefaultMaxDownloadsPerUser).
 	MaxDownloadsPerUser int
 	// ShutdownGrace is how long Server.Serve lets requests in flight
-	// finish at shutdown (DefaultShutdownGrace).
+	// finish at shutdown (0: httplimit.DefaultShutdownGrace).
 	ShutdownGrace time.Duration
 	// KDFPolicy is the floor registered accounts must meet; nil means
 	// keystore's floors (any KDF at or above OWASP's minimum). Tests pass a
@@ -139,7 +125,6 @@ func (c *Config) setDefaults() error {
 	orDefault(&c.MaxObjectSize, DefaultMaxObjectSize)
 	orDefault(&c.MaxSlots, DefaultMaxSlots)
 	orDefault(&c.TokenTTL, DefaultTokenTTL)
-	orDefault(&c.ShutdownGrace, DefaultShutdownGrace)
 	for _, r := range []struct{ rate, def *Rate }{
 		{&c.LoginRate, &DefaultLoginRate}, {&c.LinkRate, &DefaultLinkRate}, {&c.SlotRate, &DefaultSlotRate},
 	} {

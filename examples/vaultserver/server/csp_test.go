@@ -31,7 +31,7 @@ func TestStaticCSP(t *testing.T) {
 				t.Fatal(err)
 			}
 			ts := start(t, func(c *server.Config) { c.StaticDir = dir })
-			for _, path := range []string{"/", "/l/SOMELINK", "/api/v1/files"} {
+			for _, path := range []string{"/", "/l/SOMELINK", "/api/v1/items"} {
 				resp, err := ts.Client().Get(ts.URL + path)
 				if err != nil {
 					t.Fatal(err)

@@ -2,11 +2,9 @@ package server
 
 import (
 	"net/http"
-	"time"
 
-	"github.com/sealkit/sealkit/examples/vaultserver/api"
+	"github.com/sealkit/sealkit/account"
 	"github.com/sealkit/sealkit/httplimit"
-	"github.com/sealkit/sealkit/identity"
 	"github.com/sealkit/sealkit/share"
 	"github.com/sealkit/sealkit/storageauth"
 )
@@ -23,18 +21,16 @@ const (
 	maxStorageBody = storageauth.DefaultMaxCiphertext + storageauth.DefaultMaxCiphertext/2
 	// maxAnonBody is the largest body an anonymous request may send (the
 	// register route's): each anonymous budget must admit one.
-	maxAnonBody = max(api.MaxRegisterBody, api.MaxLoginBody, maxStorageBody, maxSmallBody)
+	maxAnonBody = max(account.MaxRegisterBody, account.MaxLoginBody, maxStorageBody, maxSmallBody)
 )
 
 // The routes' limits. An authenticating route's handler admits its body
 // to the user's budget (authenticate) or, for a request without
 // credentials, to the client address's (optionalAuth).
 var (
-	anonRoute     = httplimit.Route{MaxBody: maxSmallBody}
-	authRoute     = httplimit.Route{MaxBody: maxSmallBody, Authenticates: true}
-	registerRoute = httplimit.Route{MaxBody: api.MaxRegisterBody}
-	loginRoute    = httplimit.Route{MaxBody: api.MaxLoginBody}
-	storageRoute  = httplimit.Route{MaxBody: maxStorageBody}
+	anonRoute    = httplimit.Route{MaxBody: maxSmallBody}
+	authRoute    = httplimit.Route{MaxBody: maxSmallBody, Authenticates: true}
+	storageRoute = httplimit.Route{MaxBody: maxStorageBody}
 )
 
 // limit applies rt's body cap, budget and pacing to next, and signs its
@@ -64,27 +60,4 @@ func limited(w http.ResponseWriter, l *httplimit.RateLimiter, key string) bool {
 		writeError(w, &httplimit.RetryError{Err: httplimit.ErrRateLimited, Wait: wait})
 	}
 	return !ok
-}
-
-// downloadRetryAfter is the wait a download is refused with when its user
-// (or address) has as many open as it may.
-const downloadRetryAfter = 5 * time.Second
-
-// downloadLimited lets a user (or, for a request without one, a link
-// download's client address) run at most MaxDownloadsPerUser downloads at
-// once: each open download holds a blob chunk in memory until its client
-// reads it. More are refused with 429 rate_limited and Retry-After.
-func (s *Server) downloadLimited(next http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		key := "addr:" + httplimit.ClientAddr(r)
-		if p, ok := identity.PrincipalFrom(r.Context()); ok {
-			key = "user:" + p.Owner
-		}
-		if !s.downloads.Enter(key) {
-			writeError(w, &httplimit.RetryError{Err: httplimit.ErrRateLimited, Wait: downloadRetryAfter})
-			return
-		}
-		defer s.downloads.Leave(key)
-		next(w, r)
-	}
 }

@@ -220,7 +220,7 @@ func TestSlowBodyDropped(t *testing.T) {
 // roundTrip sends one GET on c and reads the response.
 func roundTrip(c net.Conn, br *bufio.Reader, addr string) error {
 	c.SetDeadline(time.Now().Add(patience))
-	if _, err := io.WriteString(c, "GET /api/v1/storage HTTP/1.1\r\nHost: "+addr+"\r\n\r\n"); err != nil {
+	if _, err := io.WriteString(c, "GET /api/v1/usage HTTP/1.1\r\nHost: "+addr+"\r\n\r\n"); err != nil {
 		return err
 	}
 	resp, err := http.ReadResponse(br, nil)

@@ -5,10 +5,10 @@ import (
 	"net/netip"
 	"os"
 
+	"github.com/sealkit/sealkit/account"
 	"github.com/sealkit/sealkit/examples/vaultserver/api"
 	"github.com/sealkit/sealkit/httplimit"
 	"github.com/sealkit/sealkit/identity"
-	"github.com/sealkit/sealkit/keystore"
 	"github.com/sealkit/sealkit/share"
 	"github.com/sealkit/sealkit/share/sharehttp"
 	"github.com/sealkit/sealkit/storageauth"
@@ -19,18 +19,12 @@ type Server struct {
 	cfg       Config
 	svc       *share.Service
 	shareH    *sharehttp.Handler
-	auth      *identity.Authenticator // signature or bearer token (auth.go)
-	optAuth   *identity.Authenticator // auth, also passing anonymous requests
-	issuer    *identity.TokenIssuer
-	login     *keystore.Verifier
+	auth      *identity.Authenticator  // signature or bearer token (auth.go)
+	optAuth   *identity.Authenticator  // auth, also passing anonymous requests
 	limits    *httplimit.Limits        // connections, requests, bodies, transfers (limits.go)
 	handler   http.Handler             // mux under limits.Handler
-	loginRate *httplimit.Backoff       // per user and client address
-	loginIP   *httplimit.RateLimiter   // per client address: ipFactor × LoginRate
-	linkRate  *httplimit.RateLimiter   // per client address, and per existing link
 	csp       string                   // Content-Security-Policy of every response
 	signer    *identity.ResponseSigner // signs every routed answer (limit)
-	downloads *httplimit.Gate          // downloads in flight per user (link downloads: per client address)
 	slotRate  *httplimit.RateLimiter   // storageauth slots created per client address (counts.go)
 }
 
@@ -48,16 +42,8 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	cfg.Limits = limits.Config()
-	s := &Server{cfg: cfg, csp: baseCSP, limits: limits,
-		downloads: httplimit.NewGate(cfg.MaxDownloadsPerUser),
-	}
-	s.loginRate = httplimit.NewBackoff(cfg.LoginRate, cfg.Now)
-	s.loginIP = httplimit.NewRateLimiter(Rate{Burst: cfg.LoginRate.Burst * ipFactor, Per: cfg.LoginRate.Per}, cfg.Now)
-	s.linkRate = httplimit.NewRateLimiter(cfg.LinkRate, cfg.Now)
+	s := &Server{cfg: cfg, csp: baseCSP, limits: limits}
 	s.slotRate = httplimit.NewRateLimiter(cfg.SlotRate, cfg.Now)
-	if s.login, err = keystore.NewVerifier(cfg.Pepper, s.loginRate); err != nil {
-		return nil, err
-	}
 	tokenKey, err := identity.GenerateKey()
 	if err != nil {
 		return nil, err
@@ -71,7 +57,13 @@ func New(cfg Config) (*Server, error) {
 		s.cfg.Logger.Error("signing a response", "err", err)
 		writeError(w, err)
 	}}
-	s.issuer = &identity.TokenIssuer{Key: tokenKey, Issuer: "sealkit-vault", TTL: cfg.TokenTTL, Now: cfg.Now}
+	accounts, err := account.New(account.Config{Stores: cfg.Stores.Stores, Pepper: cfg.Pepper, LoginRate: cfg.LoginRate,
+		MaxUsers: int64(cfg.MaxUsers), InsecureAllowWeakKDF: cfg.KDFPolicy != nil && cfg.KDFPolicy.InsecureAllowWeak,
+		Tokens:        &identity.TokenIssuer{Key: tokenKey, Issuer: "sealkit-vault", TTL: cfg.TokenTTL, Now: cfg.Now},
+		TokenAudience: TokenAudience, Now: cfg.Now, Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
 	var proxy *identity.TrustedProxy
 	if cfg.InsecureLoopback {
 		proxy = &identity.TrustedProxy{Authority: cfg.Authority, Allow: fromLoopback}
@@ -100,7 +92,8 @@ func New(cfg Config) (*Server, error) {
 	s.svc.Now = cfg.Now
 	s.svc.Quota = s.quota
 	s.svc.Notify = s.notify
-	s.shareH = sharehttp.NewHandler(s.svc, s.optAuth.Owner)
+	s.shareH = sharehttp.NewHandler(s.svc, s.optAuth.Owner,
+		sharehttp.LinkRate(cfg.LinkRate), sharehttp.MaxDownloads(cfg.MaxDownloadsPerUser))
 	sa := storageauth.NewServer(cfg.Stores.StorageAuth)
 	sa.RequireRetrieveProof = true
 	sa.MaxCiphertext = storageauth.DefaultMaxCiphertext // what maxStorageBody is sized for
@@ -111,18 +104,15 @@ func New(cfg Config) (*Server, error) {
 	download := httplimit.Route{MaxBody: maxSmallBody, Transfer: httplimit.Download, Authenticates: true}
 	linkAccess := httplimit.Route{MaxBody: maxSmallBody, Transfer: httplimit.Download}
 	m := http.NewServeMux()
-	m.HandleFunc("POST /api/v1/register", s.limit(registerRoute, s.handleRegister))
-	m.HandleFunc("POST /api/v1/login/start", s.limit(loginRoute, s.handleLoginStart))
-	m.HandleFunc("POST /api/v1/login", s.limit(loginRoute, s.handleLogin))
-	m.HandleFunc("POST /api/v1/token", s.limit(authRoute, s.authed(s.handleToken)))
-	m.HandleFunc("GET /api/v1/keys", s.limit(authRoute, s.authed(s.handleKeys)))
-	m.HandleFunc("GET /api/v1/files", s.limit(authRoute, s.authed(s.handleFiles)))
+	accountsH := account.NewHandler("/api", accounts, s.auth) // registration, login, keys, tokens
+	for _, rt := range account.Routes() {
+		m.HandleFunc(rt.Method+" /api"+rt.Path, s.limit(rt.Limits(), accountsH.ServeHTTP))
+	}
 	m.HandleFunc("GET /api/v1/server-key", s.limit(anonRoute, s.handleServerKey))
-	m.HandleFunc("GET /api/v1/storage", s.limit(authRoute, s.authed(s.handleStorage)))
 	m.HandleFunc("POST /api/v1/items", s.limit(upload, s.auth.Handler(http.HandlerFunc(s.shareAPI)).ServeHTTP))
-	m.HandleFunc("POST /api/v1/items/{id}/download", s.limit(download, s.optionalAuth(s.downloadLimited(s.shareAPI))))
-	m.HandleFunc("GET /api/v1/links/{id}", s.limit(anonRoute, s.linkLimited(s.shareAPI)))
-	m.HandleFunc("POST /api/v1/links/{id}/access", s.limit(linkAccess, s.linkLimited(s.downloadLimited(s.shareAPI))))
+	m.HandleFunc("POST /api/v1/items/{id}/download", s.limit(download, s.optionalAuth(s.shareAPI)))
+	m.HandleFunc("GET /api/v1/links/{id}", s.limit(anonRoute, s.shareAPI))
+	m.HandleFunc("POST /api/v1/links/{id}/access", s.limit(linkAccess, s.shareAPI))
 	m.HandleFunc("/api/", s.limit(authRoute, s.optionalAuth(s.shareAPI)))
 	m.Handle("/storageauth/", s.limit(storageRoute, http.StripPrefix("/storageauth", sa).ServeHTTP))
 	if cfg.StaticDir != "" {
@@ -165,24 +155,6 @@ func (s *Server) Service() *share.Service { return s.svc }
 // shareAPI hands a request to share's handler under /api.
 func (s *Server) shareAPI(w http.ResponseWriter, r *http.Request) {
 	http.StripPrefix("/api", s.shareH).ServeHTTP(w, r)
-}
-
-// linkLimited charges the client's address, then the link's own bucket if
-// the link exists: unknown IDs cost a lookup but no bucket, so guessing
-// them cannot crowd real links out of the limiter.
-func (s *Server) linkLimited(next http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if limited(w, s.linkRate, "ip:"+httplimit.ClientAddr(r)) {
-			return
-		}
-		id := r.PathValue("id")
-		if share.ValidID(id) {
-			if _, err := s.cfg.Stores.Share.Links.Link(r.Context(), id); err == nil && limited(w, s.linkRate, "link:"+id) {
-				return
-			}
-		}
-		next(w, r)
-	}
 }
 
 // staticOnly lets GET and HEAD through to the static files.

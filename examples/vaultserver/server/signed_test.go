@@ -31,7 +31,7 @@ func TestTamperedResponsesRefused(t *testing.T) {
 	ts := start(t, func(c *server.Config) { c.Authority = ln.Addr().String() })
 	upstream, _ := url.Parse(ts.URL)
 	var tamper func(*http.Response) // applied to answers on path
-	path := "/api/v1/storage"
+	path := "/api/v1/usage"
 	rp := httputil.NewSingleHostReverseProxy(upstream)
 	rp.ModifyResponse = func(resp *http.Response) error {
 		if !strings.HasSuffix(resp.Request.URL.Path, path) || tamper == nil {
@@ -72,7 +72,7 @@ func TestTamperedResponsesRefused(t *testing.T) {
 	}
 	for name, f := range map[string]func(*http.Response){
 		"body": body(func(b string) string {
-			return strings.Replace(b, `"quota_bytes":`, `"quota_bytes":9`, 1)
+			return strings.Replace(b, `"limit":{"bytes":`, `"limit":{"bytes":9`, 1)
 		}),
 		"status": func(r *http.Response) { r.StatusCode = http.StatusAccepted },
 		"header": func(r *http.Response) { r.Header.Set("Content-Type", "application/json; charset=utf-8") },

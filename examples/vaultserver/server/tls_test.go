@@ -16,6 +16,7 @@ import (
 
 	"github.com/sealkit/sealkit/examples/vaultclient/client"
 	"github.com/sealkit/sealkit/examples/vaultserver/server"
+	"github.com/sealkit/sealkit/servertls"
 )
 
 // TestTLS runs the server as main.go does: HTTPS with a self-signed
@@ -35,7 +36,7 @@ func TestTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tlsConfig, certPEM, fingerprint, err := server.SelfSignedTLS([]string{"127.0.0.1"}, time.Hour)
+	tlsConfig, certPEM, fingerprint, err := servertls.SelfSigned([]string{"127.0.0.1"}, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +93,7 @@ func TestTLS(t *testing.T) {
 		t.Errorf("a client that does not trust the certificate: %v, want an unknown-authority error", err)
 	}
 	// Plain HTTP to the TLS port gets a TLS alert, not the API.
-	resp, err := (&http.Client{Timeout: 10 * time.Second}).Get("http://" + ln.Addr().String() + "/api/v1/storage")
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Get("http://" + ln.Addr().String() + "/api/v1/usage")
 	if err == nil {
 		defer resp.Body.Close()
 		if resp.StatusCode != http.StatusBadRequest {

@@ -22,6 +22,7 @@ import (
 	"github.com/sealkit/sealkit/examples/vaultserver/server"
 	"github.com/sealkit/sealkit/httplimit"
 	"github.com/sealkit/sealkit/identity"
+	"github.com/sealkit/sealkit/servertls"
 	"github.com/sealkit/sealkit/share"
 	"github.com/sealkit/sealkit/storageauth"
 )
@@ -232,7 +233,7 @@ func TestStorageBodyCap(t *testing.T) {
 func serveTLS(t *testing.T, tweak func(*server.Config)) (string, *http.Client) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	tlsCfg, certPEM, _, err := server.SelfSignedTLS([]string{"127.0.0.1"}, time.Hour)
+	tlsCfg, certPEM, _, err := servertls.SelfSigned([]string{"127.0.0.1"}, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,7 +318,7 @@ func getStatus(t *testing.T, hc *http.Client, url string) (int, string) {
 // (which MaxConnsPerAddr counts).
 func TestHTTP2StreamsPerConn(t *testing.T) {
 	url, hc := serveTLS(t, nil)
-	getStatus(t, hc, url+"/api/v1/storage") // the server's settings are in
+	getStatus(t, hc, url+"/api/v1/usage") // the server's settings are in
 	var mu sync.Mutex
 	conns := map[string]bool{}
 	trace := &httptrace.ClientTrace{GotConn: func(ci httptrace.GotConnInfo) {
@@ -347,11 +348,11 @@ func TestHTTP2StreamsPerConn(t *testing.T) {
 func TestHTTP2RequestsPerAddr(t *testing.T) {
 	const limit = 4
 	url, hc := serveTLS(t, func(c *server.Config) { c.Limits.MaxRequestsPerAddr = limit })
-	getStatus(t, hc, url+"/api/v1/storage")
+	getStatus(t, hc, url+"/api/v1/usage")
 	holdRequests(t, hc, url, limit, &httptrace.ClientTrace{})
 	stop := time.Now().Add(patience)
 	for {
-		status, retry := getStatus(t, hc, url+"/api/v1/storage")
+		status, retry := getStatus(t, hc, url+"/api/v1/usage")
 		if status == http.StatusTooManyRequests {
 			if retry == "" {
 				t.Error("429 without Retry-After")

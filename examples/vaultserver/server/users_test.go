@@ -1,24 +1,22 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"testing"
 
+	"github.com/sealkit/sealkit/account"
 	"github.com/sealkit/sealkit/examples/vaultclient/client"
-	"github.com/sealkit/sealkit/examples/vaultserver/api"
 	"github.com/sealkit/sealkit/examples/vaultserver/server"
-	"github.com/sealkit/sealkit/share"
+	"github.com/sealkit/sealkit/keystore"
 )
 
 // The server registers at most Config.MaxUsers accounts, counted durably
 // (a restarted server over the same stores goes on refusing), and a
 // registration of a taken name costs no count. Before, nothing capped
-// accounts, and with them total storage.
+// accounts, and with them total storage. Package account tests the rest of
+// registration (its checks, its single transaction).
 func TestMaxUsers(t *testing.T) {
 	ctx := context.Background()
 	var cfg server.Config
@@ -33,9 +31,8 @@ func TestMaxUsers(t *testing.T) {
 	refused := func(opts client.Options, user string) {
 		t.Helper()
 		_, _, err := client.Register(ctx, opts, user, "correct horse "+user)
-		var ae *client.APIError
-		if !errors.As(err, &ae) || ae.Status != http.StatusForbidden || ae.Code != server.CodeUserLimit {
-			t.Fatalf("%s beyond MaxUsers: %v, want 403 %s", user, err, server.CodeUserLimit)
+		if !errors.Is(err, account.ErrUserLimit) || !client.IsStatus(err, http.StatusForbidden) {
+			t.Fatalf("%s beyond MaxUsers: %v, want 403 %s", user, err, account.CodeUserLimit)
 		}
 	}
 	refused(ts.opts, "carol")
@@ -54,42 +51,25 @@ func TestMaxUsers(t *testing.T) {
 	refused(opts, "dave")
 }
 
-// rewriteRegister replaces the directory keys of register requests with
-// an RSA key that passes the request's checks but that PublishUser, the
-// last write of a registration, refuses.
-type rewriteRegister struct{ base http.RoundTripper }
-
-func (rt rewriteRegister) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.URL.Path != "/api/v1/register" {
-		return rt.base.RoundTrip(r)
-	}
-	var req api.RegisterRequest
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-		return nil, err
-	}
-	req.Directory.Keys = []share.PublicKey{{Kind: share.KindRSA, Bytes: []byte("not an RSA key")}}
-	b, err := json.Marshal(&req)
-	if err != nil {
-		return nil, err
-	}
-	r = r.Clone(r.Context())
-	r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(b)), int64(len(b))
-	return rt.base.RoundTrip(r)
-}
-
-// A registration whose last write fails leaves nothing: the name is free,
-// login finds no account, and the same name registers afterwards. Before,
-// the account and key records stayed and the name answered 409 exists.
-func TestRegistrationAtomic(t *testing.T) {
+// A passphrase change through the server: the old passphrase stops
+// working, the new one logs in on a fresh device and opens the same keys
+// and signs as before.
+func TestChangePassphrase(t *testing.T) {
 	ctx := context.Background()
 	ts := start(t, nil)
-	opts := ts.opts
-	opts.HTTPClient = &http.Client{Transport: rewriteRegister{ts.Client().Transport}}
-	if _, _, err := client.Register(ctx, opts, "alice", "correct horse alice"); !client.IsStatus(err, http.StatusBadRequest) {
-		t.Fatalf("registration with an unusable directory key: %v, want 400", err)
+	alice := ts.register(t, "alice")
+	if err := alice.ChangePassphrase(ctx, "a new passphrase"); err != nil {
+		t.Fatal(err)
 	}
-	if _, err := client.Login(ctx, ts.opts, "alice", "correct horse alice"); !client.IsStatus(err, http.StatusNotFound) {
-		t.Fatalf("login after the failed registration: %v, want 404 (no account)", err)
+	if _, err := client.Login(ctx, ts.opts, "alice", "correct horse alice"); !errors.Is(err, keystore.ErrUnlock) {
+		t.Fatalf("old passphrase: %v, want ErrUnlock", err)
 	}
-	ts.register(t, "alice")
+	again, err := client.Login(ctx, ts.opts, "alice", "a new passphrase")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	if tok, _ := again.Token(); tok == "" { // Login signs a token request with the key it opened
+		t.Fatal("no token after the login with the new passphrase")
+	}
 }
