@@ -15,7 +15,8 @@
 // (identity.KeyRegistry) and the directory entry (share) in one
 // transaction. [Service.Login] checks the auth key behind a back-off per
 // user and client address; [Service.Token] exchanges a signed request for
-// a short-lived token.
+// a short-lived token; [Service.ChangePassphrase] stores the rewrapped
+// account record and the new login verifier together.
 //
 // The HTTP binding lives here too, not in a sub-package as share's does:
 // the Service exists only on servers and the wire types are its own
@@ -23,7 +24,8 @@
 // the [Client] that calls it share this package. SPEC.md beside this file
 // gives the routes, bodies, caps and error codes.
 //
-// The Service's methods are the account's life cycle; operations on an
-// existing account (passphrase change, recovery, sessions, deletion) are
-// further methods beside Login, each a route in the same table.
+// The Service's methods are the account's life cycle: each operation on an
+// account (recovery, sessions and deletion would be more) is one method
+// and one entry of the route table, which the Handler and the Client both
+// read.
 package account

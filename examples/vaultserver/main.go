@@ -24,6 +24,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sealkit/sealkit/account"
 	"github.com/sealkit/sealkit/backend/postgres"
 	"github.com/sealkit/sealkit/examples/vaultserver/server"
 	"github.com/sealkit/sealkit/httplimit"
@@ -56,7 +57,7 @@ func run() error {
 	flag.Int64Var(&cfg.MaxObjectSize, "max-object", server.DefaultMaxObjectSize, "largest file in bytes")
 	flag.IntVar(&cfg.MaxItems, "max-items", server.DefaultMaxItems, "files each user may own")
 	flag.Int64Var(&cfg.MaxSlots, "max-slots", server.DefaultMaxSlots, "storage-authorisation slots in all")
-	flag.IntVar(&cfg.MaxUsers, "max-users", server.DefaultMaxUsers, "accounts registered in all")
+	flag.IntVar(&cfg.MaxUsers, "max-users", account.DefaultMaxUsers, "accounts registered in all")
 	flag.IntVar(&l.MaxConnsPerAddr, "max-conns-per-addr", httplimit.DefaultMaxConnsPerAddr, "open connections per client address (IPv6: per /64)")
 	flag.Int64Var(&l.MaxInflightBytes, "max-inflight", 0, "request body bytes held at once in all (0: the larger of 512 MiB and twice -max-inflight-per-user)")
 	flag.Int64Var(&l.MaxInflightBytesPerUser, "max-inflight-per-user", 0, "request body bytes held at once per user (0: twice the largest upload)")

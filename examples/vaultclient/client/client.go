@@ -1,13 +1,9 @@
 package client
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -348,43 +344,5 @@ func (s *Session) refreshToken(ctx context.Context) error {
 	s.mu.Lock()
 	s.token, s.expires = tr.Token, tr.ExpiresAt
 	s.mu.Unlock()
-	return nil
-}
-
-// doJSON sends in as JSON (nil: no body) with an optional bearer token and
-// decodes the answer into out (nil: discard). Error answers are *APIError.
-func doJSON(ctx context.Context, c *http.Client, method, url, token string, in, out any) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return err
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, url, body)
-	if err != nil {
-		return err
-	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode >= 300 {
-		return readAPIError(resp)
-	}
-	if out == nil {
-		return nil
-	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(out); err != nil {
-		return errors.Join(errors.New("vault: malformed response"), err)
-	}
 	return nil
 }

@@ -1,44 +1,19 @@
 package client
 
 import (
-	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 
 	"github.com/sealkit/sealkit/account"
 	"github.com/sealkit/sealkit/share"
 )
 
-// APIError is an error response from the server's own routes other than
-// the account routes (which answer *account.HTTPError): the status
-// and the code of its {"error": code} body (API.md, "Errors").
-type APIError struct {
-	Status int
-	Code   string
-}
-
-func (e *APIError) Error() string {
-	return fmt.Sprintf("vault: %s (%d %s)", e.Code, e.Status, http.StatusText(e.Status))
-}
-
-// IsStatus reports whether err is an *APIError or an *account.HTTPError
-// (from the account routes) with that status.
+// IsStatus reports whether err is an *account.HTTPError (an answer of the
+// account routes) with that status.
 func IsStatus(err error, status int) bool {
-	if e, ok := err.(*APIError); ok {
-		return e.Status == status
-	}
-	e, ok := err.(*account.HTTPError)
+	e, ok := errors.AsType[*account.HTTPError](err)
 	return ok && e.Status == status
-}
-
-func readAPIError(resp *http.Response) error {
-	var body struct {
-		Error string `json:"error"`
-	}
-	json.NewDecoder(io.LimitReader(resp.Body, 4<<10)).Decode(&body)
-	return &APIError{Status: resp.StatusCode, Code: body.Error}
 }
 
 // UnknownRecipientsError is returned by Upload, before anything is sent,

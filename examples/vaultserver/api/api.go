@@ -4,27 +4,6 @@
 // share's records.
 package api
 
-import "github.com/sealkit/sealkit/share"
-
-// FilesResponse is a page of a user's own items, oldest first. Next is
-// the cursor of the next page ("after"), "" on the last page.
-type FilesResponse struct {
-	Files  []*share.Item `json:"files"`
-	Total  int           `json:"total"`
-	Limit  int           `json:"limit"`
-	Offset int           `json:"offset"`
-	Next   string        `json:"next,omitempty"`
-}
-
-// StorageResponse is a user's storage usage.
-type StorageResponse struct {
-	UsedBytes      int64   `json:"used_bytes"`
-	QuotaBytes     int64   `json:"quota_bytes"`
-	PercentageUsed float64 `json:"percentage_used"`
-	FileCount      int     `json:"file_count"`
-	MaxObjectBytes int64   `json:"max_object_bytes"`
-}
-
 // ServerKeyResponse publishes the server's response-signing key (API.md,
 // "Signed responses"): PublicKey is the raw key, KeyID its RFC 7638
 // thumbprint.

@@ -7,21 +7,10 @@ import (
 	"github.com/sealkit/sealkit/identity"
 )
 
-// principal is who is acting, as identity's Authenticator established it.
-type principal = identity.Principal
-
 // refuse logs and answers a refused request.
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	s.cfg.Logger.Info("refused request", "path", r.URL.Path, "err", err)
 	writeRefusal(w, r, err)
-}
-
-// authed requires an authenticated user.
-func (s *Server) authed(next func(http.ResponseWriter, *http.Request, principal)) http.HandlerFunc {
-	return s.auth.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, _ := identity.PrincipalFrom(r.Context())
-		next(w, r, p)
-	})).ServeHTTP
 }
 
 // optionalAuth authenticates when credentials are present and refuses bad

@@ -67,7 +67,7 @@ type Config struct {
 	// Quota bytes alone would let a user fill the stores with tiny items.
 	MaxItems int
 	// MaxUsers caps the accounts registered in all; 0 means
-	// DefaultMaxUsers. A registration beyond it is refused (403
+	// account.DefaultMaxUsers. A registration beyond it is refused (403
 	// user_limit), so that the stores stay bounded by MaxUsers times a
 	// user's Quota and uncharged records (API.md, "Rate limits and
 	// quotas").
@@ -119,7 +119,6 @@ func (c *Config) setDefaults() error {
 		return errors.New("vault: Config.Authority is required with InsecureLoopback")
 	}
 	orDefault(&c.MaxItems, DefaultMaxItems)
-	orDefault(&c.MaxUsers, DefaultMaxUsers)
 	orDefault(&c.MaxDownloadsPerUser, DefaultMaxDownloadsPerUser)
 	orDefault(&c.Quota, DefaultQuota)
 	orDefault(&c.MaxObjectSize, DefaultMaxObjectSize)

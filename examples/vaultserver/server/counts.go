@@ -5,15 +5,10 @@ import (
 	"errors"
 	"time"
 
-	"github.com/sealkit/sealkit/account"
 	"github.com/sealkit/sealkit/backend"
 	"github.com/sealkit/sealkit/httplimit"
 	"github.com/sealkit/sealkit/storageauth"
 )
-
-// DefaultMaxUsers caps the accounts of a server when Config.MaxUsers is 0.
-// With DefaultQuota each, that bounds charged storage at about 10 TiB.
-const DefaultMaxUsers = account.DefaultMaxUsers
 
 // idSlotCount is the durable count of storageauth slots
 // (backend.Stores.Increment): shared by every process over one database,

@@ -25,16 +25,10 @@ type ErrorBody struct {
 	Error string `json:"error"`
 }
 
-var (
-	errInvalid  = errors.New("vault: invalid request")
-	errTooLarge = errors.New("vault: request too large")
-)
-
 // wire maps errors to codes; anything else is a 500 whose text stays in
-// the server.
-var wire = &httpwire.Convention{Package: "vault", TooLarge: errTooLarge, Invalid: errInvalid, Codes: []httpwire.Code{
-	{Code: CodeInvalid, Status: http.StatusBadRequest, Err: errInvalid},
-	{Code: CodeTooLarge, Status: http.StatusRequestEntityTooLarge, Err: errTooLarge},
+// the server. The server reads no JSON body itself: its routes' bodies are
+// account's, share's and storageauth's.
+var wire = &httpwire.Convention{Package: "vault", Codes: []httpwire.Code{
 	{Code: CodeNotFound, Status: http.StatusNotFound, Err: share.ErrNotFound},
 	{Code: "permission", Status: http.StatusForbidden, Err: share.ErrPermission},
 	{Code: CodeInvalid, Status: http.StatusBadRequest, Err: share.ErrInvalid},

@@ -51,13 +51,3 @@ func writeRefusal(w http.ResponseWriter, r *http.Request, err error) {
 	httplimit.PrepareRefusal(w, r, err)
 	writeError(w, err)
 }
-
-// limited takes a token of l for key and answers 429 with Retry-After if
-// there is none.
-func limited(w http.ResponseWriter, l *httplimit.RateLimiter, key string) bool {
-	ok, wait := l.Allow(key)
-	if !ok {
-		writeError(w, &httplimit.RetryError{Err: httplimit.ErrRateLimited, Wait: wait})
-	}
-	return !ok
-}

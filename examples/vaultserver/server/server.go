@@ -16,16 +16,16 @@ import (
 
 // Server is the vault's http.Handler. Build it with New.
 type Server struct {
-	cfg       Config
-	svc       *share.Service
-	shareH    *sharehttp.Handler
-	auth      *identity.Authenticator  // signature or bearer token (auth.go)
-	optAuth   *identity.Authenticator  // auth, also passing anonymous requests
-	limits    *httplimit.Limits        // connections, requests, bodies, transfers (limits.go)
-	handler   http.Handler             // mux under limits.Handler
-	csp       string                   // Content-Security-Policy of every response
-	signer    *identity.ResponseSigner // signs every routed answer (limit)
-	slotRate  *httplimit.RateLimiter   // storageauth slots created per client address (counts.go)
+	cfg      Config
+	svc      *share.Service
+	shareH   *sharehttp.Handler
+	auth     *identity.Authenticator  // signature or bearer token (auth.go)
+	optAuth  *identity.Authenticator  // auth, also passing anonymous requests
+	limits   *httplimit.Limits        // connections, requests, bodies, transfers (limits.go)
+	handler  http.Handler             // mux under limits.Handler
+	csp      string                   // Content-Security-Policy of every response
+	signer   *identity.ResponseSigner // signs every routed answer (limit)
+	slotRate *httplimit.RateLimiter   // storageauth slots created per client address (counts.go)
 }
 
 var _ http.Handler = (*Server)(nil)
