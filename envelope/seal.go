@@ -380,6 +380,14 @@ func (r *ReaderAt) ReadAt(p []byte, off int64) (int, error) {
 // Size returns the plaintext size.
 func (r *ReaderAt) Size() int64 { return r.ra.Size() }
 
+// SealedRange returns where in the source (offset and length) the sealed
+// segments lie that hold the plaintext bytes [off, off+n), cut at the end:
+// a reader whose source fetches bytes from afar (an HTTP range of the
+// payload) fetches that span, aligned to segments, before ReadAt(p[:n],
+// off), which authenticates each segment before use. A range that holds
+// no plaintext byte has length 0.
+func (r *ReaderAt) SealedRange(off, n int64) (srcOff, srcN int64) { return r.ra.SealedRange(off, n) }
+
 // Metadata returns the envelope's metadata, nil if it has none.
 func (r *ReaderAt) Metadata() *Metadata { return r.metadata }
 

@@ -13,13 +13,14 @@ import (
 )
 
 // ResponseSigner is server middleware that signs every response (RFC 9421)
-// with Key, covering @status, content-digest, content-type, the request's
-// method, path and query ("@method";req, "@path";req, "@query";req) and,
+// with Key, covering @status, content-digest, content-type, content-range
+// (each if present), the request's method, path and query ("@method";req, "@path";req, "@query";req) and,
 // when the request was signed, its Signature field ("signature";req), so a
 // client can tell that this answer is to its request: to this one, if it
 // signed it, else to one of the same method and target. [ResponseSigner.Handler]
 // buffers the response (at most MaxBodyBytes) to digest it;
-// [ResponseSigner.StreamHandler] streams a 200 answer, signed without its body.
+// [ResponseSigner.StreamHandler] streams a 200 or 206 answer, signed without
+// its body.
 type ResponseSigner struct {
 	// Key signs responses. Required.
 	Key *PrivateKey
@@ -48,14 +49,15 @@ var ErrResponseTooLarge = errors.New("identity: response too large to sign")
 func (s *ResponseSigner) Handler(next http.Handler) http.Handler { return s.handler(next, false) }
 
 // StreamHandler is [ResponseSigner.Handler] for routes whose answers may be
-// too large to buffer: a 200 answer is signed when its header is written
-// (over @status, content-type if set by then, and the request's
-// components), carries no Content-Digest, and its body is sent as it is
-// written, so it is not covered: the caller must authenticate it by other
-// means (an envelope's AEAD, say). [VerifyStreamedResponse] checks it. Any
-// other status is buffered and signed as Handler signs it. A 200 answer
-// written without a Content-Type is sent without one, as net/http would
-// otherwise sniff one after signing.
+// too large to buffer: a 200 answer, or a 206 (one byte range), is signed
+// when its header is written (over @status, content-type and content-range
+// if set by then, and the request's components), carries no
+// Content-Digest, and its body is sent as it is written, so it is not
+// covered: the caller must authenticate it by other means (an envelope's
+// AEAD, say). [VerifyStreamedResponse] checks it. Any other status is
+// buffered and signed as Handler signs it. A streamed answer written
+// without a Content-Type is sent without one, as net/http would otherwise
+// sniff one after signing.
 func (s *ResponseSigner) StreamHandler(next http.Handler) http.Handler { return s.handler(next, true) }
 
 func (s *ResponseSigner) handler(next http.Handler, stream bool) http.Handler {
@@ -68,13 +70,13 @@ func (s *ResponseSigner) handler(next http.Handler, stream bool) http.Handler {
 
 // signingWriter is the writer a ResponseSigner's handler gets: it keeps
 // the handler's header apart from the connection's until the answer is
-// signed, and buffers the body unless the answer is a streamed 200.
+// signed, and buffers the body unless the answer is a streamed 200 or 206.
 type signingWriter struct {
 	w         http.ResponseWriter
 	s         *ResponseSigner
 	r         *http.Request
 	h         http.Header // the handler's header, sent with the answer
-	stream    bool        // a 200 answer is streamed
+	stream    bool        // a 200 or 206 answer is streamed
 	streaming bool        // its head is sent: writes go to w
 	status    int
 	buf       bytes.Buffer
@@ -85,14 +87,15 @@ var _ http.ResponseWriter = (*signingWriter)(nil)
 
 func (sw *signingWriter) Header() http.Header { return sw.h }
 
-// WriteHeader records the status; a streamed 200 is signed and sent now.
+// WriteHeader records the status; a streamed 200 or 206 is signed and sent
+// now.
 // Informational (1xx) answers are not passed on: they would be unsigned.
 func (sw *signingWriter) WriteHeader(code int) {
 	if sw.status != 0 || code < http.StatusOK {
 		return
 	}
 	sw.status = code
-	if code != http.StatusOK || !sw.stream {
+	if !sw.stream || (code != http.StatusOK && code != http.StatusPartialContent) {
 		return
 	}
 	if _, ok := sw.h["Content-Type"]; !ok {
@@ -216,6 +219,9 @@ func (s *ResponseSigner) sign(resp *http.Response, body []byte, streamed bool) e
 	if resp.Header.Get("Content-Type") != "" {
 		comps = append(comps, "content-type")
 	}
+	if resp.Header.Get("Content-Range") != "" {
+		comps = append(comps, "content-range")
+	}
 	if resp.Request != nil {
 		comps = append(comps, requestBinding...)
 		if resp.Request.Header.Get(headerSignature) != "" {
@@ -296,16 +302,16 @@ func VerifyResponseSignature(resp *http.Response, label string, key *PublicKey) 
 
 // VerifyResponse checks that resp was signed by key as
 // [ResponseSigner.Handler] signs: the only signature covers @status,
-// content-digest, content-type if present, and, if resp.Request is set,
-// the request's @method, @path and @query and, if it carried a Signature,
-// "signature";req; it is at most DefaultMaxAge old; and the body (read up
+// content-digest, content-type and content-range if present, and, if
+// resp.Request is set, the request's @method, @path and @query and, if it
+// carried a Signature, "signature";req; it is at most DefaultMaxAge old; and the body (read up
 // to maxBody bytes, then replaced by an in-memory copy) matches
 // Content-Digest.
 func VerifyResponse(resp *http.Response, key *PublicKey, maxBody int64) error {
 	return verifyResponse(resp, key, maxBody, newFreshness(0, 0, nil))
 }
 
-// VerifyStreamedResponse checks a 200 answer of
+// VerifyStreamedResponse checks a 200 or 206 answer of
 // [ResponseSigner.StreamHandler] as VerifyResponse does, but with no
 // content-digest required and without reading the body: the body is not
 // authenticated, and the caller must check it by other means.
@@ -344,6 +350,9 @@ func checkResponseHead(resp *http.Response, key *PublicKey, fresh freshness, dig
 	}
 	if resp.Header.Get("Content-Type") != "" && !has("content-type") {
 		return reject(ReasonPolicy, "content-type not covered")
+	}
+	if resp.Header.Get("Content-Range") != "" && !has("content-range") {
+		return reject(ReasonPolicy, "content-range not covered")
 	}
 	if resp.Request != nil {
 		for _, c := range requestBinding {

@@ -151,6 +151,19 @@ func TestResponseFixtures(t *testing.T) {
 		resp.Body = io.NopCloser(bytes.NewReader([]byte(body)))
 		return resp
 	}
+	// partial is what StreamHandler sends for req's Range: a 206 with its
+	// Content-Range; body is not signed.
+	partial := func(req *http.Request, crange, body string) *http.Response {
+		resp := &http.Response{StatusCode: http.StatusPartialContent, Header: http.Header{}, Request: req}
+		resp.Header.Set("Content-Type", "application/octet-stream")
+		resp.Header.Set("Content-Range", crange)
+		s := &ResponseSigner{Key: server, Now: func() time.Time { return created }}
+		if err := s.sign(resp, nil, true); err != nil {
+			t.Fatal(err)
+		}
+		resp.Body = io.NopCloser(bytes.NewReader([]byte(body)))
+		return resp
+	}
 	// full is what ResponseSigner covers for a signed request with a
 	// Content-Type; without removes components from it.
 	full := []string{"@status", "content-digest", "content-type", "@method;req", "@path;req", "@query;req", "signature;req"}
@@ -274,6 +287,13 @@ func TestResponseFixtures(t *testing.T) {
 		{"streamed, not bound to the request", custom(linkAccess, 200, octets, "frame", params("@status", "content-type")), ReasonPolicy},
 		{"streamed, not bound to the request signature", custom(download, 200, octets, "ciphertext", params("@status", "content-type", "@method;req", "@path;req", "@query;req")), ReasonPolicy},
 		{"streamed, content type not covered", custom(download, 200, octets, "ciphertext", params("@status", "@method;req", "@path;req", "@query;req", "signature;req")), ReasonPolicy},
+		{"streamed range", partial(download, "bytes 10-19/100", "0123456789"), ""},
+		{"streamed range, another Content-Range", edit(partial(download, "bytes 10-19/100", "0123456789"), func(r *http.Response) {
+			r.Header.Set("Content-Range", "bytes 20-29/100")
+		}), ReasonBadSignature},
+		{"streamed range, Content-Range not covered", edit(custom(download, 206, octets, "0123456789", params("@status", "content-type", "@method;req", "@path;req", "@query;req", "signature;req")), func(r *http.Response) {
+			r.Header.Set("Content-Range", "bytes 10-19/100")
+		}), ReasonPolicy},
 	}
 	out := responseFixtureFileJSON{
 		Comment:     "Signed responses (identity ResponseSigner) and tampered copies, with identity.VerifyResponse's outcome at now: \"ok\" or the reason. Written by identity's TestResponseFixtures; checked by response.test.mjs.",

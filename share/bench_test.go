@@ -1,7 +1,9 @@
 package share_test
 
 import (
+	"bytes"
 	"crypto/fips140"
+	"io"
 	"strings"
 	"testing"
 
@@ -161,4 +163,62 @@ func BenchmarkClaim(b *testing.B) {
 			b.Fatal(err)
 		}
 	})
+}
+
+// BenchmarkRangeRead: a 64 KiB range from the middle of a 64 MiB item
+// (OpenRange, which fetches the final segment, then one ReadAt: two
+// ranged downloads of a segment or two each) against reading the whole
+// item (Read), and a ReadAt on a reader already open. SetBytes is what the
+// caller gets: 64 KiB or 64 MiB.
+func BenchmarkRangeRead(b *testing.B) {
+	const size, span = 64 << 20, 64 << 10
+	for _, tr := range []string{"local", "http"} {
+		w := newWorld(b, tr)
+		alice := w.addUser(b, "alice", "hybrid", 0)
+		pt := make([]byte, size)
+		it, err := alice.Upload(ctx, bytes.NewReader(pt), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		mid := int64(size/2 + 1000) // not segment-aligned: two segments
+		b.Run(tr+"/whole", func(b *testing.B) {
+			b.SetBytes(size)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := alice.Read(ctx, it.ID, io.Discard); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(tr+"/range", func(b *testing.B) {
+			b.SetBytes(span)
+			b.ReportAllocs()
+			p := make([]byte, span)
+			for b.Loop() {
+				r, err := alice.OpenRange(ctx, it.ID)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := r.ReadAt(p, mid); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(tr+"/range-open", func(b *testing.B) {
+			b.SetBytes(span)
+			b.ReportAllocs()
+			r, err := alice.OpenRange(ctx, it.ID)
+			if err != nil {
+				b.Fatal(err)
+			}
+			p := make([]byte, span)
+			i := int64(0)
+			for b.Loop() {
+				i++
+				if _, err := r.ReadAt(p, mid+i%64*span); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

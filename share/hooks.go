@@ -73,7 +73,7 @@ const (
 	OpPublishUser  Op = "publish_user"
 	OpUpload       Op = "upload"        // Version: the one stored (1: a new item); Size: its payload's
 	OpDelete       Op = "delete"        // Version and Size: the deleted version's
-	OpDownload     Op = "download"      // an owner's or recipient's download
+	OpDownload     Op = "download"      // an owner's or recipient's download; Size: the bytes served (a ranged download's, its range's)
 	OpShare        Op = "share"         // Subject: the recipient
 	OpRevoke       Op = "revoke"        // Subject: the recipient
 	OpInvite       Op = "invite"        // Subject: the invitation ID

@@ -24,6 +24,9 @@ type Items interface {
 	Item(ctx context.Context, id string) (*Item, error)
 	// Download returns an item's payload ([Service.Download]).
 	Download(ctx context.Context, id string, ev *Event) (io.ReadCloser, error)
+	// DownloadRange returns at most n bytes of an item's payload from off
+	// and where they lie ([Service.DownloadRange]).
+	DownloadRange(ctx context.Context, id string, off, n int64, ev *Event) (io.ReadCloser, Span, error)
 	// PutManifest attaches the owner's signed manifest to an item's current
 	// version ([Service.PutManifest]).
 	PutManifest(ctx context.Context, item string, manifest []byte) error

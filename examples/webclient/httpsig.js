@@ -297,7 +297,7 @@ const REQUEST_BINDING = ["@method;req", "@path;req", "@query;req"];
  * was sent, at time now (Unix seconds), against key (importPublicKey's
  * result for the server's response key), as identity.VerifyResponse does:
  * exactly one signature, covering @status, content-digest, content-type
- * when the answer has one, the request's @method, @path and @query (so the
+ * and content-range when the answer has them, the request's @method, @path and @query (so the
  * answer is to this target) and, when the request carried a Signature,
  * "signature";req (so the answer is to this request); by key (a keyid
  * other than key's is unknown_key); at most MAX_AGE old, MAX_SKEW ahead;
@@ -319,6 +319,7 @@ export async function verifyResponse({ status, headers, body }, request, key, no
   if (!has("@status")) throw policy("response signature must cover @status");
   if (!payload && !has("content-digest")) throw policy("response signature must cover content-digest");
   if (h.get("Content-Type") !== "" && !has("content-type")) throw policy("content-type not covered");
+  if (h.get("Content-Range") !== "" && !has("content-range")) throw policy("content-range not covered");
   for (const c of REQUEST_BINDING) if (!has(c)) throw policy(`response is not bound to the request's ${c.slice(0, -4)}`);
   if (rh.get("Signature") !== "" && !has("signature;req")) throw policy("response is not bound to the request signature");
   const keyId = sig.params.keyid ?? "";

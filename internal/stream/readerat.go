@@ -48,6 +48,24 @@ func NewReaderAt(c *Cipher, src io.ReaderAt, base, n int64) (*ReaderAt, error) {
 // Size returns the plaintext size.
 func (ra *ReaderAt) Size() int64 { return ra.size }
 
+// SealedRange returns where in src (offset and length) the sealed segments
+// lie that hold the plaintext bytes [off, off+n), cut at the end of the
+// payload: what a ranged fetch of the source must cover for ReadAt to read
+// them. A range that holds no byte (n < 1, off < 0 or off ≥ Size) has length 0.
+func (ra *ReaderAt) SealedRange(off, n int64) (int64, int64) {
+	if n < 1 || off < 0 || off >= ra.size {
+		return ra.base, 0
+	}
+	end := ra.size
+	if n < ra.size-off {
+		end = off + n
+	}
+	ss, full := int64(ra.c.segSize), int64(ra.c.sealedSegmentSize())
+	start := off / ss * full
+	stop := min(((end-1)/ss+1)*full, ra.c.SealedSize(ra.size))
+	return ra.base + start, stop - start
+}
+
 // Opened reports how many segments have been decrypted so far.
 func (ra *ReaderAt) Opened() int64 {
 	ra.mu.Lock()

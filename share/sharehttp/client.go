@@ -32,6 +32,23 @@ func (c *Client) do(ctx context.Context, rt *Route, query url.Values, body io.Re
 // doSized is do with the body's length, if known (else -1): it is sent as
 // Content-Length.
 func (c *Client) doSized(ctx context.Context, rt *Route, query url.Values, body io.Reader, n int64, args ...string) (io.ReadCloser, error) {
+	req, err := c.newRequest(ctx, rt, query, body, n, args...)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.roundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode == rt.Status {
+		return resp.Body, nil
+	}
+	defer resp.Body.Close()
+	return nil, wire.ResponseError(resp)
+}
+
+// newRequest builds a request to rt with a body of n bytes (-1: unknown).
+func (c *Client) newRequest(ctx context.Context, rt *Route, query url.Values, body io.Reader, n int64, args ...string) (*http.Request, error) {
 	u := rt.url(c.BaseURL, args...)
 	if query != nil {
 		u += "?" + query.Encode()
@@ -49,19 +66,16 @@ func (c *Client) doSized(ctx context.Context, rt *Route, query url.Values, body 
 	case Frame:
 		req.Header.Set("Content-Type", "application/octet-stream")
 	}
+	return req, nil
+}
+
+// roundTrip sends req with HTTPClient.
+func (c *Client) roundTrip(req *http.Request) (*http.Response, error) {
 	hc := c.HTTPClient
 	if hc == nil {
 		hc = http.DefaultClient
 	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode == rt.Status {
-		return resp.Body, nil
-	}
-	defer resp.Body.Close()
-	return nil, wire.ResponseError(resp)
+	return hc.Do(req)
 }
 
 // decoder turns an answer's body of at most max bytes into a T.

@@ -21,6 +21,12 @@
 // unknown fields; response records are capped and validated before the
 // client trusts them.
 //
+// The download route also honours one HTTP byte range (Range: bytes=…):
+// 206 with its Content-Range, 416 past the end, 400 for more than one
+// range or a malformed one (share/SPEC.md §8 gives the grammar, and
+// testdata/range.json its vectors). [Client.DownloadRange] takes only the
+// 206 its request must get.
+//
 // # Adding an operation
 //
 // After the [share.Service] method exists (and its [share.Transport] role

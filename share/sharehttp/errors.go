@@ -31,6 +31,7 @@ var wire = httpwire.Convention{
 		{Code: "too_large", Status: http.StatusRequestEntityTooLarge, Err: share.ErrTooLarge},
 		{Code: "exhausted", Status: http.StatusTooManyRequests, Err: share.ErrExhausted},
 		{Code: "locked", Status: http.StatusLocked, Err: share.ErrLocked},
+		{Code: "range_not_satisfiable", Status: http.StatusRequestedRangeNotSatisfiable, Err: share.ErrRange},
 		{Code: "rate_limited", Status: http.StatusTooManyRequests, Err: httplimit.ErrRateLimited}, // LinkRate, MaxDownloads
 	},
 	TooLarge: share.ErrTooLarge,

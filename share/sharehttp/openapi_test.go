@@ -39,8 +39,9 @@ type operation struct {
 		Content map[string]mediaType `json:"content"`
 	} `json:"requestBody"`
 	Responses map[string]struct {
-		Ref     string               `json:"$ref"`
-		Content map[string]mediaType `json:"content"`
+		Ref     string                     `json:"$ref"`
+		Content map[string]mediaType       `json:"content"`
+		Headers map[string]json.RawMessage `json:"headers"`
 	} `json:"responses"`
 }
 
@@ -104,6 +105,9 @@ func TestOpenAPIRoutes(t *testing.T) {
 			for _, q := range rt.Query {
 				params = append(params, "query "+q)
 			}
+			if rt.Ranges {
+				params = append(params, "header Range", "header If-Range")
+			}
 			var got []string
 			for _, p := range op.Parameters {
 				got = append(got, p.In+" "+p.Name)
@@ -132,7 +136,18 @@ func TestOpenAPIRoutes(t *testing.T) {
 			}
 
 			status := strconv.Itoa(rt.Status)
-			equal(t, "responses", slices.Sorted(maps.Keys(op.Responses)), []string{status, "default"})
+			statuses := []string{status, "default"}
+			if rt.Ranges {
+				statuses = []string{status, "206", "416", "default"}
+				checkBody(t, "partial response", rt.Response, op.Responses["206"].Content)
+				checkBody(t, "416 response", Body{JSON, "Error"}, op.Responses["416"].Content)
+				for _, s := range []string{"206", "416"} {
+					if _, ok := op.Responses[s].Headers["Content-Range"]; !ok {
+						t.Errorf("%s answer without a Content-Range header", s)
+					}
+				}
+			}
+			equal(t, "responses", slices.Sorted(maps.Keys(op.Responses)), statuses)
 			checkBody(t, "response", rt.Response, op.Responses[status].Content)
 			equal(t, "default response", op.Responses["default"].Ref, "#/components/responses/Error")
 

@@ -53,6 +53,9 @@ type Route struct {
 	Request  Body
 	Response Body
 	Status   int // status of a successful answer
+	// Ranges: the route honours a Range header (Range, If-Range) and
+	// answers one range with 206, or 416 past the end.
+	Ranges bool
 
 	serve func(*call) error
 }

@@ -298,17 +298,27 @@ func (c *Client) Item(ctx context.Context, id string) (*share.Item, error) {
 }
 
 var download = &Route{Name: "download", Method: "POST", Path: "/v1/items/{id}/download", Auth: AuthSigned,
-	Request: Body{JSON, "Event"}, Response: Body{Stream, ""}, Status: http.StatusOK, serve: serveDownload}
+	Request: Body{JSON, "Event"}, Response: Body{Stream, ""}, Status: http.StatusOK, Ranges: true, serve: serveDownload}
 
+// serveDownload answers the whole payload (200), or with a Range header
+// one range of it (206, or 416 past the end: range.go).
 func serveDownload(c *call) error {
+	rg, ranged, err := parseRange(c.r.Header)
+	if err != nil {
+		return err
+	}
 	ev, err := readJSON[share.Event](c)
 	if err != nil {
 		return err
+	}
+	if ranged {
+		return c.streamRange(rg, ev)
 	}
 	rc, err := c.svc.Download(c.ctx(), c.actor, c.id(), ev)
 	if err != nil {
 		return err
 	}
+	c.w.Header().Set("Accept-Ranges", "bytes")
 	return c.stream(nil, rc)
 }
 

@@ -246,6 +246,13 @@ func (s *Session) Download(ctx context.Context, id string, w io.Writer) (*envelo
 	return s.share.Read(ctx, id, w)
 }
 
+// OpenRange opens file id for reads of any byte range of its plaintext:
+// each read fetches only the segments it touches (a ranged download, 206),
+// authenticated as Download's are. Its Size is the plaintext size.
+func (s *Session) OpenRange(ctx context.Context, id string) (*share.RangeReader, error) {
+	return s.share.OpenRange(ctx, id)
+}
+
 // ShareWith shares file id with a registered user (their public key is
 // looked up in the directory; the DEK is wrapped to it here).
 func (s *Session) ShareWith(ctx context.Context, id, recipient string) error {

@@ -56,20 +56,22 @@ func (v *verifier) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// check verifies resp: a payload route's 200 as a streamed answer (its
-// body, ciphertext, is not covered), any other answer with its digest.
+// check verifies resp: a payload route's 200, or 206 to a Range, as a
+// streamed answer (its body, ciphertext, is not covered; a 206's
+// Content-Range is), any other answer with its digest.
 func (v *verifier) check(req *http.Request, resp *http.Response) error {
 	if resp.Request == nil {
 		resp.Request = req
 	}
-	if resp.StatusCode != http.StatusOK || !payloadRoute(req) {
+	streamed := resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusPartialContent
+	if !streamed || !payloadRoute(req) {
 		return identity.VerifyResponse(resp, v.key, maxResponseBody)
 	}
 	return identity.VerifyStreamedResponse(resp, v.key)
 }
 
-// payloadRoute reports whether req is to a route whose 200 answer is
-// streamed: download and link access.
+// payloadRoute reports whether req is to a route whose 200 (or 206)
+// answer is streamed: download and link access.
 func payloadRoute(req *http.Request) bool {
 	p := req.URL.Path
 	return req.Method == http.MethodPost && strings.HasPrefix(p, "/api/v1/") &&

@@ -35,8 +35,9 @@ var (
 
 // limit applies rt's body cap, budget and pacing to next, and signs its
 // answers and refusals (API.md, "Signed responses"): a download route's
-// 200 is streamed, signed without its body; every other answer is
-// buffered and signed with its Content-Digest.
+// 200, or 206 to a Range, is streamed, signed without its body (and with
+// its Content-Range); every other answer is buffered and signed with its
+// Content-Digest.
 func (s *Server) limit(rt httplimit.Route, next http.HandlerFunc) http.HandlerFunc {
 	sign := s.signer.Handler
 	if rt.Transfer == httplimit.Download {
