@@ -138,7 +138,8 @@ func (v *Verifier) verify(r *http.Request, admit func(*http.Request, KeyEntry) e
 	if err != nil {
 		return nil, err
 	}
-	if err := requestView(r, scheme, authority).verify(ps, entry.PublicKey); err != nil {
+	m := requestView(r, scheme, authority)
+	if err := m.verify(ps, entry.PublicKey); err != nil {
 		return nil, err
 	}
 	// The signature covers Content-Digest; now check the body against it.
@@ -149,7 +150,7 @@ func (v *Verifier) verify(r *http.Request, admit func(*http.Request, KeyEntry) e
 	if r.ContentLength > max {
 		return nil, reject(ReasonBodyTooLarge, "Content-Length exceeds the cap")
 	}
-	digest, err := parseContentDigest(r.Header.Values(headerContentDigest))
+	digest, err := parseContentDigest(r.Header[headerContentDigest])
 	if err != nil {
 		return nil, err
 	}
@@ -181,7 +182,7 @@ func (v *Verifier) verify(r *http.Request, admit func(*http.Request, KeyEntry) e
 		entry:     entry,
 		created:   p.Created,
 		nonce:     p.Nonce,
-		signature: r.Header.Get(headerSignature),
+		signature: headerGet(r.Header, headerSignature),
 	}, nil
 }
 
@@ -201,7 +202,7 @@ func (v *Verifier) checkCoverage(r *http.Request, sp *sigParams) error {
 	if !has("content-digest") {
 		return reject(ReasonPolicy, "content-digest not covered")
 	}
-	if r.Header.Get("Content-Type") != "" && !has("content-type") {
+	if headerGet(r.Header, headerContentType) != "" && !has("content-type") {
 		return reject(ReasonPolicy, "content-type not covered")
 	}
 	for _, h := range v.RequiredHeaders {
