@@ -3,6 +3,7 @@ package identity
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"time"
 )
@@ -46,6 +47,20 @@ type MemoryReplayStore struct {
 var _ ReplayStore = (*MemoryReplayStore)(nil)
 
 type replayKey struct{ keyID, nonce string }
+
+// clone copies k's strings into one allocation of their own: callers pass
+// slices of larger strings (the Verifier's nonce is cut from the request's
+// Signature-Input field), which an entry must not keep alive.
+// (String concatenation would return one of them as is when the other is
+// empty.)
+func (k replayKey) clone() replayKey {
+	var b strings.Builder
+	b.Grow(len(k.keyID) + len(k.nonce))
+	b.WriteString(k.keyID)
+	b.WriteString(k.nonce)
+	s := b.String()
+	return replayKey{s[:len(k.keyID)], s[len(k.keyID):]}
+}
 
 type expiryItem struct {
 	k replayKey
@@ -127,6 +142,7 @@ func (m *MemoryReplayStore) Remember(_ context.Context, keyID, nonce string, exp
 	if len(m.seen) >= max {
 		return ErrReplayStoreFull
 	}
+	k = k.clone()
 	m.seen[k] = expires
 	m.expiry.push(expiryItem{k, expires})
 	return nil

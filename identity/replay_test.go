@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+	"unsafe"
+	"weak"
 
 	"github.com/sealkit/sealkit/identity"
 )
@@ -50,5 +54,32 @@ func TestMemoryReplayStoreExpiryOrder(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+	}
+}
+
+// MemoryReplayStore keeps its own copy of a nonce, not the string it was
+// cut from: the Verifier's nonce is a slice of the request's
+// Signature-Input field, which a client can pad to
+// MaxSignatureHeaderBytes, so keeping it would let every entry hold 8 KiB
+// instead of the nonce's length.
+func TestMemoryReplayStoreKeepsNoCallerString(t *testing.T) {
+	s := &identity.MemoryReplayStore{Now: fixedNow}
+	field := strings.Repeat(";tag=\"x\"", identity.MaxSignatureHeaderBytes/8) + identity.NewNonce()
+	w := weak.Make(unsafe.StringData(field))
+	keyID, nonce := field[:8], field[len(field)-22:]
+	ctx, exp := context.Background(), testNow.Add(time.Minute)
+	if err := s.Remember(ctx, keyID, nonce, exp); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Remember(ctx, "", nonce, exp); err != nil { // nothing to concatenate with
+		t.Fatal(err)
+	}
+	field, keyID, nonce = "", "", ""
+	runtime.GC()
+	if w.Value() != nil {
+		t.Fatal("the store keeps the whole string its key ID and nonce were cut from")
+	}
+	if s.Len() != 2 {
+		t.Fatalf("%d entries, want 2", s.Len()) // and the store is still alive
 	}
 }
