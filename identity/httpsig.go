@@ -260,22 +260,23 @@ func (m *msgView) appendValue(b []byte, c component) ([]byte, error) {
 	return b, nil
 }
 
-// canonicalKeys are the http.Header keys of header fields signatures
-// commonly cover, so looking them up does not canonicalize (allocate) the
-// component name each time.
-var canonicalKeys = map[string]string{
-	"content-digest": "Content-Digest",
-	"content-type":   "Content-Type",
-	"content-length": "Content-Length",
-	"authorization":  "Authorization",
-	"signature":      "Signature",
-	"date":           "Date",
-}
-
-// headerValues is m.header.Values(name) for a lowercase field name.
+// headerValues is m.header.Values(name) for a lowercase field name. The
+// fields signatures commonly cover are looked up by their canonical keys,
+// so that the component name is not canonicalized (allocated) each time.
 func (m *msgView) headerValues(name string) []string {
-	if k, ok := canonicalKeys[name]; ok {
-		return m.header[k]
+	switch name {
+	case "content-digest":
+		return m.header[headerContentDigest]
+	case "content-type":
+		return m.header[headerContentType]
+	case "content-length":
+		return m.header["Content-Length"]
+	case "authorization":
+		return m.header["Authorization"]
+	case "signature":
+		return m.header[headerSignature]
+	case "date":
+		return m.header["Date"]
 	}
 	return m.header.Values(name)
 }

@@ -267,7 +267,7 @@ func fastSigParams(v string, f *fastParsed) (*sigParams, bool) {
 		}
 		end := scanString(v, i)
 		name := v[i+1 : end-1]
-		if name == "" || strings.ToLower(name) != name || len(comps) == MaxComponents {
+		if name == "" || hasUpperASCII(name) || len(comps) == MaxComponents {
 			return nil, false
 		}
 		c := component{name: name}
@@ -340,6 +340,17 @@ func fastSigParams(v string, f *fastParsed) (*sigParams, bool) {
 	}
 	sp.p.Components = sp.p.Components[:len(comps):len(comps)] // appending to them copies
 	return sp, true
+}
+
+// hasUpperASCII reports whether s holds an ASCII capital letter: for the
+// printable ASCII that scanString admits, whether strings.ToLower(s) != s.
+func hasUpperASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 'A' && s[i] <= 'Z' {
+			return true
+		}
+	}
+	return false
 }
 
 // fastSignatures is parseSignatures on the fast path; false means: parse
