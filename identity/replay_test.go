@@ -83,3 +83,30 @@ func TestMemoryReplayStoreKeepsNoCallerString(t *testing.T) {
 		t.Fatalf("%d entries, want 2", s.Len()) // and the store is still alive
 	}
 }
+
+// MemoryReplayStore works on any clock, not only near the Unix epoch
+// (it keeps times relative to its first use): far in the future, and with
+// an expiry centuries ahead.
+func TestMemoryReplayStoreFarClocks(t *testing.T) {
+	ctx := context.Background()
+	for _, start := range []time.Time{time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC)} {
+		now := start
+		s := &identity.MemoryReplayStore{Now: func() time.Time { return now }}
+		for _, exp := range []time.Time{now.Add(time.Minute), now.AddDate(500, 0, 0)} {
+			n := exp.String()
+			if err := s.Remember(ctx, "k", n, exp); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Remember(ctx, "k", n, exp); !errors.Is(err, identity.ErrExists) {
+				t.Fatalf("%v, expiry %v: replay: %v", start, exp, err)
+			}
+		}
+		now = now.Add(time.Minute)
+		if err := s.Remember(ctx, "k", start.Add(time.Minute).String(), now.Add(time.Minute)); err != nil {
+			t.Fatalf("%v: an expired nonce is refused: %v", start, err)
+		}
+		if err := s.Remember(ctx, "k", start.AddDate(500, 0, 0).String(), now.Add(time.Minute)); !errors.Is(err, identity.ErrExists) {
+			t.Fatalf("%v: a nonce remembered for 500 years is forgotten: %v", start, err)
+		}
+	}
+}
