@@ -62,8 +62,8 @@ func (a *Authenticator) Authenticate(r *http.Request) (Principal, error) {
 		if a.Signatures == nil {
 			return Principal{}, reject(ReasonPolicy, "signed requests are not accepted here")
 		}
-		v, err := a.Signatures.verify(r, a.Admit)
-		if err != nil {
+		v := new(Verified)
+		if err := a.Signatures.verify(r, a.Admit, v); err != nil {
 			return Principal{}, err
 		}
 		return Principal{Owner: v.Owner(), KeyID: v.KeyID(), Permissions: v.Permissions(), Verified: v}, nil

@@ -123,6 +123,7 @@ type contentDigest struct {
 
 	memberBuf [2]digestMember    // members' first backing array (fast path)
 	wantBuf   [2][sigBufLen]byte // their digests' (fast path)
+	sum       [sha512.Size]byte  // where check computes each digest
 }
 
 type digestMember struct {
@@ -198,7 +199,7 @@ func (d *contentDigest) Write(p []byte) (int, error) {
 // body has been written.
 func (d *contentDigest) check() error {
 	for _, m := range d.members {
-		if subtle.ConstantTimeCompare(m.h.Sum(nil), m.want) != 1 {
+		if subtle.ConstantTimeCompare(m.h.Sum(d.sum[:0]), m.want) != 1 {
 			return reject(ReasonDigestMismatch, "Content-Digest "+m.name+" does not match the body")
 		}
 	}

@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"bytes"
 	"net"
 	"net/http"
 	"strconv"
@@ -23,11 +24,21 @@ const (
 	MaxNonceLength = 128
 )
 
-// Header field names.
+// Header field names, in canonical form: the verifier indexes http.Header
+// with them directly (headerGet), without canonicalizing them per request.
 const (
 	headerSignatureInput = "Signature-Input"
 	headerSignature      = "Signature"
+	headerContentType    = "Content-Type"
 )
+
+// headerGet is h.Get(key) for a canonical key.
+func headerGet(h http.Header, key string) string {
+	if vs := h[key]; len(vs) > 0 {
+		return vs[0]
+	}
+	return ""
+}
 
 // SignatureParams are one RFC 9421 signature's covered components and
 // parameters. Zero times and empty strings are omitted from the
@@ -154,13 +165,13 @@ type msgView struct {
 
 // requestView views r with the given scheme and authority (the client's URL,
 // or the server's configured public origin).
-func requestView(r *http.Request, scheme, authority string) *msgView {
+func requestView(r *http.Request, scheme, authority string) msgView {
 	path := r.URL.EscapedPath()
 	if path == "" {
 		path = "/"
 	}
 	scheme = strings.ToLower(scheme)
-	return &msgView{
+	return msgView{
 		method:    r.Method,
 		scheme:    scheme,
 		authority: normalizeAuthority(scheme, authority),
@@ -172,7 +183,7 @@ func requestView(r *http.Request, scheme, authority string) *msgView {
 }
 
 // clientRequestView views an outgoing request as its URL says.
-func clientRequestView(r *http.Request) *msgView {
+func clientRequestView(r *http.Request) msgView {
 	host := r.Host
 	if host == "" {
 		host = r.URL.Host
@@ -198,71 +209,74 @@ func normalizeAuthority(scheme, a string) string {
 	return a
 }
 
-func (m *msgView) value(c component) (string, error) {
+// appendValue appends c's component value to b.
+func (m *msgView) appendValue(b []byte, c component) ([]byte, error) {
 	if c.req {
 		if !m.response || m.req == nil {
-			return "", reject(ReasonPolicy, "component "+c.String()+" needs the request")
+			return nil, reject(ReasonPolicy, "component "+c.String()+" needs the request")
 		}
-		return m.req.value(component{name: c.name})
+		return m.req.appendValue(b, component{name: c.name})
 	}
 	if strings.HasPrefix(c.name, "@") {
 		if m.response && c.name != "@status" {
-			return "", reject(ReasonMalformed, "request component "+c.name+" in a response signature")
+			return nil, reject(ReasonMalformed, "request component "+c.name+" in a response signature")
 		}
 		switch c.name {
 		case "@method":
-			return m.method, nil
+			return append(b, m.method...), nil
 		case "@target-uri":
+			b = append(append(append(b, m.scheme...), "://"...), m.authority...)
+			b = append(b, m.path...)
 			if m.hasQuery {
-				return m.scheme + "://" + m.authority + m.path + "?" + m.rawQuery, nil
+				b = append(append(b, '?'), m.rawQuery...)
 			}
-			return m.scheme + "://" + m.authority + m.path, nil
+			return b, nil
 		case "@authority":
-			return m.authority, nil
+			return append(b, m.authority...), nil
 		case "@scheme":
-			return m.scheme, nil
+			return append(b, m.scheme...), nil
 		case "@path":
-			return m.path, nil
+			return append(b, m.path...), nil
 		case "@query":
-			return "?" + m.rawQuery, nil
+			return append(append(b, '?'), m.rawQuery...), nil
 		case "@status":
 			if !m.response {
-				return "", reject(ReasonMalformed, "@status in a request signature")
+				return nil, reject(ReasonMalformed, "@status in a request signature")
 			}
-			return strconv.Itoa(m.status), nil
+			return strconv.AppendInt(b, int64(m.status), 10), nil
 		}
-		return "", reject(ReasonMalformed, "unsupported derived component "+c.name)
+		return nil, reject(ReasonMalformed, "unsupported derived component "+c.name)
 	}
 	vals := m.headerValues(c.name)
-	switch len(vals) {
-	case 0:
-		return "", reject(ReasonPolicy, "covered header "+c.name+" is missing")
-	case 1:
-		return strings.Trim(vals[0], " \t"), nil
+	if len(vals) == 0 {
+		return nil, reject(ReasonPolicy, "covered header "+c.name+" is missing")
 	}
-	trimmed := make([]string, len(vals)) // Values aliases the header: do not edit in place
 	for i, v := range vals {
-		trimmed[i] = strings.Trim(v, " \t")
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = append(b, strings.Trim(v, " \t")...)
 	}
-	return strings.Join(trimmed, ", "), nil
+	return b, nil
 }
 
-// canonicalKeys are the http.Header keys of header fields signatures
-// commonly cover, so looking them up does not canonicalize (allocate) the
-// component name each time.
-var canonicalKeys = map[string]string{
-	"content-digest": "Content-Digest",
-	"content-type":   "Content-Type",
-	"content-length": "Content-Length",
-	"authorization":  "Authorization",
-	"signature":      "Signature",
-	"date":           "Date",
-}
-
-// headerValues is m.header.Values(name) for a lowercase field name.
+// headerValues is m.header.Values(name) for a lowercase field name. The
+// fields signatures commonly cover are looked up by their canonical keys,
+// so that the component name is not canonicalized (allocated) each time.
 func (m *msgView) headerValues(name string) []string {
-	if k, ok := canonicalKeys[name]; ok {
-		return m.header[k]
+	switch name {
+	case "content-digest":
+		return m.header[headerContentDigest]
+	case "content-type":
+		return m.header[headerContentType]
+	case "content-length":
+		return m.header["Content-Length"]
+	case "authorization":
+		return m.header["Authorization"]
+	case "signature":
+		return m.header[headerSignature]
+	case "date":
+		return m.header["Date"]
 	}
 	return m.header.Values(name)
 }
@@ -270,18 +284,22 @@ func (m *msgView) headerValues(name string) []string {
 // base returns the RFC 9421 §2.5 signature base: one line per covered
 // component, then the @signature-params line, joined by LF.
 func (m *msgView) base(sp *sigParams) ([]byte, error) {
-	b := make([]byte, 0, 256+len(sp.ser))
+	return m.appendBase(make([]byte, 0, 256+len(sp.ser)), sp)
+}
+
+// appendBase appends the signature base to b.
+func (m *msgView) appendBase(b []byte, sp *sigParams) ([]byte, error) {
 	for _, c := range sp.comps {
-		v, err := m.value(c)
-		if err != nil {
-			return nil, err
-		}
-		if strings.ContainsAny(v, "\r\n") {
-			return nil, reject(ReasonMalformed, "component value holds a line break")
-		}
 		b = appendIdentifier(b, c)
 		b = append(b, ": "...)
-		b = append(b, v...)
+		n := len(b)
+		var err error
+		if b, err = m.appendValue(b, c); err != nil {
+			return nil, err
+		}
+		if v := b[n:]; bytes.IndexByte(v, '\r') >= 0 || bytes.IndexByte(v, '\n') >= 0 {
+			return nil, reject(ReasonMalformed, "component value holds a line break")
+		}
 		b = append(b, '\n')
 	}
 	b = append(b, `"@signature-params": `...)
@@ -340,7 +358,8 @@ func (m *msgView) sign(key *PrivateKey, label string, p SignatureParams) (input,
 // the components of RFC 9421 B.2.6 it reproduces that example byte for
 // byte.
 func SignRequest(r *http.Request, key *PrivateKey, label string, p SignatureParams) error {
-	in, sig, err := clientRequestView(r).sign(key, label, p)
+	m := clientRequestView(r)
+	in, sig, err := m.sign(key, label, p)
 	if err != nil {
 		return err
 	}
@@ -356,7 +375,8 @@ func RequestSignatureBase(r *http.Request, p SignatureParams) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return clientRequestView(r).base(sp)
+	m := clientRequestView(r)
+	return m.base(sp)
 }
 
 // parsedSig is one signature from Signature-Input and Signature.
@@ -370,7 +390,7 @@ type parsedSig struct {
 // caps, rejecting duplicate labels, and returns the signature for label (or
 // the only one when label is empty).
 func parseSignatures(h http.Header, label string) (*parsedSig, error) {
-	inLines, sigLines := h.Values(headerSignatureInput), h.Values(headerSignature)
+	inLines, sigLines := h[headerSignatureInput], h[headerSignature]
 	if len(inLines) == 0 && len(sigLines) == 0 {
 		return nil, reject(ReasonMissingSignature, "no Signature-Input or Signature header")
 	}
@@ -547,6 +567,10 @@ func fromInnerList(il httpsfv.InnerList) (*sigParams, error) {
 	return sp, nil
 }
 
+// baseBufLen is the size of the buffer msgView.verify builds the
+// signature base in before it grows one on the heap.
+const baseBufLen = 512
+
 // verify checks ps against key (and the alg parameter against the key's
 // algorithm, RFC 9421 §3.3.7).
 func (m *msgView) verify(ps *parsedSig, key *PublicKey) error {
@@ -556,7 +580,8 @@ func (m *msgView) verify(ps *parsedSig, key *PublicKey) error {
 		}
 		return reject(ReasonBadSignature, "alg does not match the key")
 	}
-	base, err := m.base(ps.sp)
+	var buf [baseBufLen]byte // the base of a typical request fits, on the stack
+	base, err := m.appendBase(buf[:0], ps.sp)
 	if err != nil {
 		return err
 	}
@@ -575,7 +600,8 @@ func VerifyRequestSignature(r *http.Request, label string, key *PublicKey) (*Sig
 	if err != nil {
 		return nil, err
 	}
-	if err := clientRequestView(r).verify(ps, key); err != nil {
+	m := clientRequestView(r)
+	if err := m.verify(ps, key); err != nil {
 		return nil, err
 	}
 	return &ps.sp.p, nil

@@ -3,6 +3,7 @@ package identity
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"time"
 )
@@ -38,8 +39,14 @@ type MemoryReplayStore struct {
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 
-	mu     sync.Mutex
-	seen   map[replayKey]time.Time
+	mu sync.Mutex
+	// epoch is the clock at first use, without its monotonic reading (so
+	// that times compare by the wall clock, as time.Time.After does).
+	// Expiries are kept as durations since it: integers compare and move
+	// faster than time.Time. They saturate 292 years away from it, which
+	// no process reaches.
+	epoch  time.Time
+	seen   map[replayKey]time.Duration
 	expiry expiryHeap
 }
 
@@ -47,9 +54,23 @@ var _ ReplayStore = (*MemoryReplayStore)(nil)
 
 type replayKey struct{ keyID, nonce string }
 
+// clone copies k's strings into one allocation of their own: callers pass
+// slices of larger strings (the Verifier's nonce is cut from the request's
+// Signature-Input field), which an entry must not keep alive.
+// (String concatenation would return one of them as is when the other is
+// empty.)
+func (k replayKey) clone() replayKey {
+	var b strings.Builder
+	b.Grow(len(k.keyID) + len(k.nonce))
+	b.WriteString(k.keyID)
+	b.WriteString(k.nonce)
+	s := b.String()
+	return replayKey{s[:len(k.keyID)], s[len(k.keyID):]}
+}
+
 type expiryItem struct {
 	k replayKey
-	t time.Time
+	t time.Duration // since the store's epoch
 }
 
 // expiryHeap is a min-heap of expiry times, typed rather than through
@@ -61,7 +82,7 @@ func (h *expiryHeap) push(it expiryItem) {
 	q := *h
 	for i := len(q) - 1; i > 0; {
 		p := (i - 1) / 2
-		if !q[i].t.Before(q[p].t) {
+		if q[i].t >= q[p].t {
 			break
 		}
 		q[i], q[p] = q[p], q[i]
@@ -78,10 +99,10 @@ func (h *expiryHeap) pop() expiryItem {
 	q = q[:last]
 	for i := 0; ; {
 		l, r, m := 2*i+1, 2*i+2, i
-		if l < len(q) && q[l].t.Before(q[m].t) {
+		if l < len(q) && q[l].t < q[m].t {
 			m = l
 		}
-		if r < len(q) && q[r].t.Before(q[m].t) {
+		if r < len(q) && q[r].t < q[m].t {
 			m = r
 		}
 		if m == i {
@@ -109,16 +130,18 @@ func (m *MemoryReplayStore) Remember(_ context.Context, keyID, nonce string, exp
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.seen == nil {
-		m.seen = map[replayKey]time.Time{}
+		m.seen = map[replayKey]time.Duration{}
+		m.epoch = t.Round(0)
 	}
+	at := t.Sub(m.epoch)
 	// Drop what has expired (amortised O(log n) per entry).
-	for len(m.expiry) > 0 && !m.expiry[0].t.After(t) {
+	for len(m.expiry) > 0 && m.expiry[0].t <= at {
 		it := m.expiry.pop()
-		if e, ok := m.seen[it.k]; ok && e.Equal(it.t) {
+		if e, ok := m.seen[it.k]; ok && e == it.t {
 			delete(m.seen, it.k)
 		}
 	}
-	if e, ok := m.seen[k]; ok && e.After(t) {
+	if e, ok := m.seen[k]; ok && e > at {
 		return ErrExists
 	}
 	if !expires.After(t) {
@@ -127,8 +150,9 @@ func (m *MemoryReplayStore) Remember(_ context.Context, keyID, nonce string, exp
 	if len(m.seen) >= max {
 		return ErrReplayStoreFull
 	}
-	m.seen[k] = expires
-	m.expiry.push(expiryItem{k, expires})
+	k, exp := k.clone(), expires.Sub(m.epoch)
+	m.seen[k] = exp
+	m.expiry.push(expiryItem{k, exp})
 	return nil
 }
 

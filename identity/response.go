@@ -251,7 +251,8 @@ var requestBinding = []string{"@method;req", "@path;req", "@query;req"}
 func responseView(resp *http.Response) *msgView {
 	m := &msgView{response: true, status: resp.StatusCode, header: resp.Header}
 	if resp.Request != nil {
-		m.req = clientRequestView(sentRequest(resp.Request))
+		req := clientRequestView(sentRequest(resp.Request))
+		m.req = &req
 	}
 	return m
 }

@@ -108,22 +108,46 @@ func scanBytes(s string, i int) int {
 	pad := 0
 	for j := i + 1; j < len(s); j++ {
 		c := s[j]
-		switch {
-		case c == ':':
+		if sfClass[c]&sfBase64 != 0 && pad == 0 {
+			continue
+		}
+		switch c {
+		case ':':
 			if j+1 < len(s) && s[j+1] == ';' || (j-i-1)%4 != 0 {
 				return -1
 			}
 			return j + 1
-		case c == '=':
+		case '=':
 			if pad++; pad > 2 {
 				return -1
 			}
-		case pad > 0 || !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/'):
+		default:
 			return -1 // '=' only at the end
 		}
 	}
 	return -1
 }
+
+// sfClass classifies bytes for the scanners: a bit for the base64
+// alphabet, one for what a string holds unescaped (printable ASCII but '"'
+// and '\\').
+var sfClass = func() (t [256]byte) {
+	for c := 0x20; c <= 0x7e; c++ {
+		if c != '"' && c != '\\' {
+			t[c] |= sfPlain
+		}
+	}
+	for _, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/" {
+		t[c] |= sfBase64
+	}
+	return t
+}()
+
+// The bits of sfClass.
+const (
+	sfPlain  = 1 << iota // a string's unescaped character
+	sfBase64             // a base64 (standard alphabet) character
+)
 
 // decodeBytes decodes a byte sequence's text (":…:"), into buf when it
 // fits.
@@ -158,11 +182,11 @@ const sigBufLen = 66
 // scanString returns the end of a string without escapes at s[i] == '"'.
 func scanString(s string, i int) int {
 	for j := i + 1; j < len(s); j++ {
-		switch c := s[j]; {
-		case c == '"':
-			return j + 1
-		case c == '\\' || c < 0x20 || c > 0x7e:
-			return -1
+		if c := s[j]; sfClass[c]&sfPlain == 0 {
+			if c == '"' {
+				return j + 1
+			}
+			return -1 // an escape, or not printable ASCII
 		}
 	}
 	return -1
@@ -267,7 +291,7 @@ func fastSigParams(v string, f *fastParsed) (*sigParams, bool) {
 		}
 		end := scanString(v, i)
 		name := v[i+1 : end-1]
-		if name == "" || strings.ToLower(name) != name || len(comps) == MaxComponents {
+		if name == "" || hasUpperASCII(name) || len(comps) == MaxComponents {
 			return nil, false
 		}
 		c := component{name: name}
@@ -340,6 +364,17 @@ func fastSigParams(v string, f *fastParsed) (*sigParams, bool) {
 	}
 	sp.p.Components = sp.p.Components[:len(comps):len(comps)] // appending to them copies
 	return sp, true
+}
+
+// hasUpperASCII reports whether s holds an ASCII capital letter: for the
+// printable ASCII that scanString admits, whether strings.ToLower(s) != s.
+func hasUpperASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 'A' && s[i] <= 'Z' {
+			return true
+		}
+	}
+	return false
 }
 
 // fastSignatures is parseSignatures on the fast path; false means: parse

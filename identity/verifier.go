@@ -98,48 +98,56 @@ func (v *Verifier) replayStore() ReplayStore {
 // partly read. Once the signature verifies, the nonce is spent even if the
 // body then fails: a client retries with a new signature.
 func (v *Verifier) Check(r *http.Request) error {
-	_, err := v.Verify(r)
-	return err
+	var out Verified // on the stack: Check does not return it
+	return v.verify(r, nil, &out)
 }
 
 // Verify is Check returning the *Verified outcome.
-func (v *Verifier) Verify(r *http.Request) (*Verified, error) { return v.verify(r, nil) }
+func (v *Verifier) Verify(r *http.Request) (*Verified, error) {
+	out := new(Verified)
+	if err := v.verify(r, nil, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
 
-// verify is Verify with a further admission check after v.Admit.
-func (v *Verifier) verify(r *http.Request, admit func(*http.Request, KeyEntry) error) (*Verified, error) {
+// verify is Verify with a further admission check after v.Admit, setting
+// *out on success.
+func (v *Verifier) verify(r *http.Request, admit func(*http.Request, KeyEntry) error, out *Verified) error {
 	scheme := "https"
 	authority, err := v.TrustedProxy.authority(r)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if v.Authority != "" {
 		authority = v.Authority
 	}
 	ps, err := parseSignatures(r.Header, v.Label)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	p := &ps.sp.p
 	if err := v.checkCoverage(r, ps.sp); err != nil {
-		return nil, err
+		return err
 	}
 	if err := checkNonce(p.Nonce); err != nil {
-		return nil, err
+		return err
 	}
 	if p.Alg != "" && p.Alg != Ed25519 && p.Alg != ECDSAP256SHA256 {
-		return nil, reject(ReasonUnknownAlgorithm, "alg "+strconv.Quote(string(p.Alg)))
+		return reject(ReasonUnknownAlgorithm, "alg "+strconv.Quote(string(p.Alg)))
 	}
 	until, err := newFreshness(v.MaxAge, v.MaxSkew, v.Now).check(p.Created, p.Expires)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	ctx := r.Context()
 	entry, err := lookupKey(ctx, v.Registry, p.KeyID)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if err := requestView(r, scheme, authority).verify(ps, entry.PublicKey); err != nil {
-		return nil, err
+	m := requestView(r, scheme, authority)
+	if err := m.verify(ps, entry.PublicKey); err != nil {
+		return err
 	}
 	// The signature covers Content-Digest; now check the body against it.
 	max := v.MaxBodyBytes
@@ -147,42 +155,43 @@ func (v *Verifier) verify(r *http.Request, admit func(*http.Request, KeyEntry) e
 		max = DefaultMaxBodyBytes
 	}
 	if r.ContentLength > max {
-		return nil, reject(ReasonBodyTooLarge, "Content-Length exceeds the cap")
+		return reject(ReasonBodyTooLarge, "Content-Length exceeds the cap")
 	}
-	digest, err := parseContentDigest(r.Header.Values(headerContentDigest))
+	digest, err := parseContentDigest(r.Header[headerContentDigest])
 	if err != nil {
-		return nil, err
+		return err
 	}
 	// Reserve the nonce before reading the body: the same signed headers
 	// sent on other connections are refused at once instead of each
 	// holding a body read open.
 	if err := remember(ctx, v.replayStore(), entry.KeyID(), p.Nonce, until); err != nil {
-		return nil, err
+		return err
 	}
 	for _, f := range [...]func(*http.Request, KeyEntry) error{v.Admit, admit} {
 		if f == nil {
 			continue
 		}
 		if err := f(r, entry); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	body, err := readBufferedBody(r.Body, max, r.ContentLength, digest)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := digest.check(); err != nil {
-		return nil, err
+		return err
 	}
 	r.Body = body
 	r.ContentLength = body.n
-	return &Verified{
+	*out = Verified{
 		ok:        true,
 		entry:     entry,
 		created:   p.Created,
 		nonce:     p.Nonce,
-		signature: r.Header.Get(headerSignature),
-	}, nil
+		signature: headerGet(r.Header, headerSignature),
+	}
+	return nil
 }
 
 func (v *Verifier) checkCoverage(r *http.Request, sp *sigParams) error {
@@ -201,7 +210,7 @@ func (v *Verifier) checkCoverage(r *http.Request, sp *sigParams) error {
 	if !has("content-digest") {
 		return reject(ReasonPolicy, "content-digest not covered")
 	}
-	if r.Header.Get("Content-Type") != "" && !has("content-type") {
+	if headerGet(r.Header, headerContentType) != "" && !has("content-type") {
 		return reject(ReasonPolicy, "content-type not covered")
 	}
 	for _, h := range v.RequiredHeaders {

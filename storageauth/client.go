@@ -138,5 +138,16 @@ func (c *Client) Retrieve(ctx context.Context) (keyring []byte, version uint64, 
 // status, the wire code, and the sentinel the code names ([ErrConflict],
 // [ErrNotFound], [ErrRateLimited], …; nil for a code this version does not
 // know), which errors.Is matches. It is the one client error type of
-// sealkit's HTTP APIs (share.HTTPError is the same type).
+// sealkit's HTTP APIs (share.HTTPError is the same type), defined in an
+// internal package; its fields and methods are:
+//
+//	type ServerError struct {
+//		Package string // the package that answered, for the message
+//		Status  int    // the HTTP status
+//		Code    string // the wire code, as in {"error": code}; "" if the body had none
+//		Err     error  // the sentinel Code names; nil for a code this version does not know
+//	}
+//
+//	func (e *ServerError) Error() string // the sentinel's text, with the status and code
+//	func (e *ServerError) Unwrap() error // Err
 type ServerError = httpwire.Error
