@@ -37,8 +37,8 @@ type RangeReader struct {
 // opens it for a whole one: the record, the owner's signed manifest (SPEC
 // §11), User's key, the header checked against them. The manifest's
 // payload hash covers whole reads only; a ranged read relies on each
-// segment's authentication under the key the signed header commits to. It fetches the payload's final segment to authenticate the
-// plaintext size (so a server that truncates or extends the payload is
+// segment's authentication under the key the signed header commits to.
+// It fetches the payload's final segment to authenticate the plaintext size (so a server that truncates or extends the payload is
 // caught here), signing a download event for each fetch; the Service
 // chains one per user, item and hour (SPEC §7). If the item gets a new
 // version while the reader is open, its reads fail with ErrConflict.
