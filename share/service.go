@@ -186,12 +186,22 @@ func (s *Service) PublishUser(ctx context.Context, actor string, u *User) error 
 	return nil
 }
 
+// PublishUser calls [Service.PublishUser] as l.Actor.
+func (l Local) PublishUser(ctx context.Context, u *User) error {
+	return l.Service.PublishUser(ctx, l.Actor, u)
+}
+
 // User returns a directory entry; any authenticated user may look one up.
 func (s *Service) User(ctx context.Context, actor, id string) (*User, error) {
 	if err := checkIDs(id); err != nil {
 		return nil, err
 	}
 	return s.Stores.Users.User(ctx, id)
+}
+
+// User calls [Service.User] as l.Actor.
+func (l Local) User(ctx context.Context, id string) (*User, error) {
+	return l.Service.User(ctx, l.Actor, id)
 }
 
 // ownedItem returns the item if actor owns it.
@@ -385,6 +395,11 @@ func (s *Service) Upload(ctx context.Context, actor string, up *Upload, blob io.
 	return cloneItem(it), nil
 }
 
+// Upload calls [Service.Upload] as l.Actor.
+func (l Local) Upload(ctx context.Context, up *Upload, blob io.Reader) (*Item, error) {
+	return l.Service.Upload(ctx, l.Actor, up, blob)
+}
+
 // uploadable checks that up may be stored now: a new item's ID is neither
 // live nor deleted; a new version replaces the stored one and carries keys
 // only for those who hold one, each in its space. It returns the version
@@ -511,6 +526,11 @@ func (s *Service) Item(ctx context.Context, actor, id string) (*Item, error) {
 	return readableItem(ctx, s.Stores, actor, id)
 }
 
+// Item calls [Service.Item] as l.Actor.
+func (l Local) Item(ctx context.Context, id string) (*Item, error) {
+	return l.Service.Item(ctx, l.Actor, id)
+}
+
 // Download returns the payload of an item to its owner or a recipient,
 // after chaining ev (a signed ActionDownload event) into the item's audit log.
 func (s *Service) Download(ctx context.Context, actor, id string, ev *Event) (io.ReadCloser, error) {
@@ -532,6 +552,11 @@ func (s *Service) Download(ctx context.Context, actor, id string, ev *Event) (io
 	return rc, nil
 }
 
+// Download calls [Service.Download] as l.Actor.
+func (l Local) Download(ctx context.Context, id string, ev *Event) (io.ReadCloser, error) {
+	return l.Service.Download(ctx, l.Actor, id, ev)
+}
+
 // MyKey returns actor's wrapped key for an item.
 func (s *Service) MyKey(ctx context.Context, actor, item string) (*WrappedKey, error) {
 	if _, err := readableItem(ctx, s.Stores, actor, item); err != nil {
@@ -540,12 +565,22 @@ func (s *Service) MyKey(ctx context.Context, actor, item string) (*WrappedKey, e
 	return s.Stores.Keys.Key(ctx, item, actor)
 }
 
+// MyKey calls [Service.MyKey] as l.Actor.
+func (l Local) MyKey(ctx context.Context, item string) (*WrappedKey, error) {
+	return l.Service.MyKey(ctx, l.Actor, item)
+}
+
 // ItemKeys lists an item's wrapped keys, to its owner only.
 func (s *Service) ItemKeys(ctx context.Context, actor, item string) ([]*WrappedKey, error) {
 	if _, err := ownedItem(ctx, s.Stores, actor, item); err != nil {
 		return nil, err
 	}
 	return s.Stores.Keys.KeysForItem(ctx, item)
+}
+
+// ItemKeys calls [Service.ItemKeys] as l.Actor.
+func (l Local) ItemKeys(ctx context.Context, item string) ([]*WrappedKey, error) {
+	return l.Service.ItemKeys(ctx, l.Actor, item)
 }
 
 // Delete removes an item, its keys, shares and links, chains the delete
@@ -603,6 +638,11 @@ func (s *Service) Delete(ctx context.Context, actor, id string, ev *Event) error
 	return nil
 }
 
+// Delete calls [Service.Delete] as l.Actor.
+func (l Local) Delete(ctx context.Context, id string, ev *Event) error {
+	return l.Service.Delete(ctx, l.Actor, id, ev)
+}
+
 // dropRecipient removes a recipient's key and share records for an item,
 // and the spaces no share names any more. ErrNotFound if the recipient
 // held no key for the item.
@@ -650,4 +690,45 @@ func signingKey(ctx context.Context, st Stores, user string) (ed25519.PublicKey,
 		return nil, err
 	}
 	return ed25519.PublicKey(u.SigningKey), nil
+}
+
+// Directory publishes and looks up users and their public keys.
+type Directory interface {
+	// PublishUser stores the acting user's record ([Service.PublishUser]).
+	PublishUser(ctx context.Context, u *User) error
+	// User returns a user's published record ([Service.User]).
+	User(ctx context.Context, id string) (*User, error)
+}
+
+// Items stores, reads and deletes items, their wrapped keys and their
+// audit chains.
+type Items interface {
+	// Upload stores an item version and its blob ([Service.Upload]).
+	Upload(ctx context.Context, up *Upload, blob io.Reader) (*Item, error)
+	// Item returns an item record ([Service.Item]).
+	Item(ctx context.Context, id string) (*Item, error)
+	// Download returns an item's payload ([Service.Download]).
+	Download(ctx context.Context, id string, ev *Event) (io.ReadCloser, error)
+	// DownloadRange returns at most n bytes of an item's payload from off
+	// and where they lie ([Service.DownloadRange]).
+	DownloadRange(ctx context.Context, id string, off, n int64, ev *Event) (io.ReadCloser, Span, error)
+	// PutManifest attaches the owner's signed manifest to an item's current
+	// version ([Service.PutManifest]).
+	PutManifest(ctx context.Context, item string, manifest []byte) error
+	// Delete removes an item ([Service.Delete]).
+	Delete(ctx context.Context, id string, ev *Event) error
+	// MyKey returns the acting user's wrapped key ([Service.MyKey]).
+	MyKey(ctx context.Context, item string) (*WrappedKey, error)
+	// ItemKeys returns every wrapped key of an item ([Service.ItemKeys]).
+	ItemKeys(ctx context.Context, item string) ([]*WrappedKey, error)
+	// Audit returns a page of an item's audit chain ([Service.Audit]).
+	Audit(ctx context.Context, item string, after uint64, limit int) ([]*AuditEntry, error)
+	// Items returns a page of the acting user's own items and the next
+	// page's cursor ([Service.Items]). A transport may return fewer than
+	// limit items with a cursor: the cursor, not the count, says whether
+	// more follow.
+	Items(ctx context.Context, sort ItemSort, after string, limit int) (items []*Item, next string, err error)
+	// Usage returns the acting user's stored usage and its limit
+	// ([Service.Usage]).
+	Usage(ctx context.Context) (used, limit Usage, err error)
 }

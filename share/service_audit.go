@@ -169,3 +169,8 @@ func (s *Service) Audit(ctx context.Context, actor, item string, after uint64, l
 	}
 	return s.Stores.Audit.AuditEntries(ctx, item, after, limit)
 }
+
+// Audit calls [Service.Audit] as l.Actor.
+func (l Local) Audit(ctx context.Context, item string, after uint64, limit int) ([]*AuditEntry, error) {
+	return l.Service.Audit(ctx, l.Actor, item, after, limit)
+}

@@ -49,6 +49,11 @@ func (s *Service) Items(ctx context.Context, actor string, sort ItemSort, after 
 	return items, next, nil
 }
 
+// Items calls [Service.Items] as l.Actor.
+func (l Local) Items(ctx context.Context, sort ItemSort, after string, limit int) ([]*Item, string, error) {
+	return l.Service.Items(ctx, l.Actor, sort, after, limit)
+}
+
 // Usage returns what actor's items hold in the stores, as the quota counts
 // it ([ItemCharge], [DeletedCharge]), and the most they may hold
 // ([Service.Quota]; a zero field is no limit), so that a server can show
@@ -64,4 +69,9 @@ func (s *Service) Usage(ctx context.Context, actor string) (used, limit Usage, e
 		return Usage{}, Usage{}, err
 	}
 	return used, limit, nil
+}
+
+// Usage calls [Service.Usage] as l.Actor.
+func (l Local) Usage(ctx context.Context) (used, limit Usage, err error) {
+	return l.Service.Usage(ctx, l.Actor)
 }

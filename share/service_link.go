@@ -63,6 +63,11 @@ func (s *Service) CreateLink(ctx context.Context, actor string, req *LinkRequest
 	return nil
 }
 
+// CreateLink calls [Service.CreateLink] as l.Actor.
+func (l Local) CreateLink(ctx context.Context, req *LinkRequest) error {
+	return l.Service.CreateLink(ctx, l.Actor, req)
+}
+
 // openLink returns a link that may still be used.
 func (s *Service) openLink(ctx context.Context, id string) (*Link, error) {
 	if err := checkIDs(id); err != nil {
@@ -89,6 +94,11 @@ func (s *Service) LinkParams(ctx context.Context, id string) (*LinkParams, error
 		return nil, err
 	}
 	return l.Params(), nil
+}
+
+// LinkParams calls [Service.LinkParams]; no user acts.
+func (l Local) LinkParams(ctx context.Context, id string) (*LinkParams, error) {
+	return l.Service.LinkParams(ctx, id)
 }
 
 // AccessLink checks a link proof in constant time and, if it is right and
@@ -149,4 +159,26 @@ func (s *Service) AccessLink(ctx context.Context, id string, req *AccessRequest)
 	}
 	s.notify(ctx, Change{Op: OpLinkDownload, Actor: id, Owner: it.Owner, Item: it.ID, Subject: id, Version: it.Version, Size: it.Size})
 	return &LinkGrant{Item: it, WrappedKey: l.WrappedKey, Remaining: left}, blob, nil
+}
+
+// AccessLink calls [Service.AccessLink]; no user acts.
+func (l Local) AccessLink(ctx context.Context, id string, req *AccessRequest) (*LinkGrant, io.ReadCloser, error) {
+	return l.Service.AccessLink(ctx, id, req)
+}
+
+// LinkOpener is what an anonymous link opener needs ([OpenLink]): no user
+// acts in either call.
+type LinkOpener interface {
+	// LinkParams returns a link's KDF parameters ([Service.LinkParams]).
+	LinkParams(ctx context.Context, id string) (*LinkParams, error)
+	// AccessLink presents a link proof and returns the grant and payload
+	// ([Service.AccessLink]).
+	AccessLink(ctx context.Context, id string, req *AccessRequest) (*LinkGrant, io.ReadCloser, error)
+}
+
+// Links creates password links and opens them.
+type Links interface {
+	// CreateLink stores a password link ([Service.CreateLink]).
+	CreateLink(ctx context.Context, req *LinkRequest) error
+	LinkOpener
 }

@@ -25,6 +25,11 @@ func (s *Service) PutManifest(ctx context.Context, actor, item string, manifest 
 	return nil
 }
 
+// PutManifest calls [Service.PutManifest] as l.Actor.
+func (l Local) PutManifest(ctx context.Context, item string, manifest []byte) error {
+	return l.Service.PutManifest(ctx, l.Actor, item, manifest)
+}
+
 // attachManifest stores manifest in the record of it (read in this
 // transaction) if it parses, describes the record (ID, owner, version,
 // header hash, payload hash and size: ErrInvalid otherwise) and follows

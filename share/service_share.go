@@ -67,6 +67,11 @@ func (s *Service) Share(ctx context.Context, actor string, req *ShareRequest) er
 	return nil
 }
 
+// Share calls [Service.Share] as l.Actor.
+func (l Local) Share(ctx context.Context, req *ShareRequest) error {
+	return l.Service.Share(ctx, l.Actor, req)
+}
+
 // createShare stores the recipient's key, under MaxRecipients, then the
 // share record, and chains the share event, in the caller's transaction.
 func (s *Service) createShare(ctx context.Context, st Stores, sh *Share, k *WrappedKey, ev *Event) error {
@@ -93,6 +98,11 @@ func (s *Service) createShare(ctx context.Context, st Stores, sh *Share, k *Wrap
 // Received lists the shares addressed to actor.
 func (s *Service) Received(ctx context.Context, actor string) ([]*Share, error) {
 	return s.Stores.Shares.SharesForRecipient(ctx, actor)
+}
+
+// Received calls [Service.Received] as l.Actor.
+func (l Local) Received(ctx context.Context) ([]*Share, error) {
+	return l.Service.Received(ctx, l.Actor)
 }
 
 // Revoke deletes recipient's wrapped key and share records for an item and
@@ -130,6 +140,11 @@ func (s *Service) Revoke(ctx context.Context, actor, item, recipient string, ev 
 	}
 	s.notify(ctx, Change{Op: OpRevoke, Actor: actor, Owner: actor, Item: item, Subject: recipient, Version: it.Version})
 	return nil
+}
+
+// Revoke calls [Service.Revoke] as l.Actor.
+func (l Local) Revoke(ctx context.Context, item, recipient string, ev *Event, manifest []byte) error {
+	return l.Service.Revoke(ctx, l.Actor, item, recipient, ev, manifest)
 }
 
 // Invite stores an invitation from actor. Its token is only a hash here.
@@ -171,6 +186,11 @@ func (s *Service) Invite(ctx context.Context, actor string, in *Invitation) erro
 	}
 	s.notify(ctx, Change{Op: OpInvite, Actor: actor, Subject: c.ID, Time: now})
 	return nil
+}
+
+// Invite calls [Service.Invite] as l.Actor.
+func (l Local) Invite(ctx context.Context, in *Invitation) error {
+	return l.Service.Invite(ctx, l.Actor, in)
 }
 
 // Accept turns an invitation into a connection holding both public keys;
@@ -227,9 +247,19 @@ func (s *Service) Accept(ctx context.Context, actor, id string, req *AcceptReque
 	return cloneConnection(c), nil
 }
 
+// Accept calls [Service.Accept] as l.Actor.
+func (l Local) Accept(ctx context.Context, id string, req *AcceptRequest) (*Connection, error) {
+	return l.Service.Accept(ctx, l.Actor, id, req)
+}
+
 // Connection returns a connection to either party.
 func (s *Service) Connection(ctx context.Context, actor, id string) (*Connection, error) {
 	return connection(ctx, s.Stores, actor, id)
+}
+
+// Connection calls [Service.Connection] as l.Actor.
+func (l Local) Connection(ctx context.Context, id string) (*Connection, error) {
+	return l.Service.Connection(ctx, l.Actor, id)
 }
 
 func connection(ctx context.Context, st Stores, actor, id string) (*Connection, error) {
@@ -273,6 +303,11 @@ func (s *Service) ShareToSpace(ctx context.Context, actor string, req *SpaceShar
 	}
 	s.notify(ctx, Change{Op: OpShare, Actor: actor, Owner: actor, Item: sh.Item, Subject: sh.Recipient, Version: it.Version})
 	return nil
+}
+
+// ShareToSpace calls [Service.ShareToSpace] as l.Actor.
+func (l Local) ShareToSpace(ctx context.Context, req *SpaceShareRequest) error {
+	return l.Service.ShareToSpace(ctx, l.Actor, req)
 }
 
 // spaceShare is ShareToSpace inside its transaction.
@@ -347,6 +382,11 @@ func (s *Service) Space(ctx context.Context, actor, id string) (*Space, error) {
 	return space(ctx, s.Stores, actor, id)
 }
 
+// Space calls [Service.Space] as l.Actor.
+func (l Local) Space(ctx context.Context, id string) (*Space, error) {
+	return l.Service.Space(ctx, l.Actor, id)
+}
+
 func space(ctx context.Context, st Stores, actor, id string) (*Space, error) {
 	if err := checkIDs(id); err != nil {
 		return nil, err
@@ -382,4 +422,37 @@ func (s *Service) Claim(ctx context.Context, actor, id string, record []byte) er
 	}
 	s.notify(ctx, Change{Op: OpClaim, Actor: actor, Subject: id})
 	return nil
+}
+
+// Claim calls [Service.Claim] as l.Actor.
+func (l Local) Claim(ctx context.Context, space string, record []byte) error {
+	return l.Service.Claim(ctx, l.Actor, space, record)
+}
+
+// Shares grants, lists and revokes direct shares.
+type Shares interface {
+	// Share grants a recipient a wrapped key ([Service.Share]).
+	Share(ctx context.Context, req *ShareRequest) error
+	// Received lists the shares made to the acting user ([Service.Received]).
+	Received(ctx context.Context) ([]*Share, error)
+	// Revoke removes a recipient's access and stores the owner's next
+	// manifest, if not nil ([Service.Revoke]).
+	Revoke(ctx context.Context, item, recipient string, ev *Event, manifest []byte) error
+}
+
+// Connections makes connections by invitation and shares through their
+// encryption spaces.
+type Connections interface {
+	// Invite stores an invitation ([Service.Invite]).
+	Invite(ctx context.Context, in *Invitation) error
+	// Accept turns an invitation into a connection ([Service.Accept]).
+	Accept(ctx context.Context, id string, req *AcceptRequest) (*Connection, error)
+	// Connection returns a connection record ([Service.Connection]).
+	Connection(ctx context.Context, id string) (*Connection, error)
+	// ShareToSpace shares an item through a connection ([Service.ShareToSpace]).
+	ShareToSpace(ctx context.Context, req *SpaceShareRequest) error
+	// Space returns an encryption space ([Service.Space]).
+	Space(ctx context.Context, id string) (*Space, error)
+	// Claim stores the recipient's claim of a space ([Service.Claim]).
+	Claim(ctx context.Context, space string, record []byte) error
 }
