@@ -432,9 +432,8 @@ func (h *Header) Verify(key *Key, ad []byte) error {
 // verify is Verify that leaves ks started for key.
 func (h *Header) verify(key *Key, ks *keySchedule, ad []byte) error {
 	body, mac := h.raw[:len(h.raw)-macSize], h.raw[len(h.raw)-macSize:]
-	var want [macSize]byte
 	ks.extract(key.k[:], h.salt)
-	if !hmac.Equal(ks.headerMAC(want[:0], body, ad), mac) {
+	if !hmac.Equal(ks.headerMAC(ks.sum[:0], body, ad), mac) {
 		return corrupt("header authentication failed (changed header, wrong associated data, or wrong key)")
 	}
 	return nil
@@ -454,6 +453,21 @@ func (h *Header) Unwrap(ad []byte, identities ...Identity) (*Key, error) {
 	return key, nil
 }
 
+// stanzaBorrower is implemented by this package's identities that neither
+// keep nor change the stanzas given to Unwrap: unwrapStanzas gives them the
+// header's own instead of copies. Any other Identity gets copies.
+type stanzaBorrower interface {
+	Identity
+	borrowsStanzas()
+}
+
+var (
+	_ stanzaBorrower = (*KEK)(nil)
+	_ stanzaBorrower = (*X25519Identity)(nil)
+	_ stanzaBorrower = (*HybridIdentity)(nil)
+	_ stanzaBorrower = (*RSAIdentity)(nil)
+)
+
 // unwrapStanzas sets key to the file key from the first identity that
 // unwraps. A passphrase stanza beside any other stanza is refused first,
 // whatever the identities (SPEC.md §3, §7): so the rule binds every opener,
@@ -469,7 +483,11 @@ func unwrapStanzas(key *Key, stanzas []*Stanza, identities []Identity) error {
 	}
 	var errs []error
 	for _, id := range identities {
-		fk, err := id.Unwrap(cloneStanzas(stanzas))
+		given := stanzas
+		if _, ok := id.(stanzaBorrower); !ok {
+			given = cloneStanzas(stanzas)
+		}
+		fk, err := id.Unwrap(given)
 		if errors.Is(err, ErrIncorrectIdentity) {
 			errs = append(errs, err)
 			continue

@@ -34,7 +34,8 @@ type keySchedule struct {
 	prk [sha256.Size]byte
 	tmp [sha256.Size]byte
 	mac sha256HMAC
-	msg [8]byte // the associated data's length
+	msg [8]byte       // the associated data's length
+	sum [macSize]byte // room for a header MAC to compare
 
 	// The states after (PRK ⊕ ipad) and after (PRK ⊕ opad), marshaled.
 	prkInner, prkOuter [sha256StateSize]byte

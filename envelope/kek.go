@@ -66,8 +66,17 @@ func (k *KEK) Wrap(fileKey []byte) ([]*Stanza, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []*Stanza{{Type: kekType, Hint: append([]byte(nil), k.id...), Body: body}}, nil
+	// The stanza and the slice holding it, in one allocation.
+	one := &struct {
+		s  Stanza
+		ss [1]*Stanza
+	}{s: Stanza{Type: kekType, Hint: append([]byte(nil), k.id...), Body: body}}
+	one.ss[0] = &one.s
+	return one.ss[:], nil
 }
+
+// borrowsStanzas marks Unwrap as reading its stanzas only.
+func (k *KEK) borrowsStanzas() {}
 
 // Unwrap implements Identity. Stanzas are matched by id, then by AES-KW's
 // integrity check.

@@ -1,12 +1,14 @@
 package envelope
 
 import (
+	"bytes"
 	"crypto/fips140"
 	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
 	"slices"
+	"sync"
 
 	"github.com/sealkit/sealkit/internal/stream"
 )
@@ -49,7 +51,9 @@ type OpenOptions struct {
 }
 
 // sealer is everything a sealed envelope needs before its payload, in one
-// allocation: the fixed cost of a small envelope is mostly allocations.
+// object: the fixed cost of a small envelope is mostly allocations. Sealers
+// are pooled, with the SHA-256 state of their key schedule; their secrets
+// are cleared before newSealer returns.
 type sealer struct {
 	key     Key
 	ks      keySchedule
@@ -58,8 +62,17 @@ type sealer struct {
 	hdr     [512]byte // room for the header of a few recipients
 }
 
+var sealers = sync.Pool{New: func() any { return new(sealer) }}
+
+// release returns s to the pool; the header newSealer returned, which may
+// point into s, must no longer be in use.
+func (s *sealer) release() {
+	s.cipher = nil
+	sealers.Put(s)
+}
+
 // newSealer builds the header and the payload cipher; the header it returns
-// points into the sealer.
+// may point into the sealer. The caller releases the sealer.
 func newSealer(ad []byte, opts *SealOptions, recipients []Recipient) (*sealer, []byte, error) {
 	if opts == nil {
 		opts = &SealOptions{}
@@ -87,7 +100,18 @@ func newSealer(ad []byte, opts *SealOptions, recipients []Recipient) (*sealer, [
 	if seg < MinSegmentSize || seg > MaxSegmentSize {
 		return nil, nil, fmt.Errorf("envelope: segment size %d outside [%d, %d]", seg, MinSegmentSize, MaxSegmentSize)
 	}
-	s := &sealer{workers: opts.Concurrency}
+	s := sealers.Get().(*sealer)
+	s.workers = opts.Concurrency
+	hdr, err := s.build(ad, opts, suite, seg, recipients)
+	if err != nil {
+		s.release()
+		return nil, nil, err
+	}
+	return s, hdr, nil
+}
+
+// build is newSealer once the options are checked.
+func (s *sealer) build(ad []byte, opts *SealOptions, suite Suite, seg int, recipients []Recipient) ([]byte, error) {
 	defer s.ks.destroy()
 	key := opts.Key
 	if key == nil {
@@ -97,16 +121,16 @@ func newSealer(ad []byte, opts *SealOptions, recipients []Recipient) (*sealer, [
 	}
 	stanzas, err := wrapAll(key, recipients)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	hdr, err := appendHeader(s.hdr[:0], suite, seg, stanzas, key, &s.ks, opts.Metadata, ad)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if s.cipher, err = payloadCipher(&s.ks, suite, seg); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return s, hdr, nil
+	return hdr, nil
 }
 
 // wrapAll wraps key for every recipient.
@@ -137,44 +161,40 @@ func payloadCipher(ks *keySchedule, suite Suite, seg int) (*stream.Cipher, error
 	return c, err
 }
 
-// opened is an authenticated header with its payload cipher, in one
-// allocation with the file key and schedule it needed.
-type opened struct {
-	key      Key
-	ks       keySchedule
-	cipher   *stream.Cipher
-	metadata *Metadata
-	workers  int
+// opener is the file key and key schedule that opening a header needs,
+// pooled as sealers are, and cleared before openHeader returns.
+type opener struct {
+	key Key
+	ks  keySchedule
 }
 
-// openHeader authenticates h and prepares to open its payload.
-func openHeader(h *Header, ad []byte, opts *OpenOptions, identities []Identity) (*opened, error) {
-	if opts == nil {
-		opts = &OpenOptions{}
-	}
-	o := &opened{workers: opts.Concurrency}
+var openers = sync.Pool{New: func() any { return new(opener) }}
+
+// openHeader authenticates h and returns its payload cipher and metadata.
+func openHeader(h *Header, ad []byte, opts *OpenOptions, identities []Identity) (*stream.Cipher, *Metadata, error) {
+	o := openers.Get().(*opener)
+	defer openers.Put(o)
 	defer o.ks.destroy()
 	key := opts.Key
 	if key == nil {
 		key = &o.key
 		defer key.Destroy()
 		if err := unwrapStanzas(key, h.stanzas, identities); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if err := h.verify(key, &o.ks, ad); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	meta, err := h.Metadata(key)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	c, err := payloadCipher(&o.ks, h.suite, h.segmentSize)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	o.cipher, o.metadata = c, meta
-	return o, nil
+	return c, meta, nil
 }
 
 // Seal encrypts plaintext to the recipients and returns the envelope. The
@@ -194,6 +214,7 @@ func SealAppend(dst, plaintext, ad []byte, opts *SealOptions, recipients ...Reci
 	if err != nil {
 		return nil, err
 	}
+	defer s.release()
 	dst = slices.Grow(dst, int(int64(len(hdr))+s.cipher.SealedSize(int64(len(plaintext)))))
 	dst = append(dst, hdr...)
 	return s.cipher.SealAll(dst, plaintext, s.workers)
@@ -223,19 +244,28 @@ func OpenWithMetadata(envelope, ad []byte, opts *OpenOptions, identities ...Iden
 }
 
 func openAppend(dst, envelope, ad []byte, opts *OpenOptions, identities []Identity) ([]byte, *Metadata, error) {
+	opts = openOptions(opts)
 	h, err := parseHeader(envelope) // not kept past this call: no copy
 	if err != nil {
 		return nil, nil, err
 	}
-	o, err := openHeader(h, ad, opts, identities)
+	c, meta, err := openHeader(h, ad, opts, identities)
 	if err != nil {
 		return nil, nil, err
 	}
-	pt, err := o.cipher.OpenAll(dst, envelope[h.Len():], o.workers)
+	pt, err := c.OpenAll(dst, envelope[h.Len():], opts.Concurrency)
 	if err != nil {
 		return nil, nil, corrupt("payload authentication failed (truncated, reordered, extended or changed)")
 	}
-	return pt, o.metadata, nil
+	return pt, meta, nil
+}
+
+// openOptions returns opts, or the zero options for nil.
+func openOptions(opts *OpenOptions) *OpenOptions {
+	if opts == nil {
+		return &OpenOptions{}
+	}
+	return opts
 }
 
 // Writer seals what is written to it. It must be closed: Close seals the
@@ -272,7 +302,8 @@ func newPayloadWriter(dst io.Writer, ad []byte, opts *SealOptions, recipients []
 	if err != nil {
 		return nil, err
 	}
-	h, err := parseHeader(hdr)
+	defer s.release()
+	h, err := parseHeader(bytes.Clone(hdr))
 	if err != nil {
 		return nil, err
 	}
@@ -301,15 +332,16 @@ type Reader struct {
 // associated data ad the envelope was sealed with, and returns a Reader for
 // the payload that follows.
 func NewReader(src io.Reader, ad []byte, opts *OpenOptions, identities ...Identity) (*Reader, error) {
+	opts = openOptions(opts)
 	h, err := ReadHeader(src)
 	if err != nil {
 		return nil, err
 	}
-	o, err := openHeader(h, ad, opts, identities)
+	c, meta, err := openHeader(h, ad, opts, identities)
 	if err != nil {
 		return nil, err
 	}
-	return &Reader{r: stream.NewReader(o.cipher, src, o.workers), header: h, metadata: o.metadata}, nil
+	return &Reader{r: stream.NewReader(c, src, opts.Concurrency), header: h, metadata: meta}, nil
 }
 
 // Read implements io.Reader.
@@ -360,15 +392,15 @@ func NewReaderAt(src io.ReaderAt, size int64, ad []byte, opts *OpenOptions, iden
 	if err != nil {
 		return nil, err
 	}
-	o, err := openHeader(h, ad, opts, identities)
+	c, meta, err := openHeader(h, ad, openOptions(opts), identities)
 	if err != nil {
 		return nil, err
 	}
-	ra, err := stream.NewReaderAt(o.cipher, src, int64(h.Len()), size-int64(h.Len()))
+	ra, err := stream.NewReaderAt(c, src, int64(h.Len()), size-int64(h.Len()))
 	if err != nil {
 		return nil, payloadErr(err)
 	}
-	return &ReaderAt{ra: ra, header: h, metadata: o.metadata}, nil
+	return &ReaderAt{ra: ra, header: h, metadata: meta}, nil
 }
 
 // ReadAt implements io.ReaderAt over the plaintext.
