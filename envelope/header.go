@@ -3,7 +3,6 @@ package envelope
 import (
 	"bytes"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
@@ -146,6 +145,21 @@ func parseHeader(b []byte) (*Header, error) {
 	return p.header(true)
 }
 
+// headerStore is room for a parsed header and a few stanzas, so that a
+// one-shot Open parses its header without allocating.
+type headerStore struct {
+	h    Header
+	vals [4]Stanza
+	ptrs [4]*Stanza
+}
+
+// parseHeaderInto is parseHeader into st when its stanzas fit. The Header
+// points into st as well as into b.
+func parseHeaderInto(b []byte, st *headerStore) (*Header, error) {
+	p := &parser{src: b, left: MaxHeaderSize, store: st}
+	return p.header(true)
+}
+
 // header parses one header; unless build is set, it only checks it and
 // returns nil. The checks and their order are those of SPEC.md §2.
 func (p *parser) header(build bool) (*Header, error) {
@@ -181,7 +195,14 @@ func (p *parser) header(build bool) (*Header, error) {
 	if !build {
 		return nil, nil
 	}
-	return &Header{suite: suite, segmentSize: int(seg), salt: salt, stanzas: stanzas, metadata: meta, raw: p.src[:p.off:p.off]}, nil
+	var h *Header
+	if p.store != nil {
+		h = &p.store.h
+	} else {
+		h = new(Header)
+	}
+	*h = Header{suite: suite, segmentSize: int(seg), salt: salt, stanzas: stanzas, metadata: meta, raw: p.src[:p.off:p.off]}
+	return h, nil
 }
 
 // parser reads length-prefixed fields, from src or, if r is set, from r
@@ -193,7 +214,8 @@ type parser struct {
 	r     io.Reader
 	buf   []byte
 	left  int
-	build bool // stanzas builds the stanzas rather than only checking them
+	build bool         // stanzas builds the stanzas rather than only checking them
+	store *headerStore // if set, where to build the header and its stanzas
 	err   error
 }
 
@@ -284,7 +306,9 @@ func (p *parser) stanzas() []*Stanza {
 	}
 	var out []*Stanza
 	var vals []Stanza
-	if p.build && n > 0 {
+	if st := p.store; p.build && st != nil && n <= len(st.ptrs) {
+		out, vals = st.ptrs[:0], st.vals[:n]
+	} else if p.build && n > 0 {
 		out = make([]*Stanza, 0, min(n, stanzaChunk))
 	}
 	for i := range n {
@@ -368,18 +392,16 @@ func appendStanzas(b []byte, ss []*Stanza) ([]byte, error) {
 	return b, nil
 }
 
-// appendHeader appends a header for a fresh payload to dst, with a fresh
-// random salt, and its MAC under the schedule it starts for key (so that
-// the caller can derive the payload key next).
-func appendHeader(dst []byte, suite Suite, seg int, stanzas []*Stanza, key *Key, ks *keySchedule, meta *Metadata, ad []byte) ([]byte, error) {
+// appendHeader appends a header for a fresh payload to dst, with the fresh
+// random salt given, and its MAC under the schedule it starts for key (so
+// that the caller can derive the payload key next).
+func appendHeader(dst []byte, suite Suite, seg int, salt []byte, stanzas []*Stanza, key *Key, ks *keySchedule, meta *Metadata, ad []byte) ([]byte, error) {
 	start := len(dst)
 	b := append(dst, headerMagic...)
 	b = append(b, formatV1, byte(suite))
 	b = binary.BigEndian.AppendUint32(b, uint32(seg))
-	b = append(b, make([]byte, saltSize)...)
-	salt := b[len(b)-saltSize:]
-	rand.Read(salt)
-	return finishHeader(b, start, salt, stanzas, key, ks, meta, nil, ad)
+	b = append(b, salt...)
+	return finishHeader(b, start, b[len(b)-saltSize:], stanzas, key, ks, meta, nil, ad)
 }
 
 // finishHeader appends the stanzas, the metadata block (sealed from meta, or

@@ -60,6 +60,9 @@ type sealer struct {
 	cipher  *stream.Cipher
 	workers int
 	hdr     [512]byte // room for the header of a few recipients
+	// A fresh file key and salt, drawn at once: each crypto/rand.Read
+	// costs about as much as a SHA-256 block.
+	random [KeySize + saltSize]byte
 }
 
 var sealers = sync.Pool{New: func() any { return new(sealer) }}
@@ -114,16 +117,21 @@ func newSealer(ad []byte, opts *SealOptions, recipients []Recipient) (*sealer, [
 func (s *sealer) build(ad []byte, opts *SealOptions, suite Suite, seg int, recipients []Recipient) ([]byte, error) {
 	defer s.ks.destroy()
 	key := opts.Key
+	salt := s.random[KeySize:]
 	if key == nil {
+		rand.Read(s.random[:])
 		key = &s.key
-		rand.Read(key.k[:])
+		copy(key.k[:], s.random[:KeySize])
+		clear(s.random[:KeySize])
 		defer key.Destroy()
+	} else {
+		rand.Read(salt)
 	}
 	stanzas, err := wrapAll(key, recipients)
 	if err != nil {
 		return nil, err
 	}
-	hdr, err := appendHeader(s.hdr[:0], suite, seg, stanzas, key, &s.ks, opts.Metadata, ad)
+	hdr, err := appendHeader(s.hdr[:0], suite, seg, salt, stanzas, key, &s.ks, opts.Metadata, ad)
 	if err != nil {
 		return nil, err
 	}
@@ -162,18 +170,27 @@ func payloadCipher(ks *keySchedule, suite Suite, seg int) (*stream.Cipher, error
 }
 
 // opener is the file key and key schedule that opening a header needs,
-// pooled as sealers are, and cleared before openHeader returns.
+// pooled as sealers are; openHeader clears them before it returns. A
+// one-shot Open also parses its header into it.
 type opener struct {
-	key Key
-	ks  keySchedule
+	key   Key
+	ks    keySchedule
+	store headerStore
 }
 
 var openers = sync.Pool{New: func() any { return new(opener) }}
 
+func newOpener() *opener { return openers.Get().(*opener) }
+
+// release returns o to the pool; a header parsed into it must no longer be
+// in use.
+func (o *opener) release() {
+	o.store = headerStore{}
+	openers.Put(o)
+}
+
 // openHeader authenticates h and returns its payload cipher and metadata.
-func openHeader(h *Header, ad []byte, opts *OpenOptions, identities []Identity) (*stream.Cipher, *Metadata, error) {
-	o := openers.Get().(*opener)
-	defer openers.Put(o)
+func (o *opener) openHeader(h *Header, ad []byte, opts *OpenOptions, identities []Identity) (*stream.Cipher, *Metadata, error) {
 	defer o.ks.destroy()
 	key := opts.Key
 	if key == nil {
@@ -245,11 +262,13 @@ func OpenWithMetadata(envelope, ad []byte, opts *OpenOptions, identities ...Iden
 
 func openAppend(dst, envelope, ad []byte, opts *OpenOptions, identities []Identity) ([]byte, *Metadata, error) {
 	opts = openOptions(opts)
-	h, err := parseHeader(envelope) // not kept past this call: no copy
+	o := newOpener()
+	defer o.release()
+	h, err := parseHeaderInto(envelope, &o.store) // not kept past this call: no copy
 	if err != nil {
 		return nil, nil, err
 	}
-	c, meta, err := openHeader(h, ad, opts, identities)
+	c, meta, err := o.openHeader(h, ad, opts, identities)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -337,7 +356,9 @@ func NewReader(src io.Reader, ad []byte, opts *OpenOptions, identities ...Identi
 	if err != nil {
 		return nil, err
 	}
-	c, meta, err := openHeader(h, ad, opts, identities)
+	o := newOpener()
+	defer o.release()
+	c, meta, err := o.openHeader(h, ad, opts, identities)
 	if err != nil {
 		return nil, err
 	}
@@ -392,7 +413,9 @@ func NewReaderAt(src io.ReaderAt, size int64, ad []byte, opts *OpenOptions, iden
 	if err != nil {
 		return nil, err
 	}
-	c, meta, err := openHeader(h, ad, openOptions(opts), identities)
+	o := newOpener()
+	defer o.release()
+	c, meta, err := o.openHeader(h, ad, openOptions(opts), identities)
 	if err != nil {
 		return nil, err
 	}
