@@ -517,11 +517,12 @@ func unwrapStanzas(key *Key, stanzas []*Stanza, identities []Identity) error {
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrCorrupt, err)
 		}
-		defer clear(fk)
-		if len(fk) != KeySize {
+		n := copy(key.k[:], fk)
+		clear(fk)
+		if n != KeySize || len(fk) != KeySize {
+			key.Destroy()
 			return corrupt("unwrapped file key of the wrong size")
 		}
-		copy(key.k[:], fk)
 		return nil
 	}
 	nomatch := &NoIdentityMatchError{Errors: errs}
