@@ -57,7 +57,7 @@ type OpenOptions struct {
 type sealer struct {
 	key     Key
 	ks      keySchedule
-	cipher  *stream.Cipher
+	cipher  stream.Cipher
 	workers int
 	hdr     [512]byte // room for the header of a few recipients
 	// A fresh file key and salt, drawn at once: each crypto/rand.Read
@@ -70,7 +70,7 @@ var sealers = sync.Pool{New: func() any { return new(sealer) }}
 // release returns s to the pool; the header newSealer returned, which may
 // point into s, must no longer be in use.
 func (s *sealer) release() {
-	s.cipher = nil
+	s.cipher = stream.Cipher{}
 	sealers.Put(s)
 }
 
@@ -135,7 +135,7 @@ func (s *sealer) build(ad []byte, opts *SealOptions, suite Suite, seg int, recip
 	if err != nil {
 		return nil, err
 	}
-	if s.cipher, err = payloadCipher(&s.ks, suite, seg); err != nil {
+	if err := payloadCipher(&s.cipher, &s.ks, suite, seg); err != nil {
 		return nil, err
 	}
 	return hdr, nil
@@ -157,25 +157,33 @@ func wrapAll(key *Key, recipients []Recipient) ([]*Stanza, error) {
 	return stanzas, nil
 }
 
-// payloadCipher derives the payload key from a started schedule and
-// returns the segment cipher.
-func payloadCipher(ks *keySchedule, suite Suite, seg int) (*stream.Cipher, error) {
+// payloadCipher derives the payload key from a started schedule and sets
+// c to the segment cipher.
+func payloadCipher(c *stream.Cipher, ks *keySchedule, suite Suite, seg int) error {
 	ks.expand(&ks.tmp, labelPayload)
 	defer clear(ks.tmp[:])
-	c, err := stream.New(ks.tmp[:], stream.Suite(suite), seg)
+	err := c.Init(ks.tmp[:], stream.Suite(suite), seg)
 	if err != nil && suite == SuiteStream && fips140.Enforced() {
-		return nil, fmt.Errorf("%w: suite 1 (counter-nonce GCM) is refused under GODEBUG=fips140=only", ErrUnsupported)
+		return fmt.Errorf("%w: suite 1 (counter-nonce GCM) is refused under GODEBUG=fips140=only", ErrUnsupported)
 	}
-	return c, err
+	return err
+}
+
+// heapCipher returns a copy of c that outlives the pooled sealer or opener
+// holding c, for a stream.
+func heapCipher(c *stream.Cipher) *stream.Cipher {
+	h := *c
+	return &h
 }
 
 // opener is the file key and key schedule that opening a header needs,
 // pooled as sealers are; openHeader clears them before it returns. A
 // one-shot Open also parses its header into it.
 type opener struct {
-	key   Key
-	ks    keySchedule
-	store headerStore
+	key    Key
+	ks     keySchedule
+	cipher stream.Cipher
+	store  headerStore
 }
 
 var openers = sync.Pool{New: func() any { return new(opener) }}
@@ -185,11 +193,12 @@ func newOpener() *opener { return openers.Get().(*opener) }
 // release returns o to the pool; a header parsed into it must no longer be
 // in use.
 func (o *opener) release() {
-	o.store = headerStore{}
+	o.cipher, o.store = stream.Cipher{}, headerStore{}
 	openers.Put(o)
 }
 
-// openHeader authenticates h and returns its payload cipher and metadata.
+// openHeader authenticates h and returns its payload cipher, which lives
+// in o, and its metadata.
 func (o *opener) openHeader(h *Header, ad []byte, opts *OpenOptions, identities []Identity) (*stream.Cipher, *Metadata, error) {
 	defer o.ks.destroy()
 	key := opts.Key
@@ -207,11 +216,10 @@ func (o *opener) openHeader(h *Header, ad []byte, opts *OpenOptions, identities 
 	if err != nil {
 		return nil, nil, err
 	}
-	c, err := payloadCipher(&o.ks, h.suite, h.segmentSize)
-	if err != nil {
+	if err := payloadCipher(&o.cipher, &o.ks, h.suite, h.segmentSize); err != nil {
 		return nil, nil, err
 	}
-	return c, meta, nil
+	return &o.cipher, meta, nil
 }
 
 // Seal encrypts plaintext to the recipients and returns the envelope. The
@@ -326,7 +334,7 @@ func newPayloadWriter(dst io.Writer, ad []byte, opts *SealOptions, recipients []
 	if err != nil {
 		return nil, err
 	}
-	return &Writer{w: stream.NewWriter(s.cipher, dst, s.workers), header: h}, nil
+	return &Writer{w: stream.NewWriter(heapCipher(&s.cipher), dst, s.workers), header: h}, nil
 }
 
 // Write seals p, writing whole segments to the destination as they fill.
@@ -362,7 +370,7 @@ func NewReader(src io.Reader, ad []byte, opts *OpenOptions, identities ...Identi
 	if err != nil {
 		return nil, err
 	}
-	return &Reader{r: stream.NewReader(c, src, opts.Concurrency), header: h, metadata: meta}, nil
+	return &Reader{r: stream.NewReader(heapCipher(c), src, opts.Concurrency), header: h, metadata: meta}, nil
 }
 
 // Read implements io.Reader.
@@ -419,7 +427,7 @@ func NewReaderAt(src io.ReaderAt, size int64, ad []byte, opts *OpenOptions, iden
 	if err != nil {
 		return nil, err
 	}
-	ra, err := stream.NewReaderAt(c, src, int64(h.Len()), size-int64(h.Len()))
+	ra, err := stream.NewReaderAt(heapCipher(c), src, int64(h.Len()), size-int64(h.Len()))
 	if err != nil {
 		return nil, payloadErr(err)
 	}
