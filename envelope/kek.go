@@ -66,11 +66,15 @@ func (k *KEK) Wrap(fileKey []byte) ([]*Stanza, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The stanza and the slice holding it, in one allocation.
+	// The stanza, the slice holding it and room for a short hint, in one
+	// allocation (a longer hint gets its own).
 	one := &struct {
-		s  Stanza
-		ss [1]*Stanza
-	}{s: Stanza{Type: kekType, Hint: append([]byte(nil), k.id...), Body: body}}
+		s    Stanza
+		ss   [1]*Stanza
+		hint [32]byte
+	}{}
+	hint := append(one.hint[:0], k.id...)
+	one.s = Stanza{Type: kekType, Hint: hint[:len(hint):len(hint)], Body: body}
 	one.ss[0] = &one.s
 	return one.ss[:], nil
 }
