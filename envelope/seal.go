@@ -379,7 +379,11 @@ func (r *Reader) Read(p []byte) (int, error) {
 	return n, payloadErr(err)
 }
 
-// WriteTo implements io.WriterTo; io.Copy uses it to skip a copy.
+// WriteTo implements io.WriterTo; io.Copy uses it to skip a copy. With one
+// goroutine and a source that is itself an io.WriterTo (a bytes.Reader, a
+// bytes.Buffer, a bufio.Reader), it also opens segments straight out of the
+// source's buffers instead of copying them in first. If w fails, nothing
+// more can be read.
 func (r *Reader) WriteTo(w io.Writer) (int64, error) {
 	n, err := r.r.WriteTo(w)
 	return n, payloadErr(err)

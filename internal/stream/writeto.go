@@ -1,6 +1,9 @@
 package stream
 
-import "io"
+import (
+	"errors"
+	"io"
+)
 
 // writeFrom is WriteTo for one goroutine and a source that is an
 // io.WriterTo (a bytes.Reader, a bytes.Buffer, a bufio.Reader…): the source
@@ -26,13 +29,21 @@ func (r *Reader) writeFrom(src io.WriterTo, w io.Writer) (int64, error) {
 		err = s.finish()
 	}
 	total += s.n
-	if err != nil {
+	switch {
+	case err == nil:
+		r.fail(io.EOF)
+	case s.dstFailed:
+		// The source is consumed past what w took: no Read can resume.
+		r.fail(errAfterWriteTo)
+	default:
 		r.fail(err)
-		return total, err
 	}
-	r.fail(io.EOF)
-	return total, nil
+	return total, err
 }
+
+// errAfterWriteTo is what reading returns once WriteTo's destination
+// failed.
+var errAfterWriteTo = errors.New("stream: read after WriteTo's destination failed")
 
 // serveHead writes out what an earlier Read opened and left unserved, and
 // releases it. It reports done when nothing is left to read: the payload
@@ -77,6 +88,8 @@ type segmentWriter struct {
 	pend []byte // sealed bytes held back, in the Reader's buffer
 	n    int64  // plaintext bytes written to dst
 	err  error  // why a Write failed; every later one fails with it
+
+	dstFailed bool // err is dst's
 }
 
 // Write opens every whole segment of pend and p that more bytes follow,
@@ -144,7 +157,7 @@ func (s *segmentWriter) open(sealed []byte, last bool) error {
 		err = io.ErrShortWrite
 	}
 	if err != nil {
-		s.err = err
+		s.err, s.dstFailed = err, true
 	}
 	return err
 }

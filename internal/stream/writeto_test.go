@@ -191,9 +191,13 @@ func TestWriteToErrors(t *testing.T) {
 	sealed, _ := c.SealAll(nil, pt, 1)
 	for _, limit := range []int{0, 10, seg, 2*seg + 1} {
 		w := &failWriter{n: limit}
-		n, err := NewReader(c, bytes.NewReader(sealed), 1).WriteTo(w)
+		r := NewReader(c, bytes.NewReader(sealed), 1)
+		n, err := r.WriteTo(w)
 		if !errors.Is(err, errDst) || n != int64(limit) || !bytes.Equal(w.got.Bytes(), pt[:limit]) {
 			t.Errorf("destination failing after %d bytes: wrote %d, %v", limit, n, err)
+		}
+		if _, err := r.Read(make([]byte, 10)); err != errAfterWriteTo {
+			t.Errorf("Read after the destination failed: %v", err)
 		}
 	}
 	if _, err := NewReader(c, bytes.NewReader(sealed), 1).WriteTo(shortWriter{}); !errors.Is(err, io.ErrShortWrite) {
