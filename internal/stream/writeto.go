@@ -28,6 +28,9 @@ func (r *Reader) writeFrom(src io.WriterTo, w io.Writer) (int64, error) {
 	case err == nil:
 		err = s.finish()
 	}
+	if s.err == nil {
+		s.err = errWriteAfterEnd // w is not written to after WriteTo returns
+	}
 	total += s.n
 	switch {
 	case err == nil:
@@ -41,9 +44,14 @@ func (r *Reader) writeFrom(src io.WriterTo, w io.Writer) (int64, error) {
 	return total, err
 }
 
-// errAfterWriteTo is what reading returns once WriteTo's destination
-// failed.
-var errAfterWriteTo = errors.New("stream: read after WriteTo's destination failed")
+var (
+	// errAfterWriteTo is what reading returns once WriteTo's destination
+	// failed.
+	errAfterWriteTo = errors.New("stream: read after WriteTo's destination failed")
+	// errWriteAfterEnd is what a source that kept the segmentWriter gets
+	// for writing to it after its WriteTo returned.
+	errWriteAfterEnd = errors.New("stream: write after the source's WriteTo returned")
+)
 
 // serveHead writes out what an earlier Read opened and left unserved, and
 // releases it. It reports done when nothing is left to read: the payload

@@ -16,8 +16,9 @@ import (
 type chunkSource struct {
 	data  []byte
 	chunk int
-	err   error // returned by WriteTo after handing over everything
-	bad   bool  // the writer changed a slice it was given
+	err   error     // returned by WriteTo after handing over everything
+	bad   bool      // the writer changed a slice it was given
+	kept  io.Writer // the last writer given to WriteTo
 }
 
 func (s *chunkSource) Read(p []byte) (int, error) {
@@ -25,6 +26,7 @@ func (s *chunkSource) Read(p []byte) (int, error) {
 }
 
 func (s *chunkSource) WriteTo(w io.Writer) (int64, error) {
+	s.kept = w
 	orig := bytes.Clone(s.data)
 	var n int64
 	for p := s.data; len(p) > 0; {
@@ -213,5 +215,15 @@ func TestWriteToErrors(t *testing.T) {
 	}
 	if out.Len() != 3*seg {
 		t.Errorf("failing source: released %d bytes, want the %d of the segments known not to be last", out.Len(), 3*seg)
+	}
+	// A source that keeps the writer and writes after its WriteTo returned
+	// reaches nothing.
+	src := &chunkSource{data: sealed, chunk: 100}
+	out.Reset()
+	if _, err := NewReader(c, src, 1).WriteTo(&out); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := src.kept.Write(sealed); n != 0 || err == nil || out.Len() != len(pt) {
+		t.Errorf("write after WriteTo returned: %d, %v; destination holds %d bytes", n, err, out.Len())
 	}
 }
