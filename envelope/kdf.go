@@ -203,11 +203,8 @@ func (m *sha256HMAC) save(st *[sha256StateSize]byte) {
 	}
 }
 
-// restore sets the hash state to one saved by save.
+// restore sets the hash state to one saved by save, after start.
 func (m *sha256HMAC) restore(st *[sha256StateSize]byte) {
-	if m.d == nil {
-		m.d = sha256.New().(sha256State)
-	}
 	if err := m.d.UnmarshalBinary(st[:]); err != nil {
 		panic("envelope: unexpected SHA-256 state encoding")
 	}

@@ -60,8 +60,8 @@ type sealer struct {
 	cipher  stream.Cipher
 	workers int
 	hdr     [512]byte // room for the header of a few recipients
-	// A fresh file key and salt, drawn at once: each crypto/rand.Read
-	// costs about as much as a SHA-256 block.
+	// A fresh file key and salt, drawn in one crypto/rand.Read (a call
+	// costs about as much as two SHA-256 blocks).
 	random [KeySize + saltSize]byte
 }
 
