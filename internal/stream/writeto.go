@@ -65,6 +65,9 @@ func (r *Reader) serveHead(w io.Writer) (int64, bool, error) {
 			n, err := w.Write(seg)
 			total += int64(n)
 			r.advance(n)
+			if err == nil && n < len(seg) {
+				err = io.ErrShortWrite
+			}
 			if err != nil {
 				return total, true, err
 			}

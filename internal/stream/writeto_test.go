@@ -205,6 +205,11 @@ func TestWriteToErrors(t *testing.T) {
 	if _, err := NewReader(c, bytes.NewReader(sealed), 1).WriteTo(shortWriter{}); !errors.Is(err, io.ErrShortWrite) {
 		t.Errorf("short write: %v, want io.ErrShortWrite", err)
 	}
+	r := NewReader(c, bytes.NewReader(sealed), 1)
+	r.Read(make([]byte, 1)) // leaves the rest of a segment to serve first
+	if _, err := r.WriteTo(shortWriter{}); !errors.Is(err, io.ErrShortWrite) {
+		t.Errorf("short write of what Read left: %v, want io.ErrShortWrite", err)
+	}
 	// A source that fails after handing over the whole payload: its error,
 	// not io.EOF and not the final segment.
 	errSrc := errors.New("source failed")
