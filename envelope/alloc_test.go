@@ -9,8 +9,11 @@ import (
 
 // maxSmallObjectAllocs caps the allocations of sealing or opening a 1 KiB
 // object for one KEK recipient into a caller's buffer: the fixed cost of an
-// envelope is mostly allocations.
-const maxSmallObjectAllocs = 25
+// envelope is mostly allocations. The benchmark's limit is 25; 6 and 5 are
+// measured (the AES and GCM objects of the payload key and AES-KW's output
+// among them), a few more under the race detector, whose sync.Pool drops
+// some of what is put back.
+const maxSmallObjectAllocs = 10
 
 // TestSmallObjectAllocs counts, rather than times, the fixed cost of a
 // small envelope. The limit is for the default mode: in FIPS 140-3 mode

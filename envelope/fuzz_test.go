@@ -82,6 +82,19 @@ func FuzzOpen(f *testing.F) {
 		if err == nil && !bytes.Equal(got, pt) {
 			t.Fatal("Reader and Open return different plaintexts")
 		}
+		// WriteTo opens straight out of a bytes.Reader's slices.
+		r, err = envelope.NewReader(bytes.NewReader(b), ad, opts, kek.id)
+		if err != nil {
+			t.Fatalf("NewReader refused what it accepted: %v", err)
+		}
+		var out bytes.Buffer
+		_, err = r.WriteTo(&out)
+		if (err == nil) != (openErr == nil) {
+			t.Fatalf("Reader.WriteTo and Open disagree: %v vs %v", err, openErr)
+		}
+		if !bytes.HasPrefix(want, out.Bytes()) || err == nil && !bytes.Equal(out.Bytes(), pt) {
+			t.Fatalf("Reader.WriteTo released %d unexpected bytes", out.Len())
+		}
 	})
 }
 

@@ -3,7 +3,6 @@ package envelope
 import (
 	"bytes"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
@@ -146,6 +145,21 @@ func parseHeader(b []byte) (*Header, error) {
 	return p.header(true)
 }
 
+// headerStore is room for a parsed header and a few stanzas, so that a
+// one-shot Open parses its header without allocating.
+type headerStore struct {
+	h    Header
+	vals [4]Stanza
+	ptrs [4]*Stanza
+}
+
+// parseHeaderInto is parseHeader into st when its stanzas fit. The Header
+// points into st as well as into b.
+func parseHeaderInto(b []byte, st *headerStore) (*Header, error) {
+	p := &parser{src: b, left: MaxHeaderSize, store: st}
+	return p.header(true)
+}
+
 // header parses one header; unless build is set, it only checks it and
 // returns nil. The checks and their order are those of SPEC.md §2.
 func (p *parser) header(build bool) (*Header, error) {
@@ -181,7 +195,14 @@ func (p *parser) header(build bool) (*Header, error) {
 	if !build {
 		return nil, nil
 	}
-	return &Header{suite: suite, segmentSize: int(seg), salt: salt, stanzas: stanzas, metadata: meta, raw: p.src[:p.off:p.off]}, nil
+	var h *Header
+	if p.store != nil {
+		h = &p.store.h
+	} else {
+		h = new(Header)
+	}
+	*h = Header{suite: suite, segmentSize: int(seg), salt: salt, stanzas: stanzas, metadata: meta, raw: p.src[:p.off:p.off]}
+	return h, nil
 }
 
 // parser reads length-prefixed fields, from src or, if r is set, from r
@@ -193,7 +214,8 @@ type parser struct {
 	r     io.Reader
 	buf   []byte
 	left  int
-	build bool // stanzas builds the stanzas rather than only checking them
+	build bool         // stanzas builds the stanzas rather than only checking them
+	store *headerStore // if set, where to build the header and its stanzas
 	err   error
 }
 
@@ -284,7 +306,9 @@ func (p *parser) stanzas() []*Stanza {
 	}
 	var out []*Stanza
 	var vals []Stanza
-	if p.build && n > 0 {
+	if st := p.store; p.build && st != nil && n <= len(st.ptrs) {
+		out, vals = st.ptrs[:0], st.vals[:n]
+	} else if p.build && n > 0 {
 		out = make([]*Stanza, 0, min(n, stanzaChunk))
 	}
 	for i := range n {
@@ -368,18 +392,16 @@ func appendStanzas(b []byte, ss []*Stanza) ([]byte, error) {
 	return b, nil
 }
 
-// appendHeader appends a header for a fresh payload to dst, with a fresh
-// random salt, and its MAC under the schedule it starts for key (so that
-// the caller can derive the payload key next).
-func appendHeader(dst []byte, suite Suite, seg int, stanzas []*Stanza, key *Key, ks *keySchedule, meta *Metadata, ad []byte) ([]byte, error) {
+// appendHeader appends a header for a fresh payload to dst, with the fresh
+// random salt given, and its MAC under the schedule it starts for key (so
+// that the caller can derive the payload key next).
+func appendHeader(dst []byte, suite Suite, seg int, salt []byte, stanzas []*Stanza, key *Key, ks *keySchedule, meta *Metadata, ad []byte) ([]byte, error) {
 	start := len(dst)
 	b := append(dst, headerMagic...)
 	b = append(b, formatV1, byte(suite))
 	b = binary.BigEndian.AppendUint32(b, uint32(seg))
-	b = append(b, make([]byte, saltSize)...)
-	salt := b[len(b)-saltSize:]
-	rand.Read(salt)
-	return finishHeader(b, start, salt, stanzas, key, ks, meta, nil, ad)
+	b = append(b, salt...)
+	return finishHeader(b, start, b[len(b)-saltSize:], stanzas, key, ks, meta, nil, ad)
 }
 
 // finishHeader appends the stanzas, the metadata block (sealed from meta, or
@@ -432,9 +454,8 @@ func (h *Header) Verify(key *Key, ad []byte) error {
 // verify is Verify that leaves ks started for key.
 func (h *Header) verify(key *Key, ks *keySchedule, ad []byte) error {
 	body, mac := h.raw[:len(h.raw)-macSize], h.raw[len(h.raw)-macSize:]
-	var want [macSize]byte
 	ks.extract(key.k[:], h.salt)
-	if !hmac.Equal(ks.headerMAC(want[:0], body, ad), mac) {
+	if !hmac.Equal(ks.headerMAC(ks.sum[:0], body, ad), mac) {
 		return corrupt("header authentication failed (changed header, wrong associated data, or wrong key)")
 	}
 	return nil
@@ -454,6 +475,21 @@ func (h *Header) Unwrap(ad []byte, identities ...Identity) (*Key, error) {
 	return key, nil
 }
 
+// stanzaBorrower is implemented by this package's identities that neither
+// keep nor change the stanzas given to Unwrap: unwrapStanzas gives them the
+// header's own instead of copies. Any other Identity gets copies.
+type stanzaBorrower interface {
+	Identity
+	borrowsStanzas()
+}
+
+var (
+	_ stanzaBorrower = (*KEK)(nil)
+	_ stanzaBorrower = (*X25519Identity)(nil)
+	_ stanzaBorrower = (*HybridIdentity)(nil)
+	_ stanzaBorrower = (*RSAIdentity)(nil)
+)
+
 // unwrapStanzas sets key to the file key from the first identity that
 // unwraps. A passphrase stanza beside any other stanza is refused first,
 // whatever the identities (SPEC.md §3, §7): so the rule binds every opener,
@@ -469,7 +505,11 @@ func unwrapStanzas(key *Key, stanzas []*Stanza, identities []Identity) error {
 	}
 	var errs []error
 	for _, id := range identities {
-		fk, err := id.Unwrap(cloneStanzas(stanzas))
+		given := stanzas
+		if _, ok := id.(stanzaBorrower); !ok {
+			given = cloneStanzas(stanzas)
+		}
+		fk, err := id.Unwrap(given)
 		if errors.Is(err, ErrIncorrectIdentity) {
 			errs = append(errs, err)
 			continue
@@ -477,11 +517,12 @@ func unwrapStanzas(key *Key, stanzas []*Stanza, identities []Identity) error {
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrCorrupt, err)
 		}
-		defer clear(fk)
-		if len(fk) != KeySize {
+		n := copy(key.k[:], fk)
+		clear(fk)
+		if n != KeySize || len(fk) != KeySize {
+			key.Destroy()
 			return corrupt("unwrapped file key of the wrong size")
 		}
-		copy(key.k[:], fk)
 		return nil
 	}
 	nomatch := &NoIdentityMatchError{Errors: errs}

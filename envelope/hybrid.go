@@ -97,6 +97,9 @@ func (i *HybridIdentity) Bytes() []byte {
 // Recipient returns the matching recipient.
 func (i *HybridIdentity) Recipient() *HybridRecipient { return i.rec }
 
+// borrowsStanzas marks Unwrap as reading its stanzas only.
+func (i *HybridIdentity) borrowsStanzas() {}
+
 // Unwrap implements Identity.
 func (i *HybridIdentity) Unwrap(stanzas []*Stanza) ([]byte, error) {
 	return hpkeUnwrap(i.priv, hybridType, labelHybrid, keyHint(i.rec.pub.Bytes()), hybridEnc, stanzas)

@@ -6,6 +6,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding"
 	"encoding/binary"
 	"hash"
 )
@@ -24,12 +25,24 @@ import (
 // crypto/hmac, so that it stays inside the validated module. Tests hold
 // both paths to crypto/hmac, crypto/hkdf and the RFC 4231 and RFC 5869
 // known answers.
+//
+// Every Expand is an HMAC under the same PRK, so extract also hashes the
+// PRK's two padded key blocks once and keeps the two SHA-256 states, which
+// each Expand restores instead of hashing them again: two compressions
+// instead of four per label.
 type keySchedule struct {
 	prk [sha256.Size]byte
 	tmp [sha256.Size]byte
 	mac sha256HMAC
-	msg [8]byte // the associated data's length
+	msg [8]byte       // the associated data's length
+	sum [macSize]byte // room for a header MAC to compare
+
+	// The states after (PRK ⊕ ipad) and after (PRK ⊕ opad), marshaled.
+	prkInner, prkOuter [sha256StateSize]byte
 }
+
+// sha256StateSize is the size of a marshaled SHA-256 state.
+const sha256StateSize = 108
 
 // extract starts the schedule: prk = HKDF-Extract(salt, ikm).
 func (s *keySchedule) extract(ikm, salt []byte) {
@@ -45,6 +58,13 @@ func (s *keySchedule) extract(ikm, salt []byte) {
 	s.mac.start(salt)
 	s.mac.d.Write(ikm)
 	s.mac.finish(s.prk[:0])
+	s.mac.start(s.prk[:]) // hashes PRK ⊕ ipad
+	s.mac.save(&s.prkInner)
+	s.mac.padWith(&opad)
+	s.mac.d.Reset()
+	s.mac.d.Write(s.mac.pad[:])
+	s.mac.save(&s.prkOuter)
+	s.mac.destroy()
 }
 
 // hkdfCounterOne is the block counter of HKDF-Expand's first and only block.
@@ -61,10 +81,15 @@ func (s *keySchedule) expand(out *[32]byte, label string) {
 		clear(k)
 		return
 	}
-	s.mac.start(s.prk[:])
-	s.mac.writeString(label)
-	s.mac.d.Write(hkdfCounterOne)
-	s.mac.finish(out[:0])
+	m := &s.mac
+	m.restore(&s.prkInner)
+	m.writeString(label)
+	m.d.Write(hkdfCounterOne)
+	inner := m.d.Sum(m.inner[:0])
+	m.restore(&s.prkOuter)
+	m.d.Write(inner)
+	m.d.Sum(out[:0])
+	m.destroy()
 }
 
 // headerMAC appends HMAC-SHA256(mac_key, body || uint64be(len(ad)) || ad).
@@ -90,6 +115,8 @@ func (s *keySchedule) headerMAC(out, body, ad []byte) []byte {
 func (s *keySchedule) destroy() {
 	clear(s.prk[:])
 	clear(s.tmp[:])
+	clear(s.prkInner[:])
+	clear(s.prkOuter[:])
 	s.mac.destroy()
 }
 
@@ -99,7 +126,7 @@ func (s *keySchedule) destroy() {
 // zero-padded to the block size, or its hash if it is longer than a block.
 // It is used outside FIPS 140-3 mode only; see [keySchedule].
 type sha256HMAC struct {
-	d     hash.Hash // SHA-256, reused; nil until first use
+	d     sha256State // SHA-256, reused; nil until first use
 	key   [sha256.BlockSize]byte
 	pad   [sha256.BlockSize]byte
 	inner [sha256.Size]byte
@@ -109,7 +136,7 @@ type sha256HMAC struct {
 // start begins a MAC under key; the message follows through m.d.
 func (m *sha256HMAC) start(key []byte) {
 	if m.d == nil {
-		m.d = sha256.New()
+		m.d = sha256.New().(sha256State)
 	}
 	clear(m.key[:])
 	if len(key) > sha256.BlockSize {
@@ -119,7 +146,7 @@ func (m *sha256HMAC) start(key []byte) {
 	} else {
 		copy(m.key[:], key)
 	}
-	m.padWith(0x36)
+	m.padWith(&ipad)
 	m.d.Reset()
 	m.d.Write(m.pad[:])
 }
@@ -137,7 +164,7 @@ func (m *sha256HMAC) writeString(label string) {
 // finish appends the MAC begun by start to out and clears the key.
 func (m *sha256HMAC) finish(out []byte) []byte {
 	inner := m.d.Sum(m.inner[:0])
-	m.padWith(0x5c)
+	m.padWith(&opad)
 	m.d.Reset()
 	m.d.Write(m.pad[:])
 	m.d.Write(inner)
@@ -146,12 +173,41 @@ func (m *sha256HMAC) finish(out []byte) []byte {
 	return out
 }
 
-// padWith sets pad to the padded key ⊕ b.
-func (m *sha256HMAC) padWith(b byte) {
-	for i := range m.pad {
-		m.pad[i] = b
+// HMAC's inner and outer pads (RFC 2104 §2), a block of each.
+var ipad, opad = padBlock(0x36), padBlock(0x5c)
+
+func padBlock(b byte) (p [sha256.BlockSize]byte) {
+	for i := range p {
+		p[i] = b
 	}
-	subtle.XORBytes(m.pad[:], m.pad[:], m.key[:])
+	return p
+}
+
+// padWith sets pad to the padded key ⊕ p.
+func (m *sha256HMAC) padWith(p *[sha256.BlockSize]byte) {
+	subtle.XORBytes(m.pad[:], m.key[:], p[:])
+}
+
+// sha256State is what crypto/sha256's digest implements beside hash.Hash:
+// its state can be saved and restored, without allocating.
+type sha256State interface {
+	hash.Hash
+	encoding.BinaryAppender
+	encoding.BinaryUnmarshaler
+}
+
+// save marshals the hash state into st.
+func (m *sha256HMAC) save(st *[sha256StateSize]byte) {
+	if b, err := m.d.AppendBinary(st[:0]); err != nil || len(b) != len(st) || &b[0] != &st[0] {
+		panic("envelope: unexpected SHA-256 state encoding")
+	}
+}
+
+// restore sets the hash state to one saved by save, after start.
+func (m *sha256HMAC) restore(st *[sha256StateSize]byte) {
+	if err := m.d.UnmarshalBinary(st[:]); err != nil {
+		panic("envelope: unexpected SHA-256 state encoding")
+	}
 }
 
 // destroy clears the key and the hash state that depends on it.

@@ -66,8 +66,21 @@ func (k *KEK) Wrap(fileKey []byte) ([]*Stanza, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []*Stanza{{Type: kekType, Hint: append([]byte(nil), k.id...), Body: body}}, nil
+	// The stanza, the slice holding it and room for a short hint, in one
+	// allocation (a longer hint gets its own).
+	one := &struct {
+		s    Stanza
+		ss   [1]*Stanza
+		hint [32]byte
+	}{}
+	hint := append(one.hint[:0], k.id...)
+	one.s = Stanza{Type: kekType, Hint: hint[:len(hint):len(hint)], Body: body}
+	one.ss[0] = &one.s
+	return one.ss[:], nil
 }
+
+// borrowsStanzas marks Unwrap as reading its stanzas only.
+func (k *KEK) borrowsStanzas() {}
 
 // Unwrap implements Identity. Stanzas are matched by id, then by AES-KW's
 // integrity check.

@@ -138,6 +138,9 @@ func (i *RSAIdentity) MarshalPKCS8() ([]byte, error) { return x509.MarshalPKCS8P
 // Recipient returns the matching recipient.
 func (i *RSAIdentity) Recipient() *RSARecipient { return i.rec }
 
+// borrowsStanzas marks Unwrap as reading its stanzas only.
+func (i *RSAIdentity) borrowsStanzas() {}
+
 // Unwrap implements Identity.
 func (i *RSAIdentity) Unwrap(stanzas []*Stanza) ([]byte, error) {
 	ours := keyHint(i.rec.spki)

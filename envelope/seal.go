@@ -1,12 +1,14 @@
 package envelope
 
 import (
+	"bytes"
 	"crypto/fips140"
 	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
 	"slices"
+	"sync"
 
 	"github.com/sealkit/sealkit/internal/stream"
 )
@@ -49,17 +51,31 @@ type OpenOptions struct {
 }
 
 // sealer is everything a sealed envelope needs before its payload, in one
-// allocation: the fixed cost of a small envelope is mostly allocations.
+// object: the fixed cost of a small envelope is mostly allocations. Sealers
+// are pooled, with the SHA-256 state of their key schedule; their secrets
+// are cleared before newSealer returns.
 type sealer struct {
 	key     Key
 	ks      keySchedule
-	cipher  *stream.Cipher
+	cipher  stream.Cipher
 	workers int
 	hdr     [512]byte // room for the header of a few recipients
+	// A fresh file key and salt, drawn in one crypto/rand.Read (a call
+	// costs about as much as two SHA-256 blocks).
+	random [KeySize + saltSize]byte
+}
+
+var sealers = sync.Pool{New: func() any { return new(sealer) }}
+
+// release returns s to the pool; the header newSealer returned, which may
+// point into s, must no longer be in use.
+func (s *sealer) release() {
+	s.cipher = stream.Cipher{}
+	sealers.Put(s)
 }
 
 // newSealer builds the header and the payload cipher; the header it returns
-// points into the sealer.
+// may point into the sealer. The caller releases the sealer.
 func newSealer(ad []byte, opts *SealOptions, recipients []Recipient) (*sealer, []byte, error) {
 	if opts == nil {
 		opts = &SealOptions{}
@@ -87,26 +103,42 @@ func newSealer(ad []byte, opts *SealOptions, recipients []Recipient) (*sealer, [
 	if seg < MinSegmentSize || seg > MaxSegmentSize {
 		return nil, nil, fmt.Errorf("envelope: segment size %d outside [%d, %d]", seg, MinSegmentSize, MaxSegmentSize)
 	}
-	s := &sealer{workers: opts.Concurrency}
-	defer s.ks.destroy()
-	key := opts.Key
-	if key == nil {
-		key = &s.key
-		rand.Read(key.k[:])
-		defer key.Destroy()
-	}
-	stanzas, err := wrapAll(key, recipients)
+	s := sealers.Get().(*sealer)
+	s.workers = opts.Concurrency
+	hdr, err := s.build(ad, opts, suite, seg, recipients)
 	if err != nil {
-		return nil, nil, err
-	}
-	hdr, err := appendHeader(s.hdr[:0], suite, seg, stanzas, key, &s.ks, opts.Metadata, ad)
-	if err != nil {
-		return nil, nil, err
-	}
-	if s.cipher, err = payloadCipher(&s.ks, suite, seg); err != nil {
+		s.release()
 		return nil, nil, err
 	}
 	return s, hdr, nil
+}
+
+// build is newSealer once the options are checked.
+func (s *sealer) build(ad []byte, opts *SealOptions, suite Suite, seg int, recipients []Recipient) ([]byte, error) {
+	defer s.ks.destroy()
+	key := opts.Key
+	salt := s.random[KeySize:]
+	if key == nil {
+		rand.Read(s.random[:])
+		key = &s.key
+		copy(key.k[:], s.random[:KeySize])
+		clear(s.random[:KeySize])
+		defer key.Destroy()
+	} else {
+		rand.Read(salt)
+	}
+	stanzas, err := wrapAll(key, recipients)
+	if err != nil {
+		return nil, err
+	}
+	hdr, err := appendHeader(s.hdr[:0], suite, seg, salt, stanzas, key, &s.ks, opts.Metadata, ad)
+	if err != nil {
+		return nil, err
+	}
+	if err := payloadCipher(&s.cipher, &s.ks, suite, seg); err != nil {
+		return nil, err
+	}
+	return hdr, nil
 }
 
 // wrapAll wraps key for every recipient.
@@ -125,56 +157,69 @@ func wrapAll(key *Key, recipients []Recipient) ([]*Stanza, error) {
 	return stanzas, nil
 }
 
-// payloadCipher derives the payload key from a started schedule and
-// returns the segment cipher.
-func payloadCipher(ks *keySchedule, suite Suite, seg int) (*stream.Cipher, error) {
+// payloadCipher derives the payload key from a started schedule and sets
+// c to the segment cipher.
+func payloadCipher(c *stream.Cipher, ks *keySchedule, suite Suite, seg int) error {
 	ks.expand(&ks.tmp, labelPayload)
 	defer clear(ks.tmp[:])
-	c, err := stream.New(ks.tmp[:], stream.Suite(suite), seg)
+	err := c.Init(ks.tmp[:], stream.Suite(suite), seg)
 	if err != nil && suite == SuiteStream && fips140.Enforced() {
-		return nil, fmt.Errorf("%w: suite 1 (counter-nonce GCM) is refused under GODEBUG=fips140=only", ErrUnsupported)
+		return fmt.Errorf("%w: suite 1 (counter-nonce GCM) is refused under GODEBUG=fips140=only", ErrUnsupported)
 	}
-	return c, err
+	return err
 }
 
-// opened is an authenticated header with its payload cipher, in one
-// allocation with the file key and schedule it needed.
-type opened struct {
-	key      Key
-	ks       keySchedule
-	cipher   *stream.Cipher
-	metadata *Metadata
-	workers  int
+// heapCipher returns a copy of c that outlives the pooled sealer or opener
+// holding c, for a stream.
+func heapCipher(c *stream.Cipher) *stream.Cipher {
+	h := *c
+	return &h
 }
 
-// openHeader authenticates h and prepares to open its payload.
-func openHeader(h *Header, ad []byte, opts *OpenOptions, identities []Identity) (*opened, error) {
-	if opts == nil {
-		opts = &OpenOptions{}
-	}
-	o := &opened{workers: opts.Concurrency}
+// opener is the file key and key schedule that opening a header needs,
+// pooled as sealers are; openHeader clears them before it returns. A
+// one-shot Open also parses its header into it.
+type opener struct {
+	key    Key
+	ks     keySchedule
+	cipher stream.Cipher
+	store  headerStore
+}
+
+var openers = sync.Pool{New: func() any { return new(opener) }}
+
+func newOpener() *opener { return openers.Get().(*opener) }
+
+// release returns o to the pool; a header parsed into it must no longer be
+// in use.
+func (o *opener) release() {
+	o.cipher, o.store = stream.Cipher{}, headerStore{}
+	openers.Put(o)
+}
+
+// openHeader authenticates h and returns its payload cipher, which lives
+// in o, and its metadata.
+func (o *opener) openHeader(h *Header, ad []byte, opts *OpenOptions, identities []Identity) (*stream.Cipher, *Metadata, error) {
 	defer o.ks.destroy()
 	key := opts.Key
 	if key == nil {
 		key = &o.key
 		defer key.Destroy()
 		if err := unwrapStanzas(key, h.stanzas, identities); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if err := h.verify(key, &o.ks, ad); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	meta, err := h.Metadata(key)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	c, err := payloadCipher(&o.ks, h.suite, h.segmentSize)
-	if err != nil {
-		return nil, err
+	if err := payloadCipher(&o.cipher, &o.ks, h.suite, h.segmentSize); err != nil {
+		return nil, nil, err
 	}
-	o.cipher, o.metadata = c, meta
-	return o, nil
+	return &o.cipher, meta, nil
 }
 
 // Seal encrypts plaintext to the recipients and returns the envelope. The
@@ -194,6 +239,7 @@ func SealAppend(dst, plaintext, ad []byte, opts *SealOptions, recipients ...Reci
 	if err != nil {
 		return nil, err
 	}
+	defer s.release()
 	dst = slices.Grow(dst, int(int64(len(hdr))+s.cipher.SealedSize(int64(len(plaintext)))))
 	dst = append(dst, hdr...)
 	return s.cipher.SealAll(dst, plaintext, s.workers)
@@ -223,19 +269,30 @@ func OpenWithMetadata(envelope, ad []byte, opts *OpenOptions, identities ...Iden
 }
 
 func openAppend(dst, envelope, ad []byte, opts *OpenOptions, identities []Identity) ([]byte, *Metadata, error) {
-	h, err := parseHeader(envelope) // not kept past this call: no copy
+	opts = openOptions(opts)
+	o := newOpener()
+	defer o.release()
+	h, err := parseHeaderInto(envelope, &o.store) // not kept past this call: no copy
 	if err != nil {
 		return nil, nil, err
 	}
-	o, err := openHeader(h, ad, opts, identities)
+	c, meta, err := o.openHeader(h, ad, opts, identities)
 	if err != nil {
 		return nil, nil, err
 	}
-	pt, err := o.cipher.OpenAll(dst, envelope[h.Len():], o.workers)
+	pt, err := c.OpenAll(dst, envelope[h.Len():], opts.Concurrency)
 	if err != nil {
 		return nil, nil, corrupt("payload authentication failed (truncated, reordered, extended or changed)")
 	}
-	return pt, o.metadata, nil
+	return pt, meta, nil
+}
+
+// openOptions returns opts, or the zero options for nil.
+func openOptions(opts *OpenOptions) *OpenOptions {
+	if opts == nil {
+		return &OpenOptions{}
+	}
+	return opts
 }
 
 // Writer seals what is written to it. It must be closed: Close seals the
@@ -272,11 +329,12 @@ func newPayloadWriter(dst io.Writer, ad []byte, opts *SealOptions, recipients []
 	if err != nil {
 		return nil, err
 	}
-	h, err := parseHeader(hdr)
+	defer s.release()
+	h, err := parseHeader(bytes.Clone(hdr))
 	if err != nil {
 		return nil, err
 	}
-	return &Writer{w: stream.NewWriter(s.cipher, dst, s.workers), header: h}, nil
+	return &Writer{w: stream.NewWriter(heapCipher(&s.cipher), dst, s.workers), header: h}, nil
 }
 
 // Write seals p, writing whole segments to the destination as they fill.
@@ -301,15 +359,18 @@ type Reader struct {
 // associated data ad the envelope was sealed with, and returns a Reader for
 // the payload that follows.
 func NewReader(src io.Reader, ad []byte, opts *OpenOptions, identities ...Identity) (*Reader, error) {
+	opts = openOptions(opts)
 	h, err := ReadHeader(src)
 	if err != nil {
 		return nil, err
 	}
-	o, err := openHeader(h, ad, opts, identities)
+	o := newOpener()
+	defer o.release()
+	c, meta, err := o.openHeader(h, ad, opts, identities)
 	if err != nil {
 		return nil, err
 	}
-	return &Reader{r: stream.NewReader(o.cipher, src, o.workers), header: h, metadata: o.metadata}, nil
+	return &Reader{r: stream.NewReader(heapCipher(c), src, opts.Concurrency), header: h, metadata: meta}, nil
 }
 
 // Read implements io.Reader.
@@ -318,7 +379,11 @@ func (r *Reader) Read(p []byte) (int, error) {
 	return n, payloadErr(err)
 }
 
-// WriteTo implements io.WriterTo; io.Copy uses it to skip a copy.
+// WriteTo implements io.WriterTo; io.Copy uses it to skip a copy. With one
+// goroutine and a source that is itself an io.WriterTo (a bytes.Reader, a
+// bytes.Buffer, a bufio.Reader), it also opens segments straight out of the
+// source's buffers instead of copying them in first. If w fails, nothing
+// more can be read.
 func (r *Reader) WriteTo(w io.Writer) (int64, error) {
 	n, err := r.r.WriteTo(w)
 	return n, payloadErr(err)
@@ -360,15 +425,17 @@ func NewReaderAt(src io.ReaderAt, size int64, ad []byte, opts *OpenOptions, iden
 	if err != nil {
 		return nil, err
 	}
-	o, err := openHeader(h, ad, opts, identities)
+	o := newOpener()
+	defer o.release()
+	c, meta, err := o.openHeader(h, ad, openOptions(opts), identities)
 	if err != nil {
 		return nil, err
 	}
-	ra, err := stream.NewReaderAt(o.cipher, src, int64(h.Len()), size-int64(h.Len()))
+	ra, err := stream.NewReaderAt(heapCipher(c), src, int64(h.Len()), size-int64(h.Len()))
 	if err != nil {
 		return nil, payloadErr(err)
 	}
-	return &ReaderAt{ra: ra, header: h, metadata: o.metadata}, nil
+	return &ReaderAt{ra: ra, header: h, metadata: meta}, nil
 }
 
 // ReadAt implements io.ReaderAt over the plaintext.

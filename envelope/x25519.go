@@ -146,6 +146,9 @@ func (i *X25519Identity) MarshalPKCS8() ([]byte, error) { return x509.MarshalPKC
 // Recipient returns the matching recipient.
 func (i *X25519Identity) Recipient() *X25519Recipient { return i.rec }
 
+// borrowsStanzas marks Unwrap as reading its stanzas only.
+func (i *X25519Identity) borrowsStanzas() {}
+
 // Unwrap implements Identity.
 func (i *X25519Identity) Unwrap(stanzas []*Stanza) ([]byte, error) {
 	return hpkeUnwrap(i.priv, x25519Type, labelX25519, keyHint(i.rec.raw), x25519Enc, stanzas)

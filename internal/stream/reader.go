@@ -67,8 +67,12 @@ func (r *Reader) Read(p []byte) (int, error) {
 }
 
 // WriteTo writes the plaintext to w without an intermediate copy; io.Copy
-// uses it.
+// uses it. With one goroutine and a source that is an io.WriterTo, it also
+// skips copying the sealed bytes in (see writeFrom).
 func (r *Reader) WriteTo(w io.Writer) (int64, error) {
+	if src, ok := r.src.(io.WriterTo); ok && r.p == nil {
+		return r.writeFrom(src, w)
+	}
 	var total int64
 	for {
 		seg, err := r.segment()

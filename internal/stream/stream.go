@@ -72,15 +72,24 @@ type Cipher struct {
 
 // New returns a Cipher for the payload key, suite and plaintext segment size.
 func New(key []byte, suite Suite, segmentSize int) (*Cipher, error) {
+	c := new(Cipher)
+	if err := c.Init(key, suite, segmentSize); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Init sets c up as New does, for a Cipher held in the caller's memory.
+func (c *Cipher) Init(key []byte, suite Suite, segmentSize int) error {
 	if len(key) != KeySize {
-		return nil, errors.New("stream: payload key must be 32 bytes")
+		return errors.New("stream: payload key must be 32 bytes")
 	}
 	if segmentSize < MinSegmentSize || segmentSize > MaxSegmentSize {
-		return nil, fmt.Errorf("stream: segment size %d outside [%d, %d]", segmentSize, MinSegmentSize, MaxSegmentSize)
+		return fmt.Errorf("stream: segment size %d outside [%d, %d]", segmentSize, MinSegmentSize, MaxSegmentSize)
 	}
 	block, err := aes.NewCipher(key)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var aead cipher.AEAD
 	switch suite {
@@ -89,12 +98,13 @@ func New(key []byte, suite Suite, segmentSize int) (*Cipher, error) {
 	case SuiteRandomNonce:
 		aead, err = cipher.NewGCMWithRandomNonce(block)
 	default:
-		return nil, fmt.Errorf("stream: unknown suite %d", suite)
+		return fmt.Errorf("stream: unknown suite %d", suite)
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return &Cipher{suite: suite, segSize: segmentSize, aead: aead}, nil
+	*c = Cipher{suite: suite, segSize: segmentSize, aead: aead}
+	return nil
 }
 
 // SegmentSize is the plaintext size of every segment but the last.

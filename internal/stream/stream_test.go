@@ -166,6 +166,11 @@ func mustFail(t *testing.T, c *Cipher, sealed []byte, what string) {
 			}
 		}
 	}
+	for name, src := range sources(c, sealed) {
+		if _, err := NewReader(c, src(), 1).WriteTo(io.Discard); !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("%s: Reader.WriteTo from a %s: %v, want ErrCorrupt", what, name, err)
+		}
+	}
 	ra, err := NewReaderAt(c, bytes.NewReader(sealed), 0, int64(len(sealed)))
 	if err == nil {
 		_, err = io.ReadAll(io.NewSectionReader(ra, 0, ra.Size()))
