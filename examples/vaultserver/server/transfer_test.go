@@ -269,9 +269,11 @@ func serveTLS(t *testing.T, tweak func(*server.Config)) (string, *http.Client) {
 }
 
 // holdRequests starts n anonymous POSTs whose bodies never end, so each
-// stays in flight at the server until the test ends; trace sees their
-// connections.
-func holdRequests(t *testing.T, hc *http.Client, url string, n int, trace *httptrace.ClientTrace) {
+// stays in flight at the server until the test ends unless the server
+// refuses it first; trace sees their connections. The answers that come
+// back while the test runs are sent on the channel.
+func holdRequests(t *testing.T, hc *http.Client, url string, n int, trace *httptrace.ClientTrace) <-chan *http.Response {
+	answers := make(chan *http.Response, n)
 	var wg sync.WaitGroup
 	t.Cleanup(wg.Wait)
 	for range n {
@@ -289,6 +291,7 @@ func holdRequests(t *testing.T, hc *http.Client, url string, n int, trace *httpt
 			if r, err := hc.Do(req); err == nil {
 				io.Copy(io.Discard, r.Body)
 				r.Body.Close()
+				answers <- r
 			}
 		}()
 		go func() {
@@ -296,6 +299,7 @@ func holdRequests(t *testing.T, hc *http.Client, url string, n int, trace *httpt
 			pw.Write([]byte(`{"user":`)) // the request's body starts, and never ends
 		}()
 	}
+	return answers
 }
 
 // getStatus GETs url over HTTP/2 and returns the status and Retry-After.
@@ -344,24 +348,42 @@ func TestHTTP2StreamsPerConn(t *testing.T) {
 
 // TestHTTP2RequestsPerAddr: a client address may have MaxRequestsPerAddr
 // requests in flight even over one HTTP/2 connection: one more is
-// refused with 429 and Retry-After.
+// refused with 429 and Retry-After. All limit+1 requests are held open,
+// so whichever reaches the server last is the one refused: a probe sent
+// after the held requests could overtake one of them, which would then
+// be refused in its place and leave the probe under the limit.
 func TestHTTP2RequestsPerAddr(t *testing.T) {
 	const limit = 4
 	url, hc := serveTLS(t, func(c *server.Config) { c.Limits.MaxRequestsPerAddr = limit })
-	getStatus(t, hc, url+"/api/v1/usage")
-	holdRequests(t, hc, url, limit, &httptrace.ClientTrace{})
-	stop := time.Now().Add(patience)
-	for {
-		status, retry := getStatus(t, hc, url+"/api/v1/usage")
-		if status == http.StatusTooManyRequests {
-			if retry == "" {
-				t.Error("429 without Retry-After")
-			}
-			break
+	getStatus(t, hc, url+"/api/v1/usage") // the server's settings are in
+	var mu sync.Mutex
+	conns := map[string]bool{}
+	trace := &httptrace.ClientTrace{GotConn: func(ci httptrace.GotConnInfo) {
+		mu.Lock()
+		conns[ci.Conn.LocalAddr().String()] = true
+		mu.Unlock()
+	}}
+	answers := holdRequests(t, hc, url, limit+1, trace)
+	select {
+	case r := <-answers:
+		if r.StatusCode != http.StatusTooManyRequests {
+			t.Fatalf("with %d requests in flight from one address, one more: %d, want 429", limit, r.StatusCode)
 		}
-		if time.Now().After(stop) {
-			t.Fatalf("with %d requests in flight from one address, one more: %d, want 429", limit, status)
+		if r.Header.Get("Retry-After") == "" {
+			t.Error("429 without Retry-After")
 		}
+		if r.ProtoMajor != 2 {
+			t.Errorf("served over %s, want HTTP/2", r.Proto)
+		}
+	case <-time.After(patience):
+		t.Fatalf("%d requests in flight from one address, none refused", limit+1)
+	}
+	// The refused request was the last of limit+1 to reach the server, so
+	// every one of them had its connection by then.
+	mu.Lock()
+	defer mu.Unlock()
+	if len(conns) != 1 {
+		t.Errorf("%d requests over %d connections, want 1", limit+1, len(conns))
 	}
 }
 
