@@ -155,14 +155,16 @@ func (v *vault) login(ctx context.Context, name, passphrase string) (*user, erro
 			KEK:            kek,
 			SigningKey:     sk,
 			ConnectionKeys: &share.MemoryConnectionKeys{},
+			Pins:           &share.MemoryPins{},
 		},
 		wire: wire,
 	}, nil
 }
 
-// vaultFlows runs the vault's flows: register, upload, share, read,
-// revoke, public links, connections and encryption spaces, the audit
-// trail and a replayed request.
+// vaultFlows runs the vault's flows: register, upload, share, read, a
+// lying server's substituted key refused, revoke, public links,
+// connections and encryption spaces, the audit trail and a replayed
+// request.
 func vaultFlows(ctx context.Context, s *steps, db *sqlite.DB) error {
 	s.section("A zero-knowledge vault: SQLite, HTTPS, every request signed")
 	v := newVault(db)
@@ -219,6 +221,9 @@ func vaultFlows(ctx context.Context, s *steps, db *sqlite.DB) error {
 		return fmt.Errorf("bob read %q: %v", got.String(), err)
 	}
 	s.say("Alice shared it with Bob (the DEK wrapped to his ML-KEM-768+X25519 key); Bob listed his received shares and read %q: %q.", meta.Name, got.String())
+	if err := keySubstitution(ctx, s, alice, it.ID); err != nil {
+		return err
+	}
 
 	if err := bob.Delete(ctx, it.ID); !errors.Is(err, share.ErrPermission) {
 		return fmt.Errorf("bob deleted alice's document: %v", err)
