@@ -59,6 +59,7 @@ type sealer struct {
 	ks      keySchedule
 	cipher  stream.Cipher
 	workers int
+	pos     stream.Position
 	hdr     [512]byte // room for the header of a few recipients
 	// A fresh file key and salt, drawn in one crypto/rand.Read (a call
 	// costs about as much as two SHA-256 blocks).
@@ -183,6 +184,7 @@ type opener struct {
 	key    Key
 	ks     keySchedule
 	cipher stream.Cipher
+	pos    stream.Position
 	store  headerStore
 }
 
@@ -242,7 +244,7 @@ func SealAppend(dst, plaintext, ad []byte, opts *SealOptions, recipients ...Reci
 	defer s.release()
 	dst = slices.Grow(dst, int(int64(len(hdr))+s.cipher.SealedSize(int64(len(plaintext)))))
 	dst = append(dst, hdr...)
-	return s.cipher.SealAll(dst, plaintext, s.workers)
+	return s.cipher.SealAll(dst, plaintext, s.workers, &s.pos)
 }
 
 // Open decrypts an envelope sealed with the associated data ad, with the
@@ -280,7 +282,7 @@ func openAppend(dst, envelope, ad []byte, opts *OpenOptions, identities []Identi
 	if err != nil {
 		return nil, nil, err
 	}
-	pt, err := c.OpenAll(dst, envelope[h.Len():], opts.Concurrency)
+	pt, err := c.OpenAll(dst, envelope[h.Len():], opts.Concurrency, &o.pos)
 	if err != nil {
 		return nil, nil, corrupt("payload authentication failed (truncated, reordered, extended or changed)")
 	}
