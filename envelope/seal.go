@@ -64,6 +64,9 @@ type sealer struct {
 	// A fresh file key and salt, drawn in one crypto/rand.Read (a call
 	// costs about as much as two SHA-256 blocks).
 	random [KeySize + saltSize]byte
+	// The stanza of a lone KEK recipient, which only the header's
+	// encoding reads.
+	kek kekStanza
 }
 
 var sealers = sync.Pool{New: func() any { return new(sealer) }}
@@ -71,7 +74,7 @@ var sealers = sync.Pool{New: func() any { return new(sealer) }}
 // release returns s to the pool; the header newSealer returned, which may
 // point into s, must no longer be in use.
 func (s *sealer) release() {
-	s.cipher = stream.Cipher{}
+	s.cipher, s.kek = stream.Cipher{}, kekStanza{}
 	sealers.Put(s)
 }
 
@@ -128,7 +131,7 @@ func (s *sealer) build(ad []byte, opts *SealOptions, suite Suite, seg int, recip
 	} else {
 		rand.Read(salt)
 	}
-	stanzas, err := wrapAll(key, recipients)
+	stanzas, err := s.wrapAll(key, recipients)
 	if err != nil {
 		return nil, err
 	}
@@ -140,6 +143,16 @@ func (s *sealer) build(ad []byte, opts *SealOptions, suite Suite, seg int, recip
 		return nil, err
 	}
 	return hdr, nil
+}
+
+// wrapAll wraps key for every recipient; a lone KEK's stanza lives in s.
+func (s *sealer) wrapAll(key *Key, recipients []Recipient) ([]*Stanza, error) {
+	if len(recipients) == 1 {
+		if k, ok := recipients[0].(*KEK); ok {
+			return k.wrapInto(&s.kek, key.k[:])
+		}
+	}
+	return wrapAll(key, recipients)
 }
 
 // wrapAll wraps key for every recipient.
