@@ -58,21 +58,21 @@ func AppendWrapBlock(dst []byte, block cipher.Block, plaintext []byte) ([]byte, 
 	start, end := len(dst), len(dst)+8+len(plaintext)
 	dst = slices.Grow(dst, 8+len(plaintext)+aes.BlockSize)
 	out := dst[start:end]
-	b := dst[end : end+aes.BlockSize]
+	b := (*[aes.BlockSize]byte)(dst[end : end+aes.BlockSize])
 	copy(out[8:], plaintext)
-	copy(b[:8], defaultIV[:])
+	a := binary.BigEndian.Uint64(defaultIV[:]) // A, kept in a register
 	for j := range 6 {
 		for i := 1; i <= n; i++ {
-			r := out[8*i : 8*i+8]
-			copy(b[8:], r)
-			block.Encrypt(b, b)
-			t := uint64(n*j + i)
-			binary.BigEndian.PutUint64(b[:8], binary.BigEndian.Uint64(b[:8])^t)
-			copy(r, b[8:])
+			r := (*[8]byte)(out[8*i : 8*i+8])
+			binary.BigEndian.PutUint64(b[:8], a)
+			copy(b[8:], r[:])
+			block.Encrypt(b[:], b[:])
+			a = binary.BigEndian.Uint64(b[:8]) ^ uint64(n*j+i)
+			copy(r[:], b[8:])
 		}
 	}
-	copy(out[:8], b[:8])
-	clear(b)
+	binary.BigEndian.PutUint64(out[:8], a)
+	clear(b[:])
 	return dst[:end], nil
 }
 
