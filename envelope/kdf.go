@@ -5,7 +5,6 @@ import (
 	"crypto/hkdf"
 	"crypto/hmac"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding"
 	"encoding/binary"
 	"hash"
@@ -183,9 +182,13 @@ func padBlock(b byte) (p [sha256.BlockSize]byte) {
 	return p
 }
 
-// padWith sets pad to the padded key ⊕ p.
+// padWith sets pad to the padded key ⊕ p, a word at a time: for one block,
+// subtle.XORBytes costs more in its call than in its work.
 func (m *sha256HMAC) padWith(p *[sha256.BlockSize]byte) {
-	subtle.XORBytes(m.pad[:], m.key[:], p[:])
+	for i := 0; i < sha256.BlockSize; i += 8 {
+		k := binary.LittleEndian.Uint64(m.key[i : i+8])
+		binary.LittleEndian.PutUint64(m.pad[i:i+8], k^binary.LittleEndian.Uint64(p[i:i+8]))
+	}
 }
 
 // sha256State is what crypto/sha256's digest implements beside hash.Hash:
