@@ -82,8 +82,13 @@ func (s *keySchedule) expand(out *[32]byte, label string) {
 	}
 	m := &s.mac
 	m.restore(&s.prkInner)
-	m.writeString(label)
-	m.d.Write(hkdfCounterOne)
+	if n := copy(m.chunk[:], label); n == len(label) && n < len(m.chunk) {
+		m.chunk[n] = hkdfCounterOne[0] // label || counter in one write
+		m.d.Write(m.chunk[:n+1])
+	} else {
+		m.writeString(label)
+		m.d.Write(hkdfCounterOne)
+	}
 	inner := m.d.Sum(m.inner[:0])
 	m.restore(&s.prkOuter)
 	m.d.Write(inner)
