@@ -9,9 +9,9 @@ import (
 
 // maxSmallObjectAllocs caps the allocations of sealing or opening a 1 KiB
 // object for one KEK recipient into a caller's buffer: the fixed cost of an
-// envelope is mostly allocations. The benchmark's limit is 25; 6 and 5 are
-// measured (the AES and GCM objects of the payload key and AES-KW's output
-// among them), a few more under the race detector, whose sync.Pool drops
+// envelope is mostly allocations. The benchmark's limit is 25; 2 and 4 are
+// measured (the AES and GCM objects of the payload key among them), a few
+// more under the race detector, whose sync.Pool drops
 // some of what is put back.
 const maxSmallObjectAllocs = 10
 

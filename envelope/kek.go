@@ -62,19 +62,28 @@ func (k *KEK) Class() Class { return Symmetric }
 
 // Wrap implements Recipient.
 func (k *KEK) Wrap(fileKey []byte) ([]*Stanza, error) {
-	body, err := aeskw.WrapBlock(k.block, fileKey)
+	return k.wrapInto(new(kekStanza), fileKey)
+}
+
+// kekStanza is the stanza of a KEK, the slice holding it, its body (with
+// AES-KW's scratch block, zeroed after use) and room for a short hint (a
+// longer one gets its own allocation): one allocation for Wrap, none for a
+// pooled sealer that holds one.
+type kekStanza struct {
+	s    Stanza
+	ss   [1]*Stanza
+	body [wrappedKeySize + aes.BlockSize]byte
+	hint [32]byte
+}
+
+// wrapInto is Wrap into one.
+func (k *KEK) wrapInto(one *kekStanza, fileKey []byte) ([]*Stanza, error) {
+	body, err := aeskw.AppendWrapBlock(one.body[:0], k.block, fileKey)
 	if err != nil {
 		return nil, err
 	}
-	// The stanza, the slice holding it and room for a short hint, in one
-	// allocation (a longer hint gets its own).
-	one := &struct {
-		s    Stanza
-		ss   [1]*Stanza
-		hint [32]byte
-	}{}
 	hint := append(one.hint[:0], k.id...)
-	one.s = Stanza{Type: kekType, Hint: hint[:len(hint):len(hint)], Body: body}
+	one.s = Stanza{Type: kekType, Hint: hint[:len(hint):len(hint)], Body: body[:len(body):len(body)]}
 	one.ss[0] = &one.s
 	return one.ss[:], nil
 }

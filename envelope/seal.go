@@ -59,10 +59,14 @@ type sealer struct {
 	ks      keySchedule
 	cipher  stream.Cipher
 	workers int
+	pos     stream.Position
 	hdr     [512]byte // room for the header of a few recipients
 	// A fresh file key and salt, drawn in one crypto/rand.Read (a call
 	// costs about as much as two SHA-256 blocks).
 	random [KeySize + saltSize]byte
+	// The stanza of a lone KEK recipient, which only the header's
+	// encoding reads.
+	kek kekStanza
 }
 
 var sealers = sync.Pool{New: func() any { return new(sealer) }}
@@ -70,7 +74,7 @@ var sealers = sync.Pool{New: func() any { return new(sealer) }}
 // release returns s to the pool; the header newSealer returned, which may
 // point into s, must no longer be in use.
 func (s *sealer) release() {
-	s.cipher = stream.Cipher{}
+	s.cipher, s.kek = stream.Cipher{}, kekStanza{}
 	sealers.Put(s)
 }
 
@@ -127,7 +131,7 @@ func (s *sealer) build(ad []byte, opts *SealOptions, suite Suite, seg int, recip
 	} else {
 		rand.Read(salt)
 	}
-	stanzas, err := wrapAll(key, recipients)
+	stanzas, err := s.wrapAll(key, recipients)
 	if err != nil {
 		return nil, err
 	}
@@ -139,6 +143,16 @@ func (s *sealer) build(ad []byte, opts *SealOptions, suite Suite, seg int, recip
 		return nil, err
 	}
 	return hdr, nil
+}
+
+// wrapAll wraps key for every recipient; a lone KEK's stanza lives in s.
+func (s *sealer) wrapAll(key *Key, recipients []Recipient) ([]*Stanza, error) {
+	if len(recipients) == 1 {
+		if k, ok := recipients[0].(*KEK); ok {
+			return k.wrapInto(&s.kek, key.k[:])
+		}
+	}
+	return wrapAll(key, recipients)
 }
 
 // wrapAll wraps key for every recipient.
@@ -183,6 +197,7 @@ type opener struct {
 	key    Key
 	ks     keySchedule
 	cipher stream.Cipher
+	pos    stream.Position
 	store  headerStore
 }
 
@@ -242,7 +257,7 @@ func SealAppend(dst, plaintext, ad []byte, opts *SealOptions, recipients ...Reci
 	defer s.release()
 	dst = slices.Grow(dst, int(int64(len(hdr))+s.cipher.SealedSize(int64(len(plaintext)))))
 	dst = append(dst, hdr...)
-	return s.cipher.SealAll(dst, plaintext, s.workers)
+	return s.cipher.SealAll(dst, plaintext, s.workers, &s.pos)
 }
 
 // Open decrypts an envelope sealed with the associated data ad, with the
@@ -280,7 +295,7 @@ func openAppend(dst, envelope, ad []byte, opts *OpenOptions, identities []Identi
 	if err != nil {
 		return nil, nil, err
 	}
-	pt, err := c.OpenAll(dst, envelope[h.Len():], opts.Concurrency)
+	pt, err := c.OpenAll(dst, envelope[h.Len():], opts.Concurrency, &o.pos)
 	if err != nil {
 		return nil, nil, corrupt("payload authentication failed (truncated, reordered, extended or changed)")
 	}

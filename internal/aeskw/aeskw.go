@@ -12,6 +12,7 @@ import (
 	"crypto/subtle"
 	"encoding/binary"
 	"errors"
+	"slices"
 )
 
 // MaxInput caps the data Wrap accepts (and so what Unwrap will process):
@@ -41,27 +42,38 @@ func Wrap(kek, plaintext []byte) ([]byte, error) {
 // callers that wrap many keys under one kek and would otherwise expand it
 // for each.
 func WrapBlock(block cipher.Block, plaintext []byte) ([]byte, error) {
+	return AppendWrapBlock(nil, block, plaintext)
+}
+
+// AppendWrapBlock is WrapBlock that appends the wrapped key to dst and
+// returns the extended slice. It works in the 16 bytes of dst's capacity
+// past the wrapped key, which it leaves zeroed: with len(plaintext)+24
+// bytes to spare in dst it allocates nothing (a block passed to
+// cipher.Block escapes to the heap). dst and plaintext must not overlap.
+func AppendWrapBlock(dst []byte, block cipher.Block, plaintext []byte) ([]byte, error) {
 	if len(plaintext) < 16 || len(plaintext)%8 != 0 || len(plaintext) > MaxInput || block.BlockSize() != aes.BlockSize {
 		return nil, errors.New("aeskw: plaintext must be a multiple of 8 bytes, at least 16")
 	}
 	n := len(plaintext) / 8
-	out := make([]byte, 8+len(plaintext))
+	start, end := len(dst), len(dst)+8+len(plaintext)
+	dst = slices.Grow(dst, 8+len(plaintext)+aes.BlockSize)
+	out := dst[start:end]
+	b := (*[aes.BlockSize]byte)(dst[end : end+aes.BlockSize])
 	copy(out[8:], plaintext)
-	var b [16]byte
-	copy(b[:8], defaultIV[:])
+	a := binary.BigEndian.Uint64(defaultIV[:]) // A, kept in a register
 	for j := range 6 {
 		for i := 1; i <= n; i++ {
-			r := out[8*i : 8*i+8]
-			copy(b[8:], r)
+			r := (*[8]byte)(out[8*i : 8*i+8])
+			binary.BigEndian.PutUint64(b[:8], a)
+			copy(b[8:], r[:])
 			block.Encrypt(b[:], b[:])
-			t := uint64(n*j + i)
-			binary.BigEndian.PutUint64(b[:8], binary.BigEndian.Uint64(b[:8])^t)
-			copy(r, b[8:])
+			a = binary.BigEndian.Uint64(b[:8]) ^ uint64(n*j+i)
+			copy(r[:], b[8:])
 		}
 	}
-	copy(out[:8], b[:8])
+	binary.BigEndian.PutUint64(out[:8], a)
 	clear(b[:])
-	return out, nil
+	return dst[:end], nil
 }
 
 // Unwrap reverses Wrap. Any failure returns ErrUnwrap and nothing else;

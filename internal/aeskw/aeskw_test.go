@@ -197,3 +197,36 @@ func BenchmarkWrap(b *testing.B) {
 		}
 	})
 }
+
+// AppendWrapBlock appends what Wrap returns, keeps dst's prefix, leaves its
+// scratch block zeroed and, given the room, allocates nothing.
+func TestAppendWrapBlock(t *testing.T) {
+	kek := bytes.Repeat([]byte{7}, 32)
+	block, err := aes.NewCipher(kek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pt := bytes.Repeat([]byte{0x42}, 32)
+	want, err := aeskw.Wrap(kek, pt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 3, 3+len(pt)+24)
+	copy(buf, "abc")
+	got, err := aeskw.AppendWrapBlock(buf, block, pt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, append([]byte("abc"), want...)) || &got[0] != &buf[0] {
+		t.Fatalf("AppendWrapBlock = %x, want abc||%x in place", got, want)
+	}
+	if scratch := got[len(got):cap(got)]; !bytes.Equal(scratch, make([]byte, 16)) {
+		t.Fatalf("scratch block left as %x", scratch)
+	}
+	if n := testing.AllocsPerRun(100, func() { aeskw.AppendWrapBlock(buf[:3], block, pt) }); n != 0 {
+		t.Errorf("AppendWrapBlock with room: %v allocations, want 0", n)
+	}
+	if _, err := aeskw.AppendWrapBlock(nil, block, pt[:15]); err == nil {
+		t.Error("AppendWrapBlock accepted 15 bytes")
+	}
+}

@@ -1,8 +1,10 @@
 package stream
 
 // SealAll appends the sealed payload of plaintext to dst, using up to
-// workers goroutines.
-func (c *Cipher) SealAll(dst, plaintext []byte, workers int) ([]byte, error) {
+// workers goroutines. With one, p is its scratch (see [Position]), so that
+// a caller holding one allocates nothing but perhaps dst; with more, each
+// gets its own.
+func (c *Cipher) SealAll(dst, plaintext []byte, workers int, p *Position) ([]byte, error) {
 	total := c.SealedSize(int64(len(plaintext)))
 	segs := int((total - int64(len(plaintext))) / int64(c.Overhead()))
 	if err := c.checkIndex(uint64(segs - 1)); err != nil {
@@ -12,7 +14,7 @@ func (c *Cipher) SealAll(dst, plaintext []byte, workers int) ([]byte, error) {
 	dst = grow(dst, int(total))
 	out := dst[start:]
 	if Workers(workers) == 1 || segs == 1 {
-		c.sealSegments(out, plaintext, 0, segs, segs, new(Position)) // no goroutines, closures or slices to allocate
+		c.sealSegments(out, plaintext, 0, segs, segs, p) // no goroutines, closures or slices to allocate
 		return dst, nil
 	}
 	pos := make([]Position, workers)
@@ -31,9 +33,9 @@ func (c *Cipher) sealSegments(out, plaintext []byte, lo, hi, segs int, pos *Posi
 }
 
 // OpenAll appends the plaintext of the sealed payload to dst, using up to
-// workers goroutines. On failure it returns nil and ErrCorrupt: no part of
+// workers goroutines, with p as scratch as for SealAll. On failure it returns nil and ErrCorrupt: no part of
 // the plaintext is released.
-func (c *Cipher) OpenAll(dst, sealed []byte, workers int) ([]byte, error) {
+func (c *Cipher) OpenAll(dst, sealed []byte, workers int, p *Position) ([]byte, error) {
 	size, segs64, err := c.PlainSize(int64(len(sealed)))
 	if err != nil {
 		return nil, err
@@ -47,7 +49,7 @@ func (c *Cipher) OpenAll(dst, sealed []byte, workers int) ([]byte, error) {
 	out := dst[start:]
 	ok := true
 	if Workers(workers) == 1 || segs == 1 {
-		ok = c.openSegments(out, sealed, 0, segs, segs, new(Position)) // no goroutines, closures or slices to allocate
+		ok = c.openSegments(out, sealed, 0, segs, segs, p) // no goroutines, closures or slices to allocate
 	} else {
 		failed := make([]bool, workers)
 		pos := make([]Position, workers)

@@ -36,7 +36,7 @@ func TestSealedRange(t *testing.T) {
 				c := newCipher(t, suite, seg)
 				pt := make([]byte, size)
 				rand.Read(pt)
-				sealed, err := c.SealAll(nil, pt, 1)
+				sealed, err := c.SealAll(nil, pt, 1, new(Position))
 				if err != nil {
 					t.Fatal(err)
 				}

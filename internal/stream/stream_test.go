@@ -65,7 +65,7 @@ func TestBoundaries(t *testing.T) {
 					c := newCipher(t, suite, seg)
 					pt := make([]byte, n)
 					rand.Read(pt)
-					oneshot, err := c.SealAll(nil, pt, workers)
+					oneshot, err := c.SealAll(nil, pt, workers, new(Position))
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -88,7 +88,7 @@ func TestBoundaries(t *testing.T) {
 
 func checkOpens(t *testing.T, c *Cipher, sealed, want []byte, workers int) {
 	t.Helper()
-	got, err := c.OpenAll(nil, sealed, workers)
+	got, err := c.OpenAll(nil, sealed, workers, new(Position))
 	if err != nil || !bytes.Equal(got, want) {
 		t.Fatalf("OpenAll: %v, equal=%v", err, bytes.Equal(got, want))
 	}
@@ -154,7 +154,7 @@ func readWith(r io.Reader, sizes ...int) ([]byte, error) {
 func mustFail(t *testing.T, c *Cipher, sealed []byte, what string) {
 	t.Helper()
 	for _, workers := range []int{1, 2} {
-		if _, err := c.OpenAll(nil, sealed, workers); !errors.Is(err, ErrCorrupt) {
+		if _, err := c.OpenAll(nil, sealed, workers, new(Position)); !errors.Is(err, ErrCorrupt) {
 			t.Fatalf("%s: OpenAll workers=%d: %v, want ErrCorrupt", what, workers, err)
 		}
 		if _, err := io.ReadAll(NewReader(c, bytes.NewReader(sealed), workers)); !errors.Is(err, ErrCorrupt) {
@@ -187,7 +187,7 @@ func TestTamper(t *testing.T) {
 			c := newCipher(t, suite, seg)
 			pt := make([]byte, 3*seg+10)
 			rand.Read(pt)
-			sealed, _ := c.SealAll(nil, pt, 1)
+			sealed, _ := c.SealAll(nil, pt, 1, new(Position))
 			full := c.sealedSegmentSize()
 			seg0 := sealed[:full]
 			seg1 := sealed[full : 2*full]

@@ -108,7 +108,7 @@ func TestWriteToSources(t *testing.T) {
 			t.Run(fmt.Sprintf("suite=%d/n=%d", suite, n), func(t *testing.T) {
 				pt := make([]byte, n)
 				rand.Read(pt)
-				sealed, _ := c.SealAll(nil, pt, 1)
+				sealed, _ := c.SealAll(nil, pt, 1, new(Position))
 				for _, prefix := range []int{0, 1, seg - 1, seg, seg + 1} {
 					if prefix <= n {
 						writeToPrefix(t, c, sealed, pt, prefix, nil)
@@ -129,7 +129,7 @@ func TestWriteToTamper(t *testing.T) {
 		full := c.sealedSegmentSize()
 		pt := make([]byte, 4*seg+10)
 		rand.Read(pt)
-		sealed, _ := c.SealAll(nil, pt, 1)
+		sealed, _ := c.SealAll(nil, pt, 1, new(Position))
 		for k := range 5 {
 			bad := bytes.Clone(sealed)
 			bad[k*full+3] ^= 0x80
@@ -190,7 +190,7 @@ func TestWriteToErrors(t *testing.T) {
 	c := newCipher(t, defaultSuite, seg)
 	pt := make([]byte, 3*seg+5)
 	rand.Read(pt)
-	sealed, _ := c.SealAll(nil, pt, 1)
+	sealed, _ := c.SealAll(nil, pt, 1, new(Position))
 	for _, limit := range []int{0, 10, seg, 2*seg + 1} {
 		w := &failWriter{n: limit}
 		r := NewReader(c, bytes.NewReader(sealed), 1)
