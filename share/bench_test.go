@@ -62,9 +62,10 @@ func benchWorld(b *testing.B, bobKey envelope.Identity) (*world, *share.Client, 
 	if err != nil {
 		b.Fatal(err)
 	}
-	u, _ := w.svc.Stores.Users.User(ctx, "bob")
-	u.Keys = []share.PublicKey{pk}
-	u.ID = "bob2"
+	u, err := share.NewUser("bob2", []share.PublicKey{pk}, bob.SigningKey) // its own signed bundle
+	if err != nil {
+		b.Fatal(err)
+	}
 	if err := w.svc.Stores.Users.CreateUser(ctx, u); err != nil {
 		b.Fatal(err)
 	}
